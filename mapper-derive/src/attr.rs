@@ -1,0 +1,451 @@
+//! Parsing of the container, field and variant attributes into plain data. Rules that
+//! involve more than one attribute live in `check`.
+
+use proc_macro2::Span;
+use syn::meta::ParseNestedMeta;
+use syn::spanned::Spanned;
+use syn::{Attribute, LitInt, LitStr};
+
+use crate::case::RenameRule;
+use crate::ctxt::{Ctxt, did_you_mean};
+
+/// A value with the span of the attribute that gave it.
+#[derive(Clone)]
+pub struct WithSpan<T> {
+    pub value: T,
+    pub span: Span,
+}
+
+impl<T> WithSpan<T> {
+    fn new(value: T, span: Span) -> Self {
+        WithSpan { value, span }
+    }
+}
+
+/// `#[item(...)]` on the struct or enum.
+#[derive(Default)]
+pub struct ContainerAttrs {
+    pub table: Option<WithSpan<String>>,
+    pub rename_all: Option<RenameRule>,
+    pub crate_path: Option<syn::Path>,
+}
+
+const CONTAINER_KEYS: &[&str] = &["table", "rename_all", "crate"];
+
+/// The field attributes the derives accept, for "did you mean" on a misspelled key inside
+/// `#[attribute(...)]`.
+const FIELD_ATTRIBUTES: &[&str] = &[
+    "partition_key",
+    "sort_key",
+    "skip",
+    "default",
+    "flatten",
+    "index_partition_key",
+    "index_sort_key",
+    "ttl",
+    "version",
+    "atomic_counter",
+    "auto_timestamp",
+    "auto_uuid",
+    "update_behavior",
+    "tag",
+];
+
+const ATTRIBUTE_KEYS: &[&str] = &["rename", "with", "serde"];
+
+impl ContainerAttrs {
+    pub fn parse(cx: &Ctxt, attrs: &[Attribute]) -> Self {
+        let mut out = ContainerAttrs::default();
+        for attr in attrs.iter().filter(|a| a.path().is_ident("item")) {
+            let result = attr.parse_nested_meta(|meta| {
+                if meta.path.is_ident("table") {
+                    let lit: LitStr = meta.value()?.parse()?;
+                    if lit.value().is_empty() {
+                        cx.error_spanned_by(&lit, "the table name cannot be empty");
+                    }
+                    set_once(
+                        cx,
+                        &mut out.table,
+                        WithSpan::new(lit.value(), lit.span()),
+                        &meta,
+                        "table",
+                    );
+                } else if meta.path.is_ident("rename_all") {
+                    let lit: LitStr = meta.value()?.parse()?;
+                    match RenameRule::from_name(&lit.value()) {
+                        Some(rule) => out.rename_all = Some(rule),
+                        None => cx.error_spanned_by(
+                            &lit,
+                            format!(
+                                "unknown rename rule `{}`{}",
+                                lit.value(),
+                                did_you_mean(&lit.value(), RenameRule::NAMES)
+                            ),
+                        ),
+                    }
+                } else if meta.path.is_ident("crate") {
+                    let lit: LitStr = meta.value()?.parse()?;
+                    out.crate_path = Some(lit.parse()?);
+                } else {
+                    unknown_key(cx, &meta, "item", CONTAINER_KEYS);
+                    skip_value(&meta)?;
+                }
+                Ok(())
+            });
+            if let Err(e) = result {
+                cx.syn_error(e);
+            }
+        }
+        out
+    }
+}
+
+/// `#[version(start_at = N, increment_by = M)]`.
+#[derive(Clone, Copy)]
+pub struct VersionArgs {
+    pub start_at: i64,
+    pub increment_by: i64,
+}
+
+/// `#[atomic_counter(start = S, inc = I)]`.
+#[derive(Clone, Copy)]
+pub struct CounterArgs {
+    pub start: i64,
+    pub inc: i64,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum UpdateBehavior {
+    WriteAlways,
+    WriteIfNotExists,
+}
+
+/// Every attribute a field can carry.
+#[derive(Default)]
+pub struct FieldAttrs {
+    pub partition_key: Option<Span>,
+    pub sort_key: Option<Span>,
+    pub rename: Option<WithSpan<String>>,
+    pub with: Option<WithSpan<syn::Path>>,
+    pub serde: Option<Span>,
+    pub skip: Option<Span>,
+    pub default: Option<Span>,
+    pub flatten: Option<Span>,
+    pub index_partition_keys: Vec<WithSpan<String>>,
+    pub index_sort_keys: Vec<WithSpan<String>>,
+    pub ttl: Option<Span>,
+    pub version: Option<WithSpan<VersionArgs>>,
+    pub atomic_counter: Option<WithSpan<CounterArgs>>,
+    pub auto_timestamp: Option<Span>,
+    pub auto_uuid: Option<Span>,
+    pub update_behavior: Option<WithSpan<UpdateBehavior>>,
+    pub tags: Vec<WithSpan<String>>,
+}
+
+impl FieldAttrs {
+    pub fn parse(cx: &Ctxt, attrs: &[Attribute]) -> Self {
+        let mut out = FieldAttrs::default();
+        for attr in attrs {
+            let Some(ident) = attr.path().get_ident() else {
+                continue;
+            };
+            let span = attr.span();
+            let name = ident.to_string();
+            match name.as_str() {
+                "partition_key" => marker(cx, attr, &mut out.partition_key),
+                "sort_key" => marker(cx, attr, &mut out.sort_key),
+                "skip" => marker(cx, attr, &mut out.skip),
+                "default" => marker(cx, attr, &mut out.default),
+                "flatten" => marker(cx, attr, &mut out.flatten),
+                "ttl" => marker(cx, attr, &mut out.ttl),
+                "auto_timestamp" => marker(cx, attr, &mut out.auto_timestamp),
+                "auto_uuid" => marker(cx, attr, &mut out.auto_uuid),
+                "index_partition_key" => {
+                    if let Some(index) = index_name(cx, attr) {
+                        out.index_partition_keys.push(WithSpan::new(index, span));
+                    }
+                }
+                "index_sort_key" => {
+                    if let Some(index) = index_name(cx, attr) {
+                        out.index_sort_keys.push(WithSpan::new(index, span));
+                    }
+                }
+                "tag" => match attr.parse_args::<LitStr>() {
+                    Ok(lit) if lit.value().is_empty() => {
+                        cx.error_spanned_by(&lit, "a tag cannot be empty")
+                    }
+                    Ok(lit) => out.tags.push(WithSpan::new(lit.value(), span)),
+                    Err(_) => {
+                        cx.error_spanned_by(attr, "expected a tag name: `#[tag(\"checksum\")]`")
+                    }
+                },
+                "version" => {
+                    let args = parse_version(cx, attr);
+                    set_once_attr(cx, &mut out.version, WithSpan::new(args, span), attr);
+                }
+                "atomic_counter" => {
+                    let args = parse_counter(cx, attr);
+                    set_once_attr(cx, &mut out.atomic_counter, WithSpan::new(args, span), attr);
+                }
+                "update_behavior" => {
+                    if let Some(behavior) = parse_update_behavior(cx, attr) {
+                        set_once_attr(
+                            cx,
+                            &mut out.update_behavior,
+                            WithSpan::new(behavior, span),
+                            attr,
+                        );
+                    }
+                }
+                "attribute" => out.parse_attribute(cx, attr),
+                _ => {}
+            }
+        }
+        out
+    }
+
+    /// `#[attribute(rename = "...", with = path, serde)]`.
+    fn parse_attribute(&mut self, cx: &Ctxt, attr: &Attribute) {
+        let result = attr.parse_nested_meta(|meta| {
+            if meta.path.is_ident("rename") {
+                let lit: LitStr = meta.value()?.parse()?;
+                if lit.value().is_empty() {
+                    cx.error_spanned_by(&lit, "an attribute name cannot be empty");
+                }
+                set_once(cx, &mut self.rename, WithSpan::new(lit.value(), lit.span()), &meta, "rename");
+            } else if meta.path.is_ident("with") {
+                let value = meta.value()?;
+                // `with = path` or, as in serde, `with = "path"`.
+                let path: syn::Path = if value.peek(LitStr) {
+                    value.parse::<LitStr>()?.parse()?
+                } else {
+                    value.parse()?
+                };
+                let span = path.span();
+                set_once(cx, &mut self.with, WithSpan::new(path, span), &meta, "with");
+            } else if meta.path.is_ident("serde") {
+                set_once(cx, &mut self.serde, meta.path.span(), &meta, "serde");
+            } else {
+                let key = path_name(&meta.path);
+                if FIELD_ATTRIBUTES.contains(&key.as_str()) {
+                    cx.error_spanned_by(
+                        &meta.path,
+                        format!("`{key}` is an attribute of its own: write `#[{key}]` on the field, not inside `#[attribute(...)]`"),
+                    );
+                } else {
+                    unknown_key(cx, &meta, "attribute", ATTRIBUTE_KEYS);
+                }
+                skip_value(&meta)?;
+            }
+            Ok(())
+        });
+        if let Err(e) = result {
+            cx.syn_error(e);
+        }
+    }
+}
+
+/// `#[attribute(rename = "...")]` on an enum variant.
+#[derive(Default)]
+pub struct VariantAttrs {
+    pub rename: Option<WithSpan<String>>,
+}
+
+impl VariantAttrs {
+    pub fn parse(cx: &Ctxt, attrs: &[Attribute]) -> Self {
+        let mut out = VariantAttrs::default();
+        for attr in attrs.iter().filter(|a| a.path().is_ident("attribute")) {
+            let result = attr.parse_nested_meta(|meta| {
+                if meta.path.is_ident("rename") {
+                    let lit: LitStr = meta.value()?.parse()?;
+                    set_once(
+                        cx,
+                        &mut out.rename,
+                        WithSpan::new(lit.value(), lit.span()),
+                        &meta,
+                        "rename",
+                    );
+                } else {
+                    unknown_key(cx, &meta, "attribute", &["rename"]);
+                    skip_value(&meta)?;
+                }
+                Ok(())
+            });
+            if let Err(e) = result {
+                cx.syn_error(e);
+            }
+        }
+        out
+    }
+}
+
+fn path_name(path: &syn::Path) -> String {
+    path.get_ident()
+        .map(|i| i.to_string())
+        .unwrap_or_else(|| quote::quote!(#path).to_string())
+}
+
+fn unknown_key(cx: &Ctxt, meta: &ParseNestedMeta, attribute: &str, known: &[&str]) {
+    let key = path_name(&meta.path);
+    cx.error_spanned_by(
+        &meta.path,
+        format!(
+            "unknown key `{key}` in `#[{attribute}(...)]`{}",
+            did_you_mean(&key, known)
+        ),
+    );
+}
+
+/// Consumes `= value` or `(...)` after an unknown key so that parsing can go on.
+fn skip_value(meta: &ParseNestedMeta) -> syn::Result<()> {
+    if meta.input.peek(syn::Token![=]) {
+        meta.value()?.parse::<syn::Expr>()?;
+    } else if meta.input.peek(syn::token::Paren) {
+        let _content;
+        syn::parenthesized!(_content in meta.input);
+    }
+    Ok(())
+}
+
+fn set_once<T>(cx: &Ctxt, slot: &mut Option<T>, value: T, meta: &ParseNestedMeta, key: &str) {
+    if slot.is_some() {
+        cx.error_spanned_by(&meta.path, format!("duplicate `{key}`: give it once"));
+    } else {
+        *slot = Some(value);
+    }
+}
+
+fn set_once_attr<T>(cx: &Ctxt, slot: &mut Option<T>, value: T, attr: &Attribute) {
+    if slot.is_some() {
+        cx.error_spanned_by(
+            attr,
+            format!("duplicate `#[{}]`: give it once", path_name(attr.path())),
+        );
+    } else {
+        *slot = Some(value);
+    }
+}
+
+/// A bare marker attribute such as `#[partition_key]`.
+fn marker(cx: &Ctxt, attr: &Attribute, slot: &mut Option<Span>) {
+    let name = path_name(attr.path());
+    if let Err(_e) = attr.meta.require_path_only() {
+        cx.error_spanned_by(attr, format!("`#[{name}]` takes no arguments"));
+        return;
+    }
+    set_once_attr(cx, slot, attr.span(), attr);
+}
+
+fn index_name(cx: &Ctxt, attr: &Attribute) -> Option<String> {
+    let name = path_name(attr.path());
+    match attr.parse_args::<LitStr>() {
+        Ok(lit) if lit.value().len() >= 3 => Some(lit.value()),
+        Ok(lit) => {
+            cx.error_spanned_by(&lit, "an index name has 3 to 255 characters");
+            None
+        }
+        Err(_) => {
+            cx.error_spanned_by(
+                attr,
+                format!("expected the index name: `#[{name}(\"by_email\")]`"),
+            );
+            None
+        }
+    }
+}
+
+/// An integer literal, possibly negative.
+fn parse_i64(meta: &ParseNestedMeta) -> syn::Result<i64> {
+    let input = meta.value()?;
+    let negative = input.peek(syn::Token![-]);
+    if negative {
+        input.parse::<syn::Token![-]>()?;
+    }
+    let lit: LitInt = input.parse()?;
+    let value: i64 = lit.base10_parse()?;
+    Ok(if negative { -value } else { value })
+}
+
+fn parse_version(cx: &Ctxt, attr: &Attribute) -> VersionArgs {
+    let mut args = VersionArgs {
+        start_at: 0,
+        increment_by: 1,
+    };
+    if matches!(attr.meta, syn::Meta::Path(_)) {
+        return args;
+    }
+    let result = attr.parse_nested_meta(|meta| {
+        if meta.path.is_ident("start_at") {
+            let span = meta.input.span();
+            args.start_at = parse_i64(&meta)?;
+            if args.start_at < 0 {
+                cx.error_at(span, "`start_at` must be 0 or more");
+            }
+        } else if meta.path.is_ident("increment_by") {
+            let span = meta.input.span();
+            args.increment_by = parse_i64(&meta)?;
+            if args.increment_by < 1 {
+                cx.error_at(
+                    span,
+                    "`increment_by` must be 1 or more, or versions would repeat",
+                );
+            }
+        } else {
+            unknown_key(cx, &meta, "version", &["start_at", "increment_by"]);
+            skip_value(&meta)?;
+        }
+        Ok(())
+    });
+    if let Err(e) = result {
+        cx.syn_error(e);
+    }
+    args
+}
+
+fn parse_counter(cx: &Ctxt, attr: &Attribute) -> CounterArgs {
+    let mut args = CounterArgs { start: 0, inc: 1 };
+    if matches!(attr.meta, syn::Meta::Path(_)) {
+        return args;
+    }
+    let result = attr.parse_nested_meta(|meta| {
+        if meta.path.is_ident("start") {
+            args.start = parse_i64(&meta)?;
+        } else if meta.path.is_ident("inc") {
+            let span = meta.input.span();
+            args.inc = parse_i64(&meta)?;
+            if args.inc == 0 {
+                cx.error_at(span, "`inc` of 0 would never change the counter");
+            }
+        } else {
+            unknown_key(cx, &meta, "atomic_counter", &["start", "inc"]);
+            skip_value(&meta)?;
+        }
+        Ok(())
+    });
+    if let Err(e) = result {
+        cx.syn_error(e);
+    }
+    args
+}
+
+fn parse_update_behavior(cx: &Ctxt, attr: &Attribute) -> Option<UpdateBehavior> {
+    const NAMES: &[&str] = &["write_always", "write_if_not_exists"];
+    let Ok(ident) = attr.parse_args::<syn::Ident>() else {
+        cx.error_spanned_by(attr, "expected `#[update_behavior(write_always)]` or `#[update_behavior(write_if_not_exists)]`");
+        return None;
+    };
+    match ident.to_string().as_str() {
+        "write_always" => Some(UpdateBehavior::WriteAlways),
+        "write_if_not_exists" => Some(UpdateBehavior::WriteIfNotExists),
+        other => {
+            cx.error_spanned_by(
+                &ident,
+                format!(
+                    "unknown update behavior `{other}`{}",
+                    did_you_mean(other, NAMES)
+                ),
+            );
+            None
+        }
+    }
+}

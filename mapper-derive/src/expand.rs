@@ -1,0 +1,472 @@
+//! Code generation from a checked model.
+
+use proc_macro2::{Span, TokenStream, TokenTree};
+use quote::{ToTokens, quote};
+use syn::{Ident, Path, Type};
+
+use crate::ast::{Container, Data, Derive, Field, Variant};
+use crate::attr::UpdateBehavior;
+
+pub fn expand(container: &Container, derive: Derive) -> TokenStream {
+    let krate = crate_path(container);
+    match &container.data {
+        Data::Struct(fields) => {
+            let mut out = expand_struct(container, fields, &krate);
+            if derive == Derive::Item {
+                out.extend(expand_item(container, fields, &krate));
+            }
+            out
+        }
+        Data::Enum(variants) => expand_unit_enum(container, variants, &krate),
+    }
+}
+
+pub fn crate_path(container: &Container) -> Path {
+    container
+        .attrs
+        .crate_path
+        .clone()
+        .unwrap_or_else(|| syn::parse_quote!(::dynamodb_mapper))
+}
+
+/// How a field is written and read.
+enum Strategy {
+    Skip,
+    Flatten,
+    /// Through a converter module: `with`, `serde`, or the epoch seconds of `#[ttl]`.
+    Converter(TokenStream),
+    Default,
+    Plain,
+}
+
+fn strategy(field: &Field, krate: &Path) -> Strategy {
+    let a = &field.attrs;
+    if a.skip.is_some() {
+        Strategy::Skip
+    } else if a.flatten.is_some() {
+        Strategy::Flatten
+    } else if let Some(with) = &a.with {
+        Strategy::Converter(with.value.to_token_stream())
+    } else if a.serde.is_some() {
+        Strategy::Converter(quote!(#krate::value::via_serde))
+    } else if a.ttl.is_some() {
+        Strategy::Converter(quote!(#krate::value::epoch_seconds))
+    } else if a.default.is_some() {
+        Strategy::Default
+    } else {
+        Strategy::Plain
+    }
+}
+
+/// `impl Attributes` plus the conversion of the struct as a nested map (`M`).
+fn expand_struct(container: &Container, fields: &[Field], krate: &Path) -> TokenStream {
+    let ident = container.ident;
+    let type_name = ident.to_string();
+    let generics = with_bounds(container, fields, krate, Derive::Attributes);
+    let (impl_generics, ty_generics, where_clause) = generics.split_for_impl();
+    let private = quote!(#krate::__private);
+
+    let mut writes = Vec::new();
+    let mut reads = Vec::new();
+    let mut schema_attributes = Vec::new();
+    let mut flattened = Vec::new();
+    let mut stored = 0usize;
+    for field in fields {
+        let member = field.ident;
+        let name = &field.name;
+        let ty = field.ty;
+        let read = match strategy(field, krate) {
+            Strategy::Skip => quote!(::core::default::Default::default()),
+            Strategy::Flatten => {
+                writes.push(quote!(#krate::Attributes::write_attributes(&self.#member, item)?;));
+                flattened.push(quote!(<#ty as #krate::Attributes>::SCHEMA));
+                quote!(<#ty as #krate::Attributes>::read_attributes(item)?)
+            }
+            Strategy::Converter(path) => {
+                writes.push(quote!(#private::write_converted(item, #name, #path::to_attribute_value(&self.#member))?;));
+                quote!(#private::read_converted(item, #name, #path::from_attribute_value)?)
+            }
+            Strategy::Default => {
+                writes.push(quote!(#private::write(item, #name, &self.#member)?;));
+                quote!(#private::read_or_default(item, #name)?)
+            }
+            Strategy::Plain => {
+                writes.push(quote!(#private::write(item, #name, &self.#member)?;));
+                quote!(#private::read(item, #name)?)
+            }
+        };
+        reads.push(quote!(#member: #read));
+        if field.is_stored() {
+            stored += 1;
+            let field_name = crate::ast::unraw(member);
+            let tags = tags(field, krate);
+            schema_attributes.push(quote! {
+                #krate::schema::AttributeSchema { name: #name, field: #field_name, tags: &[#(#tags),*] }
+            });
+        }
+    }
+    let flattened_counts = fields
+        .iter()
+        .filter(|f| f.attrs.flatten.is_some())
+        .map(|f| {
+            let ty = f.ty;
+            quote!(+ <#ty as #krate::Attributes>::ATTRIBUTE_COUNT)
+        });
+
+    quote! {
+        #[automatically_derived]
+        impl #impl_generics #krate::Attributes for #ident #ty_generics #where_clause {
+            const SCHEMA: &'static #krate::schema::ItemSchema = &#krate::schema::ItemSchema {
+                type_name: #type_name,
+                attributes: &[#(#schema_attributes),*],
+                flattened: &[#(#flattened),*],
+            };
+            const ATTRIBUTE_COUNT: usize = #stored #(#flattened_counts)*;
+
+            fn write_attributes(&self, item: &mut #krate::ItemMap) -> #private::Result<(), #krate::ConvertError> {
+                #(#writes)*
+                #private::Result::Ok(())
+            }
+
+            fn read_attributes(item: &mut #krate::ItemMap) -> #private::Result<Self, #krate::ConvertError> {
+                #private::Result::Ok(Self { #(#reads),* })
+            }
+        }
+
+        #[automatically_derived]
+        impl #impl_generics #krate::value::ToAttributeValue for #ident #ty_generics #where_clause {
+            fn to_attribute_value(&self) -> #private::Result<::core::option::Option<#private::Value>, #krate::ConvertError> {
+                #private::nested_to_value(self)
+            }
+        }
+
+        #[automatically_derived]
+        impl #impl_generics #krate::value::FromAttributeValue for #ident #ty_generics #where_clause {
+            fn from_attribute_value(value: #private::Value) -> #private::Result<Self, #krate::ConvertError> {
+                #private::nested_from_value(value)
+            }
+        }
+    }
+}
+
+fn tags(field: &Field, krate: &Path) -> Vec<TokenStream> {
+    let a = &field.attrs;
+    let tag = quote!(#krate::schema::Tag);
+    let mut out = Vec::new();
+    if let Some(v) = &a.version {
+        let (start_at, increment_by) = (v.value.start_at, v.value.increment_by);
+        out.push(quote!(#tag::Version { start_at: #start_at, increment_by: #increment_by }));
+    }
+    if let Some(c) = &a.atomic_counter {
+        let (start, inc) = (c.value.start, c.value.inc);
+        out.push(quote!(#tag::AtomicCounter { start: #start, inc: #inc }));
+    }
+    if a.auto_timestamp.is_some() {
+        out.push(quote!(#tag::AutoTimestamp));
+    }
+    if a.auto_uuid.is_some() {
+        out.push(quote!(#tag::AutoUuid));
+    }
+    if let Some(b) = &a.update_behavior {
+        let behavior = match b.value {
+            UpdateBehavior::WriteAlways => quote!(WriteAlways),
+            UpdateBehavior::WriteIfNotExists => quote!(WriteIfNotExists),
+        };
+        out.push(quote!(#tag::UpdateBehavior(#krate::schema::UpdateBehavior::#behavior)));
+    }
+    if a.ttl.is_some() {
+        out.push(quote!(#tag::Ttl));
+    }
+    for user in &a.tags {
+        let name = &user.value;
+        out.push(quote!(#tag::User(#name)));
+    }
+    out
+}
+
+/// `impl Item` and `impl KeyFrom`.
+fn expand_item(container: &Container, fields: &[Field], krate: &Path) -> TokenStream {
+    let ident = container.ident;
+    let private = quote!(#krate::__private);
+    let generics = with_bounds(container, fields, krate, Derive::Item);
+    let (impl_generics, ty_generics, where_clause) = generics.split_for_impl();
+
+    let partition = fields
+        .iter()
+        .find(|f| f.attrs.partition_key.is_some())
+        .expect("checked: one partition key");
+    let sort = fields.iter().find(|f| f.attrs.sort_key.is_some());
+    let keys: Vec<&Field> = std::iter::once(partition).chain(sort).collect();
+
+    let table_name = match &container.attrs.table {
+        Some(t) => {
+            let name = &t.value;
+            quote!(::core::option::Option::Some(#name))
+        }
+        None => quote!(::core::option::Option::None),
+    };
+    let key_schema = |field: &Field| {
+        let name = &field.name;
+        let ty = field.ty;
+        quote!(#krate::schema::KeySchema { name: #name, scalar_type: <#ty as #krate::value::KeyAttribute>::SCALAR_TYPE })
+    };
+    let partition_schema = key_schema(partition);
+    let sort_schema = match sort {
+        Some(field) => {
+            let schema = key_schema(field);
+            quote!(::core::option::Option::Some(#schema))
+        }
+        None => quote!(::core::option::Option::None),
+    };
+    let indexes = indexes(fields)
+        .into_iter()
+        .map(|(name, index_partition, index_sort)| {
+            let local = index_partition.is_none_or(|f| f.attrs.partition_key.is_some());
+            let kind = if local { quote!(Local) } else { quote!(Global) };
+            let partition_schema = key_schema(index_partition.unwrap_or(partition));
+            let sort_schema = match index_sort {
+                Some(field) => {
+                    let schema = key_schema(field);
+                    quote!(::core::option::Option::Some(#schema))
+                }
+                None => quote!(::core::option::Option::None),
+            };
+            quote! {
+                #krate::schema::IndexSchema {
+                    name: #name,
+                    kind: #krate::schema::IndexKind::#kind,
+                    partition_key: #partition_schema,
+                    sort_key: #sort_schema,
+                }
+            }
+        });
+
+    let key_types: Vec<&Type> = keys.iter().map(|f| f.ty).collect();
+    let key_members: Vec<&Ident> = keys.iter().map(|f| f.ident).collect();
+    let key_names: Vec<&String> = keys.iter().map(|f| &f.name).collect();
+    let key_count = keys.len();
+    let key_vars: Vec<Ident> = (0..key_count)
+        .map(|i| Ident::new(&format!("__key{i}"), Span::call_site()))
+        .collect();
+    let into_params: Vec<Ident> = (0..key_count)
+        .map(|i| Ident::new(&format!("__K{i}"), Span::call_site()))
+        .collect();
+    let (key_type, key_value, key_pattern, into_type) = if key_count == 1 {
+        let (ty, member, var, param) =
+            (key_types[0], key_members[0], &key_vars[0], &into_params[0]);
+        (
+            quote!(#ty),
+            quote!(::core::clone::Clone::clone(&self.#member)),
+            quote!(#var),
+            quote!(#param),
+        )
+    } else {
+        (
+            quote!((#(#key_types),*)),
+            quote!((#(::core::clone::Clone::clone(&self.#key_members)),*)),
+            quote!((#(#key_vars),*)),
+            quote!((#(#into_params),*)),
+        )
+    };
+    let into_value = if key_count == 1 {
+        let var = &key_vars[0];
+        quote!(::core::convert::Into::into(#var))
+    } else {
+        quote!((#(::core::convert::Into::into(#key_vars)),*))
+    };
+
+    let mut key_from_generics = generics.clone();
+    for (param, ty) in into_params.iter().zip(&key_types) {
+        key_from_generics
+            .params
+            .push(syn::parse_quote!(#param: ::core::convert::Into<#ty>));
+    }
+    let (key_from_impl_generics, _, _) = key_from_generics.split_for_impl();
+
+    quote! {
+        #[automatically_derived]
+        impl #impl_generics #krate::Item for #ident #ty_generics #where_clause {
+            const TABLE: &'static #krate::schema::TableSchema = &#krate::schema::TableSchema {
+                table_name: #table_name,
+                item: <Self as #krate::Attributes>::SCHEMA,
+                partition_key: #partition_schema,
+                sort_key: #sort_schema,
+                indexes: &[#(#indexes),*],
+            };
+
+            type Key = #key_type;
+
+            fn key(&self) -> Self::Key {
+                #key_value
+            }
+
+            fn key_item(&self) -> #private::Result<#krate::ItemMap, #krate::ConvertError> {
+                let mut item = #krate::ItemMap::with_capacity(#key_count);
+                #(#private::write_key(&mut item, #key_names, &self.#key_members)?;)*
+                #private::Result::Ok(item)
+            }
+
+            fn key_to_item(key: Self::Key) -> #private::Result<#krate::ItemMap, #krate::ConvertError> {
+                let #key_pattern = key;
+                let mut item = #krate::ItemMap::with_capacity(#key_count);
+                #(#private::write_key(&mut item, #key_names, &#key_vars)?;)*
+                #private::Result::Ok(item)
+            }
+        }
+
+        #[automatically_derived]
+        impl #key_from_impl_generics #krate::KeyFrom<#into_type> for #ident #ty_generics #where_clause {
+            fn into_key(key: #into_type) -> Self::Key {
+                let #key_pattern = key;
+                #into_value
+            }
+        }
+    }
+}
+
+/// Each index name with its partition and sort key fields, in order of first mention.
+fn indexes<'f, 'a>(
+    fields: &'f [Field<'a>],
+) -> Vec<(String, Option<&'f Field<'a>>, Option<&'f Field<'a>>)> {
+    let mut out: Vec<(String, Option<&Field>, Option<&Field>)> = Vec::new();
+    for field in fields {
+        for (keys, is_partition) in [
+            (&field.attrs.index_partition_keys, true),
+            (&field.attrs.index_sort_keys, false),
+        ] {
+            for key in keys {
+                let position = match out.iter().position(|(name, _, _)| *name == key.value) {
+                    Some(p) => p,
+                    None => {
+                        out.push((key.value.clone(), None, None));
+                        out.len() - 1
+                    }
+                };
+                let slot = if is_partition {
+                    &mut out[position].1
+                } else {
+                    &mut out[position].2
+                };
+                slot.get_or_insert(field);
+            }
+        }
+    }
+    out
+}
+
+/// A unit enum stored as its variant's name (`S`).
+fn expand_unit_enum(container: &Container, variants: &[Variant], krate: &Path) -> TokenStream {
+    let ident = container.ident;
+    let private = quote!(#krate::__private);
+    let (impl_generics, ty_generics, where_clause) = container.generics.split_for_impl();
+    let idents: Vec<&Ident> = variants.iter().map(|v| v.ident).collect();
+    let names: Vec<&String> = variants.iter().map(|v| &v.name).collect();
+    quote! {
+        #[automatically_derived]
+        impl #impl_generics #krate::value::ToAttributeValue for #ident #ty_generics #where_clause {
+            fn to_attribute_value(&self) -> #private::Result<::core::option::Option<#private::Value>, #krate::ConvertError> {
+                let name = match self { #(Self::#idents => #names,)* };
+                #private::Result::Ok(::core::option::Option::Some(#private::Value::S(::std::string::String::from(name))))
+            }
+        }
+
+        #[automatically_derived]
+        impl #impl_generics #krate::value::FromAttributeValue for #ident #ty_generics #where_clause {
+            fn from_attribute_value(value: #private::Value) -> #private::Result<Self, #krate::ConvertError> {
+                let name = #private::variant_name::<Self>(value)?;
+                match name.as_str() {
+                    #(#names => #private::Result::Ok(Self::#idents),)*
+                    _ => #private::Result::Err(#private::unknown_variant(name, &[#(#names),*])),
+                }
+            }
+        }
+
+        #[automatically_derived]
+        impl #impl_generics #krate::value::KeyAttribute for #ident #ty_generics #where_clause {
+            const SCALAR_TYPE: #krate::value::ScalarType = #krate::value::ScalarType::S;
+        }
+
+        #[automatically_derived]
+        impl #impl_generics #krate::value::SetElement for #ident #ty_generics #where_clause {
+            const SET_TYPE: #krate::value::SetType = #krate::value::SetType::String;
+
+            fn to_member(&self) -> #private::Result<#krate::value::SetMember, #krate::ConvertError> {
+                let name = match self { #(Self::#idents => #names,)* };
+                #private::Result::Ok(#krate::value::SetMember::Text(::std::string::String::from(name)))
+            }
+
+            fn from_member(member: #krate::value::SetMember) -> #private::Result<Self, #krate::ConvertError> {
+                match member {
+                    #krate::value::SetMember::Text(name) => {
+                        <Self as #krate::value::FromAttributeValue>::from_attribute_value(#private::Value::S(name))
+                    }
+                    other => #private::Result::Err(#private::set_member_mismatch::<Self>(&other)),
+                }
+            }
+        }
+    }
+}
+
+/// The struct's generics with the bounds its fields need, for each field whose type involves
+/// a type parameter (as serde does).
+fn with_bounds(
+    container: &Container,
+    fields: &[Field],
+    krate: &Path,
+    derive: Derive,
+) -> syn::Generics {
+    let mut generics = container.generics.clone();
+    let params: Vec<String> = generics
+        .type_params()
+        .map(|p| p.ident.to_string())
+        .collect();
+    if params.is_empty() {
+        return generics;
+    }
+    let value = quote!(#krate::value);
+    let where_clause = generics.make_where_clause();
+    for field in fields {
+        let ty = field.ty;
+        if !mentions_any(ty.to_token_stream(), &params) {
+            continue;
+        }
+        let bound = match strategy(field, krate) {
+            Strategy::Skip => quote!(::core::default::Default),
+            Strategy::Flatten => quote!(#krate::Attributes),
+            Strategy::Converter(_) if field.attrs.serde.is_some() => {
+                quote!(#krate::__private::serde::Serialize + #krate::__private::serde::de::DeserializeOwned)
+            }
+            Strategy::Converter(_) if field.attrs.ttl.is_some() && field.attrs.with.is_none() => {
+                quote!(#value::epoch_seconds::EpochSeconds)
+            }
+            Strategy::Converter(_) => continue,
+            Strategy::Default => {
+                quote!(#value::ToAttributeValue + #value::FromAttributeValue + ::core::default::Default)
+            }
+            Strategy::Plain => {
+                if derive == Derive::Item && field.is_table_key() {
+                    quote!(#value::KeyAttribute + ::core::clone::Clone)
+                } else {
+                    quote!(#value::ToAttributeValue + #value::FromAttributeValue)
+                }
+            }
+        };
+        where_clause.predicates.push(syn::parse_quote!(#ty: #bound));
+    }
+    generics
+}
+
+fn mentions_any(tokens: TokenStream, params: &[String]) -> bool {
+    tokens.into_iter().any(|tt| match tt {
+        TokenTree::Ident(ident) => params.iter().any(|p| ident == p),
+        TokenTree::Group(group) => mentions_any(group.stream(), params),
+        _ => false,
+    })
+}
+
+impl Field<'_> {
+    /// Whether the field is the table's partition or sort key.
+    fn is_table_key(&self) -> bool {
+        self.attrs.partition_key.is_some() || self.attrs.sort_key.is_some()
+    }
+}

@@ -1,0 +1,69 @@
+//! What is emitted beside the compile errors: impls with the right shape and no behavior, so
+//! that code using the type does not add errors of its own and users see only their mistake.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use crate::ast::Derive;
+
+pub fn expand(input: &syn::DeriveInput, derive: Derive) -> TokenStream {
+    let krate: syn::Path = syn::parse_quote!(::dynamodb_mapper);
+    let ident = &input.ident;
+    let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
+    let private = quote!(#krate::__private);
+    let value_impls = quote! {
+        #[automatically_derived]
+        impl #impl_generics #krate::value::ToAttributeValue for #ident #ty_generics #where_clause {
+            fn to_attribute_value(&self) -> #private::Result<::core::option::Option<#private::Value>, #krate::ConvertError> {
+                ::core::unimplemented!()
+            }
+        }
+        #[automatically_derived]
+        impl #impl_generics #krate::value::FromAttributeValue for #ident #ty_generics #where_clause {
+            fn from_attribute_value(_: #private::Value) -> #private::Result<Self, #krate::ConvertError> {
+                ::core::unimplemented!()
+            }
+        }
+    };
+    if matches!(input.data, syn::Data::Enum(_)) && derive == Derive::Attributes {
+        return value_impls;
+    }
+    let attributes = quote! {
+        #[automatically_derived]
+        impl #impl_generics #krate::Attributes for #ident #ty_generics #where_clause {
+            const SCHEMA: &'static #krate::schema::ItemSchema = &#krate::schema::ItemSchema {
+                type_name: "", attributes: &[], flattened: &[],
+            };
+            const ATTRIBUTE_COUNT: usize = 0;
+            fn write_attributes(&self, _: &mut #krate::ItemMap) -> #private::Result<(), #krate::ConvertError> {
+                ::core::unimplemented!()
+            }
+            fn read_attributes(_: &mut #krate::ItemMap) -> #private::Result<Self, #krate::ConvertError> {
+                ::core::unimplemented!()
+            }
+        }
+    };
+    let item = (derive == Derive::Item).then(|| {
+        quote! {
+            #[automatically_derived]
+            impl #impl_generics #krate::Item for #ident #ty_generics #where_clause {
+                const TABLE: &'static #krate::schema::TableSchema = &#krate::schema::TableSchema {
+                    table_name: ::core::option::Option::None,
+                    item: <Self as #krate::Attributes>::SCHEMA,
+                    partition_key: #krate::schema::KeySchema { name: "", scalar_type: #krate::value::ScalarType::S },
+                    sort_key: ::core::option::Option::None,
+                    indexes: &[],
+                };
+                type Key = ();
+                fn key(&self) -> Self::Key {}
+                fn key_item(&self) -> #private::Result<#krate::ItemMap, #krate::ConvertError> {
+                    ::core::unimplemented!()
+                }
+                fn key_to_item(_: Self::Key) -> #private::Result<#krate::ItemMap, #krate::ConvertError> {
+                    ::core::unimplemented!()
+                }
+            }
+        }
+    });
+    quote!(#value_impls #attributes #item)
+}

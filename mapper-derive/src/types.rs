@@ -1,0 +1,90 @@
+//! What can be told about a field's type from its syntax alone. Used for the compile-time
+//! checks; anything a type alias hides is caught by trait bounds instead.
+
+use syn::{GenericArgument, PathArguments, Type};
+
+const INTEGERS: &[&str] = &[
+    "i8", "i16", "i32", "i64", "i128", "isize", "u8", "u16", "u32", "u64", "u128", "usize",
+];
+
+/// The last path segment's name and its angle-bracketed type arguments.
+fn last_segment(ty: &Type) -> Option<(String, Vec<&Type>)> {
+    let Type::Path(path) = ty else { return None };
+    if path.qself.is_some() {
+        return None;
+    }
+    let segment = path.path.segments.last()?;
+    let args = match &segment.arguments {
+        PathArguments::AngleBracketed(args) => args
+            .args
+            .iter()
+            .filter_map(|a| match a {
+                GenericArgument::Type(t) => Some(t),
+                _ => None,
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
+    Some((segment.ident.to_string(), args))
+}
+
+fn is_named(ty: &Type, name: &str) -> bool {
+    last_segment(ty).is_some_and(|(n, args)| n == name && args.is_empty())
+}
+
+/// `T` of `Option<T>`.
+pub fn option_inner(ty: &Type) -> Option<&Type> {
+    match last_segment(ty)? {
+        (name, args) if name == "Option" && args.len() == 1 => Some(args[0]),
+        _ => None,
+    }
+}
+
+/// `T` of `Option<T>`, or the type itself.
+pub fn unwrap_option(ty: &Type) -> &Type {
+    option_inner(ty).unwrap_or(ty)
+}
+
+pub fn is_integer(ty: &Type) -> bool {
+    last_segment(ty).is_some_and(|(n, args)| args.is_empty() && INTEGERS.contains(&n.as_str()))
+}
+
+pub fn is_string(ty: &Type) -> bool {
+    is_named(ty, "String")
+}
+
+pub fn is_uuid(ty: &Type) -> bool {
+    is_named(ty, "Uuid")
+}
+
+/// `DateTime<Utc>`, with any path prefix.
+pub fn is_utc_datetime(ty: &Type) -> bool {
+    match last_segment(ty) {
+        Some((name, args)) => name == "DateTime" && args.len() == 1 && is_named(args[0], "Utc"),
+        None => false,
+    }
+}
+
+/// Why a type can never be a key (a string, number or binary scalar), if syntax shows it.
+pub fn non_scalar_reason(ty: &Type) -> Option<&'static str> {
+    match ty {
+        Type::Tuple(_) => return Some("a tuple is a list, not a scalar"),
+        Type::Array(_) | Type::Slice(_) => return Some("an array is a list, not a scalar"),
+        Type::Reference(_) | Type::Ptr(_) => {
+            return Some("an item owns its key: use an owned type such as String");
+        }
+        _ => {}
+    }
+    let (name, args) = last_segment(ty)?;
+    Some(match name.as_str() {
+        "Option" => "a key is always present, so it cannot be an Option",
+        "Vec" | "VecDeque" if args.first().is_some_and(|a| is_named(a, "u8")) => return None,
+        "Vec" | "VecDeque" | "LinkedList" => {
+            "a Vec is a list (L); only Vec<u8> (binary) can be a key"
+        }
+        "HashMap" | "BTreeMap" => "a map (M) cannot be a key",
+        "HashSet" | "BTreeSet" => "a set cannot be a key",
+        "bool" => "a boolean cannot be a key; DynamoDB keys are strings, numbers or binary",
+        _ => return None,
+    })
+}

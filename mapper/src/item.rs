@@ -1,0 +1,106 @@
+//! The traits the derives implement: [`Attributes`] for any struct stored as a map of
+//! attributes, [`Item`] for a table's item type with its keys.
+
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::types::AttributeValue;
+
+use crate::error::ConvertError;
+use crate::schema::{ItemSchema, TableSchema};
+
+/// An item as the SDK sends and receives it.
+pub type ItemMap = HashMap<String, AttributeValue>;
+
+/// A struct stored as a map of attributes: a whole item, a nested map (`M`) inside one, or
+/// fields `#[flatten]`ed into one.
+///
+/// Implemented by `#[derive(Attributes)]` (and by `#[derive(Item)]`). A struct deriving it is
+/// also a [`ToAttributeValue`](crate::value::ToAttributeValue) and
+/// [`FromAttributeValue`](crate::value::FromAttributeValue) stored as `M`.
+pub trait Attributes: Sized {
+    /// The struct's attributes and their tags.
+    const SCHEMA: &'static ItemSchema;
+
+    /// How many attributes [`write_attributes`](Self::write_attributes) writes at most.
+    const ATTRIBUTE_COUNT: usize;
+
+    /// Inserts this value's attributes into `item`.
+    fn write_attributes(&self, item: &mut ItemMap) -> Result<(), ConvertError>;
+
+    /// Reads this value's attributes, removing them from `item` (values are moved, not copied).
+    /// Attributes it does not know are left in `item`.
+    fn read_attributes(item: &mut ItemMap) -> Result<Self, ConvertError>;
+}
+
+/// A table's item type: a struct with a partition key, optionally a sort key, and secondary
+/// index keys. Implemented by `#[derive(Item)]`.
+///
+/// ```
+/// use dynamodb_mapper::Item;
+///
+/// #[derive(Item, Debug, PartialEq)]
+/// #[item(table = "customers")]
+/// struct Customer {
+///     #[partition_key]
+///     id: String,
+///     #[sort_key]
+///     region: String,
+///     visits: u32,
+/// }
+///
+/// let c = Customer { id: "42".into(), region: "eu".into(), visits: 3 };
+/// let item = c.to_item()?;
+/// assert_eq!(item.len(), 3);
+/// assert_eq!(c.key(), ("42".to_string(), "eu".to_string()));
+/// assert_eq!(c.key_item()?, Customer::key_from(("42", "eu"))?);
+/// assert_eq!(Customer::from_item(item)?, c);
+/// # Ok::<(), dynamodb_mapper::ConvertError>(())
+/// ```
+pub trait Item: Attributes {
+    /// The table's keys and indexes.
+    const TABLE: &'static TableSchema;
+
+    /// The primary key as owned values: the partition key's type, or a
+    /// `(partition, sort)` tuple.
+    type Key;
+
+    /// Converts the item to the map DynamoDB stores.
+    fn to_item(&self) -> Result<ItemMap, ConvertError> {
+        let mut item = HashMap::with_capacity(Self::ATTRIBUTE_COUNT);
+        match self.write_attributes(&mut item) {
+            Ok(()) => Ok(item),
+            Err(e) => Err(e.in_item(Self::SCHEMA.type_name)),
+        }
+    }
+
+    /// Reads an item from the map DynamoDB returned, consuming it.
+    fn from_item(mut item: ItemMap) -> Result<Self, ConvertError> {
+        Self::read_attributes(&mut item).map_err(|e| e.in_item(Self::SCHEMA.type_name))
+    }
+
+    /// This item's primary key (cloned out of it).
+    fn key(&self) -> Self::Key;
+
+    /// This item's primary key attributes, as DynamoDB expects a `Key`.
+    fn key_item(&self) -> Result<ItemMap, ConvertError>;
+
+    /// The primary key attributes for a key value.
+    fn key_to_item(key: Self::Key) -> Result<ItemMap, ConvertError>;
+
+    /// The primary key attributes for anything convertible to the key's types:
+    /// `Customer::key_from(("42", "eu"))` for a `(String, String)` key.
+    fn key_from<K>(key: K) -> Result<ItemMap, ConvertError>
+    where
+        Self: KeyFrom<K>,
+    {
+        Self::key_to_item(<Self as KeyFrom<K>>::into_key(key))
+    }
+}
+
+/// Conversion from convenient values to an item's [`Item::Key`]: any `A: Into<P>` for a
+/// partition key of type `P`, any `(A, B)` with `A: Into<P>, B: Into<S>` for a composite key.
+/// Implemented by `#[derive(Item)]`.
+pub trait KeyFrom<K>: Item {
+    /// The key value.
+    fn into_key(key: K) -> Self::Key;
+}

@@ -1,0 +1,141 @@
+//! Support for the code the derives generate. Not public API: it may change in any release.
+
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::types::AttributeValue;
+
+use crate::error::{ConvertError, ConvertErrorKind};
+use crate::item::{Attributes, ItemMap};
+use crate::value::{FromAttributeValue, ToAttributeValue};
+
+pub use aws_sdk_dynamodb::types::AttributeValue as Value;
+pub use std::result::Result;
+
+/// Writes a field under `name`, unless it has nothing to store.
+#[inline]
+pub fn write<T: ToAttributeValue + ?Sized>(
+    item: &mut ItemMap,
+    name: &'static str,
+    value: &T,
+) -> Result<(), ConvertError> {
+    let value = value
+        .to_attribute_value()
+        .map_err(|e| e.in_attribute(name))?;
+    insert(item, name, value);
+    Ok(())
+}
+
+/// Writes a converter's output (`#[attribute(with = ...)]`) under `name`.
+#[inline]
+pub fn write_converted(
+    item: &mut ItemMap,
+    name: &'static str,
+    value: Result<Option<AttributeValue>, ConvertError>,
+) -> Result<(), ConvertError> {
+    insert(item, name, value.map_err(|e| e.in_attribute(name))?);
+    Ok(())
+}
+
+#[inline]
+fn insert(item: &mut ItemMap, name: &'static str, value: Option<AttributeValue>) {
+    if let Some(value) = value {
+        item.insert(name.to_owned(), value);
+    }
+}
+
+/// Reads and removes the field stored under `name`.
+#[inline]
+pub fn read<T: FromAttributeValue>(
+    item: &mut ItemMap,
+    name: &'static str,
+) -> Result<T, ConvertError> {
+    match item.remove(name) {
+        Some(value) => T::from_attribute_value(value),
+        None => T::from_missing(),
+    }
+    .map_err(|e| e.in_attribute(name))
+}
+
+/// Reads a `#[default]` field: absent or `NULL` gives `Default::default()`.
+#[inline]
+pub fn read_or_default<T: FromAttributeValue + Default>(
+    item: &mut ItemMap,
+    name: &'static str,
+) -> Result<T, ConvertError> {
+    match item.remove(name) {
+        None | Some(AttributeValue::Null(_)) => Ok(T::default()),
+        Some(value) => T::from_attribute_value(value).map_err(|e| e.in_attribute(name)),
+    }
+}
+
+/// Reads a field through a converter (`#[attribute(with = ...)]`).
+#[inline]
+pub fn read_converted<T>(
+    item: &mut ItemMap,
+    name: &'static str,
+    convert: impl FnOnce(Option<AttributeValue>) -> Result<T, ConvertError>,
+) -> Result<T, ConvertError> {
+    convert(item.remove(name)).map_err(|e| e.in_attribute(name))
+}
+
+/// A struct stored as a nested map (`M`).
+#[inline]
+pub fn nested_to_value<T: Attributes>(value: &T) -> Result<Option<AttributeValue>, ConvertError> {
+    let mut map = HashMap::with_capacity(T::ATTRIBUTE_COUNT);
+    value.write_attributes(&mut map)?;
+    Ok(Some(AttributeValue::M(map)))
+}
+
+/// A struct read from a nested map (`M`).
+#[inline]
+pub fn nested_from_value<T: Attributes>(value: AttributeValue) -> Result<T, ConvertError> {
+    match value {
+        AttributeValue::M(mut map) => T::read_attributes(&mut map),
+        other => Err(ConvertError::wrong_type::<T>("M", &other)),
+    }
+}
+
+/// A unit enum's variant read from its name.
+#[inline]
+pub fn variant_name<T>(value: AttributeValue) -> Result<String, ConvertError> {
+    match value {
+        AttributeValue::S(name) => Ok(name),
+        other => Err(ConvertError::wrong_type::<T>("S", &other)),
+    }
+}
+
+/// The error for a name that is none of a unit enum's variants.
+#[cold]
+pub fn unknown_variant(value: String, expected: &'static [&'static str]) -> ConvertError {
+    ConvertError::new(ConvertErrorKind::UnknownVariant { value, expected })
+}
+
+/// Inserts a key attribute, which must have a value.
+#[inline]
+pub fn write_key<T: ToAttributeValue + ?Sized>(
+    item: &mut ItemMap,
+    name: &'static str,
+    value: &T,
+) -> Result<(), ConvertError> {
+    match value
+        .to_attribute_value()
+        .map_err(|e| e.in_attribute(name))?
+    {
+        Some(value) => {
+            item.insert(name.to_owned(), value);
+            Ok(())
+        }
+        None => Err(ConvertError::missing::<T>().in_attribute(name)),
+    }
+}
+
+/// The error for a set member of the wrong kind, for derived set elements.
+#[cold]
+pub fn set_member_mismatch<T: crate::value::SetElement>(
+    member: &crate::value::SetMember,
+) -> ConvertError {
+    member.mismatch::<T>()
+}
+
+#[cfg(feature = "serde")]
+pub use serde;

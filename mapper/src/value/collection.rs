@@ -1,0 +1,260 @@
+//! `Option`, lists (`L`), maps (`M`) and sets (`SS`, `NS`, `BS`).
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
+use std::hash::{BuildHasher, Hash};
+
+use aws_sdk_dynamodb::types::AttributeValue;
+
+use super::{FromAttributeValue, SetElement, SetMember, SetType, ToAttributeValue};
+use crate::error::ConvertError;
+
+impl<T: ToAttributeValue> ToAttributeValue for Option<T> {
+    #[inline]
+    fn to_attribute_value(&self) -> Result<Option<AttributeValue>, ConvertError> {
+        match self {
+            Some(value) => value.to_attribute_value(),
+            None => Ok(None),
+        }
+    }
+}
+
+impl<T: FromAttributeValue> FromAttributeValue for Option<T> {
+    #[inline]
+    fn from_attribute_value(value: AttributeValue) -> Result<Self, ConvertError> {
+        match value {
+            AttributeValue::Null(_) => Ok(None),
+            value => T::from_attribute_value(value).map(Some),
+        }
+    }
+
+    #[inline]
+    fn from_missing() -> Result<Self, ConvertError> {
+        Ok(None)
+    }
+}
+
+impl<T: ToAttributeValue> ToAttributeValue for Vec<T> {
+    #[inline]
+    fn to_attribute_value(&self) -> Result<Option<AttributeValue>, ConvertError> {
+        T::sequence_to_attribute_value(self.iter())
+    }
+}
+
+impl<T: FromAttributeValue> FromAttributeValue for Vec<T> {
+    #[inline]
+    fn from_attribute_value(value: AttributeValue) -> Result<Self, ConvertError> {
+        T::sequence_from_attribute_value(value)
+    }
+}
+
+impl<T: ToAttributeValue> ToAttributeValue for VecDeque<T> {
+    fn to_attribute_value(&self) -> Result<Option<AttributeValue>, ConvertError> {
+        T::sequence_to_attribute_value(self.iter())
+    }
+}
+
+impl<T: FromAttributeValue> FromAttributeValue for VecDeque<T> {
+    fn from_attribute_value(value: AttributeValue) -> Result<Self, ConvertError> {
+        T::sequence_from_attribute_value(value)
+    }
+}
+
+/// Writes map entries as `M`; a value that would not be written is kept as `NULL`.
+fn map_to_attribute_value<'a, T, I>(entries: I) -> Result<Option<AttributeValue>, ConvertError>
+where
+    T: ToAttributeValue + 'a,
+    I: ExactSizeIterator<Item = (&'a String, &'a T)>,
+{
+    let mut map = HashMap::with_capacity(entries.len());
+    for (key, value) in entries {
+        let value = value
+            .to_attribute_value()
+            .map_err(|e| e.in_attribute(key))?;
+        map.insert(key.clone(), value.unwrap_or(AttributeValue::Null(true)));
+    }
+    Ok(Some(AttributeValue::M(map)))
+}
+
+/// Reads an `M` into any map type.
+fn map_from_attribute_value<T, C>(value: AttributeValue) -> Result<C, ConvertError>
+where
+    T: FromAttributeValue,
+    C: FromIterator<(String, T)>,
+{
+    match value {
+        AttributeValue::M(map) => map
+            .into_iter()
+            .map(|(key, value)| match T::from_attribute_value(value) {
+                Ok(value) => Ok((key, value)),
+                Err(e) => Err(e.in_attribute(&key)),
+            })
+            .collect(),
+        other => Err(ConvertError::wrong_type::<C>("M", &other)),
+    }
+}
+
+impl<T: ToAttributeValue, S> ToAttributeValue for HashMap<String, T, S> {
+    fn to_attribute_value(&self) -> Result<Option<AttributeValue>, ConvertError> {
+        map_to_attribute_value(self.iter())
+    }
+}
+
+impl<T: FromAttributeValue, S: BuildHasher + Default> FromAttributeValue for HashMap<String, T, S> {
+    fn from_attribute_value(value: AttributeValue) -> Result<Self, ConvertError> {
+        map_from_attribute_value(value)
+    }
+}
+
+impl<T: ToAttributeValue> ToAttributeValue for BTreeMap<String, T> {
+    fn to_attribute_value(&self) -> Result<Option<AttributeValue>, ConvertError> {
+        map_to_attribute_value(self.iter())
+    }
+}
+
+impl<T: FromAttributeValue> FromAttributeValue for BTreeMap<String, T> {
+    fn from_attribute_value(value: AttributeValue) -> Result<Self, ConvertError> {
+        map_from_attribute_value(value)
+    }
+}
+
+/// Writes set members as `SS`, `NS` or `BS`. An empty set is not written: DynamoDB has no
+/// empty sets.
+fn set_to_attribute_value<'a, T, I>(members: I) -> Result<Option<AttributeValue>, ConvertError>
+where
+    T: SetElement + 'a,
+    I: ExactSizeIterator<Item = &'a T>,
+{
+    if members.len() == 0 {
+        return Ok(None);
+    }
+    let set = match T::SET_TYPE {
+        SetType::String | SetType::Number => {
+            let mut texts = Vec::with_capacity(members.len());
+            for member in members {
+                match member.to_member()? {
+                    SetMember::Text(text) => texts.push(text),
+                    other => return Err(other.mismatch::<T>()),
+                }
+            }
+            if T::SET_TYPE == SetType::String {
+                AttributeValue::Ss(texts)
+            } else {
+                AttributeValue::Ns(texts)
+            }
+        }
+        SetType::Binary => {
+            let mut blobs = Vec::with_capacity(members.len());
+            for member in members {
+                match member.to_member()? {
+                    SetMember::Binary(blob) => blobs.push(blob),
+                    other => return Err(other.mismatch::<T>()),
+                }
+            }
+            AttributeValue::Bs(blobs)
+        }
+    };
+    Ok(Some(set))
+}
+
+/// Reads an `SS`, `NS` or `BS` (or `NULL`, read as empty) into any set type.
+fn set_from_attribute_value<T, C>(value: AttributeValue) -> Result<C, ConvertError>
+where
+    T: SetElement,
+    C: FromIterator<T>,
+{
+    match (T::SET_TYPE, value) {
+        (SetType::String, AttributeValue::Ss(texts))
+        | (SetType::Number, AttributeValue::Ns(texts)) => texts
+            .into_iter()
+            .map(|t| T::from_member(SetMember::Text(t)))
+            .collect(),
+        (SetType::Binary, AttributeValue::Bs(blobs)) => blobs
+            .into_iter()
+            .map(|b| T::from_member(SetMember::Binary(b)))
+            .collect(),
+        (_, AttributeValue::Null(_)) => Ok(std::iter::empty().collect()),
+        (set_type, other) => Err(ConvertError::wrong_type::<C>(set_type.name(), &other)),
+    }
+}
+
+impl<T: SetElement, S> ToAttributeValue for HashSet<T, S> {
+    fn to_attribute_value(&self) -> Result<Option<AttributeValue>, ConvertError> {
+        set_to_attribute_value(self.iter())
+    }
+}
+
+impl<T: SetElement + Eq + Hash, S: BuildHasher + Default> FromAttributeValue for HashSet<T, S> {
+    fn from_attribute_value(value: AttributeValue) -> Result<Self, ConvertError> {
+        set_from_attribute_value(value)
+    }
+
+    fn from_missing() -> Result<Self, ConvertError> {
+        Ok(Self::default())
+    }
+}
+
+impl<T: SetElement> ToAttributeValue for BTreeSet<T> {
+    fn to_attribute_value(&self) -> Result<Option<AttributeValue>, ConvertError> {
+        set_to_attribute_value(self.iter())
+    }
+}
+
+impl<T: SetElement + Ord> FromAttributeValue for BTreeSet<T> {
+    fn from_attribute_value(value: AttributeValue) -> Result<Self, ConvertError> {
+        set_from_attribute_value(value)
+    }
+
+    fn from_missing() -> Result<Self, ConvertError> {
+        Ok(Self::new())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_sets_are_not_written_and_read_back_empty() {
+        let empty: HashSet<String> = HashSet::new();
+        assert_eq!(empty.to_attribute_value().unwrap(), None);
+        assert_eq!(HashSet::<String>::from_missing().unwrap(), empty);
+        let from_null: BTreeSet<u32> =
+            FromAttributeValue::from_attribute_value(AttributeValue::Null(true)).unwrap();
+        assert!(from_null.is_empty());
+    }
+
+    #[test]
+    fn sets_check_their_type() {
+        let err = HashSet::<String>::from_attribute_value(AttributeValue::Ns(vec!["1".into()]))
+            .unwrap_err();
+        assert_eq!(err.to_string(), "expected SS for HashSet<String>, found NS");
+    }
+
+    #[test]
+    fn none_inside_a_list_keeps_its_position() {
+        let list = vec![Some(1u8), None, Some(3)];
+        let value = list.to_attribute_value().unwrap().unwrap();
+        assert_eq!(
+            value,
+            AttributeValue::L(vec![
+                AttributeValue::N("1".into()),
+                AttributeValue::Null(true),
+                AttributeValue::N("3".into())
+            ])
+        );
+        assert_eq!(
+            Vec::<Option<u8>>::from_attribute_value(value).unwrap(),
+            list
+        );
+    }
+
+    #[test]
+    fn list_errors_name_the_position() {
+        let value = AttributeValue::L(vec![
+            AttributeValue::N("1".into()),
+            AttributeValue::S("x".into()),
+        ]);
+        let err = Vec::<u16>::from_attribute_value(value).unwrap_err();
+        assert_eq!(err.path(), "[1]");
+    }
+}

@@ -1,0 +1,234 @@
+//! Conversion between Rust values and DynamoDB's [`AttributeValue`].
+//!
+//! | Rust | DynamoDB |
+//! |---|---|
+//! | `i8`..`i128`, `u8`..`u128`, `isize`, `usize` | `N` (out-of-range reads are errors, never wrapped) |
+//! | `f32`, `f64` | `N` (NaN and infinities are rejected) |
+//! | `bool` | `BOOL` |
+//! | `String`, `&str` | `S` |
+//! | `Vec<u8>`, `VecDeque<u8>`, [`bytes::Bytes`] | `B` |
+//! | `Vec<T>`, `VecDeque<T>` | `L` |
+//! | `HashMap<String, T>`, `BTreeMap<String, T>` | `M` |
+//! | `HashSet<T>`, `BTreeSet<T>` of strings, numbers or bytes | `SS`, `NS`, `BS`; an empty set is not written and reads back empty |
+//! | `Option<T>` | `None` is not written; absent or `NULL` reads as `None` |
+//! | `chrono::DateTime<Utc>` | `S`, RFC 3339 with nine sub-second digits, so text order is time order; [`epoch_seconds`] stores `N` |
+//! | `uuid::Uuid` | `S`, hyphenated lowercase |
+//! | a struct deriving [`Attributes`](crate::Attributes) or [`Item`](crate::Item) | `M` |
+//! | a unit enum deriving [`Attributes`](crate::Attributes) | `S` (the variant's name) |
+//! | any `Serialize + Deserialize` type, with `#[attribute(serde)]` | through `serde_dynamo` |
+//!
+//! DynamoDB numbers hold at most 38 significant digits between 1E-130 and 1E+126; writing a
+//! value outside that (`i128::MIN`, `u128::MAX`, `1e200`) is an
+//! [`OutOfRange`](crate::ConvertErrorKind::OutOfRange) error rather than a request DynamoDB
+//! would refuse.
+//!
+//! Inside a list or a map, a value that would not be written (`None`, an empty set) is stored
+//! as `NULL`, so that positions and keys survive a round trip.
+//!
+//! Reading consumes the attribute: strings, lists and byte buffers are moved out of the
+//! `AttributeValue`, not copied.
+
+mod collection;
+mod number;
+mod scalar;
+#[cfg(feature = "chrono")]
+mod time;
+#[cfg(feature = "uuid")]
+mod uuid;
+
+pub mod epoch_seconds;
+#[cfg(feature = "serde")]
+pub mod via_serde;
+
+use aws_sdk_dynamodb::types::AttributeValue;
+
+use crate::error::ConvertError;
+
+/// A Rust value that can be written as a DynamoDB attribute.
+///
+/// Implemented for the types in the [module table](self), and by `#[derive(Item)]` and
+/// `#[derive(Attributes)]`. Implement it (with [`FromAttributeValue`]) to store a type of your
+/// own; or write a converter module and use `#[attribute(with = path)]`.
+pub trait ToAttributeValue {
+    /// The attribute to store, or `None` to store nothing (a `None`, an empty set).
+    fn to_attribute_value(&self) -> Result<Option<AttributeValue>, ConvertError>;
+
+    /// Writes a sequence of `Self` (a `Vec<Self>`): a list by default. `u8` overrides it so
+    /// that `Vec<u8>` is binary.
+    #[doc(hidden)]
+    fn sequence_to_attribute_value<'a, I>(items: I) -> Result<Option<AttributeValue>, ConvertError>
+    where
+        Self: Sized + 'a,
+        I: ExactSizeIterator<Item = &'a Self>,
+    {
+        let mut list = Vec::with_capacity(items.len());
+        for (i, item) in items.enumerate() {
+            let value = item.to_attribute_value().map_err(|e| e.at_index(i))?;
+            list.push(value.unwrap_or(AttributeValue::Null(true)));
+        }
+        Ok(Some(AttributeValue::L(list)))
+    }
+}
+
+/// A Rust value that can be read from a DynamoDB attribute.
+///
+/// Reading consumes the `AttributeValue` so that strings and buffers move instead of being
+/// copied.
+pub trait FromAttributeValue: Sized {
+    /// Reads the value from an attribute that is present.
+    fn from_attribute_value(value: AttributeValue) -> Result<Self, ConvertError>;
+
+    /// The value of an absent attribute: an error unless the type has a natural empty value
+    /// (`None`, an empty set).
+    fn from_missing() -> Result<Self, ConvertError> {
+        Err(ConvertError::missing::<Self>())
+    }
+
+    /// Reads a sequence of `Self` (a `Vec<Self>`): a list by default; `u8` reads binary.
+    #[doc(hidden)]
+    fn sequence_from_attribute_value<C>(value: AttributeValue) -> Result<C, ConvertError>
+    where
+        C: FromIterator<Self>,
+    {
+        match value {
+            AttributeValue::L(list) => list
+                .into_iter()
+                .enumerate()
+                .map(|(i, v)| Self::from_attribute_value(v).map_err(|e| e.at_index(i)))
+                .collect(),
+            other => Err(ConvertError::wrong_type::<C>("L", &other)),
+        }
+    }
+}
+
+/// The scalar types a key attribute can have.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ScalarType {
+    /// String (`S`).
+    S,
+    /// Number (`N`).
+    N,
+    /// Binary (`B`).
+    B,
+}
+
+impl ScalarType {
+    /// The SDK's name for this type, as used in key schemas and attribute definitions.
+    pub fn as_sdk(self) -> aws_sdk_dynamodb::types::ScalarAttributeType {
+        use aws_sdk_dynamodb::types::ScalarAttributeType;
+        match self {
+            ScalarType::S => ScalarAttributeType::S,
+            ScalarType::N => ScalarAttributeType::N,
+            ScalarType::B => ScalarAttributeType::B,
+        }
+    }
+}
+
+/// A type that can be a table or index key: stored as a string, number or binary scalar.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be a DynamoDB key attribute",
+    label = "not a string, number or binary scalar",
+    note = "keys must be stored as S, N or B: use String, an integer, a float, Vec<u8>, Bytes, Uuid, DateTime<Utc>, or a unit enum deriving `Attributes`"
+)]
+pub trait KeyAttribute: ToAttributeValue + FromAttributeValue {
+    /// How the key is stored.
+    const SCALAR_TYPE: ScalarType;
+}
+
+/// A type that can be a member of a string, number or binary set (`SS`, `NS`, `BS`).
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be stored in a DynamoDB set",
+    note = "sets hold strings (String, Uuid, a unit enum), integers, or bytes (Vec<u8>, Bytes); use a Vec for a list"
+)]
+pub trait SetElement: Sized {
+    /// Which set type holds this element.
+    const SET_TYPE: SetType;
+    /// The member as stored.
+    fn to_member(&self) -> Result<SetMember, ConvertError>;
+    /// Reads a member. String and number sets give [`SetMember::Text`], binary ones
+    /// [`SetMember::Binary`].
+    fn from_member(member: SetMember) -> Result<Self, ConvertError>;
+}
+
+/// The three set types of DynamoDB.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SetType {
+    /// `SS`
+    String,
+    /// `NS`
+    Number,
+    /// `BS`
+    Binary,
+}
+
+/// One member of a set, as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SetMember {
+    /// A string set's member, or a number set's member in DynamoDB's number syntax.
+    Text(String),
+    /// A binary set's member.
+    Binary(aws_sdk_dynamodb::primitives::Blob),
+}
+
+impl SetType {
+    /// `SS`, `NS` or `BS`.
+    pub fn name(self) -> &'static str {
+        match self {
+            SetType::String => "SS",
+            SetType::Number => "NS",
+            SetType::Binary => "BS",
+        }
+    }
+}
+
+impl SetMember {
+    /// The error for a member of `T` found in the wrong kind of set.
+    pub(crate) fn mismatch<T: SetElement>(&self) -> ConvertError {
+        ConvertError::new(crate::error::ConvertErrorKind::WrongType {
+            expected: T::SET_TYPE.name(),
+            found: match self {
+                SetMember::Text(_) => "SS or NS",
+                SetMember::Binary(_) => "BS",
+            },
+            rust_type: std::any::type_name::<T>(),
+        })
+    }
+}
+
+/// The DynamoDB type name of a value (`S`, `N`, `M`, ...), for error messages.
+pub fn type_of(value: &AttributeValue) -> &'static str {
+    match value {
+        AttributeValue::S(_) => "S",
+        AttributeValue::N(_) => "N",
+        AttributeValue::B(_) => "B",
+        AttributeValue::Bool(_) => "BOOL",
+        AttributeValue::Null(_) => "NULL",
+        AttributeValue::L(_) => "L",
+        AttributeValue::M(_) => "M",
+        AttributeValue::Ss(_) => "SS",
+        AttributeValue::Ns(_) => "NS",
+        AttributeValue::Bs(_) => "BS",
+        _ => "an unknown type",
+    }
+}
+
+impl<T: ToAttributeValue + ?Sized> ToAttributeValue for &T {
+    fn to_attribute_value(&self) -> Result<Option<AttributeValue>, ConvertError> {
+        (**self).to_attribute_value()
+    }
+}
+
+impl<T: ToAttributeValue + ?Sized> ToAttributeValue for Box<T> {
+    fn to_attribute_value(&self) -> Result<Option<AttributeValue>, ConvertError> {
+        (**self).to_attribute_value()
+    }
+}
+
+impl<T: FromAttributeValue> FromAttributeValue for Box<T> {
+    fn from_attribute_value(value: AttributeValue) -> Result<Self, ConvertError> {
+        T::from_attribute_value(value).map(Box::new)
+    }
+    fn from_missing() -> Result<Self, ConvertError> {
+        T::from_missing().map(Box::new)
+    }
+}

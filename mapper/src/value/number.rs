@@ -1,0 +1,260 @@
+//! Integers and floats as `N`.
+
+use aws_sdk_dynamodb::types::AttributeValue;
+
+use super::{
+    FromAttributeValue, KeyAttribute, ScalarType, SetElement, SetMember, SetType, ToAttributeValue,
+};
+use crate::error::{ConvertError, ConvertErrorKind};
+
+/// DynamoDB keeps at most this many significant digits in a number.
+const MAX_SIGNIFICANT_DIGITS: usize = 38;
+/// What a value that DynamoDB cannot store is out of range for.
+const DYNAMODB_NUMBER: &str =
+    "a DynamoDB number (at most 38 significant digits, magnitude 1E-130 to 1E+126)";
+
+/// Rejects integer text with more significant digits than DynamoDB keeps (trailing zeros are
+/// not significant: `1E+38` is stored exactly).
+fn check_precision(text: &str) -> Result<(), ConvertError> {
+    let digits = text
+        .trim_start_matches('-')
+        .trim_start_matches('0')
+        .trim_end_matches('0');
+    if digits.len() > MAX_SIGNIFICANT_DIGITS {
+        return Err(ConvertError::new(ConvertErrorKind::OutOfRange {
+            value: text.to_owned(),
+            target: DYNAMODB_NUMBER,
+        }));
+    }
+    Ok(())
+}
+
+/// Formats an integer; `wide` types (128-bit) can exceed DynamoDB's precision.
+#[inline]
+fn format_integer<T: itoa::Integer>(value: T, wide: bool) -> Result<String, ConvertError> {
+    let mut buffer = itoa::Buffer::new();
+    let text = buffer.format(value);
+    if wide {
+        check_precision(text)?;
+    }
+    Ok(text.to_owned())
+}
+
+/// Parses integer text, telling "too large for the type" from "not an integer".
+fn parse_integer<T: std::str::FromStr>(text: &str) -> Result<T, ConvertError> {
+    text.parse().map_err(|_| {
+        let unsigned = text.strip_prefix('-').unwrap_or(text);
+        let kind = if !unsigned.is_empty() && unsigned.bytes().all(|b| b.is_ascii_digit()) {
+            ConvertErrorKind::OutOfRange {
+                value: text.to_owned(),
+                target: std::any::type_name::<T>(),
+            }
+        } else {
+            ConvertErrorKind::InvalidNumber {
+                value: text.to_owned(),
+                rust_type: std::any::type_name::<T>(),
+            }
+        };
+        ConvertError::new(kind)
+    })
+}
+
+macro_rules! integers {
+    ($($t:ty => wide: $wide:literal $(, to_sequence: { $($to_sequence:tt)* }, from_sequence: { $($from_sequence:tt)* })?;)*) => {$(
+        impl ToAttributeValue for $t {
+            #[inline]
+            fn to_attribute_value(&self) -> Result<Option<AttributeValue>, ConvertError> {
+                format_integer(*self, $wide).map(|text| Some(AttributeValue::N(text)))
+            }
+            $($($to_sequence)*)?
+        }
+
+        impl FromAttributeValue for $t {
+            #[inline]
+            fn from_attribute_value(value: AttributeValue) -> Result<Self, ConvertError> {
+                match value {
+                    AttributeValue::N(text) => parse_integer(&text),
+                    other => Err(ConvertError::wrong_type::<$t>("N", &other)),
+                }
+            }
+            $($($from_sequence)*)?
+        }
+
+        impl KeyAttribute for $t {
+            const SCALAR_TYPE: ScalarType = ScalarType::N;
+        }
+
+        impl SetElement for $t {
+            const SET_TYPE: SetType = SetType::Number;
+            #[inline]
+            fn to_member(&self) -> Result<SetMember, ConvertError> {
+                format_integer(*self, $wide).map(SetMember::Text)
+            }
+            fn from_member(member: SetMember) -> Result<Self, ConvertError> {
+                match member {
+                    SetMember::Text(text) => parse_integer(&text),
+                    other => Err(other.mismatch::<$t>()),
+                }
+            }
+        }
+    )*};
+}
+
+integers! {
+    i8 => wide: false;
+    i16 => wide: false;
+    i32 => wide: false;
+    i64 => wide: false;
+    i128 => wide: true;
+    isize => wide: false;
+    u16 => wide: false;
+    u32 => wide: false;
+    u64 => wide: false;
+    u128 => wide: true;
+    usize => wide: false;
+    // `Vec<u8>` is binary, not a list of numbers.
+    u8 => wide: false, to_sequence: {
+        fn sequence_to_attribute_value<'a, I>(items: I) -> Result<Option<AttributeValue>, ConvertError>
+        where
+            I: ExactSizeIterator<Item = &'a Self>,
+        {
+            let bytes: Vec<u8> = items.copied().collect();
+            Ok(Some(AttributeValue::B(bytes.into())))
+        }
+    }, from_sequence: {
+        fn sequence_from_attribute_value<C>(value: AttributeValue) -> Result<C, ConvertError>
+        where
+            C: FromIterator<Self>,
+        {
+            match value {
+                // `Vec<u8>` collects from its own `IntoIter` in place: no copy.
+                AttributeValue::B(blob) => Ok(blob.into_inner().into_iter().collect()),
+                other => Err(ConvertError::wrong_type::<C>("B", &other)),
+            }
+        }
+    };
+}
+
+macro_rules! floats {
+    ($($t:ty => $check_range:literal;)*) => {$(
+        impl ToAttributeValue for $t {
+            fn to_attribute_value(&self) -> Result<Option<AttributeValue>, ConvertError> {
+                let value = *self;
+                if !value.is_finite() {
+                    return Err(ConvertError::new(ConvertErrorKind::NotFinite {
+                        rust_type: stringify!($t),
+                    }));
+                }
+                let magnitude = f64::from(value).abs();
+                if $check_range && magnitude != 0.0 && !(1e-130..1e126).contains(&magnitude) {
+                    return Err(ConvertError::new(ConvertErrorKind::OutOfRange {
+                        value: value.to_string(),
+                        target: DYNAMODB_NUMBER,
+                    }));
+                }
+                // The shortest text that reads back as the same value (at most 17 digits).
+                Ok(Some(AttributeValue::N(ryu::Buffer::new().format_finite(value).to_owned())))
+            }
+        }
+
+        impl FromAttributeValue for $t {
+            fn from_attribute_value(value: AttributeValue) -> Result<Self, ConvertError> {
+                match value {
+                    AttributeValue::N(text) => match text.parse::<$t>() {
+                        Ok(v) if v.is_finite() => Ok(v),
+                        Ok(_) => Err(ConvertError::new(ConvertErrorKind::OutOfRange {
+                            value: text,
+                            target: stringify!($t),
+                        })),
+                        Err(_) => Err(ConvertError::new(ConvertErrorKind::InvalidNumber {
+                            value: text,
+                            rust_type: stringify!($t),
+                        })),
+                    },
+                    other => Err(ConvertError::wrong_type::<$t>("N", &other)),
+                }
+            }
+        }
+
+        impl KeyAttribute for $t {
+            const SCALAR_TYPE: ScalarType = ScalarType::N;
+        }
+    )*};
+}
+
+// Every finite f32 is within DynamoDB's range; f64 is not.
+floats! {
+    f32 => false;
+    f64 => true;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn n(text: &str) -> AttributeValue {
+        AttributeValue::N(text.to_owned())
+    }
+
+    #[test]
+    fn precision_counts_significant_digits_only() {
+        assert!(check_precision("99999999999999999999999999999999999999").is_ok()); // 38 nines
+        assert!(check_precision("-100000000000000000000000000000000000000000").is_ok());
+        assert!(check_precision("170141183460469231731687303715884105727").is_err()); // i128::MAX
+        assert!(check_precision("0").is_ok());
+    }
+
+    #[test]
+    fn integers_out_of_range_are_errors_not_wraps() {
+        let err = u8::from_attribute_value(n("256")).unwrap_err();
+        assert!(matches!(
+            err.kind(),
+            ConvertErrorKind::OutOfRange { target: "u8", .. }
+        ));
+        let err = u32::from_attribute_value(n("-1")).unwrap_err();
+        assert!(matches!(err.kind(), ConvertErrorKind::OutOfRange { .. }));
+        let err = i64::from_attribute_value(n("1.5")).unwrap_err();
+        assert!(matches!(err.kind(), ConvertErrorKind::InvalidNumber { .. }));
+        let err = i64::from_attribute_value(n("")).unwrap_err();
+        assert!(matches!(err.kind(), ConvertErrorKind::InvalidNumber { .. }));
+    }
+
+    #[test]
+    fn wide_integers_beyond_38_digits_are_refused_on_write() {
+        let err = i128::MIN.to_attribute_value().unwrap_err();
+        assert!(matches!(
+            err.kind(),
+            ConvertErrorKind::OutOfRange {
+                target: DYNAMODB_NUMBER,
+                ..
+            }
+        ));
+        assert!(u128::MAX.to_attribute_value().is_err());
+        let widest = 10u128.pow(38) - 1;
+        assert_eq!(
+            widest.to_attribute_value().unwrap(),
+            Some(n("99999999999999999999999999999999999999"))
+        );
+    }
+
+    #[test]
+    fn floats_reject_what_dynamodb_cannot_store() {
+        for bad in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY] {
+            let err = bad.to_attribute_value().unwrap_err();
+            assert!(matches!(err.kind(), ConvertErrorKind::NotFinite { .. }));
+        }
+        assert!(1e200f64.to_attribute_value().is_err());
+        assert!(1e-200f64.to_attribute_value().is_err());
+        assert_eq!(0.1f32.to_attribute_value().unwrap(), Some(n("0.1")));
+        assert_eq!((-0.0f64).to_attribute_value().unwrap(), Some(n("-0.0")));
+        assert!(f32::from_attribute_value(n("1e39")).is_err());
+    }
+
+    #[test]
+    fn bytes_are_binary_not_lists() {
+        let v = <Vec<u8> as ToAttributeValue>::to_attribute_value(&vec![1, 2, 3]).unwrap();
+        assert_eq!(v, Some(AttributeValue::B(vec![1u8, 2, 3].into())));
+        let back: Vec<u8> = FromAttributeValue::from_attribute_value(v.unwrap()).unwrap();
+        assert_eq!(back, [1, 2, 3]);
+    }
+}

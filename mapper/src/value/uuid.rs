@@ -1,0 +1,57 @@
+//! `uuid::Uuid` as a hyphenated lowercase string (`S`).
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use uuid::Uuid;
+
+use super::{
+    FromAttributeValue, KeyAttribute, ScalarType, SetElement, SetMember, SetType, ToAttributeValue,
+};
+use crate::error::{ConvertError, ConvertErrorKind};
+
+fn format_uuid(uuid: &Uuid) -> String {
+    let mut buffer = Uuid::encode_buffer();
+    uuid.hyphenated().encode_lower(&mut buffer).to_owned()
+}
+
+fn parse_uuid(text: String) -> Result<Uuid, ConvertError> {
+    Uuid::parse_str(&text).map_err(|e| {
+        ConvertError::new(ConvertErrorKind::InvalidUuid {
+            value: text,
+            reason: e.to_string(),
+        })
+    })
+}
+
+impl ToAttributeValue for Uuid {
+    #[inline]
+    fn to_attribute_value(&self) -> Result<Option<AttributeValue>, ConvertError> {
+        Ok(Some(AttributeValue::S(format_uuid(self))))
+    }
+}
+
+impl FromAttributeValue for Uuid {
+    #[inline]
+    fn from_attribute_value(value: AttributeValue) -> Result<Self, ConvertError> {
+        match value {
+            AttributeValue::S(text) => parse_uuid(text),
+            other => Err(ConvertError::wrong_type::<Uuid>("S", &other)),
+        }
+    }
+}
+
+impl KeyAttribute for Uuid {
+    const SCALAR_TYPE: ScalarType = ScalarType::S;
+}
+
+impl SetElement for Uuid {
+    const SET_TYPE: SetType = SetType::String;
+    fn to_member(&self) -> Result<SetMember, ConvertError> {
+        Ok(SetMember::Text(format_uuid(self)))
+    }
+    fn from_member(member: SetMember) -> Result<Self, ConvertError> {
+        match member {
+            SetMember::Text(text) => parse_uuid(text),
+            other => Err(other.mismatch::<Uuid>()),
+        }
+    }
+}

@@ -1,0 +1,63 @@
+//! The serde bridge: stores any `Serialize + Deserialize` value through
+//! [`serde_dynamo`](https://docs.rs/serde_dynamo). `#[attribute(serde)]` uses it; it is also
+//! usable as `#[attribute(with = dynamodb_mapper::value::via_serde)]`.
+//!
+//! ```
+//! use dynamodb_mapper::Item;
+//! use serde::{Deserialize, Serialize};
+//!
+//! #[derive(Serialize, Deserialize, Debug, PartialEq)]
+//! #[serde(tag = "kind")]
+//! enum Payment {
+//!     Card { last4: String },
+//!     Invoice { days: u32 },
+//! }
+//!
+//! #[derive(Item, Debug, PartialEq)]
+//! struct Order {
+//!     #[partition_key]
+//!     id: String,
+//!     #[attribute(serde)]
+//!     payment: Payment,
+//! }
+//!
+//! let order = Order { id: "o1".into(), payment: Payment::Invoice { days: 30 } };
+//! let item = order.to_item()?;
+//! assert!(item["payment"].as_m().is_ok());
+//! assert_eq!(Order::from_item(item)?, order);
+//! # Ok::<(), dynamodb_mapper::ConvertError>(())
+//! ```
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::error::{ConvertError, ConvertErrorKind};
+
+fn serde_error(e: serde_dynamo::Error) -> ConvertError {
+    ConvertError::new(ConvertErrorKind::Serde {
+        message: e.to_string(),
+    })
+}
+
+/// Serializes `value`; a value that serializes to `NULL` (`None`, `()`) is not written.
+pub fn to_attribute_value<T: Serialize + ?Sized>(
+    value: &T,
+) -> Result<Option<AttributeValue>, ConvertError> {
+    match serde_dynamo::to_attribute_value(value).map_err(serde_error)? {
+        AttributeValue::Null(_) => Ok(None),
+        value => Ok(Some(value)),
+    }
+}
+
+/// Deserializes an attribute; an absent one reads as `NULL` if the type accepts that
+/// (`Option`), and is a missing-attribute error otherwise.
+pub fn from_attribute_value<T: DeserializeOwned>(
+    value: Option<AttributeValue>,
+) -> Result<T, ConvertError> {
+    match value {
+        Some(value) => serde_dynamo::from_attribute_value(value).map_err(serde_error),
+        None => serde_dynamo::from_attribute_value(AttributeValue::Null(true))
+            .map_err(|_| ConvertError::missing::<T>()),
+    }
+}

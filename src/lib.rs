@@ -1,0 +1,3 @@
+//! Shared code of the workspace's tests, examples and benchmarks. Not published.
+
+pub mod fixtures;
