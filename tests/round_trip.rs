@@ -357,7 +357,7 @@ fn everything() -> Everything {
         shared: Bytes::from_static(b"xyz"),
         list: vec!["a".into(), "".into()],
         queue: VecDeque::from([3, 2, 1]),
-        map: HashMap::from([("pi".to_owned(), 3.14)]),
+        map: HashMap::from([("ratio".to_owned(), 2.5)]),
         sorted: BTreeMap::from([("k".to_owned(), vec![1])]),
         tags: HashSet::from(["vip".to_owned()]),
         scores: BTreeSet::from([1, -1]),

@@ -149,7 +149,8 @@ impl FieldAttrs {
             let Some(ident) = attr.path().get_ident() else {
                 continue;
             };
-            let span = attr.span();
+            // Errors about the attribute point at its name.
+            let span = ident.span();
             let name = ident.to_string();
             match name.as_str() {
                 "partition_key" => marker(cx, attr, &mut out.partition_key),
@@ -333,7 +334,7 @@ fn marker(cx: &Ctxt, attr: &Attribute, slot: &mut Option<Span>) {
         cx.error_spanned_by(attr, format!("`#[{name}]` takes no arguments"));
         return;
     }
-    set_once_attr(cx, slot, attr.span(), attr);
+    set_once_attr(cx, slot, attr.path().span(), attr);
 }
 
 fn index_name(cx: &Ctxt, attr: &Attribute) -> Option<String> {

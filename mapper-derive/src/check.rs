@@ -119,9 +119,9 @@ fn check_keys(cx: &Ctxt, container: &Container, fields: &[Field]) {
         }
     }
     for field in fields {
-        if field.attrs.partition_key.is_some() && field.attrs.sort_key.is_some() {
+        if let (Some(_), Some(sort)) = (field.attrs.partition_key, field.attrs.sort_key) {
             cx.error_at(
-                field.attrs.sort_key.unwrap(),
+                sort,
                 "a field cannot be both the partition key and the sort key",
             );
         }

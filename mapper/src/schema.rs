@@ -14,7 +14,6 @@
 //!     #[partition_key]
 //!     customer_id: String,
 //!     #[sort_key]
-//!     #[index_sort_key("by_total")]
 //!     order_id: u64,
 //!     #[index_partition_key("by_status")]
 //!     status: String,
