@@ -63,10 +63,7 @@ impl<'a> Container<'a> {
                 _ => {
                     cx.error_spanned_by(
                         input.ident.clone(),
-                        format!(
-                            "`#[derive({})]` needs a struct with named fields",
-                            derive.name()
-                        ),
+                        format!("`#[derive({})]` needs a struct with named fields", derive.name()),
                     );
                     return None;
                 }

@@ -172,13 +172,9 @@ impl FieldAttrs {
                     }
                 }
                 "tag" => match attr.parse_args::<LitStr>() {
-                    Ok(lit) if lit.value().is_empty() => {
-                        cx.error_spanned_by(&lit, "a tag cannot be empty")
-                    }
+                    Ok(lit) if lit.value().is_empty() => cx.error_spanned_by(&lit, "a tag cannot be empty"),
                     Ok(lit) => out.tags.push(WithSpan::new(lit.value(), span)),
-                    Err(_) => {
-                        cx.error_spanned_by(attr, "expected a tag name: `#[tag(\"checksum\")]`")
-                    }
+                    Err(_) => cx.error_spanned_by(attr, "expected a tag name: `#[tag(\"checksum\")]`"),
                 },
                 "version" => {
                     let args = parse_version(cx, attr);
@@ -190,12 +186,7 @@ impl FieldAttrs {
                 }
                 "update_behavior" => {
                     if let Some(behavior) = parse_update_behavior(cx, attr) {
-                        set_once_attr(
-                            cx,
-                            &mut out.update_behavior,
-                            WithSpan::new(behavior, span),
-                            attr,
-                        );
+                        set_once_attr(cx, &mut out.update_behavior, WithSpan::new(behavior, span), attr);
                     }
                 }
                 "attribute" => out.parse_attribute(cx, attr),
@@ -318,10 +309,7 @@ fn set_once<T>(cx: &Ctxt, slot: &mut Option<T>, value: T, meta: &ParseNestedMeta
 
 fn set_once_attr<T>(cx: &Ctxt, slot: &mut Option<T>, value: T, attr: &Attribute) {
     if slot.is_some() {
-        cx.error_spanned_by(
-            attr,
-            format!("duplicate `#[{}]`: give it once", path_name(attr.path())),
-        );
+        cx.error_spanned_by(attr, format!("duplicate `#[{}]`: give it once", path_name(attr.path())));
     } else {
         *slot = Some(value);
     }
@@ -346,10 +334,7 @@ fn index_name(cx: &Ctxt, attr: &Attribute) -> Option<String> {
             None
         }
         Err(_) => {
-            cx.error_spanned_by(
-                attr,
-                format!("expected the index name: `#[{name}(\"by_email\")]`"),
-            );
+            cx.error_spanned_by(attr, format!("expected the index name: `#[{name}(\"by_email\")]`"));
             None
         }
     }
@@ -386,10 +371,7 @@ fn parse_version(cx: &Ctxt, attr: &Attribute) -> VersionArgs {
             let span = meta.input.span();
             args.increment_by = parse_i64(&meta)?;
             if args.increment_by < 1 {
-                cx.error_at(
-                    span,
-                    "`increment_by` must be 1 or more, or versions would repeat",
-                );
+                cx.error_at(span, "`increment_by` must be 1 or more, or versions would repeat");
             }
         } else {
             unknown_key(cx, &meta, "version", &["start_at", "increment_by"]);
@@ -432,7 +414,10 @@ fn parse_counter(cx: &Ctxt, attr: &Attribute) -> CounterArgs {
 fn parse_update_behavior(cx: &Ctxt, attr: &Attribute) -> Option<UpdateBehavior> {
     const NAMES: &[&str] = &["write_always", "write_if_not_exists"];
     let Ok(ident) = attr.parse_args::<syn::Ident>() else {
-        cx.error_spanned_by(attr, "expected `#[update_behavior(write_always)]` or `#[update_behavior(write_if_not_exists)]`");
+        cx.error_spanned_by(
+            attr,
+            "expected `#[update_behavior(write_always)]` or `#[update_behavior(write_if_not_exists)]`",
+        );
         return None;
     };
     match ident.to_string().as_str() {
@@ -441,10 +426,7 @@ fn parse_update_behavior(cx: &Ctxt, attr: &Attribute) -> Option<UpdateBehavior> 
         other => {
             cx.error_spanned_by(
                 &ident,
-                format!(
-                    "unknown update behavior `{other}`{}",
-                    did_you_mean(other, NAMES)
-                ),
+                format!("unknown update behavior `{other}`{}", did_you_mean(other, NAMES)),
             );
             None
         }

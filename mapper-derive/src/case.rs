@@ -60,13 +60,7 @@ impl RenameRule {
             Self::Camel => words
                 .iter()
                 .enumerate()
-                .map(|(i, w)| {
-                    if i == 0 {
-                        w.to_lowercase()
-                    } else {
-                        capitalized(w)
-                    }
-                })
+                .map(|(i, w)| if i == 0 { w.to_lowercase() } else { capitalized(w) })
                 .collect(),
             Self::Snake => words.join("_").to_lowercase(),
             Self::ScreamingSnake => words.join("_").to_uppercase(),
@@ -87,9 +81,7 @@ fn split_words(ident: &str) -> Vec<&str> {
             let prev = chars[i - 1].1;
             let next_lower = chars.get(i + 1).is_some_and(|(_, n)| n.is_lowercase());
             let boundary = c.is_uppercase()
-                && (prev.is_lowercase()
-                    || prev.is_ascii_digit()
-                    || (prev.is_uppercase() && next_lower));
+                && (prev.is_lowercase() || prev.is_ascii_digit() || (prev.is_uppercase() && next_lower));
             if boundary {
                 words.push(&part[start..at]);
                 start = at;

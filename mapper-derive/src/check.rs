@@ -28,9 +28,7 @@ pub fn check(cx: &Ctxt, container: &Container, derive: Derive) {
                     .filter(|f| f.is_stored())
                     .map(|f| (f.name.as_str(), f.name_span())),
             );
-            check_single(cx, fields, "version", |f| {
-                f.attrs.version.as_ref().map(|v| v.span)
-            });
+            check_single(cx, fields, "version", |f| f.attrs.version.as_ref().map(|v| v.span));
             check_single(cx, fields, "ttl", |f| f.attrs.ttl);
         }
         Data::Enum(variants) => {
@@ -40,10 +38,7 @@ pub fn check(cx: &Ctxt, container: &Container, derive: Derive) {
             if variants.is_empty() {
                 cx.error_spanned_by(container.ident, "an enum without variants cannot be stored");
             }
-            check_unique_names(
-                cx,
-                variants.iter().map(|v| (v.name.as_str(), v.ident.span())),
-            );
+            check_unique_names(cx, variants.iter().map(|v| (v.name.as_str(), v.ident.span())));
         }
     }
 }
@@ -55,10 +50,7 @@ impl Field<'_> {
     }
 
     fn name_span(&self) -> Span {
-        self.attrs
-            .rename
-            .as_ref()
-            .map_or(self.ident.span(), |r| r.span)
+        self.attrs.rename.as_ref().map_or(self.ident.span(), |r| r.span)
     }
 
     /// Whether the field is a key of the table or of an index.
@@ -80,10 +72,7 @@ impl Field<'_> {
 }
 
 fn check_keys(cx: &Ctxt, container: &Container, fields: &[Field]) {
-    let partition_keys: Vec<&Field> = fields
-        .iter()
-        .filter(|f| f.attrs.partition_key.is_some())
-        .collect();
+    let partition_keys: Vec<&Field> = fields.iter().filter(|f| f.attrs.partition_key.is_some()).collect();
     match partition_keys.as_slice() {
         [] => cx.error_spanned_by(
             container.ident,
@@ -103,10 +92,7 @@ fn check_keys(cx: &Ctxt, container: &Container, fields: &[Field]) {
             }
         }
     }
-    let sort_keys: Vec<&Field> = fields
-        .iter()
-        .filter(|f| f.attrs.sort_key.is_some())
-        .collect();
+    let sort_keys: Vec<&Field> = fields.iter().filter(|f| f.attrs.sort_key.is_some()).collect();
     if let [first, rest @ ..] = sort_keys.as_slice() {
         for field in rest {
             cx.error_at(
@@ -120,10 +106,7 @@ fn check_keys(cx: &Ctxt, container: &Container, fields: &[Field]) {
     }
     for field in fields {
         if let (Some(_), Some(sort)) = (field.attrs.partition_key, field.attrs.sort_key) {
-            cx.error_at(
-                sort,
-                "a field cannot be both the partition key and the sort key",
-            );
+            cx.error_at(sort, "a field cannot be both the partition key and the sort key");
         }
     }
     check_indexes(cx, fields, !sort_keys.is_empty());
@@ -134,11 +117,7 @@ fn check_indexes(cx: &Ctxt, fields: &[Field], table_has_sort_key: bool) {
     let mut sort: HashMap<&str, &Field> = HashMap::new();
     for field in fields {
         for (keys, seen, role) in [
-            (
-                &field.attrs.index_partition_keys,
-                &mut partition,
-                "partition",
-            ),
+            (&field.attrs.index_partition_keys, &mut partition, "partition"),
             (&field.attrs.index_sort_keys, &mut sort, "sort"),
         ] {
             for key in keys {
@@ -153,13 +132,12 @@ fn check_indexes(cx: &Ctxt, fields: &[Field], table_has_sort_key: bool) {
                 }
             }
         }
-        if let Some(both) = field.attrs.index_partition_keys.iter().find(|p| {
-            field
-                .attrs
-                .index_sort_keys
-                .iter()
-                .any(|s| s.value == p.value)
-        }) {
+        if let Some(both) = field
+            .attrs
+            .index_partition_keys
+            .iter()
+            .find(|p| field.attrs.index_sort_keys.iter().any(|s| s.value == p.value))
+        {
             cx.error_at(
                 both.span,
                 format!(
@@ -171,9 +149,7 @@ fn check_indexes(cx: &Ctxt, fields: &[Field], table_has_sort_key: bool) {
     }
     // An index without its own partition key is local: it needs the table's sort key.
     for (name, field) in &sort {
-        let is_local = partition
-            .get(name)
-            .is_none_or(|p| p.attrs.partition_key.is_some());
+        let is_local = partition.get(name).is_none_or(|p| p.attrs.partition_key.is_some());
         if is_local && !table_has_sort_key {
             let span = field
                 .attrs
@@ -222,20 +198,15 @@ fn check_combinations(cx: &Ctxt, field: &Field) {
     ];
     if let Some(skip) = a.skip {
         if field.is_any_key() {
-            cx.error_at(
-                skip,
-                "a key is always stored: remove `#[skip]` from this key field",
-            );
+            cx.error_at(skip, "a key is always stored: remove `#[skip]` from this key field");
         }
         for (name, _) in lifecycle.iter().filter(|(_, s)| s.is_some()) {
-            cx.error_at(skip, format!("a `#[skip]`ped field is never stored, so `#[{name}]` would do nothing; remove one of them"));
+            cx.error_at(
+                skip,
+                format!("a `#[skip]`ped field is never stored, so `#[{name}]` would do nothing; remove one of them"),
+            );
         }
-        if a.rename.is_some()
-            || a.with.is_some()
-            || a.serde.is_some()
-            || a.default.is_some()
-            || a.flatten.is_some()
-        {
+        if a.rename.is_some() || a.with.is_some() || a.serde.is_some() || a.default.is_some() || a.flatten.is_some() {
             cx.error_at(
                 skip,
                 "a `#[skip]`ped field is never stored: remove its other attributes",
@@ -261,11 +232,13 @@ fn check_combinations(cx: &Ctxt, field: &Field) {
             "a `#[ttl]` attribute is always stored as epoch seconds: remove `with`/`serde`",
         );
     }
-    let lifecycle_set: Vec<&(&str, Option<Span>)> =
-        lifecycle.iter().filter(|(_, s)| s.is_some()).collect();
+    let lifecycle_set: Vec<&(&str, Option<Span>)> = lifecycle.iter().filter(|(_, s)| s.is_some()).collect();
     if let [(first, _), rest @ ..] = lifecycle_set.as_slice() {
         for (name, span) in rest {
-            cx.error_at(span.unwrap(), format!("`#[{name}]` and `#[{first}]` cannot share a field: each manages the value its own way"));
+            cx.error_at(
+                span.unwrap(),
+                format!("`#[{name}]` and `#[{first}]` cannot share a field: each manages the value its own way"),
+            );
         }
     }
     if field.is_any_key() {
@@ -278,10 +251,16 @@ fn check_combinations(cx: &Ctxt, field: &Field) {
             }
         }
         if let Some(with) = &a.with {
-            cx.error_at(with.span, "a key cannot use a converter: keys must have a string, number or binary type of their own");
+            cx.error_at(
+                with.span,
+                "a key cannot use a converter: keys must have a string, number or binary type of their own",
+            );
         }
         if let Some(serde) = a.serde {
-            cx.error_at(serde, "a key cannot use serde: keys must have a string, number or binary type of their own");
+            cx.error_at(
+                serde,
+                "a key cannot use serde: keys must have a string, number or binary type of their own",
+            );
         }
         if let Some(default) = a.default {
             cx.error_at(default, "a key is always present: remove `#[default]`");
@@ -358,23 +337,17 @@ fn check_unique_names<'a>(cx: &Ctxt, names: impl Iterator<Item = (&'a str, Span)
         if !seen.insert(name) {
             cx.error_at(
                 span,
-                format!("two fields are stored as `{name}`; give one another name with `#[attribute(rename = \"...\")]`"),
+                format!(
+                    "two fields are stored as `{name}`; give one another name with `#[attribute(rename = \"...\")]`"
+                ),
             );
         }
     }
 }
 
-fn check_single(
-    cx: &Ctxt,
-    fields: &[Field],
-    attribute: &str,
-    span_of: impl Fn(&Field) -> Option<Span>,
-) {
+fn check_single(cx: &Ctxt, fields: &[Field], attribute: &str, span_of: impl Fn(&Field) -> Option<Span>) {
     let spans: Vec<Span> = fields.iter().filter_map(&span_of).collect();
     for span in spans.iter().skip(1) {
-        cx.error_at(
-            *span,
-            format!("an item has at most one `#[{attribute}]` attribute"),
-        );
+        cx.error_at(*span, format!("an item has at most one `#[{attribute}]` attribute"));
     }
 }

@@ -105,13 +105,10 @@ fn expand_struct(container: &Container, fields: &[Field], krate: &Path) -> Token
             });
         }
     }
-    let flattened_counts = fields
-        .iter()
-        .filter(|f| f.attrs.flatten.is_some())
-        .map(|f| {
-            let ty = f.ty;
-            quote!(+ <#ty as #krate::Attributes>::ATTRIBUTE_COUNT)
-        });
+    let flattened_counts = fields.iter().filter(|f| f.attrs.flatten.is_some()).map(|f| {
+        let ty = f.ty;
+        quote!(+ <#ty as #krate::Attributes>::ATTRIBUTE_COUNT)
+    });
 
     quote! {
         #[automatically_derived]
@@ -218,28 +215,26 @@ fn expand_item(container: &Container, fields: &[Field], krate: &Path) -> TokenSt
         }
         None => quote!(::core::option::Option::None),
     };
-    let indexes = indexes(fields)
-        .into_iter()
-        .map(|(name, index_partition, index_sort)| {
-            let local = index_partition.is_none_or(|f| f.attrs.partition_key.is_some());
-            let kind = if local { quote!(Local) } else { quote!(Global) };
-            let partition_schema = key_schema(index_partition.unwrap_or(partition));
-            let sort_schema = match index_sort {
-                Some(field) => {
-                    let schema = key_schema(field);
-                    quote!(::core::option::Option::Some(#schema))
-                }
-                None => quote!(::core::option::Option::None),
-            };
-            quote! {
-                #krate::schema::IndexSchema {
-                    name: #name,
-                    kind: #krate::schema::IndexKind::#kind,
-                    partition_key: #partition_schema,
-                    sort_key: #sort_schema,
-                }
+    let indexes = indexes(fields).into_iter().map(|(name, index_partition, index_sort)| {
+        let local = index_partition.is_none_or(|f| f.attrs.partition_key.is_some());
+        let kind = if local { quote!(Local) } else { quote!(Global) };
+        let partition_schema = key_schema(index_partition.unwrap_or(partition));
+        let sort_schema = match index_sort {
+            Some(field) => {
+                let schema = key_schema(field);
+                quote!(::core::option::Option::Some(#schema))
             }
-        });
+            None => quote!(::core::option::Option::None),
+        };
+        quote! {
+            #krate::schema::IndexSchema {
+                name: #name,
+                kind: #krate::schema::IndexKind::#kind,
+                partition_key: #partition_schema,
+                sort_key: #sort_schema,
+            }
+        }
+    });
 
     let key_types: Vec<&Type> = keys.iter().map(|f| f.ty).collect();
     let key_members: Vec<&Ident> = keys.iter().map(|f| f.ident).collect();
@@ -252,8 +247,7 @@ fn expand_item(container: &Container, fields: &[Field], krate: &Path) -> TokenSt
         .map(|i| Ident::new(&format!("__K{i}"), Span::call_site()))
         .collect();
     let (key_type, key_value, key_pattern, into_type) = if key_count == 1 {
-        let (ty, member, var, param) =
-            (key_types[0], key_members[0], &key_vars[0], &into_params[0]);
+        let (ty, member, var, param) = (key_types[0], key_members[0], &key_vars[0], &into_params[0]);
         (
             quote!(#ty),
             quote!(::core::clone::Clone::clone(&self.#member)),
@@ -325,9 +319,7 @@ fn expand_item(container: &Container, fields: &[Field], krate: &Path) -> TokenSt
 }
 
 /// Each index name with its partition and sort key fields, in order of first mention.
-fn indexes<'f, 'a>(
-    fields: &'f [Field<'a>],
-) -> Vec<(String, Option<&'f Field<'a>>, Option<&'f Field<'a>>)> {
+fn indexes<'f, 'a>(fields: &'f [Field<'a>]) -> Vec<(String, Option<&'f Field<'a>>, Option<&'f Field<'a>>)> {
     let mut out: Vec<(String, Option<&Field>, Option<&Field>)> = Vec::new();
     for field in fields {
         for (keys, is_partition) in [
@@ -409,17 +401,9 @@ fn expand_unit_enum(container: &Container, variants: &[Variant], krate: &Path) -
 
 /// The struct's generics with the bounds its fields need, for each field whose type involves
 /// a type parameter (as serde does).
-fn with_bounds(
-    container: &Container,
-    fields: &[Field],
-    krate: &Path,
-    derive: Derive,
-) -> syn::Generics {
+fn with_bounds(container: &Container, fields: &[Field], krate: &Path, derive: Derive) -> syn::Generics {
     let mut generics = container.generics.clone();
-    let params: Vec<String> = generics
-        .type_params()
-        .map(|p| p.ident.to_string())
-        .collect();
+    let params: Vec<String> = generics.type_params().map(|p| p.ident.to_string()).collect();
     if params.is_empty() {
         return generics;
     }

@@ -79,9 +79,7 @@ pub fn non_scalar_reason(ty: &Type) -> Option<&'static str> {
     Some(match name.as_str() {
         "Option" => "a key is always present, so it cannot be an Option",
         "Vec" | "VecDeque" if args.first().is_some_and(|a| is_named(a, "u8")) => return None,
-        "Vec" | "VecDeque" | "LinkedList" => {
-            "a Vec is a list (L); only Vec<u8> (binary) can be a key"
-        }
+        "Vec" | "VecDeque" | "LinkedList" => "a Vec is a list (L); only Vec<u8> (binary) can be a key",
         "HashMap" | "BTreeMap" => "a map (M) cannot be a key",
         "HashSet" | "BTreeSet" => "a set cannot be a key",
         "bool" => "a boolean cannot be a key; DynamoDB keys are strings, numbers or binary",

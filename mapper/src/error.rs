@@ -146,10 +146,7 @@ impl ConvertError {
     }
 
     /// An attribute holds `found` where `T`, stored as `expected`, was wanted.
-    pub fn wrong_type<T: ?Sized>(
-        expected: &'static str,
-        found: &aws_sdk_dynamodb::types::AttributeValue,
-    ) -> Self {
+    pub fn wrong_type<T: ?Sized>(expected: &'static str, found: &aws_sdk_dynamodb::types::AttributeValue) -> Self {
         Self::new(ConvertErrorKind::WrongType {
             expected,
             found: crate::value::type_of(found),
@@ -166,9 +163,7 @@ impl ConvertError {
 
     /// Adds the attribute name this error happened under (called from the inside out).
     pub fn in_attribute(mut self, name: &str) -> Self {
-        self.inner
-            .path
-            .push(PathSegment::Attribute(name.to_owned()));
+        self.inner.path.push(PathSegment::Attribute(name.to_owned()));
         self
     }
 
@@ -221,9 +216,7 @@ impl fmt::Display for ConvertError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let path = self.path();
         match (path.is_empty(), self.inner.item) {
-            (false, Some(item)) => {
-                write!(f, "attribute `{path}` of `{}`: ", short_type_name(item))?
-            }
+            (false, Some(item)) => write!(f, "attribute `{path}` of `{}`: ", short_type_name(item))?,
             (false, None) => write!(f, "attribute `{path}`: ")?,
             (true, Some(item)) => write!(f, "`{}`: ", short_type_name(item))?,
             (true, None) => {}
@@ -248,11 +241,7 @@ impl fmt::Display for ConvertErrorKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Missing { rust_type } => {
-                write!(
-                    f,
-                    "missing, expected a value of type {}",
-                    short_type_name(rust_type)
-                )
+                write!(f, "missing, expected a value of type {}", short_type_name(rust_type))
             }
             Self::WrongType {
                 expected,
@@ -264,11 +253,7 @@ impl fmt::Display for ConvertErrorKind {
                 short_type_name(rust_type)
             ),
             Self::OutOfRange { value, target } => {
-                write!(
-                    f,
-                    "number {value} is out of range for {}",
-                    short_type_name(target)
-                )
+                write!(f, "number {value} is out of range for {}", short_type_name(target))
             }
             Self::InvalidNumber { value, rust_type } => {
                 write!(f, "`{value}` is not a valid {}", short_type_name(rust_type))

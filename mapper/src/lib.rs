@@ -74,4 +74,130 @@ pub mod __private;
 pub use error::{ConvertError, ConvertErrorKind, Error};
 pub use item::{Attributes, Item, ItemMap, KeyFrom};
 
-pub use dynamodb_mapper_derive::{Attributes, Item};
+/// Derives [`Item`](trait@Item) (and [`Attributes`](trait@Attributes)) for a struct with named
+/// fields: a table's item type.
+///
+/// # Container attributes
+///
+/// | attribute | effect |
+/// |---|---|
+/// | `#[item(table = "name")]` | the table name ([`TableSchema::table_name`](schema::TableSchema::table_name)) |
+/// | `#[item(rename_all = "camelCase")]` | stored names of all fields: `lowercase`, `UPPERCASE`, `PascalCase`, `camelCase`, `snake_case`, `SCREAMING_SNAKE_CASE`, `kebab-case`, `SCREAMING-KEBAB-CASE` |
+/// | `#[item(crate = "path")]` | where the generated code finds this crate, if renamed |
+///
+/// # Field attributes
+///
+/// | attribute | effect |
+/// |---|---|
+/// | `#[partition_key]` | the partition (hash) key; exactly one per item; a string, number or binary type |
+/// | `#[sort_key]` | the sort (range) key; at most one |
+/// | `#[attribute(rename = "name")]` | the stored name (wins over `rename_all`) |
+/// | `#[attribute(with = path)]` | store through the module `path`, which has `fn to_attribute_value(&T) -> Result<Option<AttributeValue>, ConvertError>` and `fn from_attribute_value(Option<AttributeValue>) -> Result<T, ConvertError>` (`None`: the attribute is absent); e.g. [`value::epoch_seconds`] |
+/// | `#[attribute(serde)]` | store any `Serialize + Deserialize` type through `serde_dynamo` ([`value::via_serde`]) |
+/// | `#[skip]` | never stored; read as `Default::default()` |
+/// | `#[default]` | an absent (or `NULL`) attribute reads as `Default::default()` instead of an error |
+/// | `#[flatten]` | the fields of a struct deriving [`Attributes`](trait@Attributes) are stored beside this struct's own |
+/// | `#[index_partition_key("index")]` | partition key of a global secondary index; repeat for several indexes |
+/// | `#[index_sort_key("index")]` | sort key of a secondary index; an index without its own partition key (or whose partition key is the table's) is a local index |
+/// | `#[ttl]` | the time-to-live attribute: `DateTime<Utc>` or integer epoch seconds (or an `Option` of them), stored as epoch seconds |
+/// | `#[version]`, `#[version(start_at = 0, increment_by = 1)]` | optimistic locking; the field is `Option<integer>`, `None` for an item never written |
+/// | `#[atomic_counter]`, `#[atomic_counter(start = 0, inc = 1)]` | a counter the server increments on every write; an integer field |
+/// | `#[auto_timestamp]` | set to the current time on every write; `DateTime<Utc>` or `Option` of it |
+/// | `#[auto_uuid]` | a random UUID when unset; `String`, `Uuid` or `Option` of them |
+/// | `#[update_behavior(write_always)]`, `#[update_behavior(write_if_not_exists)]` | whether an update overwrites a stored value |
+/// | `#[tag("name")]` | a tag for your own extensions to find the attribute by |
+///
+/// The lifecycle attributes (`version`, `atomic_counter`, `auto_timestamp`, `auto_uuid`,
+/// `update_behavior`, `tag`) are recorded in the [schema](schema) as [`Tag`](schema::Tag)s.
+///
+/// # Checked at compile time
+///
+/// Mistakes are compile errors pointing at the offending token, all reported at once: no or
+/// two partition keys, two sort keys, a key of a type that is not a string, number or binary,
+/// `#[version]` not on `Option<integer>`, a counter on a non-integer, `#[auto_uuid]` or
+/// `#[auto_timestamp]`/`#[ttl]` on the wrong type, two fields stored under one name, `#[skip]`
+/// on a key, a local index on a table without sort key, misspelled keys (with a "did you
+/// mean"), and attributes that exclude each other.
+///
+/// ```
+/// use chrono::{DateTime, Utc};
+/// use dynamodb_mapper::Item;
+///
+/// #[derive(Item, Debug, Clone, PartialEq)]
+/// #[item(table = "customers", rename_all = "camelCase")]
+/// struct Customer {
+///     #[partition_key]
+///     id: String,
+///     #[sort_key]
+///     region: String,
+///     #[attribute(rename = "email_address")]
+///     #[index_partition_key("by_email")]
+///     email: String,
+///     #[version]
+///     version: Option<u64>,
+///     #[atomic_counter(start = 10, inc = 5)]
+///     visits: i64,
+///     #[auto_timestamp]
+///     updated_at: Option<DateTime<Utc>>,
+///     #[auto_uuid]
+///     #[update_behavior(write_if_not_exists)]
+///     token: Option<String>,
+///     #[ttl]
+///     expires_at: Option<DateTime<Utc>>,
+///     #[skip]
+///     cached: Option<String>,
+/// }
+///
+/// let schema = Customer::TABLE;
+/// assert_eq!(schema.ttl_attribute(), Some("expiresAt"));
+/// assert_eq!(schema.index("by_email").unwrap().partition_key.name, "email_address");
+/// ```
+pub use dynamodb_mapper_derive::Item;
+
+/// Derives [`Attributes`](trait@Attributes) for a struct stored inside an item, as a nested
+/// map (`M`) or `#[flatten]`ed; or, on an enum of unit variants, its conversion to and from a
+/// string (`S`: the variant's name, after `rename_all` and `#[attribute(rename = "...")]`),
+/// which can also be a key or a set member.
+///
+/// Fields take the same attributes as [`Item`](derive@Item), except keys and the table name.
+///
+/// ```
+/// use dynamodb_mapper::{Attributes, Item};
+///
+/// #[derive(Attributes, Debug, PartialEq)]
+/// #[item(rename_all = "camelCase")]
+/// struct Audit {
+///     created_by: String,
+///     revision: u32,
+/// }
+///
+/// #[derive(Attributes, Debug, PartialEq)]
+/// #[item(rename_all = "snake_case")]
+/// enum Status {
+///     Draft,
+///     InReview,
+///     #[attribute(rename = "live")]
+///     Published,
+/// }
+///
+/// #[derive(Item, Debug, PartialEq)]
+/// struct Page {
+///     #[partition_key]
+///     path: String,
+///     status: Status,
+///     #[flatten]
+///     audit: Audit,
+/// }
+///
+/// let page = Page {
+///     path: "/".into(),
+///     status: Status::InReview,
+///     audit: Audit { created_by: "ana".into(), revision: 3 },
+/// };
+/// let item = page.to_item()?;
+/// assert_eq!(item["status"].as_s().unwrap(), "in_review");
+/// assert_eq!(item["createdBy"].as_s().unwrap(), "ana");
+/// assert_eq!(Page::from_item(item)?, page);
+/// # Ok::<(), dynamodb_mapper::ConvertError>(())
+/// ```
+pub use dynamodb_mapper_derive::Attributes;

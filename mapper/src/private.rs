@@ -18,9 +18,7 @@ pub fn write<T: ToAttributeValue + ?Sized>(
     name: &'static str,
     value: &T,
 ) -> Result<(), ConvertError> {
-    let value = value
-        .to_attribute_value()
-        .map_err(|e| e.in_attribute(name))?;
+    let value = value.to_attribute_value().map_err(|e| e.in_attribute(name))?;
     insert(item, name, value);
     Ok(())
 }
@@ -45,10 +43,7 @@ fn insert(item: &mut ItemMap, name: &'static str, value: Option<AttributeValue>)
 
 /// Reads and removes the field stored under `name`.
 #[inline]
-pub fn read<T: FromAttributeValue>(
-    item: &mut ItemMap,
-    name: &'static str,
-) -> Result<T, ConvertError> {
+pub fn read<T: FromAttributeValue>(item: &mut ItemMap, name: &'static str) -> Result<T, ConvertError> {
     match item.remove(name) {
         Some(value) => T::from_attribute_value(value),
         None => T::from_missing(),
@@ -117,10 +112,7 @@ pub fn write_key<T: ToAttributeValue + ?Sized>(
     name: &'static str,
     value: &T,
 ) -> Result<(), ConvertError> {
-    match value
-        .to_attribute_value()
-        .map_err(|e| e.in_attribute(name))?
-    {
+    match value.to_attribute_value().map_err(|e| e.in_attribute(name))? {
         Some(value) => {
             item.insert(name.to_owned(), value);
             Ok(())
@@ -131,9 +123,7 @@ pub fn write_key<T: ToAttributeValue + ?Sized>(
 
 /// The error for a set member of the wrong kind, for derived set elements.
 #[cold]
-pub fn set_member_mismatch<T: crate::value::SetElement>(
-    member: &crate::value::SetMember,
-) -> ConvertError {
+pub fn set_member_mismatch<T: crate::value::SetElement>(member: &crate::value::SetMember) -> ConvertError {
     member.mismatch::<T>()
 }
 

@@ -49,11 +49,10 @@ pub struct ItemSchema {
 impl ItemSchema {
     /// Every stored attribute, flattened ones included, in declaration order.
     pub fn all_attributes(&self) -> impl Iterator<Item = &'static AttributeSchema> + '_ {
-        let own: Box<dyn Iterator<Item = &'static AttributeSchema>> =
-            Box::new(self.attributes.iter());
-        self.flattened.iter().fold(own, |acc, nested| {
-            Box::new(acc.chain(nested.all_attributes()))
-        })
+        let own: Box<dyn Iterator<Item = &'static AttributeSchema>> = Box::new(self.attributes.iter());
+        self.flattened
+            .iter()
+            .fold(own, |acc, nested| Box::new(acc.chain(nested.all_attributes())))
     }
 
     /// The attribute stored under `name`, looking into flattened fields too.
@@ -66,8 +65,7 @@ impl ItemSchema {
         &'a self,
         matches: impl Fn(&Tag) -> bool + 'a,
     ) -> impl Iterator<Item = &'static AttributeSchema> + 'a {
-        self.all_attributes()
-            .filter(move |a| a.tags.iter().any(&matches))
+        self.all_attributes().filter(move |a| a.tags.iter().any(&matches))
     }
 }
 

@@ -67,9 +67,7 @@ where
 {
     let mut map = HashMap::with_capacity(entries.len());
     for (key, value) in entries {
-        let value = value
-            .to_attribute_value()
-            .map_err(|e| e.in_attribute(key))?;
+        let value = value.to_attribute_value().map_err(|e| e.in_attribute(key))?;
         map.insert(key.clone(), value.unwrap_or(AttributeValue::Null(true)));
     }
     Ok(Some(AttributeValue::M(map)))
@@ -163,11 +161,9 @@ where
     C: FromIterator<T>,
 {
     match (T::SET_TYPE, value) {
-        (SetType::String, AttributeValue::Ss(texts))
-        | (SetType::Number, AttributeValue::Ns(texts)) => texts
-            .into_iter()
-            .map(|t| T::from_member(SetMember::Text(t)))
-            .collect(),
+        (SetType::String, AttributeValue::Ss(texts)) | (SetType::Number, AttributeValue::Ns(texts)) => {
+            texts.into_iter().map(|t| T::from_member(SetMember::Text(t))).collect()
+        }
         (SetType::Binary, AttributeValue::Bs(blobs)) => blobs
             .into_iter()
             .map(|b| T::from_member(SetMember::Binary(b)))
@@ -218,15 +214,13 @@ mod tests {
         let empty: HashSet<String> = HashSet::new();
         assert_eq!(empty.to_attribute_value().unwrap(), None);
         assert_eq!(HashSet::<String>::from_missing().unwrap(), empty);
-        let from_null: BTreeSet<u32> =
-            FromAttributeValue::from_attribute_value(AttributeValue::Null(true)).unwrap();
+        let from_null: BTreeSet<u32> = FromAttributeValue::from_attribute_value(AttributeValue::Null(true)).unwrap();
         assert!(from_null.is_empty());
     }
 
     #[test]
     fn sets_check_their_type() {
-        let err = HashSet::<String>::from_attribute_value(AttributeValue::Ns(vec!["1".into()]))
-            .unwrap_err();
+        let err = HashSet::<String>::from_attribute_value(AttributeValue::Ns(vec!["1".into()])).unwrap_err();
         assert_eq!(err.to_string(), "expected SS for HashSet<String>, found NS");
     }
 
@@ -242,18 +236,12 @@ mod tests {
                 AttributeValue::N("3".into())
             ])
         );
-        assert_eq!(
-            Vec::<Option<u8>>::from_attribute_value(value).unwrap(),
-            list
-        );
+        assert_eq!(Vec::<Option<u8>>::from_attribute_value(value).unwrap(), list);
     }
 
     #[test]
     fn list_errors_name_the_position() {
-        let value = AttributeValue::L(vec![
-            AttributeValue::N("1".into()),
-            AttributeValue::S("x".into()),
-        ]);
+        let value = AttributeValue::L(vec![AttributeValue::N("1".into()), AttributeValue::S("x".into())]);
         let err = Vec::<u16>::from_attribute_value(value).unwrap_err();
         assert_eq!(err.path(), "[1]");
     }

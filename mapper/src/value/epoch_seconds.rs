@@ -40,9 +40,7 @@ pub trait EpochSeconds: Sized {
 }
 
 /// Writes `value` as epoch seconds.
-pub fn to_attribute_value<T: EpochSeconds>(
-    value: &T,
-) -> Result<Option<AttributeValue>, ConvertError> {
+pub fn to_attribute_value<T: EpochSeconds>(value: &T) -> Result<Option<AttributeValue>, ConvertError> {
     match value.to_epoch_seconds()? {
         Some(seconds) => seconds.to_attribute_value(),
         None => Ok(None),
@@ -50,9 +48,7 @@ pub fn to_attribute_value<T: EpochSeconds>(
 }
 
 /// Reads epoch seconds; an absent or `NULL` attribute is `None` for `Option`, an error otherwise.
-pub fn from_attribute_value<T: EpochSeconds>(
-    value: Option<AttributeValue>,
-) -> Result<T, ConvertError> {
+pub fn from_attribute_value<T: EpochSeconds>(value: Option<AttributeValue>) -> Result<T, ConvertError> {
     let seconds = match value {
         None | Some(AttributeValue::Null(_)) => None,
         Some(value) => Some(i64::from_attribute_value(value)?),

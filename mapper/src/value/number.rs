@@ -2,16 +2,13 @@
 
 use aws_sdk_dynamodb::types::AttributeValue;
 
-use super::{
-    FromAttributeValue, KeyAttribute, ScalarType, SetElement, SetMember, SetType, ToAttributeValue,
-};
+use super::{FromAttributeValue, KeyAttribute, ScalarType, SetElement, SetMember, SetType, ToAttributeValue};
 use crate::error::{ConvertError, ConvertErrorKind};
 
 /// DynamoDB keeps at most this many significant digits in a number.
 const MAX_SIGNIFICANT_DIGITS: usize = 38;
 /// What a value that DynamoDB cannot store is out of range for.
-const DYNAMODB_NUMBER: &str =
-    "a DynamoDB number (at most 38 significant digits, magnitude 1E-130 to 1E+126)";
+const DYNAMODB_NUMBER: &str = "a DynamoDB number (at most 38 significant digits, magnitude 1E-130 to 1E+126)";
 
 /// Rejects integer text with more significant digits than DynamoDB keeps (trailing zeros are
 /// not significant: `1E+38` is stored exactly).
@@ -207,10 +204,7 @@ mod tests {
     #[test]
     fn integers_out_of_range_are_errors_not_wraps() {
         let err = u8::from_attribute_value(n("256")).unwrap_err();
-        assert!(matches!(
-            err.kind(),
-            ConvertErrorKind::OutOfRange { target: "u8", .. }
-        ));
+        assert!(matches!(err.kind(), ConvertErrorKind::OutOfRange { target: "u8", .. }));
         let err = u32::from_attribute_value(n("-1")).unwrap_err();
         assert!(matches!(err.kind(), ConvertErrorKind::OutOfRange { .. }));
         let err = i64::from_attribute_value(n("1.5")).unwrap_err();

@@ -4,9 +4,7 @@ use aws_sdk_dynamodb::primitives::Blob;
 use aws_sdk_dynamodb::types::AttributeValue;
 use bytes::Bytes;
 
-use super::{
-    FromAttributeValue, KeyAttribute, ScalarType, SetElement, SetMember, SetType, ToAttributeValue,
-};
+use super::{FromAttributeValue, KeyAttribute, ScalarType, SetElement, SetMember, SetType, ToAttributeValue};
 use crate::error::ConvertError;
 
 impl ToAttributeValue for bool {
@@ -73,9 +71,7 @@ impl ToAttributeValue for Bytes {
     #[inline]
     fn to_attribute_value(&self) -> Result<Option<AttributeValue>, ConvertError> {
         // Shares the buffer: no copy.
-        Ok(Some(AttributeValue::B(Blob::from_maybe_shared(
-            self.clone(),
-        ))))
+        Ok(Some(AttributeValue::B(Blob::from_maybe_shared(self.clone()))))
     }
 }
 

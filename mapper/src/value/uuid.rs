@@ -3,9 +3,7 @@
 use aws_sdk_dynamodb::types::AttributeValue;
 use uuid::Uuid;
 
-use super::{
-    FromAttributeValue, KeyAttribute, ScalarType, SetElement, SetMember, SetType, ToAttributeValue,
-};
+use super::{FromAttributeValue, KeyAttribute, ScalarType, SetElement, SetMember, SetType, ToAttributeValue};
 use crate::error::{ConvertError, ConvertErrorKind};
 
 fn format_uuid(uuid: &Uuid) -> String {

@@ -35,15 +35,11 @@ use serde::de::DeserializeOwned;
 use crate::error::{ConvertError, ConvertErrorKind};
 
 fn serde_error(e: serde_dynamo::Error) -> ConvertError {
-    ConvertError::new(ConvertErrorKind::Serde {
-        message: e.to_string(),
-    })
+    ConvertError::new(ConvertErrorKind::Serde { message: e.to_string() })
 }
 
 /// Serializes `value`; a value that serializes to `NULL` (`None`, `()`) is not written.
-pub fn to_attribute_value<T: Serialize + ?Sized>(
-    value: &T,
-) -> Result<Option<AttributeValue>, ConvertError> {
+pub fn to_attribute_value<T: Serialize + ?Sized>(value: &T) -> Result<Option<AttributeValue>, ConvertError> {
     match serde_dynamo::to_attribute_value(value).map_err(serde_error)? {
         AttributeValue::Null(_) => Ok(None),
         value => Ok(Some(value)),
@@ -52,12 +48,11 @@ pub fn to_attribute_value<T: Serialize + ?Sized>(
 
 /// Deserializes an attribute; an absent one reads as `NULL` if the type accepts that
 /// (`Option`), and is a missing-attribute error otherwise.
-pub fn from_attribute_value<T: DeserializeOwned>(
-    value: Option<AttributeValue>,
-) -> Result<T, ConvertError> {
+pub fn from_attribute_value<T: DeserializeOwned>(value: Option<AttributeValue>) -> Result<T, ConvertError> {
     match value {
         Some(value) => serde_dynamo::from_attribute_value(value).map_err(serde_error),
-        None => serde_dynamo::from_attribute_value(AttributeValue::Null(true))
-            .map_err(|_| ConvertError::missing::<T>()),
+        None => {
+            serde_dynamo::from_attribute_value(AttributeValue::Null(true)).map_err(|_| ConvertError::missing::<T>())
+        }
     }
 }
