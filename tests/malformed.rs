@@ -55,7 +55,10 @@ fn valid() -> ItemMap {
             ]))]),
         ),
         ("tags".to_owned(), AttributeValue::Ss(vec!["a".into()])),
-        ("limits".to_owned(), AttributeValue::M(HashMap::from([("daily".to_owned(), n("5"))]))),
+        (
+            "limits".to_owned(),
+            AttributeValue::M(HashMap::from([("daily".to_owned(), n("5"))])),
+        ),
     ])
 }
 
@@ -88,10 +91,16 @@ fn the_valid_item_converts() {
 fn missing_attributes() {
     let err = read_with("age", None);
     assert_eq!(err.kind(), &ConvertErrorKind::Missing { rust_type: "u8" });
-    assert_eq!(err.to_string(), "attribute `age` of `Account`: missing, expected a value of type u8");
+    assert_eq!(
+        err.to_string(),
+        "attribute `age` of `Account`: missing, expected a value of type u8"
+    );
     let err = read_with("id", None);
     assert_eq!(err.path(), "id");
-    assert_eq!(err.to_string(), "attribute `id` of `Account`: missing, expected a value of type Uuid");
+    assert_eq!(
+        err.to_string(),
+        "attribute `id` of `Account`: missing, expected a value of type Uuid"
+    );
     // Absent optional values and sets are fine.
     let mut item = valid();
     item.remove("tags");
@@ -101,15 +110,30 @@ fn missing_attributes() {
 #[test]
 fn wrong_dynamodb_types() {
     let err = read_with("age", s("42"));
-    assert_eq!(err.to_string(), "attribute `age` of `Account`: expected N for u8, found S");
+    assert_eq!(
+        err.to_string(),
+        "attribute `age` of `Account`: expected N for u8, found S"
+    );
     let err = read_with("active", n("1"));
-    assert_eq!(err.to_string(), "attribute `active` of `Account`: expected BOOL for bool, found N");
+    assert_eq!(
+        err.to_string(),
+        "attribute `active` of `Account`: expected BOOL for bool, found N"
+    );
     let err = read_with("tags", Some(AttributeValue::L(vec![])));
-    assert_eq!(err.to_string(), "attribute `tags` of `Account`: expected SS for HashSet<String>, found L");
+    assert_eq!(
+        err.to_string(),
+        "attribute `tags` of `Account`: expected SS for HashSet<String>, found L"
+    );
     let err = read_with("addresses", Some(AttributeValue::M(HashMap::new())));
-    assert_eq!(err.to_string(), "attribute `addresses` of `Account`: expected L for Vec<Address>, found M");
+    assert_eq!(
+        err.to_string(),
+        "attribute `addresses` of `Account`: expected L for Vec<Address>, found M"
+    );
     let err = read_with("age", Some(AttributeValue::Null(true)));
-    assert_eq!(err.to_string(), "attribute `age` of `Account`: expected N for u8, found NULL");
+    assert_eq!(
+        err.to_string(),
+        "attribute `age` of `Account`: expected N for u8, found NULL"
+    );
     let err = read_with("nickname", Some(AttributeValue::Bool(false)));
     assert_eq!(err.path(), "nickname");
 }
@@ -126,13 +150,22 @@ fn nested_errors_name_the_whole_path() {
     let err = read_with("addresses", Some(bad_address));
     assert_eq!(err.path(), "addresses[1].city");
     assert_eq!(err.item_type(), Some("Account"));
-    assert_eq!(err.to_string(), "attribute `addresses[1].city` of `Account`: expected S for String, found N");
+    assert_eq!(
+        err.to_string(),
+        "attribute `addresses[1].city` of `Account`: expected S for String, found N"
+    );
 
     let err = read_with(
         "limits",
-        Some(AttributeValue::M(HashMap::from([("weekly".to_owned(), AttributeValue::N("70000".into()))]))),
+        Some(AttributeValue::M(HashMap::from([(
+            "weekly".to_owned(),
+            AttributeValue::N("70000".into()),
+        )]))),
     );
-    assert_eq!(err.to_string(), "attribute `limits.weekly` of `Account`: number 70000 is out of range for u16");
+    assert_eq!(
+        err.to_string(),
+        "attribute `limits.weekly` of `Account`: number 70000 is out of range for u16"
+    );
 }
 
 #[test]
@@ -140,7 +173,10 @@ fn numbers_out_of_range_or_not_numbers() {
     for (text, expected) in [
         ("256", "number 256 is out of range for u8"),
         ("-1", "number -1 is out of range for u8"),
-        ("99999999999999999999999999999999999999", "number 99999999999999999999999999999999999999 is out of range for u8"),
+        (
+            "99999999999999999999999999999999999999",
+            "number 99999999999999999999999999999999999999 is out of range for u8",
+        ),
         ("4.5", "`4.5` is not a valid u8"),
         ("1e2", "`1e2` is not a valid u8"),
         ("", "`` is not a valid u8"),
@@ -152,24 +188,49 @@ fn numbers_out_of_range_or_not_numbers() {
     let err = read_with("balance", n("9223372036854775808"));
     assert!(matches!(err.kind(), ConvertErrorKind::OutOfRange { target: "i64", .. }));
     let err = read_with("rate", n("1e39"));
-    assert_eq!(err.to_string(), "attribute `rate` of `Account`: number 1e39 is out of range for f32");
+    assert_eq!(
+        err.to_string(),
+        "attribute `rate` of `Account`: number 1e39 is out of range for f32"
+    );
     let err = read_with("rate", n("NaN-ish"));
     assert!(matches!(err.kind(), ConvertErrorKind::InvalidNumber { .. }));
 }
 
 #[test]
 fn garbage_timestamps_uuids_and_variants() {
-    for garbage in ["", "yesterday", "2024-13-01T00:00:00Z", "2024-01-01", "2024-01-01T00:00:00"] {
+    for garbage in [
+        "",
+        "yesterday",
+        "2024-13-01T00:00:00Z",
+        "2024-01-01",
+        "2024-01-01T00:00:00",
+    ] {
         let err = read_with("created", s(garbage));
-        assert!(matches!(err.kind(), ConvertErrorKind::InvalidTimestamp { .. }), "{garbage}: {err}");
-        assert!(err.to_string().starts_with(&format!("attribute `created` of `Account`: `{garbage}` is not a valid timestamp: ")));
+        assert!(
+            matches!(err.kind(), ConvertErrorKind::InvalidTimestamp { .. }),
+            "{garbage}: {err}"
+        );
+        assert!(err.to_string().starts_with(&format!(
+            "attribute `created` of `Account`: `{garbage}` is not a valid timestamp: "
+        )));
     }
-    for garbage in ["", "not-a-uuid", "4f5e1c2a-7b3d-4e8f-9a0b-1c2d3e4f5a6", "zzzzzzzz-7b3d-4e8f-9a0b-1c2d3e4f5a6b"] {
+    for garbage in [
+        "",
+        "not-a-uuid",
+        "4f5e1c2a-7b3d-4e8f-9a0b-1c2d3e4f5a6",
+        "zzzzzzzz-7b3d-4e8f-9a0b-1c2d3e4f5a6b",
+    ] {
         let err = read_with("id", s(garbage));
-        assert!(matches!(err.kind(), ConvertErrorKind::InvalidUuid { .. }), "{garbage}: {err}");
+        assert!(
+            matches!(err.kind(), ConvertErrorKind::InvalidUuid { .. }),
+            "{garbage}: {err}"
+        );
     }
     let err = read_with("plan", s("Enterprise"));
-    assert_eq!(err.to_string(), "attribute `plan` of `Account`: `Enterprise` is not one of `Free`, `Pro`");
+    assert_eq!(
+        err.to_string(),
+        "attribute `plan` of `Account`: `Enterprise` is not one of `Free`, `Pro`"
+    );
 }
 
 #[test]
@@ -177,7 +238,10 @@ fn write_errors_name_the_attribute_too() {
     let mut account = Account::from_item(valid()).unwrap();
     account.rate = f32::NAN;
     let err = account.to_item().unwrap_err();
-    assert_eq!(err.to_string(), "attribute `rate` of `Account`: f32 is NaN or infinite, which DynamoDB cannot store");
+    assert_eq!(
+        err.to_string(),
+        "attribute `rate` of `Account`: f32 is NaN or infinite, which DynamoDB cannot store"
+    );
 }
 
 /// Any attribute value, nested a few levels.
@@ -202,14 +266,28 @@ fn any_attribute_value() -> impl Strategy<Value = AttributeValue> {
     leaf.prop_recursive(3, 24, 4, |inner| {
         prop_oneof![
             proptest::collection::vec(inner.clone(), 0..4).prop_map(AttributeValue::L),
-            proptest::collection::hash_map(prop_oneof![Just("city".to_owned()), Just("zip".to_owned()), any::<String>()], inner, 0..4)
-                .prop_map(AttributeValue::M),
+            proptest::collection::hash_map(
+                prop_oneof![Just("city".to_owned()), Just("zip".to_owned()), any::<String>()],
+                inner,
+                0..4
+            )
+            .prop_map(AttributeValue::M),
         ]
     })
 }
 
 const NAMES: &[&str] = &[
-    "id", "age", "balance", "rate", "active", "created", "plan", "addresses", "tags", "limits", "nickname",
+    "id",
+    "age",
+    "balance",
+    "rate",
+    "active",
+    "created",
+    "plan",
+    "addresses",
+    "tags",
+    "limits",
+    "nickname",
 ];
 
 proptest! {

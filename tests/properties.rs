@@ -72,7 +72,8 @@ fn i128_in_range() -> impl Strategy<Value = i128> {
 /// Finite floats in DynamoDB's range (1E-130 to 1E+126 in magnitude, or zero).
 fn f64_in_range() -> impl Strategy<Value = f64> {
     prop_oneof![
-        any::<f64>().prop_filter("storable", |v| v.is_finite() && (*v == 0.0 || (1e-130..1e126).contains(&v.abs()))),
+        any::<f64>().prop_filter("storable", |v| v.is_finite()
+            && (*v == 0.0 || (1e-130..1e126).contains(&v.abs()))),
         Just(0.0),
         Just(1e125),
         Just(-1e-130),
@@ -90,11 +91,13 @@ fn state() -> impl Strategy<Value = State> {
 }
 
 fn line() -> impl Strategy<Value = Line> {
-    (any::<String>(), any::<u16>(), f64_in_range(), any::<Option<bool>>()).prop_map(|(sku, quantity, price, gift)| Line {
-        sku,
-        quantity,
-        price,
-        gift,
+    (any::<String>(), any::<u16>(), f64_in_range(), any::<Option<bool>>()).prop_map(|(sku, quantity, price, gift)| {
+        Line {
+            sku,
+            quantity,
+            price,
+            gift,
+        }
     })
 }
 

@@ -45,10 +45,7 @@ fn integers_at_their_limits() {
     round_trip(&0u128);
     // The widest values DynamoDB stores exactly: 38 significant digits.
     let widest = 10i128.pow(38) - 1;
-    assert_eq!(
-        round_trip(&widest),
-        n("99999999999999999999999999999999999999")
-    );
+    assert_eq!(round_trip(&widest), n("99999999999999999999999999999999999999"));
     round_trip(&-widest);
     round_trip(&(10u128.pow(38) - 1));
     // Trailing zeros are not significant digits.
@@ -64,10 +61,7 @@ fn integers_beyond_dynamodb_precision_are_refused_not_sent() {
         i128::MAX.to_attribute_value().unwrap_err(),
         u128::MAX.to_attribute_value().unwrap_err(),
     ] {
-        assert!(
-            matches!(err.kind(), ConvertErrorKind::OutOfRange { .. }),
-            "{err}"
-        );
+        assert!(matches!(err.kind(), ConvertErrorKind::OutOfRange { .. }), "{err}");
         assert!(err.to_string().contains("38 significant digits"), "{err}");
     }
 }
@@ -92,15 +86,9 @@ fn floats() {
 fn scalars() {
     assert_eq!(round_trip(&true), Some(AttributeValue::Bool(true)));
     round_trip(&false);
-    assert_eq!(
-        round_trip(&String::new()),
-        Some(AttributeValue::S(String::new()))
-    );
+    assert_eq!(round_trip(&String::new()), Some(AttributeValue::S(String::new())));
     let unicode = "Grüße, 世界! 🦀 \u{0} \u{10FFFF}".to_owned();
-    assert_eq!(
-        round_trip(&unicode),
-        Some(AttributeValue::S(unicode.clone()))
-    );
+    assert_eq!(round_trip(&unicode), Some(AttributeValue::S(unicode.clone())));
     assert_eq!(
         "borrowed".to_attribute_value().unwrap(),
         Some(AttributeValue::S("borrowed".into()))
@@ -131,10 +119,7 @@ fn binary() {
 
 #[test]
 fn lists_and_maps() {
-    assert_eq!(
-        round_trip(&Vec::<String>::new()),
-        Some(AttributeValue::L(vec![]))
-    );
+    assert_eq!(round_trip(&Vec::<String>::new()), Some(AttributeValue::L(vec![])));
     round_trip(&vec!["a".to_owned(), String::new(), "ü".to_owned()]);
     round_trip(&VecDeque::from(vec![1i64, -2]));
     round_trip(&vec![vec![1u16, 2], vec![], vec![3]]);
@@ -145,10 +130,7 @@ fn lists_and_maps() {
         round_trip(&HashMap::<String, u8>::new()),
         Some(AttributeValue::M(HashMap::new()))
     );
-    round_trip(&HashMap::from([
-        ("k".to_owned(), vec![true]),
-        (String::new(), vec![]),
-    ]));
+    round_trip(&HashMap::from([("k".to_owned(), vec![true]), (String::new(), vec![])]));
     round_trip(&BTreeMap::from([
         ("a.b".to_owned(), Some("x".to_owned())),
         ("#c".to_owned(), None),
@@ -204,8 +186,7 @@ fn options() {
 
 #[test]
 fn timestamps_and_uuids() {
-    let t = Utc.with_ymd_and_hms(2024, 2, 29, 23, 59, 59).unwrap()
-        + chrono::Duration::nanoseconds(123_456_789);
+    let t = Utc.with_ymd_and_hms(2024, 2, 29, 23, 59, 59).unwrap() + chrono::Duration::nanoseconds(123_456_789);
     assert_eq!(
         round_trip(&t),
         Some(AttributeValue::S("2024-02-29T23:59:59.123456789Z".into()))
@@ -220,9 +201,7 @@ fn timestamps_and_uuids() {
     let id = Uuid::from_u128(0x0123_4567_89ab_cdef_0123_4567_89ab_cdef);
     assert_eq!(
         round_trip(&id),
-        Some(AttributeValue::S(
-            "01234567-89ab-cdef-0123-456789abcdef".into()
-        ))
+        Some(AttributeValue::S("01234567-89ab-cdef-0123-456789abcdef".into()))
     );
     round_trip(&Uuid::max());
 }
@@ -242,10 +221,7 @@ fn unit_enums() {
         round_trip(&Status::InProgress),
         Some(AttributeValue::S("IN-PROGRESS".into()))
     );
-    assert_eq!(
-        round_trip(&Status::Done),
-        Some(AttributeValue::S("done!".into()))
-    );
+    assert_eq!(round_trip(&Status::Done), Some(AttributeValue::S("done!".into())));
     round_trip(&Status::Pending);
     assert!(matches!(
         round_trip(&BTreeSet::from([Status::Done, Status::Pending])),
@@ -427,16 +403,10 @@ fn keys() {
     let value = everything();
     let key: ItemMap = value.key_item().unwrap();
     assert_eq!(key.len(), 2);
-    assert_eq!(
-        key["id"],
-        AttributeValue::S(Uuid::from_u128(42).to_string())
-    );
+    assert_eq!(key["id"], AttributeValue::S(Uuid::from_u128(42).to_string()));
     assert_eq!(value.key(), (value.id, value.created_at));
     assert_eq!(Everything::key_to_item(value.key()).unwrap(), key);
-    assert_eq!(
-        Everything::key_from((value.id, value.created_at)).unwrap(),
-        key
-    );
+    assert_eq!(Everything::key_from((value.id, value.created_at)).unwrap(), key);
 }
 
 /// A converter module of the user's: a comma-separated string.
@@ -448,9 +418,7 @@ mod comma_separated {
         Ok(Some(AttributeValue::S(value.join(","))))
     }
 
-    pub fn from_attribute_value(
-        value: Option<AttributeValue>,
-    ) -> Result<Vec<String>, ConvertError> {
+    pub fn from_attribute_value(value: Option<AttributeValue>) -> Result<Vec<String>, ConvertError> {
         match value {
             None => Ok(Vec::new()),
             Some(AttributeValue::S(s)) if s.is_empty() => Ok(Vec::new()),
