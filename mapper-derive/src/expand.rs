@@ -236,6 +236,11 @@ fn expand_item(container: &Container, fields: &[Field], krate: &Path) -> TokenSt
         }
     });
 
+    let partition_type = partition.ty;
+    let sort_type = match sort {
+        Some(field) => field.ty.to_token_stream(),
+        None => quote!(#krate::NoSortKey),
+    };
     let key_types: Vec<&Type> = keys.iter().map(|f| f.ty).collect();
     let key_members: Vec<&Ident> = keys.iter().map(|f| f.ident).collect();
     let key_names: Vec<&String> = keys.iter().map(|f| &f.name).collect();
@@ -289,6 +294,8 @@ fn expand_item(container: &Container, fields: &[Field], krate: &Path) -> TokenSt
             };
 
             type Key = #key_type;
+            type PartitionKey = #partition_type;
+            type SortKey = #sort_type;
 
             fn key(&self) -> Self::Key {
                 #key_value

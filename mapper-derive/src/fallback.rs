@@ -55,6 +55,8 @@ pub fn expand(input: &syn::DeriveInput, derive: Derive) -> TokenStream {
                     indexes: &[],
                 };
                 type Key = ();
+                type PartitionKey = #krate::NoSortKey;
+                type SortKey = #krate::NoSortKey;
                 fn key(&self) -> Self::Key {}
                 fn key_item(&self) -> #private::Result<#krate::ItemMap, #krate::ConvertError> {
                     ::core::unimplemented!()

@@ -10,6 +10,125 @@ pub enum Error {
     /// A value could not be converted between Rust and DynamoDB.
     #[error(transparent)]
     Convert(#[from] ConvertError),
+
+    /// A write's condition did not hold: another writer got there first, or the item is not
+    /// in the expected state. Carries the item stored now, when DynamoDB returned it.
+    #[error(transparent)]
+    ConditionFailed(#[from] ConditionFailed),
+
+    /// The table (or index) does not exist, or is not active yet.
+    #[error("table `{table}` not found: {source}")]
+    TableNotFound {
+        /// The table the request was for.
+        table: String,
+        /// The SDK's error.
+        #[source]
+        source: Box<aws_sdk_dynamodb::Error>,
+    },
+
+    /// DynamoDB refused the request as invalid (`ValidationException`).
+    #[error("DynamoDB rejected the request for table `{table}`: {source}")]
+    Validation {
+        /// The table the request was for.
+        table: String,
+        /// The SDK's error, with DynamoDB's message.
+        #[source]
+        source: Box<aws_sdk_dynamodb::Error>,
+    },
+
+    /// The mapper refused to build a request that DynamoDB would reject.
+    #[error("invalid request: {0}")]
+    InvalidRequest(String),
+
+    /// The table does not fit the mapper's expectations (a missing table name, an
+    /// extension that is not loaded, ...).
+    #[error("{0}")]
+    Configuration(String),
+
+    /// Any other error of the SDK: throttling, network, service errors.
+    #[error("DynamoDB request for table `{table}` failed: {source}")]
+    Sdk {
+        /// The table the request was for.
+        table: String,
+        /// The SDK's error.
+        #[source]
+        source: Box<aws_sdk_dynamodb::Error>,
+    },
+}
+
+/// A condition that did not hold on a write (`ConditionalCheckFailedException`).
+///
+/// Writes ask DynamoDB to return the item that is stored now
+/// (`ReturnValuesOnConditionCheckFailure = ALL_OLD`), so a writer that lost a race can read
+/// what won without another request.
+#[derive(Debug, thiserror::Error)]
+#[error("the condition of a write to table `{table}` did not hold{}", if .item.is_some() { "" } else { " (no item is stored)" })]
+pub struct ConditionFailed {
+    table: String,
+    item: Option<crate::ItemMap>,
+}
+
+impl ConditionFailed {
+    pub(crate) fn new(table: String, item: Option<crate::ItemMap>) -> Self {
+        ConditionFailed { table, item }
+    }
+
+    /// The table written to.
+    pub fn table(&self) -> &str {
+        &self.table
+    }
+
+    /// The item stored now, as DynamoDB returned it; `None` if no item is stored.
+    pub fn item_map(&self) -> Option<&crate::ItemMap> {
+        self.item.as_ref()
+    }
+
+    /// The item stored now, decoded; `None` if no item is stored.
+    pub fn item<T: crate::Item>(&self) -> Option<Result<T, ConvertError>> {
+        self.item.clone().map(T::from_item)
+    }
+
+    /// The item stored now, consumed.
+    pub fn into_item_map(self) -> Option<crate::ItemMap> {
+        self.item
+    }
+}
+
+impl Error {
+    /// Sorts an SDK error into the mapper's variants, keeping it as the source.
+    pub(crate) fn from_sdk<E>(table: &str, error: E) -> Self
+    where
+        aws_sdk_dynamodb::Error: From<E>,
+    {
+        use aws_sdk_dynamodb::error::ProvideErrorMetadata;
+        let error = aws_sdk_dynamodb::Error::from(error);
+        let table = table.to_owned();
+        match error {
+            aws_sdk_dynamodb::Error::ConditionalCheckFailedException(e) => {
+                Error::ConditionFailed(ConditionFailed::new(table, e.item))
+            }
+            aws_sdk_dynamodb::Error::ResourceNotFoundException(_) => Error::TableNotFound {
+                table,
+                source: Box::new(error),
+            },
+            error if error.code() == Some("ValidationException") => Error::Validation {
+                table,
+                source: Box::new(error),
+            },
+            error => Error::Sdk {
+                table,
+                source: Box::new(error),
+            },
+        }
+    }
+
+    /// The failed condition, if this is one.
+    pub fn as_condition_failed(&self) -> Option<&ConditionFailed> {
+        match self {
+            Error::ConditionFailed(c) => Some(c),
+            _ => None,
+        }
+    }
 }
 
 /// A value that could not be converted between its Rust type and an `AttributeValue`.
@@ -40,10 +159,12 @@ pub enum Error {
 ///     "attribute `level` of `Player`: number 300 is out of range for u8"
 /// );
 /// ```
+#[derive(Clone)]
 pub struct ConvertError {
     inner: Box<Inner>,
 }
 
+#[derive(Clone)]
 struct Inner {
     kind: ConvertErrorKind,
     /// Outermost segment last: errors gain context on their way out.
@@ -51,6 +172,7 @@ struct Inner {
     item: Option<&'static str>,
 }
 
+#[derive(Clone)]
 enum PathSegment {
     Attribute(String),
     Index(usize),

@@ -7,6 +7,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 
 use crate::error::ConvertError;
 use crate::schema::{ItemSchema, TableSchema};
+use crate::value::{FromAttributeValue, KeyAttribute, ScalarType, ToAttributeValue};
 
 /// An item as the SDK sends and receives it.
 pub type ItemMap = HashMap<String, AttributeValue>;
@@ -64,6 +65,12 @@ pub trait Item: Attributes {
     /// `(partition, sort)` tuple.
     type Key;
 
+    /// The partition key's type.
+    type PartitionKey: KeyAttribute;
+
+    /// The sort key's type, or [`NoSortKey`] for a table without one.
+    type SortKey: KeyAttribute;
+
     /// Converts the item to the map DynamoDB stores.
     fn to_item(&self) -> Result<ItemMap, ConvertError> {
         let mut item = HashMap::with_capacity(Self::ATTRIBUTE_COUNT);
@@ -103,4 +110,31 @@ pub trait Item: Attributes {
 pub trait KeyFrom<K>: Item {
     /// The key value.
     fn into_key(key: K) -> Self::Key;
+}
+
+/// The sort key type of a table without a sort key: it has no values, so sort key conditions
+/// on such a table do not compile.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoSortKey {}
+
+impl ToAttributeValue for NoSortKey {
+    fn to_attribute_value(&self) -> Result<Option<AttributeValue>, ConvertError> {
+        match *self {}
+    }
+}
+
+impl FromAttributeValue for NoSortKey {
+    fn from_attribute_value(_: AttributeValue) -> Result<Self, ConvertError> {
+        Err(ConvertError::custom("the table has no sort key"))
+    }
+}
+
+impl KeyAttribute for NoSortKey {
+    const SCALAR_TYPE: ScalarType = ScalarType::S;
+}
+
+/// Reads any struct deriving [`Attributes`] from a whole item (a projection of a table's
+/// items, for instance).
+pub(crate) fn decode<O: Attributes>(mut item: ItemMap) -> Result<O, ConvertError> {
+    O::read_attributes(&mut item).map_err(|e| e.in_item(O::SCHEMA.type_name))
 }

@@ -63,16 +63,23 @@
 //! reference, and [`schema`] for what the derive records about a type.
 
 mod error;
+pub mod expr;
 mod item;
+mod mapper;
+pub mod ops;
 pub mod schema;
+mod table;
 pub mod value;
 
 #[doc(hidden)]
 #[path = "private.rs"]
 pub mod __private;
 
-pub use error::{ConvertError, ConvertErrorKind, Error};
-pub use item::{Attributes, Item, ItemMap, KeyFrom};
+pub use error::{ConditionFailed, ConvertError, ConvertErrorKind, Error};
+pub use item::{Attributes, Item, ItemMap, KeyFrom, NoSortKey};
+pub use mapper::{Mapper, MapperBuilder};
+pub use ops::{Cursor, Page};
+pub use table::{Index, Table};
 
 /// Derives [`Item`](trait@Item) (and [`Attributes`](trait@Attributes)) for a struct with named
 /// fields: a table's item type.

@@ -1,0 +1,31 @@
+//! Expressions: conditions, filters, updates, key conditions and projections.
+//!
+//! Expressions are built as trees of attribute [`Path`]s and values and rendered into
+//! DynamoDB's text syntax only when a request is built, through one [`Placeholders`]
+//! allocator per request. So every attribute name goes through a `#name` placeholder
+//! (reserved words such as `name`, `status` or `size`, and names with dots, dashes, `#` or `:`
+//! just work), and the user's condition, the extensions' conditions and the generated update
+//! can never collide on a placeholder. An [`Expression`] written by hand is merged with its
+//! placeholders renamed for the same reason.
+//!
+//! ```
+//! use dynamodb_mapper::expr::{Condition, Path};
+//!
+//! let active = Condition::attr("status").eq("active");
+//! let in_porto = Condition::path(Path::attr("address").field("city")).eq("Porto");
+//! let unseen = Condition::attr("last.login").not_exists();
+//! let condition = active.and(in_porto.or(unseen));
+//! # let _ = condition;
+//! ```
+
+mod condition;
+mod expression;
+mod path;
+mod placeholders;
+mod update;
+
+pub use condition::{CompareOp, Condition, ConditionPath, Operand, SizeOperand};
+pub use expression::Expression;
+pub use path::Path;
+pub use placeholders::{Placeholders, RenderedExpressions};
+pub use update::{UpdateAction, UpdateExpression, UpdateValue};

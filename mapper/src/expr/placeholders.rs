@@ -1,0 +1,163 @@
+//! One request's placeholder allocation, and the check that every request declares exactly
+//! the placeholders it uses.
+
+use std::collections::{BTreeSet, HashMap};
+
+use aws_sdk_dynamodb::types::AttributeValue;
+
+use crate::error::Error;
+
+/// Allocates `#nN` and `:vN` placeholders for one request. Every expression of the request
+/// (condition, update, key condition, filter, projection) renders through the same allocator,
+/// so placeholders never collide.
+#[derive(Debug, Default)]
+pub struct Placeholders {
+    names: HashMap<String, String>,
+    by_name: HashMap<String, String>,
+    values: HashMap<String, AttributeValue>,
+}
+
+impl Placeholders {
+    /// A fresh allocator.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The placeholder for an attribute name (the same name always gets the same one).
+    pub fn name(&mut self, name: &str) -> String {
+        if let Some(placeholder) = self.by_name.get(name) {
+            return placeholder.clone();
+        }
+        let placeholder = format!("#n{}", self.by_name.len());
+        self.by_name.insert(name.to_owned(), placeholder.clone());
+        self.names.insert(placeholder.clone(), name.to_owned());
+        placeholder
+    }
+
+    /// A new placeholder for a value.
+    pub fn value(&mut self, value: AttributeValue) -> String {
+        let placeholder = format!(":v{}", self.values.len());
+        self.values.insert(placeholder.clone(), value);
+        placeholder
+    }
+
+    /// The attribute names and values to send, `None` when there are none (DynamoDB rejects
+    /// empty maps).
+    pub fn finish(self) -> RenderedExpressions {
+        RenderedExpressions {
+            names: (!self.names.is_empty()).then_some(self.names),
+            values: (!self.values.is_empty()).then_some(self.values),
+        }
+    }
+}
+
+/// The `ExpressionAttributeNames` and `ExpressionAttributeValues` of a request.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct RenderedExpressions {
+    /// Placeholder → attribute name.
+    pub names: Option<HashMap<String, String>>,
+    /// Placeholder → value.
+    pub values: Option<HashMap<String, AttributeValue>>,
+}
+
+impl RenderedExpressions {
+    /// Checks that the request's expressions use every declared placeholder and declare every
+    /// used one. Real DynamoDB rejects both mistakes; some emulators accept them.
+    pub fn check(&self, expressions: &[Option<&str>]) -> Result<(), Error> {
+        let mut used_names = BTreeSet::new();
+        let mut used_values = BTreeSet::new();
+        for text in expressions.iter().flatten() {
+            for token in placeholder_tokens(text) {
+                if token.starts_with('#') {
+                    used_names.insert(token);
+                } else {
+                    used_values.insert(token);
+                }
+            }
+        }
+        let declared_names: BTreeSet<&str> = self.names.iter().flat_map(|m| m.keys()).map(String::as_str).collect();
+        let declared_values: BTreeSet<&str> = self.values.iter().flat_map(|m| m.keys()).map(String::as_str).collect();
+        let mut problems = Vec::new();
+        for unused in declared_names
+            .difference(&used_names)
+            .chain(declared_values.difference(&used_values))
+        {
+            problems.push(format!("`{unused}` is declared but not used"));
+        }
+        for undeclared in used_names
+            .difference(&declared_names)
+            .chain(used_values.difference(&declared_values))
+        {
+            problems.push(format!("`{undeclared}` is used but not declared"));
+        }
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(Error::InvalidRequest(format!(
+                "expression placeholders: {}",
+                problems.join("; ")
+            )))
+        }
+    }
+}
+
+/// The `#name` and `:value` tokens of an expression.
+pub(crate) fn placeholder_tokens(text: &str) -> impl Iterator<Item = &str> {
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    std::iter::from_fn(move || {
+        while i < bytes.len() {
+            if bytes[i] == b'#' || bytes[i] == b':' {
+                let start = i;
+                i += 1;
+                while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_') {
+                    i += 1;
+                }
+                if i > start + 1 {
+                    return Some(&text[start..i]);
+                }
+            } else {
+                i += 1;
+            }
+        }
+        None
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_reused_values_are_not() {
+        let mut p = Placeholders::new();
+        assert_eq!(p.name("status"), "#n0");
+        assert_eq!(p.name("a.b"), "#n1");
+        assert_eq!(p.name("status"), "#n0");
+        assert_eq!(p.value(AttributeValue::Null(true)), ":v0");
+        assert_eq!(p.value(AttributeValue::Null(true)), ":v1");
+        let rendered = p.finish();
+        assert_eq!(rendered.names.unwrap()["#n1"], "a.b");
+    }
+
+    #[test]
+    fn the_check_finds_unused_and_undeclared_placeholders() {
+        let mut p = Placeholders::new();
+        let n = p.name("x");
+        let v = p.value(AttributeValue::Bool(true));
+        let rendered = p.finish();
+        assert!(rendered.check(&[Some(&format!("{n} = {v}"))]).is_ok());
+        let err = rendered.check(&[Some(&format!("{n} = :other")), None]).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "invalid request: expression placeholders: `:v0` is declared but not used; `:other` is used but not declared"
+        );
+        assert!(RenderedExpressions::default().check(&[None]).is_ok());
+    }
+
+    #[test]
+    fn tokens() {
+        let found: Vec<&str> = placeholder_tokens("#a = :b AND size(#c_1) > :d2 OR #").collect();
+        assert_eq!(found, ["#a", ":b", "#c_1", ":d2"]);
+    }
+}

@@ -1,0 +1,136 @@
+//! [`Mapper`]: the SDK client and the mapper's configuration, shared by every [`Table`].
+
+use std::sync::Arc;
+
+use aws_sdk_dynamodb::Client;
+
+use crate::error::Error;
+use crate::item::Item;
+use crate::table::Table;
+
+/// The entry point: wraps an `aws_sdk_dynamodb::Client` and hands out typed [`Table`]s.
+///
+/// Cheap to clone; clones share the client and the configuration.
+///
+/// ```no_run
+/// # async fn run() -> Result<(), dynamodb_mapper::Error> {
+/// use dynamodb_mapper::{Item, Mapper};
+///
+/// #[derive(Item)]
+/// #[item(table = "customers")]
+/// struct Customer {
+///     #[partition_key]
+///     id: String,
+/// }
+///
+/// let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+/// let mapper = Mapper::new(aws_sdk_dynamodb::Client::new(&config));
+/// let customers = mapper.table::<Customer>()?;
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct Mapper {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    client: Client,
+    table_prefix: String,
+    consumed_capacity: bool,
+}
+
+impl Mapper {
+    /// A mapper with the default configuration.
+    pub fn new(client: Client) -> Self {
+        Self::builder(client).build()
+    }
+
+    /// A mapper configured step by step.
+    pub fn builder(client: Client) -> MapperBuilder {
+        MapperBuilder {
+            client,
+            table_prefix: String::new(),
+            consumed_capacity: false,
+        }
+    }
+
+    /// The SDK client, for anything the mapper does not cover.
+    pub fn client(&self) -> &Client {
+        &self.inner.client
+    }
+
+    /// The table of `T`, named by `#[item(table = "...")]` (after the
+    /// [prefix](MapperBuilder::table_prefix)).
+    pub fn table<T: Item>(&self) -> Result<Table<T>, Error> {
+        let name = T::TABLE.table_name.ok_or_else(|| {
+            Error::Configuration(format!(
+                "`{}` has no table name: add `#[item(table = \"...\")]` or use `Mapper::table_named`",
+                T::SCHEMA.type_name
+            ))
+        })?;
+        self.table_named(name)
+    }
+
+    /// The table of `T` named `name` (after the [prefix](MapperBuilder::table_prefix)), for
+    /// items without `#[item(table)]` or one table per environment or tenant.
+    pub fn table_named<T: Item>(&self, name: &str) -> Result<Table<T>, Error> {
+        let full = format!("{}{name}", self.inner.table_prefix);
+        if !(3..=255).contains(&full.len())
+            || !full
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
+        {
+            return Err(Error::Configuration(format!(
+                "`{full}` is not a valid table name: 3 to 255 letters, digits, `_`, `-` or `.`"
+            )));
+        }
+        Ok(Table::new(self.clone(), full))
+    }
+
+    pub(crate) fn records_consumed_capacity(&self) -> bool {
+        self.inner.consumed_capacity
+    }
+}
+
+impl std::fmt::Debug for Mapper {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Mapper")
+            .field("table_prefix", &self.inner.table_prefix)
+            .field("consumed_capacity", &self.inner.consumed_capacity)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Configures a [`Mapper`].
+#[must_use]
+pub struct MapperBuilder {
+    client: Client,
+    table_prefix: String,
+    consumed_capacity: bool,
+}
+
+impl MapperBuilder {
+    /// A prefix for every table name, such as `"dev-"`.
+    pub fn table_prefix(mut self, prefix: impl Into<String>) -> Self {
+        self.table_prefix = prefix.into();
+        self
+    }
+
+    /// Asks DynamoDB for the capacity each request consumes and records it on the request's
+    /// `tracing` span (field `consumed_capacity`).
+    pub fn consumed_capacity(mut self, enabled: bool) -> Self {
+        self.consumed_capacity = enabled;
+        self
+    }
+
+    /// The mapper.
+    pub fn build(self) -> Mapper {
+        Mapper {
+            inner: Arc::new(Inner {
+                client: self.client,
+                table_prefix: self.table_prefix,
+                consumed_capacity: self.consumed_capacity,
+            }),
+        }
+    }
+}

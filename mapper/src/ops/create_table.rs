@@ -1,0 +1,264 @@
+//! `CreateTable` from an item type's schema, waiting until the table is active, and TTL.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use aws_sdk_dynamodb::config::AsyncSleep;
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, LocalSecondaryIndex, Projection,
+    ProjectionType, ProvisionedThroughput, StreamSpecification, StreamViewType, TableStatus, TimeToLiveSpecification,
+};
+use tracing::Instrument;
+
+use crate::error::Error;
+use crate::item::Item;
+use crate::schema::{IndexKind, KeySchema};
+use crate::table::Table;
+
+/// How a table is billed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Billing {
+    /// Pay per request (the default).
+    OnDemand,
+    /// Provisioned read and write capacity units, for the table and (unless set per index
+    /// with [`CreateTable::index_capacity`]) each global secondary index.
+    Provisioned {
+        /// Read capacity units.
+        read: i64,
+        /// Write capacity units.
+        write: i64,
+    },
+}
+
+/// Creates the table from the item type's schema: key schema, attribute definitions, every
+/// global and local secondary index (projecting all attributes), billing, an optional stream,
+/// and time to live on the `#[ttl]` attribute. Waits until the table and its indexes are
+/// active. Made by [`Table::create_table`].
+#[must_use = "an operation does nothing until it is awaited"]
+pub struct CreateTable<'a, T> {
+    table: &'a Table<T>,
+    billing: Billing,
+    index_capacity: HashMap<String, (i64, i64)>,
+    stream: Option<StreamViewType>,
+    timeout: Duration,
+}
+
+impl<'a, T: Item> CreateTable<'a, T> {
+    pub(crate) fn new(table: &'a Table<T>) -> Self {
+        CreateTable {
+            table,
+            billing: Billing::OnDemand,
+            index_capacity: HashMap::new(),
+            stream: None,
+            timeout: Duration::from_secs(300),
+        }
+    }
+
+    /// Provisioned capacity instead of on-demand billing.
+    pub fn provisioned(mut self, read: i64, write: i64) -> Self {
+        self.billing = Billing::Provisioned { read, write };
+        self
+    }
+
+    /// The capacity of one global secondary index, when it differs from the table's.
+    pub fn index_capacity(mut self, index: &str, read: i64, write: i64) -> Self {
+        self.index_capacity.insert(index.to_owned(), (read, write));
+        self
+    }
+
+    /// Enables the table's stream with this view (`NEW_AND_OLD_IMAGES`, ...).
+    pub fn stream(mut self, view: StreamViewType) -> Self {
+        self.stream = Some(view);
+        self
+    }
+
+    /// How long to wait for the table to become active (5 minutes by default).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Creates the table and waits until it is active.
+    pub async fn send(self) -> Result<(), Error> {
+        let table = self.table;
+        let schema = T::TABLE;
+        let name = table.name();
+        let mut definitions: Vec<KeySchema> = Vec::new();
+        let mut define = |key: KeySchema| -> Result<(), Error> {
+            match definitions.iter().find(|d| d.name == key.name) {
+                Some(known) if known.scalar_type != key.scalar_type => Err(Error::Configuration(format!(
+                    "attribute `{}` is a key with two types",
+                    key.name
+                ))),
+                Some(_) => Ok(()),
+                None => {
+                    definitions.push(key);
+                    Ok(())
+                }
+            }
+        };
+        define(schema.partition_key)?;
+        if let Some(sort) = schema.sort_key {
+            define(sort)?;
+        }
+        for index in schema.indexes {
+            define(index.partition_key)?;
+            if let Some(sort) = index.sort_key {
+                define(sort)?;
+            }
+        }
+        if let (Billing::OnDemand, Some(index)) = (self.billing, self.index_capacity.keys().next()) {
+            return Err(Error::Configuration(format!(
+                "index `{index}` has a capacity but the table is on-demand: call `provisioned` too"
+            )));
+        }
+
+        let throughput = |read: i64, write: i64| {
+            ProvisionedThroughput::builder()
+                .read_capacity_units(read)
+                .write_capacity_units(write)
+                .build()
+                .expect("both units are set")
+        };
+        let mut global = Vec::new();
+        let mut local = Vec::new();
+        for index in schema.indexes {
+            let keys = key_schema(index.partition_key, index.sort_key);
+            let projection = Projection::builder().projection_type(ProjectionType::All).build();
+            match index.kind {
+                IndexKind::Global => {
+                    let capacity = match (self.billing, self.index_capacity.get(index.name)) {
+                        (_, Some(&(read, write))) | (Billing::Provisioned { read, write }, None) => {
+                            Some(throughput(read, write))
+                        }
+                        (Billing::OnDemand, None) => None,
+                    };
+                    global.push(
+                        GlobalSecondaryIndex::builder()
+                            .index_name(index.name)
+                            .set_key_schema(Some(keys))
+                            .projection(projection)
+                            .set_provisioned_throughput(capacity)
+                            .build()
+                            .map_err(|e| Error::Configuration(e.to_string()))?,
+                    );
+                }
+                IndexKind::Local => local.push(
+                    LocalSecondaryIndex::builder()
+                        .index_name(index.name)
+                        .set_key_schema(Some(keys))
+                        .projection(projection)
+                        .build()
+                        .map_err(|e| Error::Configuration(e.to_string()))?,
+                ),
+            }
+        }
+        let attribute_definitions = definitions
+            .iter()
+            .map(|k| {
+                AttributeDefinition::builder()
+                    .attribute_name(k.name)
+                    .attribute_type(k.scalar_type.as_sdk())
+                    .build()
+                    .expect("name and type are set")
+            })
+            .collect();
+        let (billing_mode, capacity) = match self.billing {
+            Billing::OnDemand => (BillingMode::PayPerRequest, None),
+            Billing::Provisioned { read, write } => (BillingMode::Provisioned, Some(throughput(read, write))),
+        };
+        let stream = self.stream.map(|view| {
+            StreamSpecification::builder()
+                .stream_enabled(true)
+                .stream_view_type(view)
+                .build()
+                .expect("stream_enabled is set")
+        });
+
+        let span = super::span(name, "CreateTable");
+        table
+            .client()
+            .create_table()
+            .table_name(name)
+            .set_attribute_definitions(Some(attribute_definitions))
+            .set_key_schema(Some(key_schema(schema.partition_key, schema.sort_key)))
+            .set_global_secondary_indexes((!global.is_empty()).then_some(global))
+            .set_local_secondary_indexes((!local.is_empty()).then_some(local))
+            .billing_mode(billing_mode)
+            .set_provisioned_throughput(capacity)
+            .set_stream_specification(stream)
+            .send()
+            .instrument(span.clone())
+            .await
+            .map_err(|e| Error::from_sdk(name, e))?;
+        wait_until_active(table, self.timeout).instrument(span.clone()).await?;
+
+        if let Some(ttl) = schema.ttl_attribute() {
+            let specification = TimeToLiveSpecification::builder()
+                .enabled(true)
+                .attribute_name(ttl)
+                .build()
+                .expect("both fields are set");
+            table
+                .client()
+                .update_time_to_live()
+                .table_name(name)
+                .time_to_live_specification(specification)
+                .send()
+                .instrument(span)
+                .await
+                .map_err(|e| Error::from_sdk(name, e))?;
+        }
+        Ok(())
+    }
+}
+
+fn key_schema(partition: KeySchema, sort: Option<KeySchema>) -> Vec<KeySchemaElement> {
+    let element = |key: KeySchema, key_type: KeyType| {
+        KeySchemaElement::builder()
+            .attribute_name(key.name)
+            .key_type(key_type)
+            .build()
+            .expect("name and type are set")
+    };
+    std::iter::once(element(partition, KeyType::Hash))
+        .chain(sort.map(|s| element(s, KeyType::Range)))
+        .collect()
+}
+
+/// Polls until the table and its global indexes are active.
+async fn wait_until_active<T: Item>(table: &Table<T>, timeout: Duration) -> Result<(), Error> {
+    let sleep = table.client().config().sleep_impl().ok_or_else(|| {
+        Error::Configuration("the SDK client has no sleep implementation to wait with (enable `rt-tokio`)".into())
+    })?;
+    let started = std::time::Instant::now();
+    let mut delay = Duration::from_millis(50);
+    loop {
+        let description = table.describe_table().await?;
+        let table_active = description.table_status() == Some(&TableStatus::Active);
+        let indexes_active = description
+            .global_secondary_indexes()
+            .iter()
+            .all(|i| i.index_status().is_none_or(|s| s.as_str() == "ACTIVE"));
+        if table_active && indexes_active {
+            return Ok(());
+        }
+        if started.elapsed() > timeout {
+            return Err(Error::Configuration(format!(
+                "table `{}` was not active after {timeout:?}",
+                table.name()
+            )));
+        }
+        sleep.sleep(delay).await;
+        delay = (delay * 2).min(Duration::from_secs(2));
+    }
+}
+
+impl<'a, T: Item + 'a> std::future::IntoFuture for CreateTable<'a, T> {
+    type Output = Result<(), Error>;
+    type IntoFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Self::Output> + Send + 'a>>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}

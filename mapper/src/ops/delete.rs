@@ -1,0 +1,89 @@
+//! `DeleteItem`.
+
+use std::future::{Future, IntoFuture};
+use std::pin::Pin;
+
+use aws_sdk_dynamodb::types::{ReturnValue, ReturnValuesOnConditionCheckFailure};
+use tracing::Instrument;
+
+use crate::error::{ConvertError, Error};
+use crate::expr::{Condition, Placeholders};
+use crate::item::{Item, ItemMap};
+use crate::table::Table;
+
+/// Deletes one item by key. Made by [`Table::delete`] and [`Table::delete_item`]. Deleting an
+/// item that does not exist succeeds, unless a condition says otherwise.
+#[must_use = "an operation does nothing until it is awaited"]
+pub struct Delete<'a, T> {
+    table: &'a Table<T>,
+    key: Result<ItemMap, ConvertError>,
+    condition: Option<Condition>,
+}
+
+impl<'a, T: Item> Delete<'a, T> {
+    pub(crate) fn new(table: &'a Table<T>, key: Result<ItemMap, ConvertError>) -> Self {
+        Delete {
+            table,
+            key,
+            condition: None,
+        }
+    }
+
+    /// Deletes only if `condition` holds for the stored item; otherwise fails with
+    /// [`Error::ConditionFailed`], which carries the stored item.
+    pub fn condition(mut self, condition: Condition) -> Self {
+        self.condition = Some(condition);
+        self
+    }
+
+    /// Deletes the item.
+    pub async fn send(self) -> Result<(), Error> {
+        self.execute(None).await.map(drop)
+    }
+
+    /// Deletes the item and returns it, if there was one.
+    pub async fn return_old(self) -> Result<Option<T>, Error> {
+        let table = self.table;
+        match self.execute(Some(ReturnValue::AllOld)).await? {
+            Some(old) => table.read(old).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    async fn execute(self, return_values: Option<ReturnValue>) -> Result<Option<ItemMap>, Error> {
+        let table = self.table;
+        let key = self.key?;
+        let mut placeholders = Placeholders::new();
+        let condition = self.condition.map(|c| c.render(&mut placeholders)).transpose()?;
+        let expressions = placeholders.finish();
+        expressions.check(&[condition.as_deref()])?;
+
+        let span = super::span(table.name(), "DeleteItem");
+        let output = table
+            .client()
+            .delete_item()
+            .table_name(table.name())
+            .set_key(Some(key))
+            .set_condition_expression(condition)
+            .set_expression_attribute_names(expressions.names)
+            .set_expression_attribute_values(expressions.values)
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .set_return_values(return_values)
+            .set_return_consumed_capacity(super::capacity_request(table.mapper()))
+            .send()
+            .instrument(span.clone())
+            .await
+            .map_err(|e| Error::from_sdk(table.name(), e))?;
+        super::record_capacity(&span, output.consumed_capacity());
+        Ok(output.attributes.filter(|a| !a.is_empty()))
+    }
+}
+
+impl<'a, T: Item + Sync> IntoFuture for Delete<'a, T> {
+    type Output = Result<(), Error>;
+    type IntoFuture = Pin<Box<dyn Future<Output = Self::Output> + Send + 'a>>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}

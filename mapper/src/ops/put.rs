@@ -1,0 +1,88 @@
+//! `PutItem`.
+
+use std::future::{Future, IntoFuture};
+use std::pin::Pin;
+
+use aws_sdk_dynamodb::types::{ReturnValue, ReturnValuesOnConditionCheckFailure};
+use tracing::Instrument;
+
+use crate::error::Error;
+use crate::expr::{Condition, Placeholders};
+use crate::item::{Item, ItemMap};
+use crate::table::Table;
+
+/// Writes an item, replacing any item with the same key. Made by [`Table::put`].
+#[must_use = "an operation does nothing until it is awaited"]
+pub struct Put<'a, T> {
+    table: &'a Table<T>,
+    item: &'a T,
+    condition: Option<Condition>,
+}
+
+impl<'a, T: Item> Put<'a, T> {
+    pub(crate) fn new(table: &'a Table<T>, item: &'a T) -> Self {
+        Put {
+            table,
+            item,
+            condition: None,
+        }
+    }
+
+    /// Writes only if `condition` holds for the stored item (or for an empty item if there is
+    /// none); otherwise fails with [`Error::ConditionFailed`], which carries the stored item.
+    pub fn condition(mut self, condition: Condition) -> Self {
+        self.condition = Some(condition);
+        self
+    }
+
+    /// Writes the item.
+    pub async fn send(self) -> Result<(), Error> {
+        self.execute(None).await.map(drop)
+    }
+
+    /// Writes the item and returns the one it replaced, if any.
+    pub async fn return_old(self) -> Result<Option<T>, Error> {
+        let table = self.table;
+        match self.execute(Some(ReturnValue::AllOld)).await? {
+            Some(old) => table.read(old).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    async fn execute(self, return_values: Option<ReturnValue>) -> Result<Option<ItemMap>, Error> {
+        let table = self.table;
+        let item = self.item.to_item()?;
+        let mut placeholders = Placeholders::new();
+        let condition = self.condition.map(|c| c.render(&mut placeholders)).transpose()?;
+        let expressions = placeholders.finish();
+        expressions.check(&[condition.as_deref()])?;
+
+        let span = super::span(table.name(), "PutItem");
+        let output = table
+            .client()
+            .put_item()
+            .table_name(table.name())
+            .set_item(Some(item))
+            .set_condition_expression(condition)
+            .set_expression_attribute_names(expressions.names)
+            .set_expression_attribute_values(expressions.values)
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .set_return_values(return_values)
+            .set_return_consumed_capacity(super::capacity_request(table.mapper()))
+            .send()
+            .instrument(span.clone())
+            .await
+            .map_err(|e| Error::from_sdk(table.name(), e))?;
+        super::record_capacity(&span, output.consumed_capacity());
+        Ok(output.attributes.filter(|a| !a.is_empty()))
+    }
+}
+
+impl<'a, T: Item + Sync> IntoFuture for Put<'a, T> {
+    type Output = Result<(), Error>;
+    type IntoFuture = Pin<Box<dyn Future<Output = Self::Output> + Send + 'a>>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}

@@ -1,0 +1,109 @@
+//! `UpdateItem` from a whole item.
+
+use std::future::{Future, IntoFuture};
+use std::pin::Pin;
+
+use aws_sdk_dynamodb::types::{ReturnValue, ReturnValuesOnConditionCheckFailure};
+use tracing::Instrument;
+
+use crate::error::Error;
+use crate::expr::{Condition, Placeholders, UpdateExpression, UpdateValue};
+use crate::item::Item;
+use crate::table::Table;
+
+/// Updates the stored item from a whole item: `SET` for its present attributes, `REMOVE` for
+/// the absent ones (`None`, empty sets), unless [`ignore_nulls`](Update::ignore_nulls). Creates
+/// the item if there is none. Returns the item as stored after the update. Made by
+/// [`Table::update`].
+#[must_use = "an operation does nothing until it is awaited"]
+pub struct Update<'a, T> {
+    table: &'a Table<T>,
+    item: &'a T,
+    condition: Option<Condition>,
+    ignore_nulls: bool,
+}
+
+impl<'a, T: Item> Update<'a, T> {
+    pub(crate) fn new(table: &'a Table<T>, item: &'a T) -> Self {
+        Update {
+            table,
+            item,
+            condition: None,
+            ignore_nulls: false,
+        }
+    }
+
+    /// Updates only if `condition` holds for the stored item; otherwise fails with
+    /// [`Error::ConditionFailed`], which carries the stored item.
+    pub fn condition(mut self, condition: Condition) -> Self {
+        self.condition = Some(condition);
+        self
+    }
+
+    /// Leaves stored attributes alone where the item has no value (`None`, an empty set),
+    /// instead of removing them: a partial update.
+    pub fn ignore_nulls(mut self) -> Self {
+        self.ignore_nulls = true;
+        self
+    }
+
+    /// Sends the update and returns the item as stored after it.
+    pub async fn send(self) -> Result<T, Error> {
+        let table = self.table;
+        let mut item = self.item.to_item()?;
+        let key = self.item.key_item()?;
+        for name in key.keys() {
+            item.remove(name);
+        }
+        let mut update = UpdateExpression::new();
+        for attribute in T::SCHEMA.all_attributes() {
+            if T::TABLE.is_key(attribute.name) {
+                continue;
+            }
+            match item.remove(attribute.name) {
+                Some(value) => {
+                    update.set(attribute.name, UpdateValue::Value(value));
+                }
+                None if !self.ignore_nulls => {
+                    update.remove(attribute.name);
+                }
+                None => {}
+            }
+        }
+
+        let mut placeholders = Placeholders::new();
+        let update_text = update.render(&mut placeholders)?;
+        let condition = self.condition.map(|c| c.render(&mut placeholders)).transpose()?;
+        let expressions = placeholders.finish();
+        expressions.check(&[update_text.as_deref(), condition.as_deref()])?;
+
+        let span = super::span(table.name(), "UpdateItem");
+        let output = table
+            .client()
+            .update_item()
+            .table_name(table.name())
+            .set_key(Some(key))
+            .set_update_expression(update_text)
+            .set_condition_expression(condition)
+            .set_expression_attribute_names(expressions.names)
+            .set_expression_attribute_values(expressions.values)
+            .return_values(ReturnValue::AllNew)
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .set_return_consumed_capacity(super::capacity_request(table.mapper()))
+            .send()
+            .instrument(span.clone())
+            .await
+            .map_err(|e| Error::from_sdk(table.name(), e))?;
+        super::record_capacity(&span, output.consumed_capacity());
+        table.read(output.attributes.unwrap_or_default())
+    }
+}
+
+impl<'a, T: Item + Send + Sync> IntoFuture for Update<'a, T> {
+    type Output = Result<T, Error>;
+    type IntoFuture = Pin<Box<dyn Future<Output = Self::Output> + Send + 'a>>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
