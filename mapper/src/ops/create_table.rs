@@ -228,9 +228,17 @@ fn key_schema(partition: KeySchema, sort: Option<KeySchema>) -> Vec<KeySchemaEle
 
 /// Polls until the table and its global indexes are active.
 async fn wait_until_active<T: Item>(table: &Table<T>, timeout: Duration) -> Result<(), Error> {
-    let sleep = table.client().config().sleep_impl().ok_or_else(|| {
-        Error::Configuration("the SDK client has no sleep implementation to wait with (enable `rt-tokio`)".into())
-    })?;
+    let sleep = table
+        .client()
+        .config()
+        .sleep_impl()
+        .or_else(aws_smithy_async::rt::sleep::default_async_sleep)
+        .ok_or_else(|| {
+            Error::Configuration(
+                "no async sleep to wait for the table with: enable the SDK's `rt-tokio` feature or configure `sleep_impl`"
+                    .into(),
+            )
+        })?;
     let started = std::time::Instant::now();
     let mut delay = Duration::from_millis(50);
     loop {
