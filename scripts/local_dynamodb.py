@@ -6,6 +6,7 @@ so that it stops when the process that started it exits, however that process en
     python scripts/local_dynamodb.py [PORT]      # PORT 0 or absent: any free port
 """
 
+import logging
 import sys
 
 from moto.server import ThreadedMotoServer
@@ -13,6 +14,8 @@ from moto.server import ThreadedMotoServer
 
 def main() -> None:
     port = int(sys.argv[1]) if len(sys.argv) > 1 else 0
+    # One log line per request would drown the output of the program under test.
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     host, port = server.get_host_and_port()

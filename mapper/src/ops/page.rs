@@ -41,13 +41,16 @@ impl Cursor {
 
 /// Pages fetched one after the other, each only when the stream is polled past the previous
 /// one.
-pub(crate) fn pages<O, F, Fut>(start: Option<Cursor>, mut fetch: F) -> impl Stream<Item = Result<Page<O>, Error>>
+pub(crate) fn pages<O, F, Fut>(
+    start: Option<Cursor>,
+    mut fetch: F,
+) -> impl Stream<Item = Result<Page<O>, Error>> + Unpin
 where
     F: FnMut(Option<Cursor>) -> Fut,
     Fut: Future<Output = Result<Page<O>, Error>>,
 {
     // `None` once the last page has been returned.
-    stream::try_unfold(Some(start), move |state| {
+    Box::pin(stream::try_unfold(Some(start), move |state| {
         let next = state.map(&mut fetch);
         async move {
             match next {
@@ -59,11 +62,13 @@ where
                 }
             }
         }
-    })
+    }))
 }
 
 /// The items of a stream of pages.
-pub(crate) fn items<O>(pages: impl Stream<Item = Result<Page<O>, Error>>) -> impl Stream<Item = Result<O, Error>> {
+pub(crate) fn items<O>(
+    pages: impl Stream<Item = Result<Page<O>, Error>> + Unpin,
+) -> impl Stream<Item = Result<O, Error>> + Unpin {
     pages
         .map_ok(|page| stream::iter(page.items.into_iter().map(Ok)))
         .try_flatten()

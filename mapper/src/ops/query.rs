@@ -284,7 +284,7 @@ impl<'a, T: Item, S, O: Attributes> Query<'a, T, S, O> {
     }
 
     /// Every page, each fetched when the stream is polled past the previous one.
-    pub fn pages(self) -> impl Stream<Item = Result<Page<O>, Error>> + 'a
+    pub fn pages(self) -> impl Stream<Item = Result<Page<O>, Error>> + Unpin + 'a
     where
         S: 'a,
         O: 'a,
@@ -298,7 +298,7 @@ impl<'a, T: Item, S, O: Attributes> Query<'a, T, S, O> {
     }
 
     /// Every item, fetching pages lazily.
-    pub fn stream(self) -> impl Stream<Item = Result<O, Error>> + 'a
+    pub fn stream(self) -> impl Stream<Item = Result<O, Error>> + Unpin + 'a
     where
         S: 'a,
         O: 'a,

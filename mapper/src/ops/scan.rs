@@ -161,7 +161,7 @@ impl<'a, T: Item, O: Attributes + 'a> Scan<'a, T, O> {
     }
 
     /// Every page, each fetched when the stream is polled past the previous one.
-    pub fn pages(self) -> impl Stream<Item = Result<Page<O>, Error>> + 'a {
+    pub fn pages(self) -> impl Stream<Item = Result<Page<O>, Error>> + Unpin + 'a {
         let start = self.start.clone();
         page::pages(start, move |cursor| {
             let mut scan = self.clone();
@@ -171,13 +171,13 @@ impl<'a, T: Item, O: Attributes + 'a> Scan<'a, T, O> {
     }
 
     /// Every item, fetching pages lazily.
-    pub fn stream(self) -> impl Stream<Item = Result<O, Error>> + 'a {
+    pub fn stream(self) -> impl Stream<Item = Result<O, Error>> + Unpin + 'a {
         page::items(self.pages())
     }
 
     /// Every item, read by `total` segments in parallel; items arrive as each segment's pages
     /// do, so their order is not defined.
-    pub fn parallel(self, total: u32) -> impl Stream<Item = Result<O, Error>> + 'a {
+    pub fn parallel(self, total: u32) -> impl Stream<Item = Result<O, Error>> + Unpin + 'a {
         let total = total.max(1);
         let segments = (0..total).map(move |segment| Box::pin(self.clone().segment(segment, total).stream()));
         stream::select_all(segments)
