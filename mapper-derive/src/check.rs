@@ -224,6 +224,16 @@ fn check_combinations(cx: &Ctxt, field: &Field) {
     if let (Some(_), Some(serde)) = (&a.with, a.serde) {
         cx.error_at(serde, "use either `with` or `serde`, not both");
     }
+    if a.with.is_some() || a.serde.is_some() {
+        for (name, span) in lifecycle.iter().take(4) {
+            if let Some(span) = span {
+                cx.error_at(
+                    *span,
+                    format!("`#[{name}]` writes the attribute itself in its own format: remove `with`/`serde`"),
+                );
+            }
+        }
+    }
     if let Some(ttl) = a.ttl
         && (a.with.is_some() || a.serde.is_some())
     {

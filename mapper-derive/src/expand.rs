@@ -152,7 +152,11 @@ fn tags(field: &Field, krate: &Path) -> Vec<TokenStream> {
     let mut out = Vec::new();
     if let Some(v) = &a.version {
         let (start_at, increment_by) = (v.value.start_at, v.value.increment_by);
-        out.push(quote!(#tag::Version { start_at: #start_at, increment_by: #increment_by }));
+        // Checked: the version is an `Option` of an integer type.
+        let integer = crate::types::unwrap_option(field.ty);
+        out.push(
+            quote!(#tag::Version { start_at: #start_at, increment_by: #increment_by, max: <#integer>::MAX as u128 }),
+        );
     }
     if let Some(c) = &a.atomic_counter {
         let (start, inc) = (c.value.start, c.value.inc);

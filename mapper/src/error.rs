@@ -45,6 +45,32 @@ pub enum Error {
     #[error("{0}")]
     Configuration(String),
 
+    /// An extension refused a write or a read.
+    #[error("extension {extension}: {message}")]
+    Extension {
+        /// The extension's name.
+        extension: String,
+        /// Why.
+        message: String,
+    },
+
+    /// [`Table::read_modify_write`](crate::Table::read_modify_write) lost the race every time.
+    #[error("gave up after {attempts} conflicting writes: {last}")]
+    TooManyConflicts {
+        /// How many writes were tried.
+        attempts: u32,
+        /// The last conflict.
+        #[source]
+        last: Box<Error>,
+    },
+
+    /// The item to change does not exist.
+    #[error("no item with this key in table `{table}`")]
+    ItemNotFound {
+        /// The table read.
+        table: String,
+    },
+
     /// Any other error of the SDK: throttling, network, service errors.
     #[error("DynamoDB request for table `{table}` failed: {source}")]
     Sdk {
@@ -92,9 +118,21 @@ impl ConditionFailed {
     pub fn into_item_map(self) -> Option<crate::ItemMap> {
         self.item
     }
+
+    pub(crate) fn item_map_mut(&mut self) -> Option<&mut crate::ItemMap> {
+        self.item.as_mut()
+    }
 }
 
 impl Error {
+    /// An extension's refusal.
+    pub fn extension(extension: impl Into<String>, message: impl Into<String>) -> Self {
+        Error::Extension {
+            extension: extension.into(),
+            message: message.into(),
+        }
+    }
+
     /// Sorts an SDK error into the mapper's variants, keeping it as the source.
     pub(crate) fn from_sdk<E>(table: &str, error: E) -> Self
     where

@@ -64,6 +64,7 @@
 
 mod error;
 pub mod expr;
+pub mod extension;
 mod item;
 mod mapper;
 pub mod ops;

@@ -5,6 +5,7 @@ use std::sync::Arc;
 use aws_sdk_dynamodb::Client;
 
 use crate::error::Error;
+use crate::extension::{Chain, Extension};
 use crate::item::Item;
 use crate::table::Table;
 
@@ -37,10 +38,13 @@ struct Inner {
     client: Client,
     table_prefix: String,
     consumed_capacity: bool,
+    chain: Chain,
 }
 
 impl Mapper {
-    /// A mapper with the default configuration.
+    /// A mapper with the default configuration and the default extensions,
+    /// [`VersionedRecords`](crate::extension::VersionedRecords) and
+    /// [`AtomicCounters`](crate::extension::AtomicCounters).
     pub fn new(client: Client) -> Self {
         Self::builder(client).build()
     }
@@ -51,6 +55,7 @@ impl Mapper {
             client,
             table_prefix: String::new(),
             consumed_capacity: false,
+            extensions: None,
         }
     }
 
@@ -73,7 +78,11 @@ impl Mapper {
 
     /// The table of `T` named `name` (after the [prefix](MapperBuilder::table_prefix)), for
     /// items without `#[item(table)]` or one table per environment or tenant.
+    ///
+    /// Fails if `T` has a lifecycle attribute (`#[version]`, `#[atomic_counter]`,
+    /// `#[auto_timestamp]`, `#[auto_uuid]`) that no loaded extension handles.
     pub fn table_named<T: Item>(&self, name: &str) -> Result<Table<T>, Error> {
+        self.inner.chain.check(T::TABLE)?;
         let full = format!("{}{name}", self.inner.table_prefix);
         if !(3..=255).contains(&full.len())
             || !full
@@ -90,6 +99,10 @@ impl Mapper {
     pub(crate) fn records_consumed_capacity(&self) -> bool {
         self.inner.consumed_capacity
     }
+
+    pub(crate) fn chain(&self) -> &Chain {
+        &self.inner.chain
+    }
 }
 
 impl std::fmt::Debug for Mapper {
@@ -97,6 +110,7 @@ impl std::fmt::Debug for Mapper {
         f.debug_struct("Mapper")
             .field("table_prefix", &self.inner.table_prefix)
             .field("consumed_capacity", &self.inner.consumed_capacity)
+            .field("extensions", &self.inner.chain.names())
             .finish_non_exhaustive()
     }
 }
@@ -107,6 +121,7 @@ pub struct MapperBuilder {
     client: Client,
     table_prefix: String,
     consumed_capacity: bool,
+    extensions: Option<Vec<Arc<dyn Extension>>>,
 }
 
 impl MapperBuilder {
@@ -123,6 +138,32 @@ impl MapperBuilder {
         self
     }
 
+    /// Replaces the extensions (by default versioned records and atomic counters) with
+    /// `extensions`, run in this order before writes and in reverse after reads. An empty list
+    /// loads none. To keep a default, list it:
+    ///
+    /// ```no_run
+    /// use std::sync::Arc;
+    /// use dynamodb_mapper::Mapper;
+    /// use dynamodb_mapper::extension::{AutoTimestamps, Extension, VersionedRecords};
+    ///
+    /// # fn run(client: aws_sdk_dynamodb::Client) {
+    /// let extensions: Vec<Arc<dyn Extension>> = vec![Arc::new(VersionedRecords), Arc::new(AutoTimestamps::new())];
+    /// let mapper = Mapper::builder(client).extensions(extensions).build();
+    /// # }
+    /// ```
+    pub fn extensions(mut self, extensions: impl IntoIterator<Item = Arc<dyn Extension>>) -> Self {
+        self.extensions = Some(extensions.into_iter().collect());
+        self
+    }
+
+    /// Appends one extension. The first call replaces the defaults, as
+    /// [`extensions`](MapperBuilder::extensions) does.
+    pub fn extension(mut self, extension: impl Extension + 'static) -> Self {
+        self.extensions.get_or_insert_with(Vec::new).push(Arc::new(extension));
+        self
+    }
+
     /// The mapper.
     pub fn build(self) -> Mapper {
         Mapper {
@@ -130,6 +171,7 @@ impl MapperBuilder {
                 client: self.client,
                 table_prefix: self.table_prefix,
                 consumed_capacity: self.consumed_capacity,
+                chain: self.extensions.map_or_else(Chain::defaults, Chain::new),
             }),
         }
     }

@@ -31,7 +31,7 @@
 //! assert_eq!(by_status.kind, IndexKind::Global);
 //! assert_eq!(schema.index("by_total").unwrap().kind, IndexKind::Local);
 //! let version = schema.attribute("version").unwrap();
-//! assert_eq!(version.tags, &[Tag::Version { start_at: 0, increment_by: 1 }]);
+//! assert_eq!(version.tags, &[Tag::Version { start_at: 0, increment_by: 1, max: u64::MAX as u128 }]);
 //! ```
 
 /// The attributes of a struct deriving [`Attributes`](crate::Attributes) or
@@ -108,6 +108,8 @@ pub enum Tag {
         start_at: i64,
         /// What each write adds.
         increment_by: i64,
+        /// The largest value the field's integer type holds.
+        max: u128,
     },
     /// `#[atomic_counter]`: incremented by the server on every write.
     AtomicCounter {

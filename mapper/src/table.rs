@@ -6,6 +6,8 @@ use std::sync::Arc;
 use aws_sdk_dynamodb::Client;
 
 use crate::error::{ConvertError, Error};
+use crate::expr::{Condition, UpdateExpression};
+use crate::extension::{BeforeWrite, Operation};
 use crate::item::{Attributes, Item, ItemMap, KeyFrom};
 use crate::mapper::Mapper;
 use crate::ops::{CreateTable, Delete, Get, Put, Query, Scan, Update};
@@ -101,12 +103,58 @@ impl<T: Item> Table<T> {
     where
         T: KeyFrom<K>,
     {
-        Delete::new(self, T::key_from(key))
+        Delete::new(self, T::key_from(key), false)
     }
 
-    /// Deletes the stored item with the key of `item`.
+    /// Deletes the stored item with the key of `item`. With
+    /// [`VersionedRecords`](crate::extension::VersionedRecords), only if the stored version is
+    /// still the one `item` was read with.
     pub fn delete_item<'a>(&'a self, item: &'a T) -> Delete<'a, T> {
-        Delete::new(self, item.key_item())
+        Delete::new(self, item.to_item(), true)
+    }
+
+    /// Reads the item, applies `change` and writes it back with [`update`](Table::update). If
+    /// another writer got there first (the version moved on), applies `change` to the item
+    /// stored now — which the failed write returned, so no extra read — and tries again, up to
+    /// `attempts` writes in all. Returns the item as stored.
+    ///
+    /// Without a `#[version]` attribute there is no conflict to detect: the first write wins.
+    ///
+    /// ```no_run
+    /// # use dynamodb_mapper::{Item, Table};
+    /// # #[derive(Item)] #[item(table = "accounts")]
+    /// # struct Account { #[partition_key] id: String, balance: i64, #[version] version: Option<u64> }
+    /// # async fn run(accounts: Table<Account>) -> Result<(), dynamodb_mapper::Error> {
+    /// let account = accounts.read_modify_write("acc-1", 10, |a| a.balance -= 25).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn read_modify_write<K, F>(&self, key: K, attempts: u32, mut change: F) -> Result<T, Error>
+    where
+        T: KeyFrom<K>,
+        F: FnMut(&mut T),
+    {
+        let not_found = || Error::ItemNotFound {
+            table: self.name().to_owned(),
+        };
+        let mut item = self.get(key).consistent_read().send().await?.ok_or_else(not_found)?;
+        let attempts = attempts.max(1);
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            change(&mut item);
+            match self.update(&item).send().await {
+                Err(Error::ConditionFailed(failed)) if attempt < attempts => {
+                    item = failed.item::<T>().ok_or_else(not_found)??;
+                }
+                Err(Error::ConditionFailed(failed)) => {
+                    return Err(Error::TooManyConflicts {
+                        attempts,
+                        last: Box::new(Error::ConditionFailed(failed)),
+                    });
+                }
+                result => return result,
+            }
+        }
     }
 
     /// The items with this partition key, optionally narrowed by sort key conditions.
@@ -171,9 +219,56 @@ impl<T: Item> Table<T> {
         }
     }
 
-    /// Reads an item DynamoDB returned into `O` (the item type or a projection of it).
-    pub(crate) fn read<O: Attributes>(&self, item: ItemMap) -> Result<O, Error> {
+    /// Reads an item DynamoDB returned into `O` (the item type or a projection of it), after
+    /// the extensions' `after_read`.
+    pub(crate) fn read<O: Attributes>(&self, mut item: ItemMap) -> Result<O, Error> {
+        self.mapper.chain().after_read(T::TABLE, &self.name, &mut item)?;
         Ok(crate::item::decode(item)?)
+    }
+
+    /// Runs the extensions' `before_write` and returns the request's condition: the caller's
+    /// AND the extensions'.
+    pub(crate) fn before_write(
+        &self,
+        operation: Operation,
+        item: &mut ItemMap,
+        condition: Option<Condition>,
+        update: Option<&mut UpdateExpression>,
+    ) -> Result<Option<Condition>, Error> {
+        let mut conditions: Vec<Condition> = condition.into_iter().collect();
+        let mut cx = BeforeWrite::new(operation, T::TABLE, &self.name, item, &mut conditions, update);
+        self.mapper.chain().before_write(&mut cx)?;
+        Ok(Condition::all(conditions))
+    }
+
+    /// The primary key attributes of an item map.
+    pub(crate) fn key_of(&self, item: &ItemMap) -> Result<ItemMap, Error> {
+        let schema = T::TABLE;
+        std::iter::once(schema.partition_key)
+            .chain(schema.sort_key)
+            .map(|key| match item.get(key.name) {
+                Some(value) => Ok((key.name.to_owned(), value.clone())),
+                None => Err(ConvertError::missing::<T::Key>()
+                    .in_attribute(key.name)
+                    .in_item(T::SCHEMA.type_name)
+                    .into()),
+            })
+            .collect()
+    }
+
+    /// An SDK error, with the item a failed condition carries passed through `after_read`.
+    pub(crate) fn fail<E>(&self, error: E) -> Error
+    where
+        aws_sdk_dynamodb::Error: From<E>,
+    {
+        let mut error = Error::from_sdk(&self.name, error);
+        if let Error::ConditionFailed(failed) = &mut error
+            && let Some(item) = failed.item_map_mut()
+            && let Err(refused) = self.mapper.chain().after_read(T::TABLE, &self.name, item)
+        {
+            return refused;
+        }
+        error
     }
 }
 

@@ -8,6 +8,7 @@ use tracing::Instrument;
 
 use crate::error::{ConvertError, Error};
 use crate::expr::{Condition, Placeholders};
+use crate::extension::Operation;
 use crate::item::{Item, ItemMap};
 use crate::table::Table;
 
@@ -16,15 +17,18 @@ use crate::table::Table;
 #[must_use = "an operation does nothing until it is awaited"]
 pub struct Delete<'a, T> {
     table: &'a Table<T>,
-    key: Result<ItemMap, ConvertError>,
+    /// The key, or the whole item for `delete_item`.
+    target: Result<ItemMap, ConvertError>,
+    whole_item: bool,
     condition: Option<Condition>,
 }
 
 impl<'a, T: Item> Delete<'a, T> {
-    pub(crate) fn new(table: &'a Table<T>, key: Result<ItemMap, ConvertError>) -> Self {
+    pub(crate) fn new(table: &'a Table<T>, target: Result<ItemMap, ConvertError>, whole_item: bool) -> Self {
         Delete {
             table,
-            key,
+            target,
+            whole_item,
             condition: None,
         }
     }
@@ -52,9 +56,14 @@ impl<'a, T: Item> Delete<'a, T> {
 
     async fn execute(self, return_values: Option<ReturnValue>) -> Result<Option<ItemMap>, Error> {
         let table = self.table;
-        let key = self.key?;
+        let mut target = self.target?;
+        let operation = Operation::Delete {
+            whole_item: self.whole_item,
+        };
+        let condition = table.before_write(operation, &mut target, self.condition, None)?;
+        let key = table.key_of(&target)?;
         let mut placeholders = Placeholders::new();
-        let condition = self.condition.map(|c| c.render(&mut placeholders)).transpose()?;
+        let condition = condition.map(|c| c.render(&mut placeholders)).transpose()?;
         let expressions = placeholders.finish();
         expressions.check(&[condition.as_deref()])?;
 
@@ -73,7 +82,7 @@ impl<'a, T: Item> Delete<'a, T> {
             .send()
             .instrument(span.clone())
             .await
-            .map_err(|e| Error::from_sdk(table.name(), e))?;
+            .map_err(|e| table.fail(e))?;
         super::record_capacity(&span, output.consumed_capacity());
         Ok(output.attributes.filter(|a| !a.is_empty()))
     }

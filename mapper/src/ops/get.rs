@@ -75,7 +75,7 @@ impl<'a, T: Item, O: Attributes> Get<'a, T, O> {
             .send()
             .instrument(span.clone())
             .await
-            .map_err(|e| Error::from_sdk(table.name(), e))?;
+            .map_err(|e| table.fail(e))?;
         super::record_capacity(&span, output.consumed_capacity());
         match output.item {
             Some(item) => table.read(item).map(Some),

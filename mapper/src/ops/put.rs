@@ -8,6 +8,7 @@ use tracing::Instrument;
 
 use crate::error::Error;
 use crate::expr::{Condition, Placeholders};
+use crate::extension::Operation;
 use crate::item::{Item, ItemMap};
 use crate::table::Table;
 
@@ -49,11 +50,32 @@ impl<'a, T: Item> Put<'a, T> {
         }
     }
 
-    async fn execute(self, return_values: Option<ReturnValue>) -> Result<Option<ItemMap>, Error> {
+    /// Writes the item and returns it as written: with the values the extensions set (a new
+    /// version, timestamps, generated ids).
+    pub async fn return_item(self) -> Result<T, Error> {
         let table = self.table;
-        let item = self.item.to_item()?;
+        let mut written = None;
+        self.execute_keeping(None, Some(&mut written)).await?;
+        table.read(written.expect("kept on success"))
+    }
+
+    async fn execute(self, return_values: Option<ReturnValue>) -> Result<Option<ItemMap>, Error> {
+        self.execute_keeping(return_values, None).await
+    }
+
+    async fn execute_keeping(
+        self,
+        return_values: Option<ReturnValue>,
+        written: Option<&mut Option<ItemMap>>,
+    ) -> Result<Option<ItemMap>, Error> {
+        let table = self.table;
+        let mut item = self.item.to_item()?;
+        let condition = table.before_write(Operation::Put, &mut item, self.condition, None)?;
+        if let Some(written) = written {
+            *written = Some(item.clone());
+        }
         let mut placeholders = Placeholders::new();
-        let condition = self.condition.map(|c| c.render(&mut placeholders)).transpose()?;
+        let condition = condition.map(|c| c.render(&mut placeholders)).transpose()?;
         let expressions = placeholders.finish();
         expressions.check(&[condition.as_deref()])?;
 
@@ -72,7 +94,7 @@ impl<'a, T: Item> Put<'a, T> {
             .send()
             .instrument(span.clone())
             .await
-            .map_err(|e| Error::from_sdk(table.name(), e))?;
+            .map_err(|e| table.fail(e))?;
         super::record_capacity(&span, output.consumed_capacity());
         Ok(output.attributes.filter(|a| !a.is_empty()))
     }

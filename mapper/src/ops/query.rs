@@ -266,7 +266,7 @@ impl<'a, T: Item, S, O: Attributes> Query<'a, T, S, O> {
             .send()
             .instrument(span.clone())
             .await
-            .map_err(|e| Error::from_sdk(table.name(), e))?;
+            .map_err(|e| table.fail(e))?;
         super::record_capacity(&span, output.consumed_capacity());
         let items = output
             .items

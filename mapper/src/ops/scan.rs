@@ -143,7 +143,7 @@ impl<'a, T: Item, O: Attributes + 'a> Scan<'a, T, O> {
             .send()
             .instrument(span.clone())
             .await
-            .map_err(|e| Error::from_sdk(table.name(), e))?;
+            .map_err(|e| table.fail(e))?;
         super::record_capacity(&span, output.consumed_capacity());
         let items = output
             .items

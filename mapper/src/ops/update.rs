@@ -7,8 +7,10 @@ use aws_sdk_dynamodb::types::{ReturnValue, ReturnValuesOnConditionCheckFailure};
 use tracing::Instrument;
 
 use crate::error::Error;
-use crate::expr::{Condition, Placeholders, UpdateExpression, UpdateValue};
+use crate::expr::{Condition, Path, Placeholders, UpdateExpression, UpdateValue};
+use crate::extension::Operation;
 use crate::item::Item;
+use crate::schema::UpdateBehavior;
 use crate::table::Table;
 
 /// Updates the stored item from a whole item: `SET` for its present attributes, `REMOVE` for
@@ -51,29 +53,36 @@ impl<'a, T: Item> Update<'a, T> {
     pub async fn send(self) -> Result<T, Error> {
         let table = self.table;
         let mut item = self.item.to_item()?;
-        let key = self.item.key_item()?;
-        for name in key.keys() {
-            item.remove(name);
-        }
         let mut update = UpdateExpression::new();
+        let condition = table.before_write(Operation::Update, &mut item, self.condition, Some(&mut update))?;
+        let key = table.key_of(&item)?;
+        // Every attribute the extensions left alone: SET when present, REMOVE when absent.
         for attribute in T::SCHEMA.all_attributes() {
-            if T::TABLE.is_key(attribute.name) {
+            let path = Path::attr(attribute.name);
+            if T::TABLE.is_key(attribute.name) || update.action(&path).is_some() {
                 continue;
             }
+            let keep_stored = attribute.update_behavior() == UpdateBehavior::WriteIfNotExists;
             match item.remove(attribute.name) {
+                Some(value) if keep_stored => {
+                    update.set(
+                        path.clone(),
+                        UpdateValue::if_not_exists(path, UpdateValue::Value(value)),
+                    );
+                }
                 Some(value) => {
-                    update.set(attribute.name, UpdateValue::Value(value));
+                    update.set(path, UpdateValue::Value(value));
                 }
-                None if !self.ignore_nulls => {
-                    update.remove(attribute.name);
+                None if self.ignore_nulls || keep_stored => {}
+                None => {
+                    update.remove(path);
                 }
-                None => {}
             }
         }
 
         let mut placeholders = Placeholders::new();
         let update_text = update.render(&mut placeholders)?;
-        let condition = self.condition.map(|c| c.render(&mut placeholders)).transpose()?;
+        let condition = condition.map(|c| c.render(&mut placeholders)).transpose()?;
         let expressions = placeholders.finish();
         expressions.check(&[update_text.as_deref(), condition.as_deref()])?;
 
@@ -93,7 +102,7 @@ impl<'a, T: Item> Update<'a, T> {
             .send()
             .instrument(span.clone())
             .await
-            .map_err(|e| Error::from_sdk(table.name(), e))?;
+            .map_err(|e| table.fail(e))?;
         super::record_capacity(&span, output.consumed_capacity());
         table.read(output.attributes.unwrap_or_default())
     }

@@ -212,6 +212,19 @@ pub fn type_of(value: &AttributeValue) -> &'static str {
     }
 }
 
+/// An `AttributeValue` is written as it is.
+impl ToAttributeValue for AttributeValue {
+    fn to_attribute_value(&self) -> Result<Option<AttributeValue>, ConvertError> {
+        Ok(Some(self.clone()))
+    }
+}
+
+impl FromAttributeValue for AttributeValue {
+    fn from_attribute_value(value: AttributeValue) -> Result<Self, ConvertError> {
+        Ok(value)
+    }
+}
+
 impl<T: ToAttributeValue + ?Sized> ToAttributeValue for &T {
     fn to_attribute_value(&self) -> Result<Option<AttributeValue>, ConvertError> {
         (**self).to_attribute_value()

@@ -1,0 +1,300 @@
+//! The extension chain: hooks that run before every write and after every read.
+//!
+//! A [`Mapper`](crate::Mapper) holds an ordered list of [`Extension`]s. Before a put, update or
+//! delete, each extension's [`before_write`](Extension::before_write) runs in order: it may
+//! change the item, AND a condition into the request, and (for updates) add update actions.
+//! After every read — get, query, scan, the item an update returns, the item a failed condition
+//! returns — each [`after_read`](Extension::after_read) runs in reverse order, so the first
+//! extension sees the stored item last, as it wrote it first.
+//!
+//! [`Mapper::new`](crate::Mapper::new) loads [`VersionedRecords`] and [`AtomicCounters`].
+//! [`MapperBuilder::extensions`](crate::MapperBuilder::extensions) replaces that list (an empty
+//! list means none); [`AutoTimestamps`] and [`AutoUuids`] are opt-in. A table whose item type
+//! carries a lifecycle attribute (`#[version]`, `#[atomic_counter]`, `#[auto_timestamp]`,
+//! `#[auto_uuid]`) that no loaded extension handles is refused when the [`Table`](crate::Table)
+//! is made, instead of silently doing nothing.
+//!
+//! | extension | put | update | delete |
+//! |---|---|---|---|
+//! | [`VersionedRecords`] | new item (`None`): writes `start_at` if `attribute_not_exists(v)`; read item: writes `v + increment_by` if `v = :read` | same as put | `delete_item`: if `v = :read`; `delete(key)`: no condition |
+//! | [`AtomicCounters`] | writes `start` | `SET c = if_not_exists(c, start - inc) + inc`; the struct's own value is not sent | — |
+//! | [`AutoTimestamps`] | sets now | sets now (`if_not_exists` with `#[update_behavior(write_if_not_exists)]`) | — |
+//! | [`AutoUuids`] | generates when unset | unset: `if_not_exists(u, :new)` (a key: generated); set: written | — |
+//!
+//! Your own extensions find their attributes by `#[tag("...")]`:
+//!
+//! ```
+//! use dynamodb_mapper::extension::{AfterRead, BeforeWrite, Extension};
+//! use dynamodb_mapper::schema::Tag;
+//! use dynamodb_mapper::Error;
+//!
+//! /// Upper-cases every attribute tagged `#[tag("upper")]`.
+//! struct Upper;
+//!
+//! impl Extension for Upper {
+//!     fn before_write(&self, cx: &mut BeforeWrite<'_>) -> Result<(), Error> {
+//!         let names: Vec<&str> = cx.schema().item.tagged(|t| *t == Tag::User("upper")).map(|a| a.name).collect();
+//!         for name in names {
+//!             if let Some(aws_sdk_dynamodb::types::AttributeValue::S(s)) = cx.item_mut().get_mut(name) {
+//!                 *s = s.to_uppercase();
+//!             }
+//!         }
+//!         Ok(())
+//!     }
+//! }
+//! ```
+
+mod counter;
+#[cfg(feature = "chrono")]
+mod timestamp;
+#[cfg(feature = "uuid")]
+mod uuid;
+mod version;
+
+use std::sync::Arc;
+
+pub use counter::AtomicCounters;
+#[cfg(feature = "chrono")]
+pub use timestamp::{AutoTimestamps, Clock};
+#[cfg(feature = "uuid")]
+pub use uuid::AutoUuids;
+pub use version::VersionedRecords;
+
+use crate::error::Error;
+use crate::expr::{Condition, UpdateExpression};
+use crate::item::ItemMap;
+use crate::schema::{TableSchema, Tag};
+
+/// A hook into every write and read of the mapper. Both hooks do nothing by default.
+pub trait Extension: Send + Sync {
+    /// A name for error messages.
+    fn name(&self) -> &str {
+        std::any::type_name::<Self>()
+    }
+
+    /// Whether this extension acts on attributes carrying `tag`. A table whose item type has
+    /// a lifecycle tag that no loaded extension handles is refused.
+    fn handles(&self, tag: &Tag) -> bool {
+        let _ = tag;
+        false
+    }
+
+    /// Runs before a put, update or delete, in the order the extensions were given.
+    fn before_write(&self, cx: &mut BeforeWrite<'_>) -> Result<(), Error> {
+        let _ = cx;
+        Ok(())
+    }
+
+    /// Runs after every read, in reverse order.
+    fn after_read(&self, cx: &mut AfterRead<'_>) -> Result<(), Error> {
+        let _ = cx;
+        Ok(())
+    }
+}
+
+/// The kind of write being prepared.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Operation {
+    /// A put: the item replaces any stored one.
+    Put,
+    /// An update from a whole item.
+    Update,
+    /// A delete. `whole_item` is true for [`Table::delete_item`](crate::Table::delete_item)
+    /// (the item map holds the item that was read) and false for
+    /// [`Table::delete`](crate::Table::delete) (the item map holds only the key).
+    Delete {
+        /// Whether the whole item that was read is known.
+        whole_item: bool,
+    },
+}
+
+/// Whether the write stands alone or is part of a transaction or batch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum WriteMode {
+    /// A single request.
+    Single,
+    /// One action of a transaction.
+    Transaction,
+    /// One request of a batch write, which cannot carry conditions.
+    Batch,
+}
+
+/// What [`Extension::before_write`] can see and change.
+pub struct BeforeWrite<'a> {
+    operation: Operation,
+    mode: WriteMode,
+    schema: &'static TableSchema,
+    table: &'a str,
+    item: &'a mut ItemMap,
+    conditions: &'a mut Vec<Condition>,
+    update: Option<&'a mut UpdateExpression>,
+}
+
+impl<'a> BeforeWrite<'a> {
+    pub(crate) fn new(
+        operation: Operation,
+        schema: &'static TableSchema,
+        table: &'a str,
+        item: &'a mut ItemMap,
+        conditions: &'a mut Vec<Condition>,
+        update: Option<&'a mut UpdateExpression>,
+    ) -> Self {
+        BeforeWrite {
+            operation,
+            mode: WriteMode::Single,
+            schema,
+            table,
+            item,
+            conditions,
+            update,
+        }
+    }
+
+    /// Put, update or delete.
+    pub fn operation(&self) -> Operation {
+        self.operation
+    }
+
+    /// Single request, transaction or batch.
+    pub fn mode(&self) -> WriteMode {
+        self.mode
+    }
+
+    /// The table's schema, with the tags of every attribute.
+    pub fn schema(&self) -> &'static TableSchema {
+        self.schema
+    }
+
+    /// The table's name.
+    pub fn table_name(&self) -> &str {
+        self.table
+    }
+
+    /// The item as it will be written (for a delete by key, only the key).
+    pub fn item(&self) -> &ItemMap {
+        self.item
+    }
+
+    /// The item, to change.
+    pub fn item_mut(&mut self) -> &mut ItemMap {
+        self.item
+    }
+
+    /// ANDs a condition into the request.
+    pub fn add_condition(&mut self, condition: Condition) {
+        self.conditions.push(condition);
+    }
+
+    /// The update's actions, for an update; `None` for a put or delete. The mapper turns the
+    /// item's attributes into `SET`/`REMOVE` actions after the chain, for every attribute that
+    /// has no action yet.
+    pub fn update(&mut self) -> Option<&mut UpdateExpression> {
+        self.update.as_deref_mut()
+    }
+}
+
+/// What [`Extension::after_read`] can see and change.
+pub struct AfterRead<'a> {
+    schema: &'static TableSchema,
+    table: &'a str,
+    item: &'a mut ItemMap,
+}
+
+impl AfterRead<'_> {
+    /// The table's schema.
+    pub fn schema(&self) -> &'static TableSchema {
+        self.schema
+    }
+
+    /// The table's name.
+    pub fn table_name(&self) -> &str {
+        self.table
+    }
+
+    /// The item as read.
+    pub fn item(&self) -> &ItemMap {
+        self.item
+    }
+
+    /// The item, to change before it is decoded.
+    pub fn item_mut(&mut self) -> &mut ItemMap {
+        self.item
+    }
+}
+
+/// An ordered list of extensions.
+#[derive(Clone)]
+pub(crate) struct Chain {
+    extensions: Arc<[Arc<dyn Extension>]>,
+}
+
+impl Chain {
+    pub(crate) fn new(extensions: Vec<Arc<dyn Extension>>) -> Self {
+        Chain {
+            extensions: extensions.into(),
+        }
+    }
+
+    /// The default chain: optimistic locking and atomic counters.
+    pub(crate) fn defaults() -> Self {
+        Chain::new(vec![Arc::new(VersionedRecords), Arc::new(AtomicCounters)])
+    }
+
+    pub(crate) fn names(&self) -> Vec<&str> {
+        self.extensions.iter().map(|e| e.name()).collect()
+    }
+
+    /// Refuses a schema with a lifecycle tag no extension handles.
+    pub(crate) fn check(&self, schema: &'static TableSchema) -> Result<(), Error> {
+        for attribute in schema.item.all_attributes() {
+            for tag in attribute.tags {
+                let (attribute_name, needed) = match tag {
+                    Tag::Version { .. } => ("#[version]", "VersionedRecords"),
+                    Tag::AtomicCounter { .. } => ("#[atomic_counter]", "AtomicCounters"),
+                    Tag::AutoTimestamp => ("#[auto_timestamp]", "AutoTimestamps"),
+                    Tag::AutoUuid => ("#[auto_uuid]", "AutoUuids"),
+                    _ => continue,
+                };
+                if !self.extensions.iter().any(|e| e.handles(tag)) {
+                    return Err(Error::Configuration(format!(
+                        "`{}.{}` is {attribute_name}, but no loaded extension handles it \
+                         (loaded: {:?}); add `dynamodb_mapper::extension::{needed}` to the mapper's extensions",
+                        schema.item.type_name,
+                        attribute.field,
+                        self.names()
+                    )));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Runs every `before_write`, in order.
+    pub(crate) fn before_write(&self, cx: &mut BeforeWrite<'_>) -> Result<(), Error> {
+        self.extensions.iter().try_for_each(|e| e.before_write(cx))
+    }
+
+    /// Runs every `after_read`, in reverse order.
+    pub(crate) fn after_read(
+        &self,
+        schema: &'static TableSchema,
+        table: &str,
+        item: &mut ItemMap,
+    ) -> Result<(), Error> {
+        let mut cx = AfterRead { schema, table, item };
+        self.extensions.iter().rev().try_for_each(|e| e.after_read(&mut cx))
+    }
+}
+
+/// The names of the attributes carrying a tag that `matches`.
+pub(crate) fn tagged(
+    schema: &'static TableSchema,
+    matches: impl Fn(&Tag) -> bool,
+) -> impl Iterator<Item = (&'static str, Tag)> {
+    schema
+        .item
+        .all_attributes()
+        .filter_map(move |a| a.tags.iter().find(|t| matches(t)).map(|t| (a.name, *t)))
+}

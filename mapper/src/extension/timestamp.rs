@@ -1,0 +1,70 @@
+//! Automatic timestamps: `#[auto_timestamp]`.
+
+use std::sync::Arc;
+
+use super::{BeforeWrite, Extension, Operation, tagged};
+use crate::error::Error;
+use crate::schema::Tag;
+use crate::value::ToAttributeValue;
+
+/// Where [`AutoTimestamps`] reads the time.
+pub type Clock = Arc<dyn Fn() -> chrono::DateTime<chrono::Utc> + Send + Sync>;
+
+/// Sets attributes tagged `#[auto_timestamp]` to the current time on every put and update
+/// (opt-in). With `#[update_behavior(write_if_not_exists)]`, an update writes the time only if
+/// none is stored, so a created-at survives updates.
+#[derive(Clone)]
+pub struct AutoTimestamps {
+    clock: Clock,
+}
+
+impl AutoTimestamps {
+    /// Timestamps from the system clock.
+    pub fn new() -> Self {
+        Self::with_clock(Arc::new(chrono::Utc::now))
+    }
+
+    /// Timestamps from `clock` (a fixed or stepping clock in tests).
+    pub fn with_clock(clock: Clock) -> Self {
+        AutoTimestamps { clock }
+    }
+}
+
+impl Default for AutoTimestamps {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl std::fmt::Debug for AutoTimestamps {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AutoTimestamps").finish_non_exhaustive()
+    }
+}
+
+impl Extension for AutoTimestamps {
+    fn name(&self) -> &str {
+        "AutoTimestamps"
+    }
+
+    fn handles(&self, tag: &Tag) -> bool {
+        *tag == Tag::AutoTimestamp
+    }
+
+    fn before_write(&self, cx: &mut BeforeWrite<'_>) -> Result<(), Error> {
+        if !matches!(cx.operation(), Operation::Put | Operation::Update) {
+            return Ok(());
+        }
+        let names: Vec<&str> = tagged(cx.schema(), |t| *t == Tag::AutoTimestamp)
+            .map(|(n, _)| n)
+            .collect();
+        if names.is_empty() {
+            return Ok(());
+        }
+        let now = (self.clock)().to_attribute_value()?.expect("a time is always stored");
+        for name in names {
+            cx.item_mut().insert(name.to_owned(), now.clone());
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,50 @@
+//! Generated identifiers: `#[auto_uuid]`.
+
+use aws_sdk_dynamodb::types::AttributeValue;
+
+use super::{BeforeWrite, Extension, Operation, tagged};
+use crate::error::Error;
+use crate::expr::UpdateValue;
+use crate::schema::Tag;
+
+/// Gives attributes tagged `#[auto_uuid]` a random UUID when they are unset (opt-in).
+///
+/// A put generates one when the attribute is unset and keeps a set value. An update of an
+/// unset attribute sends `if_not_exists(u, :new)`, so the stored id never changes; a set one is
+/// written as it is. A key attribute is generated before the key is used.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct AutoUuids;
+
+impl Extension for AutoUuids {
+    fn name(&self) -> &str {
+        "AutoUuids"
+    }
+
+    fn handles(&self, tag: &Tag) -> bool {
+        *tag == Tag::AutoUuid
+    }
+
+    fn before_write(&self, cx: &mut BeforeWrite<'_>) -> Result<(), Error> {
+        let operation = cx.operation();
+        if !matches!(operation, Operation::Put | Operation::Update) {
+            return Ok(());
+        }
+        let names: Vec<&str> = tagged(cx.schema(), |t| *t == Tag::AutoUuid).map(|(n, _)| n).collect();
+        for name in names {
+            let unset = matches!(cx.item().get(name), None | Some(AttributeValue::Null(_)));
+            if !unset {
+                continue;
+            }
+            let fresh = AttributeValue::S(uuid::Uuid::new_v4().to_string());
+            if operation == Operation::Update && !cx.schema().is_key(name) {
+                cx.item_mut().remove(name);
+                if let Some(update) = cx.update() {
+                    update.set(name, UpdateValue::if_not_exists(name, UpdateValue::Value(fresh)));
+                }
+            } else {
+                cx.item_mut().insert(name.to_owned(), fresh);
+            }
+        }
+        Ok(())
+    }
+}
