@@ -7,7 +7,8 @@ use crate::error::Error;
 use crate::expr::UpdateValue;
 use crate::schema::Tag;
 
-/// Gives attributes tagged `#[auto_uuid]` a random UUID when they are unset (opt-in).
+/// Gives attributes tagged `#[auto_uuid]` a random UUID when they are unset (opt-in). Unset
+/// means `None`, or the type's default: an empty `String`, the nil `Uuid`.
 ///
 /// A put generates one when the attribute is unset and keeps a set value. An update of an
 /// unset attribute sends `if_not_exists(u, :new)`, so the stored id never changes; a set one is
@@ -31,7 +32,11 @@ impl Extension for AutoUuids {
         }
         let names: Vec<&str> = tagged(cx.schema(), |t| *t == Tag::AutoUuid).map(|(n, _)| n).collect();
         for name in names {
-            let unset = matches!(cx.item().get(name), None | Some(AttributeValue::Null(_)));
+            let unset = match cx.item().get(name) {
+                None | Some(AttributeValue::Null(_)) => true,
+                Some(AttributeValue::S(s)) => s.is_empty() || *s == uuid::Uuid::nil().to_string(),
+                Some(_) => false,
+            };
             if !unset {
                 continue;
             }
