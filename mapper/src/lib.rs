@@ -59,8 +59,34 @@
 //! # Ok::<(), dynamodb_mapper::ConvertError>(())
 //! ```
 //!
-//! See [`value`] for how each Rust type is stored, [`Item`](derive@Item) for the attribute
-//! reference, and [`schema`] for what the derive records about a type.
+//! A [`Mapper`] wraps the SDK client and hands out typed [`Table`]s, whose operations are
+//! builders to `.await`:
+//!
+//! ```no_run
+//! # use dynamodb_mapper::{Item, Mapper, expr::Condition};
+//! # #[derive(Item, Debug, Clone)] #[item(table = "customers")]
+//! # struct Customer { #[partition_key] id: String, #[sort_key] region: String, status: String, #[version] version: Option<u64> }
+//! # async fn run(client: aws_sdk_dynamodb::Client, customer: Customer) -> Result<(), dynamodb_mapper::Error> {
+//! let mapper = Mapper::new(client); // loads optimistic locking and atomic counters
+//! let customers = mapper.table::<Customer>()?;
+//! customers.create_table().await?;
+//! customers.put(&customer).await?; // a new item: version 0, only if none is stored
+//! let mut read = customers.get(("42", "eu")).await?.expect("stored");
+//! read.status = "gold".into();
+//! let updated = customers.update(&read).await?; // only if the version is still the one read
+//! let active: Vec<Customer> = customers
+//!     .query("42")
+//!     .filter(Condition::attr("status").eq("gold"))
+//!     .all()
+//!     .await?;
+//! customers.delete_item(&updated).await?;
+//! # Ok(()) }
+//! ```
+//!
+//! Data flows in one direction through the modules: [`value`] converts Rust values,
+//! [`Item`]/[`Attributes`] and [`schema`] describe a type, [`expr`] builds conditions and
+//! updates, [`extension`] applies the lifecycle rules before writes and after reads, and
+//! [`ops`] sends the requests. See [`Item`](derive@Item) for the attribute reference.
 
 mod error;
 pub mod expr;
