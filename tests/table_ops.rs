@@ -500,7 +500,7 @@ async fn hand_written_expressions_merge_without_collisions() {
         .all()
         .await
         .unwrap();
-    assert_eq!(found, [o.clone()]);
+    assert_eq!(found, std::slice::from_ref(&o));
     // Mistakes in hand-written expressions are refused before anything is sent.
     let unused = Expression::new("#a = :b")
         .name("#a", "status")

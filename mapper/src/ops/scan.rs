@@ -22,7 +22,7 @@ pub struct Scan<'a, T, O = T> {
     filter: Option<Condition>,
     limit: Option<i32>,
     consistent_read: bool,
-    segment: Option<(i32, i32)>,
+    segment: Option<(u32, u32)>,
     start: Option<Cursor>,
     projection: Option<&'static ItemSchema>,
     _output: PhantomData<fn() -> O>,
@@ -82,7 +82,7 @@ impl<'a, T: Item, O: Attributes + 'a> Scan<'a, T, O> {
 
     /// Reads only segment `segment` of `total` (for workers that split a scan among them).
     pub fn segment(mut self, segment: u32, total: u32) -> Self {
-        self.segment = Some((segment as i32, total as i32));
+        self.segment = Some((segment, total));
         self
     }
 
@@ -111,7 +111,7 @@ impl<'a, T: Item, O: Attributes + 'a> Scan<'a, T, O> {
     pub async fn page(self) -> Result<Page<O>, Error> {
         let table = self.table;
         if let Some((segment, total)) = self.segment
-            && !(total >= 1 && total <= 1_000_000 && segment >= 0 && segment < total)
+            && !((1..=1_000_000).contains(&total) && segment < total)
         {
             return Err(Error::InvalidRequest(format!(
                 "scan segment {segment} of {total}: need 0 <= segment < total <= 1000000"
@@ -136,8 +136,9 @@ impl<'a, T: Item, O: Attributes + 'a> Scan<'a, T, O> {
             .set_expression_attribute_values(expressions.values)
             .set_limit(self.limit)
             .consistent_read(self.consistent_read)
-            .set_segment(self.segment.map(|s| s.0))
-            .set_total_segments(self.segment.map(|s| s.1))
+            // Both fit an i32: checked above.
+            .set_segment(self.segment.map(|s| s.0 as i32))
+            .set_total_segments(self.segment.map(|s| s.1 as i32))
             .set_exclusive_start_key(self.start.map(Cursor::into_item_map))
             .set_return_consumed_capacity(super::capacity_request(table.mapper()))
             .send()
