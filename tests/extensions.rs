@@ -509,6 +509,32 @@ async fn uuid_update_never_replaces_a_stored_id() {
     assert_eq!(replaced.token, Some(chosen));
 }
 
+#[tokio::test]
+async fn uuid_delete_is_untouched() {
+    let tickets = table::<Ticket>(&uuids()).await;
+    let written = tickets
+        .put(&Ticket {
+            id: "t".into(),
+            token: None,
+            reference: None,
+        })
+        .return_item()
+        .await
+        .unwrap();
+    // Deleting from a struct without the ids neither generates nor requires them.
+    let deleted = tickets
+        .delete_item(&Ticket {
+            id: "t".into(),
+            token: None,
+            reference: None,
+        })
+        .return_old()
+        .await
+        .unwrap();
+    assert_eq!(deleted, Some(written));
+    assert!(raw(&tickets, "t").await.is_empty());
+}
+
 #[derive(Item, Debug, Clone, PartialEq)]
 struct Session {
     #[partition_key]
