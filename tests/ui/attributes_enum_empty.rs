@@ -1,0 +1,6 @@
+use dynamodb_mapper::Attributes;
+
+#[derive(Attributes)]
+enum Never {}
+
+fn main() {}

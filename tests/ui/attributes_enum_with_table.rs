@@ -1,0 +1,10 @@
+use dynamodb_mapper::Attributes;
+
+#[derive(Attributes)]
+#[item(table = "tiers")]
+enum Tier {
+    Free,
+    Pro,
+}
+
+fn main() {}

@@ -1,0 +1,16 @@
+use dynamodb_mapper::{Attributes, Item};
+
+#[derive(Attributes)]
+enum Tier {
+    Free,
+}
+
+#[derive(Item)]
+struct Customer {
+    #[partition_key]
+    id: String,
+    #[default]
+    tier: Tier,
+}
+
+fn main() {}

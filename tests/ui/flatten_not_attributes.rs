@@ -1,0 +1,11 @@
+use dynamodb_mapper::Item;
+
+#[derive(Item)]
+struct Session {
+    #[partition_key]
+    id: String,
+    #[flatten]
+    audit: String,
+}
+
+fn main() {}

@@ -1,0 +1,6 @@
+use dynamodb_mapper::Item;
+
+#[derive(Item)]
+struct CustomerId(String);
+
+fn main() {}

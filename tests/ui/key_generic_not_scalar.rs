@@ -1,0 +1,13 @@
+use dynamodb_mapper::Item;
+
+#[derive(Item)]
+struct Event<K> {
+    #[partition_key]
+    id: K,
+}
+
+fn assert_item<T: Item>() {}
+
+fn main() {
+    assert_item::<Event<bool>>();
+}

@@ -1,0 +1,9 @@
+use dynamodb_mapper::Item;
+
+#[derive(Item)]
+struct Order<'a> {
+    #[partition_key]
+    id: &'a str,
+}
+
+fn main() {}

@@ -1,0 +1,10 @@
+use dynamodb_mapper::Item;
+
+#[derive(Item)]
+struct Order {
+    #[partition_key]
+    #[sort_key]
+    id: String,
+}
+
+fn main() {}

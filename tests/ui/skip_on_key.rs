@@ -1,0 +1,12 @@
+use dynamodb_mapper::Item;
+
+#[derive(Item)]
+struct Customer {
+    #[partition_key]
+    id: String,
+    #[sort_key]
+    #[skip]
+    region: String,
+}
+
+fn main() {}

@@ -1,0 +1,13 @@
+use dynamodb_mapper::Item;
+
+struct Cache;
+
+#[derive(Item)]
+struct Customer {
+    #[partition_key]
+    id: String,
+    #[skip]
+    cache: Cache,
+}
+
+fn main() {}

@@ -1,0 +1,12 @@
+use dynamodb_mapper::Item;
+
+#[derive(Item)]
+struct Session {
+    #[partition_key]
+    id: String,
+    #[skip]
+    #[attribute(rename = "cache")]
+    cached: String,
+}
+
+fn main() {}
