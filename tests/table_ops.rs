@@ -592,10 +592,22 @@ async fn create_table_from_the_schema() {
         description.stream_specification().and_then(|s| s.stream_view_type()),
         Some(&aws_sdk_dynamodb::types::StreamViewType::NewAndOldImages)
     );
-    // The index shares the table's partition key: a local index.
-    let local_indexes = description.local_secondary_indexes();
-    assert_eq!(local_indexes.len(), 1);
-    assert_eq!(local_indexes[0].index_name(), Some("correlationIndex"));
+    // An index with its own `#[index_partition_key]` is global, even on the table's
+    // partition key field; it gets the table's provisioned capacity.
+    assert!(description.local_secondary_indexes().is_empty());
+    let global = description.global_secondary_indexes();
+    assert_eq!(global.len(), 1);
+    assert_eq!(global[0].index_name(), Some("correlationIndex"));
+    let index_keys: Vec<(&str, &str)> = global[0]
+        .key_schema()
+        .iter()
+        .map(|k| (k.attribute_name(), k.key_type().as_str()))
+        .collect();
+    assert_eq!(index_keys, [("sagaName", "HASH"), ("correlationId", "RANGE")]);
+    assert_eq!(
+        global[0].provisioned_throughput().and_then(|t| t.read_capacity_units()),
+        Some(5)
+    );
     let ttl = client
         .describe_time_to_live()
         .table_name(table.name())
@@ -645,4 +657,64 @@ async fn every_request_passes_the_placeholder_check() {
         .unwrap_err();
     let message = format!("{:?}", err);
     assert!(message.contains("declared but unused"), "{message}");
+}
+
+#[tokio::test]
+async fn sparse_index_holds_only_items_with_the_key() {
+    #[derive(Item, Debug, Clone, PartialEq)]
+    struct Invite {
+        #[partition_key]
+        id: String,
+        #[index_partition_key("by_referrer")]
+        referrer: Option<String>,
+    }
+    let mapper = Mapper::new(local::client());
+    let invites = mapper
+        .table_named::<Invite>(&local::unique_table_name("invites"))
+        .unwrap();
+    invites.create_table().await.unwrap();
+    for (id, referrer) in [("a", Some("ana")), ("b", None), ("c", Some("ana"))] {
+        let invite = Invite {
+            id: id.into(),
+            referrer: referrer.map(Into::into),
+        };
+        invites.put(&invite).await.unwrap();
+    }
+    let mut by_ana: Vec<String> = invites
+        .index("by_referrer")
+        .unwrap()
+        .query("ana")
+        .all()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|i| i.id)
+        .collect();
+    by_ana.sort();
+    assert_eq!(by_ana, ["a", "c"]);
+    assert_eq!(
+        invites.index("by_referrer").unwrap().scan().all().await.unwrap().len(),
+        2
+    );
+}
+
+#[tokio::test]
+async fn names_repeated_through_flatten_are_refused_when_the_table_is_made() {
+    #[derive(dynamodb_mapper::Attributes, Debug, Clone, PartialEq)]
+    struct Audit {
+        note: String,
+    }
+    #[derive(Item, Debug, Clone, PartialEq)]
+    struct Clash {
+        #[partition_key]
+        id: String,
+        note: String,
+        #[flatten]
+        audit: Audit,
+    }
+    let err = Mapper::new(local::client())
+        .table_named::<Clash>("clashes")
+        .unwrap_err();
+    assert!(matches!(err, Error::Configuration(_)));
+    assert!(err.to_string().contains("two attributes named `note`"), "{err}");
 }

@@ -11,11 +11,14 @@ use tracing::field::{Field, Visit};
 use tracing::span::{Attributes, Id, Record};
 use tracing::{Event, Metadata, Subscriber};
 
+/// A span's id and its fields.
+type Recorded = (u64, HashMap<String, String>);
+
 /// The fields of every span named `dynamodb`, in creation order.
 #[derive(Clone, Default)]
 struct Spans {
     next: Arc<AtomicU64>,
-    spans: Arc<Mutex<Vec<(u64, HashMap<String, String>)>>>,
+    spans: Arc<Mutex<Vec<Recorded>>>,
 }
 
 struct Fields<'a>(&'a mut HashMap<String, String>);

@@ -81,7 +81,7 @@ impl<'a> Container<'a> {
                     if !matches!(variant.fields, Fields::Unit) {
                         cx.error_spanned_by(
                             &variant.fields,
-                            "`#[derive(Attributes)]` stores an enum as its variant's name, so every variant must be a unit variant; store an enum with data with `#[attribute(serde)]` on the field",
+                            "`#[derive(Attributes)]` stores an enum as its variant's name, so every variant must be a unit variant; to store an enum with data, derive `Serialize` and `Deserialize` for it and mark the field `#[attribute(serde)]`",
                         );
                         continue;
                     }

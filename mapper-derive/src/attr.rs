@@ -56,12 +56,24 @@ const ATTRIBUTE_KEYS: &[&str] = &["rename", "with", "serde"];
 impl ContainerAttrs {
     pub fn parse(cx: &Ctxt, attrs: &[Attribute]) -> Self {
         let mut out = ContainerAttrs::default();
+        for attr in attrs {
+            if let Some(name) = FIELD_ATTRIBUTES
+                .iter()
+                .chain(&["attribute"])
+                .find(|n| attr.path().is_ident(n))
+            {
+                cx.error_spanned_by(
+                    attr.path(),
+                    format!("`#[{name}]` belongs on a field; the struct or enum takes `#[item(...)]`"),
+                );
+            }
+        }
         for attr in attrs.iter().filter(|a| a.path().is_ident("item")) {
             let result = attr.parse_nested_meta(|meta| {
                 if meta.path.is_ident("table") {
                     let lit: LitStr = meta.value()?.parse()?;
-                    if lit.value().is_empty() {
-                        cx.error_spanned_by(&lit, "the table name cannot be empty");
+                    if let Err(problem) = check_name(&lit.value()) {
+                        cx.error_spanned_by(&lit, format!("invalid table name: {problem}"));
                     }
                     set_once(
                         cx,
@@ -73,7 +85,7 @@ impl ContainerAttrs {
                 } else if meta.path.is_ident("rename_all") {
                     let lit: LitStr = meta.value()?.parse()?;
                     match RenameRule::from_name(&lit.value()) {
-                        Some(rule) => out.rename_all = Some(rule),
+                        Some(rule) => set_once(cx, &mut out.rename_all, rule, &meta, "rename_all"),
                         None => cx.error_spanned_by(
                             &lit,
                             format!(
@@ -85,7 +97,10 @@ impl ContainerAttrs {
                     }
                 } else if meta.path.is_ident("crate") {
                     let lit: LitStr = meta.value()?.parse()?;
-                    out.crate_path = Some(lit.parse()?);
+                    match lit.parse::<syn::Path>() {
+                        Ok(path) => set_once(cx, &mut out.crate_path, path, &meta, "crate"),
+                        Err(_) => cx.error_spanned_by(&lit, "`crate` must be a path: `crate = \"::dynamodb_mapper\"`"),
+                    }
                 } else {
                     unknown_key(cx, &meta, "item", CONTAINER_KEYS);
                     skip_value(&meta)?;
@@ -174,7 +189,19 @@ impl FieldAttrs {
                 "tag" => match attr.parse_args::<LitStr>() {
                     Ok(lit) if lit.value().is_empty() => cx.error_spanned_by(&lit, "a tag cannot be empty"),
                     Ok(lit) => out.tags.push(WithSpan::new(lit.value(), span)),
-                    Err(_) => cx.error_spanned_by(attr, "expected a tag name: `#[tag(\"checksum\")]`"),
+                    Err(_) => {
+                        let written = attr
+                            .meta
+                            .require_list()
+                            .map(|l| l.tokens.to_string())
+                            .unwrap_or_default();
+                        let example = if written.is_empty() {
+                            "checksum".to_owned()
+                        } else {
+                            written
+                        };
+                        cx.error_spanned_by(attr, format!("a tag is a string: `#[tag(\"{example}\")]`"))
+                    }
                 },
                 "version" => {
                     let args = parse_version(cx, attr);
@@ -190,6 +217,10 @@ impl FieldAttrs {
                     }
                 }
                 "attribute" => out.parse_attribute(cx, attr),
+                "item" => cx.error_spanned_by(
+                    attr.path(),
+                    "`#[item(...)]` belongs on the struct; a field takes `#[attribute(...)]`",
+                ),
                 _ => {}
             }
         }
@@ -200,7 +231,7 @@ impl FieldAttrs {
     fn parse_attribute(&mut self, cx: &Ctxt, attr: &Attribute) {
         let result = attr.parse_nested_meta(|meta| {
             if meta.path.is_ident("rename") {
-                let lit: LitStr = meta.value()?.parse()?;
+                let lit = parse_string(&meta, "rename", "email")?;
                 if lit.value().is_empty() {
                     cx.error_spanned_by(&lit, "an attribute name cannot be empty");
                 }
@@ -246,10 +277,25 @@ pub struct VariantAttrs {
 impl VariantAttrs {
     pub fn parse(cx: &Ctxt, attrs: &[Attribute]) -> Self {
         let mut out = VariantAttrs::default();
+        for attr in attrs {
+            if let Some(name) = FIELD_ATTRIBUTES
+                .iter()
+                .chain(&["item"])
+                .find(|n| attr.path().is_ident(n))
+            {
+                cx.error_spanned_by(
+                    attr.path(),
+                    format!("`#[{name}]` does not apply to an enum variant, which takes only `#[attribute(rename = \"...\")]`"),
+                );
+            }
+        }
         for attr in attrs.iter().filter(|a| a.path().is_ident("attribute")) {
             let result = attr.parse_nested_meta(|meta| {
                 if meta.path.is_ident("rename") {
-                    let lit: LitStr = meta.value()?.parse()?;
+                    let lit = parse_string(&meta, "rename", "ACTIVE")?;
+                    if lit.value().is_empty() {
+                        cx.error_spanned_by(&lit, "a variant's stored name cannot be empty");
+                    }
                     set_once(
                         cx,
                         &mut out.rename,
@@ -318,9 +364,8 @@ fn set_once_attr<T>(cx: &Ctxt, slot: &mut Option<T>, value: T, attr: &Attribute)
 /// A bare marker attribute such as `#[partition_key]`.
 fn marker(cx: &Ctxt, attr: &Attribute, slot: &mut Option<Span>) {
     let name = path_name(attr.path());
-    if let Err(_e) = attr.meta.require_path_only() {
-        cx.error_spanned_by(attr, format!("`#[{name}]` takes no arguments"));
-        return;
+    if attr.meta.require_path_only().is_err() {
+        cx.error_spanned_by(&attr.meta, format!("`#[{name}]` takes no arguments: write `#[{name}]`"));
     }
     set_once_attr(cx, slot, attr.path().span(), attr);
 }
@@ -328,11 +373,13 @@ fn marker(cx: &Ctxt, attr: &Attribute, slot: &mut Option<Span>) {
 fn index_name(cx: &Ctxt, attr: &Attribute) -> Option<String> {
     let name = path_name(attr.path());
     match attr.parse_args::<LitStr>() {
-        Ok(lit) if lit.value().len() >= 3 => Some(lit.value()),
-        Ok(lit) => {
-            cx.error_spanned_by(&lit, "an index name has 3 to 255 characters");
-            None
-        }
+        Ok(lit) => match check_name(&lit.value()) {
+            Ok(()) => Some(lit.value()),
+            Err(problem) => {
+                cx.error_spanned_by(&lit, format!("invalid index name: {problem}"));
+                None
+            }
+        },
         Err(_) => {
             cx.error_spanned_by(attr, format!("expected the index name: `#[{name}(\"by_email\")]`"));
             None
@@ -430,5 +477,29 @@ fn parse_update_behavior(cx: &Ctxt, attr: &Attribute) -> Option<UpdateBehavior> 
             );
             None
         }
+    }
+}
+
+/// A string value, with an example of the expected form if it is not one.
+fn parse_string(meta: &ParseNestedMeta, key: &str, example: &str) -> syn::Result<LitStr> {
+    let value = meta.value()?;
+    value
+        .parse::<LitStr>()
+        .map_err(|e| syn::Error::new(e.span(), format!("`{key}` takes a string: `{key} = \"{example}\"`")))
+}
+
+/// DynamoDB's rule for table and index names: 3 to 255 of `a-z A-Z 0-9 _ - .`.
+fn check_name(name: &str) -> Result<(), String> {
+    if !(3..=255).contains(&name.len()) {
+        return Err(format!("`{name}` must have 3 to 255 characters, not {}", name.len()));
+    }
+    match name
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.')))
+    {
+        Some(c) => Err(format!(
+            "`{name}` contains `{c}`; use letters, digits, `_`, `-` and `.`"
+        )),
+        None => Ok(()),
     }
 }

@@ -23,10 +23,11 @@ pub fn check(cx: &Ctxt, container: &Container, derive: Derive) {
             }
             check_unique_names(
                 cx,
+                "field",
                 fields
                     .iter()
                     .filter(|f| f.is_stored())
-                    .map(|f| (f.name.as_str(), f.name_span())),
+                    .map(|f| (f.name.as_str(), crate::ast::unraw(f.ident), f.name_span())),
             );
             check_single(cx, fields, "version", |f| f.attrs.version.as_ref().map(|v| v.span));
             check_single(cx, fields, "ttl", |f| f.attrs.ttl);
@@ -38,12 +39,23 @@ pub fn check(cx: &Ctxt, container: &Container, derive: Derive) {
             if variants.is_empty() {
                 cx.error_spanned_by(container.ident, "an enum without variants cannot be stored");
             }
-            check_unique_names(cx, variants.iter().map(|v| (v.name.as_str(), v.ident.span())));
+            check_unique_names(
+                cx,
+                "variant",
+                variants
+                    .iter()
+                    .map(|v| (v.name.as_str(), v.ident.to_string(), v.ident.span())),
+            );
         }
     }
 }
 
 impl Field<'_> {
+    /// Whether the field is the table's partition or sort key.
+    pub fn is_table_key(&self) -> bool {
+        self.attrs.partition_key.is_some() || self.attrs.sort_key.is_some()
+    }
+
     /// Whether the field is stored under its own name (not skipped, not flattened).
     pub fn is_stored(&self) -> bool {
         self.attrs.skip.is_none() && self.attrs.flatten.is_none()
@@ -63,11 +75,17 @@ impl Field<'_> {
 
     /// The span of the attribute that makes this field a key, if any.
     fn key_span(&self) -> Option<Span> {
-        let a = &self.attrs;
-        a.partition_key
-            .or(a.sort_key)
-            .or_else(|| a.index_partition_keys.first().map(|k| k.span))
-            .or_else(|| a.index_sort_keys.first().map(|k| k.span))
+        self.attrs.key_span()
+    }
+}
+
+impl crate::attr::FieldAttrs {
+    /// The span of the attribute that makes the field a key, if any.
+    fn key_span(&self) -> Option<Span> {
+        self.partition_key
+            .or(self.sort_key)
+            .or_else(|| self.index_partition_keys.first().map(|k| k.span))
+            .or_else(|| self.index_sort_keys.first().map(|k| k.span))
     }
 }
 
@@ -121,14 +139,19 @@ fn check_indexes(cx: &Ctxt, fields: &[Field], table_has_sort_key: bool) {
             (&field.attrs.index_sort_keys, &mut sort, "sort"),
         ] {
             for key in keys {
-                if let Some(other) = seen.insert(key.value.as_str(), field) {
-                    cx.error_at(
+                match seen.insert(key.value.as_str(), field) {
+                    Some(other) if std::ptr::eq(other, field) => cx.error_at(
+                        key.span,
+                        format!("duplicate `#[index_{role}_key(\"{}\")]`: give it once", key.value),
+                    ),
+                    Some(other) => cx.error_at(
                         key.span,
                         format!(
                             "index `{}` already has `{}` as its {role} key; an index has one {role} key",
                             key.value, other.ident
                         ),
-                    );
+                    ),
+                    None => {}
                 }
             }
         }
@@ -147,9 +170,9 @@ fn check_indexes(cx: &Ctxt, fields: &[Field], table_has_sort_key: bool) {
             );
         }
     }
-    // An index without its own partition key is local: it needs the table's sort key.
+    // An index without a partition key of its own is local: it needs the table's sort key.
     for (name, field) in &sort {
-        let is_local = partition.get(name).is_none_or(|p| p.attrs.partition_key.is_some());
+        let is_local = !partition.contains_key(name);
         if is_local && !table_has_sort_key {
             let span = field
                 .attrs
@@ -206,23 +229,70 @@ fn check_combinations(cx: &Ctxt, field: &Field) {
                 format!("a `#[skip]`ped field is never stored, so `#[{name}]` would do nothing; remove one of them"),
             );
         }
-        if a.rename.is_some() || a.with.is_some() || a.serde.is_some() || a.default.is_some() || a.flatten.is_some() {
+        let others: Vec<&str> = [
+            ("`rename`", a.rename.is_some()),
+            ("`with`", a.with.is_some()),
+            ("`serde`", a.serde.is_some()),
+            ("`#[default]`", a.default.is_some()),
+            ("`#[flatten]`", a.flatten.is_some()),
+            ("`#[update_behavior]`", a.update_behavior.is_some()),
+            ("`#[tag]`", !a.tags.is_empty()),
+        ]
+        .into_iter()
+        .filter_map(|(name, set)| set.then_some(name))
+        .collect();
+        if !others.is_empty() {
             cx.error_at(
                 skip,
-                "a `#[skip]`ped field is never stored: remove its other attributes",
+                format!("a `#[skip]`ped field is never stored: remove {}", others.join(", ")),
+            );
+        }
+    }
+    if a.flatten.is_some() {
+        let ty = field.ty;
+        let own = a
+            .key_span()
+            .map(|span| (span, "a key"))
+            .into_iter()
+            .chain(
+                lifecycle
+                    .iter()
+                    .filter_map(|(_, s)| s.map(|s| (s, "a lifecycle attribute"))),
+            )
+            .chain(a.tags.iter().map(|t| (t.span, "tagged")));
+        for (span, what) in own {
+            cx.error_at(
+                span,
+                format!(
+                    "a `#[flatten]`ed field is no attribute of its own, so it cannot be {what}; put this on a field inside `{}`",
+                    quote::quote!(#ty)
+                ),
             );
         }
     }
     if let Some(flatten) = a.flatten {
-        if field.is_any_key() || lifecycle.iter().any(|(_, s)| s.is_some()) || !a.tags.is_empty() {
-            cx.error_at(flatten, "a `#[flatten]`ed field has no attribute of its own: put keys and tags on the fields of the flattened struct's parent or inside it");
-        }
         if a.rename.is_some() || a.with.is_some() || a.serde.is_some() || a.default.is_some() {
             cx.error_at(flatten, "a `#[flatten]`ed field's attributes keep their own names: remove `rename`, `with`, `serde` and `#[default]` from it");
         }
     }
     if let (Some(_), Some(serde)) = (&a.with, a.serde) {
         cx.error_at(serde, "use either `with` or `serde`, not both");
+    }
+    if let Some(default) = a.default
+        && (a.with.is_some() || a.serde.is_some() || a.ttl.is_some())
+    {
+        cx.error_at(
+            default,
+            "a converter reads an absent attribute itself (an `Option` reads as `None`): remove `#[default]`",
+        );
+    }
+    if let Some(behavior) = &a.update_behavior
+        && (a.version.is_some() || a.atomic_counter.is_some())
+    {
+        cx.error_at(
+            behavior.span,
+            "a version or counter decides how every update writes it: remove `#[update_behavior]`",
+        );
     }
     if a.with.is_some() || a.serde.is_some() {
         for (name, span) in lifecycle.iter().take(4) {
@@ -261,8 +331,8 @@ fn check_combinations(cx: &Ctxt, field: &Field) {
             }
         }
         if let Some(with) = &a.with {
-            cx.error_at(
-                with.span,
+            cx.error_spanned_by(
+                &with.value,
                 "a key cannot use a converter: keys must have a string, number or binary type of their own",
             );
         }
@@ -286,71 +356,100 @@ fn check_combinations(cx: &Ctxt, field: &Field) {
     }
 }
 
-/// The field types the lifecycle attributes and keys need.
+/// The field types the lifecycle attributes and keys need. Only types that are certainly
+/// wrong are refused here; an alias or a type parameter is checked by the generated code's
+/// trait bounds.
 fn check_types(cx: &Ctxt, field: &Field) {
     let a = &field.attrs;
     let ty = field.ty;
     let name = field.ident;
-    if field.is_any_key()
-        && let Some(reason) = types::non_scalar_reason(ty)
+    // A table key is always present; an index key may be absent (a sparse index).
+    let key_type = if field.is_table_key() {
+        Some(ty)
+    } else if field.is_any_key() {
+        Some(types::unwrap_option(ty))
+    } else {
+        None
+    };
+    if let Some(key_type) = key_type
+        && let Some(reason) = types::non_scalar_reason(key_type)
     {
         cx.error_spanned_by(
-            ty,
+            key_type,
             format!("key `{name}` must be a string, number or binary (S, N or B): {reason}"),
         );
     }
-    if a.version.is_some() {
+    if let Some(version) = &a.version {
         match types::option_inner(ty) {
-            Some(inner) if types::is_integer(inner) => {}
-            Some(inner) => cx.error_spanned_by(inner, "`#[version]` counts writes: use an integer, as in `Option<u64>`"),
+            Some(inner) if types::certainly_not(inner, types::is_integer) => {
+                cx.error_spanned_by(inner, "`#[version]` counts writes: use an integer, as in `Option<u64>`")
+            }
+            Some(inner) => {
+                if let Some(max) = types::integer_max(inner)
+                    && i128::from(version.value.start_at) > max
+                {
+                    cx.error_at(version.span, format!("`start_at` does not fit the field's type (at most {max})"));
+                }
+            }
             None => cx.error_spanned_by(
                 ty,
                 "`#[version]` must be `Option<integer>` (such as `Option<u64>`): `None` marks an item that was never written",
             ),
         }
     }
-    if a.atomic_counter.is_some() && !types::is_integer(types::unwrap_option(ty)) {
-        cx.error_spanned_by(
-            ty,
-            "`#[atomic_counter]` needs an integer field, such as `i64` or `Option<u64>`",
-        );
-    }
-    if a.auto_uuid.is_some() {
+    if let Some(counter) = &a.atomic_counter {
         let inner = types::unwrap_option(ty);
-        if !(types::is_string(inner) || types::is_uuid(inner)) {
+        if types::certainly_not(inner, types::is_integer) {
             cx.error_spanned_by(
                 ty,
-                "`#[auto_uuid]` generates a UUID: use `String`, `Uuid`, or an `Option` of them",
+                "`#[atomic_counter]` needs an integer field, such as `i64` or `Option<u64>`",
+            );
+        } else if types::is_unsigned(inner) && (counter.value.start < 0 || counter.value.inc < 0) {
+            cx.error_at(
+                counter.span,
+                "an unsigned counter cannot start below 0 or count down: use a signed integer type",
             );
         }
     }
-    if a.auto_timestamp.is_some() && !types::is_utc_datetime(types::unwrap_option(ty)) {
+    if a.auto_uuid.is_some()
+        && types::certainly_not(types::unwrap_option(ty), |t| types::is_string(t) || types::is_uuid(t))
+    {
+        cx.error_spanned_by(
+            ty,
+            "`#[auto_uuid]` generates a UUID: use `String`, `Uuid`, or an `Option` of them",
+        );
+    }
+    if a.auto_timestamp.is_some() && types::certainly_not(types::unwrap_option(ty), types::is_utc_datetime) {
         cx.error_spanned_by(
             ty,
             "`#[auto_timestamp]` sets the current time: use `DateTime<Utc>` or `Option<DateTime<Utc>>`",
         );
     }
-    if a.ttl.is_some() {
-        let inner = types::unwrap_option(ty);
-        if !(types::is_utc_datetime(inner) || types::is_integer(inner)) {
-            cx.error_spanned_by(
-                ty,
-                "`#[ttl]` is a time: use `DateTime<Utc>` or an integer of epoch seconds, or an `Option` of them",
-            );
-        }
+    if a.ttl.is_some()
+        && types::certainly_not(types::unwrap_option(ty), |t| {
+            types::is_utc_datetime(t) || types::is_integer(t)
+        })
+    {
+        cx.error_spanned_by(
+            ty,
+            "`#[ttl]` is a time: use `DateTime<Utc>` or an integer of epoch seconds, or an `Option` of them",
+        );
     }
 }
 
-fn check_unique_names<'a>(cx: &Ctxt, names: impl Iterator<Item = (&'a str, Span)>) {
-    let mut seen = std::collections::HashSet::new();
-    for (name, span) in names {
-        if !seen.insert(name) {
-            cx.error_at(
+fn check_unique_names<'a>(cx: &Ctxt, noun: &str, names: impl Iterator<Item = (&'a str, String, Span)>) {
+    let mut seen: HashMap<&str, String> = HashMap::new();
+    for (name, rust, span) in names {
+        match seen.get(name) {
+            Some(first) => cx.error_at(
                 span,
                 format!(
-                    "two fields are stored as `{name}`; give one another name with `#[attribute(rename = \"...\")]`"
+                    "{noun}s `{first}` and `{rust}` are both stored as `{name}`; give one another name with `#[attribute(rename = \"...\")]`"
                 ),
-            );
+            ),
+            None => {
+                seen.insert(name, rust);
+            }
         }
     }
 }

@@ -1,7 +1,8 @@
 //! Code generation from a checked model.
 
 use proc_macro2::{Span, TokenStream, TokenTree};
-use quote::{ToTokens, quote};
+use quote::{ToTokens, quote, quote_spanned};
+use syn::spanned::Spanned;
 use syn::{Ident, Path, Type};
 
 use crate::ast::{Container, Data, Derive, Field, Variant};
@@ -75,24 +76,28 @@ fn expand_struct(container: &Container, fields: &[Field], krate: &Path) -> Token
         let member = field.ident;
         let name = &field.name;
         let ty = field.ty;
+        // Calls name the field's type, spanned at it, so that a type that cannot be stored is
+        // reported at the field, not at the derive.
+        let span = ty.span();
+        let value = quote!(&self.#member);
         let read = match strategy(field, krate) {
-            Strategy::Skip => quote!(::core::default::Default::default()),
+            Strategy::Skip => quote_spanned!(span=> <#ty as ::core::default::Default>::default()),
             Strategy::Flatten => {
-                writes.push(quote!(#krate::Attributes::write_attributes(&self.#member, item)?;));
-                flattened.push(quote!(<#ty as #krate::Attributes>::SCHEMA));
-                quote!(<#ty as #krate::Attributes>::read_attributes(item)?)
+                writes.push(quote_spanned!(span=> <#ty as #krate::Attributes>::write_attributes(#value, item)?;));
+                flattened.push(quote_spanned!(span=> <#ty as #krate::Attributes>::SCHEMA));
+                quote_spanned!(span=> <#ty as #krate::Attributes>::read_attributes(item)?)
             }
             Strategy::Converter(path) => {
-                writes.push(quote!(#private::write_converted(item, #name, #path::to_attribute_value(&self.#member))?;));
-                quote!(#private::read_converted(item, #name, #path::from_attribute_value)?)
+                writes.push(quote!(#private::write_converted(item, #name, #path::to_attribute_value(#value))?;));
+                quote!(#private::read_converted::<#ty>(item, #name, #path::from_attribute_value)?)
             }
             Strategy::Default => {
-                writes.push(quote!(#private::write(item, #name, &self.#member)?;));
-                quote!(#private::read_or_default(item, #name)?)
+                writes.push(quote_spanned!(span=> #private::write::<#ty>(item, #name, #value)?;));
+                quote_spanned!(span=> #private::read_or_default::<#ty>(item, #name)?)
             }
             Strategy::Plain => {
-                writes.push(quote!(#private::write(item, #name, &self.#member)?;));
-                quote!(#private::read(item, #name)?)
+                writes.push(quote_spanned!(span=> #private::write::<#ty>(item, #name, #value)?;));
+                quote_spanned!(span=> #private::read::<#ty>(item, #name)?)
             }
         };
         reads.push(quote!(#member: #read));
@@ -206,26 +211,50 @@ fn expand_item(container: &Container, fields: &[Field], krate: &Path) -> TokenSt
         }
         None => quote!(::core::option::Option::None),
     };
-    let key_schema = |field: &Field| {
+    // Spanned at the key's type: a type that cannot be a key is reported at the field, once.
+    let table_key_schema = |field: &Field| {
         let name = &field.name;
         let ty = field.ty;
-        quote!(#krate::schema::KeySchema { name: #name, scalar_type: <#ty as #krate::value::KeyAttribute>::SCALAR_TYPE })
+        quote_spanned!(ty.span()=> #krate::schema::KeySchema {
+            name: #name,
+            scalar_type: <#ty as #krate::value::KeyAttribute>::SCALAR_TYPE,
+        })
     };
-    let partition_schema = key_schema(partition);
+    // Index keys may be optional: items without them are left out of the index.
+    let index_key_schema = |field: &Field| {
+        if field.is_table_key() {
+            return table_key_schema(field);
+        }
+        let name = &field.name;
+        let ty = field.ty;
+        quote_spanned!(ty.span()=> #krate::schema::KeySchema {
+            name: #name,
+            scalar_type: <#ty as #krate::value::IndexKeyAttribute>::SCALAR_TYPE,
+        })
+    };
+    let table_partition_schema = table_key_schema(partition);
+    let partition_schema = table_partition_schema.clone();
     let sort_schema = match sort {
         Some(field) => {
-            let schema = key_schema(field);
+            let schema = table_key_schema(field);
             quote!(::core::option::Option::Some(#schema))
         }
         None => quote!(::core::option::Option::None),
     };
     let indexes = indexes(fields).into_iter().map(|(name, index_partition, index_sort)| {
-        let local = index_partition.is_none_or(|f| f.attrs.partition_key.is_some());
-        let kind = if local { quote!(Local) } else { quote!(Global) };
-        let partition_schema = key_schema(index_partition.unwrap_or(partition));
+        // Without a partition key of its own, an index is local.
+        let kind = if index_partition.is_none() {
+            quote!(Local)
+        } else {
+            quote!(Global)
+        };
+        let partition_schema = match index_partition {
+            Some(field) => index_key_schema(field),
+            None => table_partition_schema.clone(),
+        };
         let sort_schema = match index_sort {
             Some(field) => {
-                let schema = key_schema(field);
+                let schema = index_key_schema(field);
                 quote!(::core::option::Option::Some(#schema))
             }
             None => quote!(::core::option::Option::None),
@@ -240,10 +269,15 @@ fn expand_item(container: &Container, fields: &[Field], krate: &Path) -> TokenSt
         }
     });
 
+    // Spanned at the key's type: a type that cannot be a key is reported at the field.
     let partition_type = partition.ty;
-    let sort_type = match sort {
-        Some(field) => field.ty.to_token_stream(),
-        None => quote!(#krate::NoSortKey),
+    let partition_type_item = quote_spanned!(partition_type.span()=> type PartitionKey = #partition_type;);
+    let sort_type_item = match sort {
+        Some(field) => {
+            let ty = field.ty;
+            quote_spanned!(ty.span()=> type SortKey = #ty;)
+        }
+        None => quote!(type SortKey = #krate::NoSortKey;),
     };
     let key_types: Vec<&Type> = keys.iter().map(|f| f.ty).collect();
     let key_members: Vec<&Ident> = keys.iter().map(|f| f.ident).collect();
@@ -259,14 +293,14 @@ fn expand_item(container: &Container, fields: &[Field], krate: &Path) -> TokenSt
         let (ty, member, var, param) = (key_types[0], key_members[0], &key_vars[0], &into_params[0]);
         (
             quote!(#ty),
-            quote!(::core::clone::Clone::clone(&self.#member)),
+            quote_spanned!(ty.span()=> <#ty as ::core::clone::Clone>::clone(&self.#member)),
             quote!(#var),
             quote!(#param),
         )
     } else {
         (
             quote!((#(#key_types),*)),
-            quote!((#(::core::clone::Clone::clone(&self.#key_members)),*)),
+            quote!((#(<#key_types as ::core::clone::Clone>::clone(&self.#key_members)),*)),
             quote!((#(#key_vars),*)),
             quote!((#(#into_params),*)),
         )
@@ -298,8 +332,8 @@ fn expand_item(container: &Container, fields: &[Field], krate: &Path) -> TokenSt
             };
 
             type Key = #key_type;
-            type PartitionKey = #partition_type;
-            type SortKey = #sort_type;
+            #partition_type_item
+            #sort_type_item
 
             fn key(&self) -> Self::Key {
                 #key_value
@@ -457,11 +491,4 @@ fn mentions_any(tokens: TokenStream, params: &[String]) -> bool {
         TokenTree::Group(group) => mentions_any(group.stream(), params),
         _ => false,
     })
-}
-
-impl Field<'_> {
-    /// Whether the field is the table's partition or sort key.
-    fn is_table_key(&self) -> bool {
-        self.attrs.partition_key.is_some() || self.attrs.sort_key.is_some()
-    }
 }

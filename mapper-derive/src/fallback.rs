@@ -6,8 +6,7 @@ use quote::quote;
 
 use crate::ast::Derive;
 
-pub fn expand(input: &syn::DeriveInput, derive: Derive) -> TokenStream {
-    let krate: syn::Path = syn::parse_quote!(::dynamodb_mapper);
+pub fn expand(input: &syn::DeriveInput, derive: Derive, krate: &syn::Path) -> TokenStream {
     let ident = &input.ident;
     let (impl_generics, ty_generics, where_clause) = input.generics.split_for_impl();
     let private = quote!(#krate::__private);

@@ -85,7 +85,10 @@ fn derive(input: &DeriveInput, derive: Derive) -> proc_macro2::TokenStream {
     }
     match cx.finish() {
         Some(errors) => {
-            let fallback = fallback::expand(input, derive);
+            let krate = container
+                .as_ref()
+                .map_or_else(|| syn::parse_quote!(::dynamodb_mapper), expand::crate_path);
+            let fallback = fallback::expand(input, derive, &krate);
             quote::quote!(#errors #fallback)
         }
         None => expand::expand(container.as_ref().expect("no errors means a model"), derive),

@@ -65,6 +65,69 @@ pub fn is_utc_datetime(ty: &Type) -> bool {
     }
 }
 
+/// Types whose storage is known, so a lifecycle attribute on one of them is known to be a
+/// mistake. Any other path (an alias, a type parameter, a type of the user's) is left to the
+/// trait bounds of the generated code.
+const KNOWN: &[&str] = &[
+    "String",
+    "str",
+    "bool",
+    "char",
+    "f32",
+    "f64",
+    "Vec",
+    "VecDeque",
+    "LinkedList",
+    "HashMap",
+    "BTreeMap",
+    "HashSet",
+    "BTreeSet",
+    "Box",
+    "Bytes",
+    "Uuid",
+    "DateTime",
+    "Duration",
+    "SystemTime",
+    "Value",
+];
+
+/// Whether `ty` is certainly not what `accepts` wants: a known type `accepts` rejects, a
+/// tuple, an array or a reference. Unknown paths (aliases, type parameters) are not.
+pub fn certainly_not(ty: &Type, accepts: impl Fn(&Type) -> bool) -> bool {
+    if accepts(ty) {
+        return false;
+    }
+    match ty {
+        Type::Path(_) => last_segment(ty).is_some_and(|(name, _)| {
+            KNOWN.contains(&name.as_str()) || INTEGERS.contains(&name.as_str()) || name == "Option"
+        }),
+        _ => true,
+    }
+}
+
+/// The largest value of an integer type, if `ty` is one.
+pub fn integer_max(ty: &Type) -> Option<i128> {
+    let (name, _) = last_segment(ty)?;
+    Some(match name.as_str() {
+        "i8" => i8::MAX.into(),
+        "i16" => i16::MAX.into(),
+        "i32" => i32::MAX.into(),
+        "i64" | "isize" => i64::MAX.into(),
+        "u8" => u8::MAX.into(),
+        "u16" => u16::MAX.into(),
+        "u32" => u32::MAX.into(),
+        "u64" | "usize" => u64::MAX.into(),
+        "i128" | "u128" => i128::MAX,
+        _ => return None,
+    })
+}
+
+/// Whether `ty` is an unsigned integer type.
+pub fn is_unsigned(ty: &Type) -> bool {
+    last_segment(ty)
+        .is_some_and(|(name, args)| args.is_empty() && name.starts_with('u') && INTEGERS.contains(&name.as_str()))
+}
+
 /// Why a type can never be a key (a string, number or binary scalar), if syntax shows it.
 pub fn non_scalar_reason(ty: &Type) -> Option<&'static str> {
     match ty {

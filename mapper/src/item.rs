@@ -18,6 +18,11 @@ pub type ItemMap = HashMap<String, AttributeValue>;
 /// Implemented by `#[derive(Attributes)]` (and by `#[derive(Item)]`). A struct deriving it is
 /// also a [`ToAttributeValue`](crate::value::ToAttributeValue) and
 /// [`FromAttributeValue`](crate::value::FromAttributeValue) stored as `M`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a struct of attributes",
+    label = "cannot be flattened or read as a projection",
+    note = "derive `Attributes` for it"
+)]
 pub trait Attributes: Sized {
     /// The struct's attributes and their tags.
     const SCHEMA: &'static ItemSchema;
@@ -65,11 +70,11 @@ pub trait Item: Attributes {
     /// `(partition, sort)` tuple.
     type Key;
 
-    /// The partition key's type.
-    type PartitionKey: KeyAttribute;
+    /// The partition key's type (a [`KeyAttribute`]; the derive checks it).
+    type PartitionKey;
 
     /// The sort key's type, or [`NoSortKey`] for a table without one.
-    type SortKey: KeyAttribute;
+    type SortKey;
 
     /// Converts the item to the map DynamoDB stores.
     fn to_item(&self) -> Result<ItemMap, ConvertError> {
@@ -117,18 +122,21 @@ pub trait KeyFrom<K>: Item {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum NoSortKey {}
 
+#[diagnostic::do_not_recommend]
 impl ToAttributeValue for NoSortKey {
     fn to_attribute_value(&self) -> Result<Option<AttributeValue>, ConvertError> {
         match *self {}
     }
 }
 
+#[diagnostic::do_not_recommend]
 impl FromAttributeValue for NoSortKey {
     fn from_attribute_value(_: AttributeValue) -> Result<Self, ConvertError> {
         Err(ConvertError::custom("the table has no sort key"))
     }
 }
 
+#[diagnostic::do_not_recommend]
 impl KeyAttribute for NoSortKey {
     const SCALAR_TYPE: ScalarType = ScalarType::S;
 }

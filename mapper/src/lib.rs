@@ -131,8 +131,8 @@ pub use table::{Index, Table};
 /// | `#[skip]` | never stored; read as `Default::default()` |
 /// | `#[default]` | an absent (or `NULL`) attribute reads as `Default::default()` instead of an error |
 /// | `#[flatten]` | the fields of a struct deriving [`Attributes`](trait@Attributes) are stored beside this struct's own |
-/// | `#[index_partition_key("index")]` | partition key of a global secondary index; repeat for several indexes |
-/// | `#[index_sort_key("index")]` | sort key of a secondary index; an index without its own partition key (or whose partition key is the table's) is a local index |
+/// | `#[index_partition_key("index")]` | partition key of a global secondary index (may be the table's partition key field, or an `Option` for a sparse index); repeat for several indexes |
+/// | `#[index_sort_key("index")]` | sort key of a secondary index; an index without an `#[index_partition_key]` is a local index (the table's partition key) |
 /// | `#[ttl]` | the time-to-live attribute: `DateTime<Utc>` or integer epoch seconds (or an `Option` of them), stored as epoch seconds |
 /// | `#[version]`, `#[version(start_at = 0, increment_by = 1)]` | optimistic locking; the field is `Option<integer>`, `None` for an item never written |
 /// | `#[atomic_counter]`, `#[atomic_counter(start = 0, inc = 1)]` | a counter the server increments on every write; an integer field |

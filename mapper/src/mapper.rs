@@ -82,6 +82,7 @@ impl Mapper {
     /// Fails if `T` has a lifecycle attribute (`#[version]`, `#[atomic_counter]`,
     /// `#[auto_timestamp]`, `#[auto_uuid]`) that no loaded extension handles.
     pub fn table_named<T: Item>(&self, name: &str) -> Result<Table<T>, Error> {
+        T::TABLE.check().map_err(Error::Configuration)?;
         self.inner.chain.check(T::TABLE)?;
         let full = format!("{}{name}", self.inner.table_prefix);
         if !(3..=255).contains(&full.len())

@@ -171,6 +171,35 @@ impl TableSchema {
         self.item.tagged(|t| *t == Tag::Ttl).next().map(|a| a.name)
     }
 
+    /// Checks what the derive cannot see across `#[flatten]`ed structs: every stored name
+    /// appears once, and there is at most one `#[version]` and one `#[ttl]`.
+    pub fn check(&self) -> Result<(), String> {
+        let mut seen = std::collections::HashSet::new();
+        for attribute in self.item.all_attributes() {
+            if !seen.insert(attribute.name) {
+                return Err(format!(
+                    "`{}` stores two attributes named `{}` (one comes from a `#[flatten]`ed struct): rename one",
+                    self.item.type_name, attribute.name
+                ));
+            }
+        }
+        for (what, is) in [
+            (
+                "#[version]",
+                (|t: &Tag| matches!(t, Tag::Version { .. })) as fn(&Tag) -> bool,
+            ),
+            ("#[ttl]", |t: &Tag| *t == Tag::Ttl),
+        ] {
+            if self.item.tagged(is).count() > 1 {
+                return Err(format!(
+                    "`{}` has more than one {what} attribute (counting `#[flatten]`ed structs)",
+                    self.item.type_name
+                ));
+            }
+        }
+        Ok(())
+    }
+
     /// Whether `name` is part of the table's primary key.
     pub fn is_key(&self, name: &str) -> bool {
         self.partition_key.name == name || self.sort_key.is_some_and(|k| k.name == name)
@@ -202,8 +231,10 @@ pub struct IndexSchema {
 /// Global or local secondary index.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum IndexKind {
-    /// A global secondary index: its partition key differs from the table's.
+    /// A global secondary index: one with an `#[index_partition_key]` (which may be the
+    /// table's partition key field).
     Global,
-    /// A local secondary index: the table's partition key with another sort key.
+    /// A local secondary index: only an `#[index_sort_key]`; it shares the table's partition
+    /// key and needs a table with a sort key.
     Local,
 }

@@ -158,7 +158,10 @@ impl<T: Item> Table<T> {
     }
 
     /// The items with this partition key, optionally narrowed by sort key conditions.
-    pub fn query(&self, partition_key: impl Into<T::PartitionKey>) -> Query<'_, T, T::SortKey> {
+    pub fn query(&self, partition_key: impl Into<T::PartitionKey>) -> Query<'_, T, T::SortKey>
+    where
+        T::PartitionKey: crate::value::KeyAttribute,
+    {
         Query::new(self, None, key_value(partition_key.into()))
     }
 

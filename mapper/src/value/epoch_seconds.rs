@@ -32,6 +32,10 @@ use crate::error::{ConvertError, ConvertErrorKind};
 
 /// A time that can be stored as epoch seconds: `DateTime<Utc>`, the integer types (already
 /// seconds), and `Option` of them.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be stored as epoch seconds",
+    note = "`#[ttl]` and `epoch_seconds` take `DateTime<Utc>`, an integer, or an Option of them"
+)]
 pub trait EpochSeconds: Sized {
     /// The seconds to store, or `None` to store nothing.
     fn to_epoch_seconds(&self) -> Result<Option<i64>, ConvertError>;

@@ -45,6 +45,11 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use crate::error::ConvertError;
 
 /// A Rust value that can be written as a DynamoDB attribute.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be stored as a DynamoDB attribute",
+    label = "no conversion to an AttributeValue",
+    note = "derive `Attributes` for a struct or unit enum, mark the field `#[attribute(serde)]` for a serde type, or convert it with `#[attribute(with = path)]`"
+)]
 ///
 /// Implemented for the types in the [module table](self), and by `#[derive(Item)]` and
 /// `#[derive(Attributes)]`. Implement it (with [`FromAttributeValue`]) to store a type of your
@@ -71,6 +76,11 @@ pub trait ToAttributeValue {
 }
 
 /// A Rust value that can be read from a DynamoDB attribute.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be read from a DynamoDB attribute",
+    label = "no conversion from an AttributeValue",
+    note = "derive `Attributes` for a struct or unit enum, mark the field `#[attribute(serde)]` for a serde type, or convert it with `#[attribute(with = path)]`"
+)]
 ///
 /// Reading consumes the `AttributeValue` so that strings and buffers move instead of being
 /// copied.
@@ -133,6 +143,26 @@ impl ScalarType {
 pub trait KeyAttribute: ToAttributeValue + FromAttributeValue {
     /// How the key is stored.
     const SCALAR_TYPE: ScalarType;
+}
+
+/// A type that can be a secondary index key: a [`KeyAttribute`], or an `Option` of one (items
+/// without the attribute are left out of the index: a sparse index).
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be a DynamoDB index key attribute",
+    label = "not a string, number or binary scalar, or an Option of one",
+    note = "index keys are stored as S, N or B: use String, an integer, a float, Vec<u8>, Bytes, Uuid, DateTime<Utc>, a unit enum deriving `Attributes`, or an Option of one"
+)]
+pub trait IndexKeyAttribute {
+    /// How the key is stored.
+    const SCALAR_TYPE: ScalarType;
+}
+
+impl<T: KeyAttribute> IndexKeyAttribute for T {
+    const SCALAR_TYPE: ScalarType = T::SCALAR_TYPE;
+}
+
+impl<T: KeyAttribute> IndexKeyAttribute for Option<T> {
+    const SCALAR_TYPE: ScalarType = T::SCALAR_TYPE;
 }
 
 /// A type that can be a member of a string, number or binary set (`SS`, `NS`, `BS`).

@@ -1,0 +1,12 @@
+use dynamodb_mapper::Item;
+
+#[derive(Item)]
+struct Doc {
+    #[partition_key]
+    id: String,
+    #[default]
+    #[attribute(serde)]
+    meta: Vec<(String, u32)>,
+}
+
+fn main() {}

@@ -1,0 +1,10 @@
+use dynamodb_mapper::Attributes;
+
+#[derive(Attributes)]
+enum Tier {
+    #[partition_key]
+    Free,
+    Pro,
+}
+
+fn main() {}
