@@ -244,6 +244,7 @@ mod tests {
 
     #[test]
     fn clauses_are_grouped_and_paths_replaced() {
+        // Placeholders are numbered in the order of the actions; `a` was replaced, so it is last.
         let mut u = UpdateExpression::new();
         u.set("a", UpdateValue::value(1).unwrap());
         u.remove("b");
@@ -257,7 +258,7 @@ mod tests {
         let text = u.render(&mut p).unwrap().unwrap();
         assert_eq!(
             text,
-            "SET #n0 = if_not_exists(#n0, :v0) + :v1, #n1 = :v2 REMOVE #n2 ADD #n3 :v3"
+            "SET #n1 = if_not_exists(#n1, :v0) + :v1, #n3 = :v3 REMOVE #n0 ADD #n2 :v2"
         );
         p.finish().check(&[Some(&text)]).unwrap();
     }
