@@ -1,1 +1,319 @@
-fn main() {}
+//! Conversion of a realistic item ([`Order`]) to and from DynamoDB's attribute map, three ways:
+//! the mapper's `#[derive(Item)]`, hand-written code against `AttributeValue`, and
+//! `serde_dynamo`.
+//!
+//! After criterion's groups, a summary prints each conversion's median time, the ratios of the
+//! derive to the other two, and how many allocations one conversion makes (counted by the
+//! global allocator below, outside criterion's timing).
+//!
+//! ```text
+//! cargo bench --bench conversion
+//! ```
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::collections::HashMap;
+use std::hint::black_box;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::SystemTime;
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use criterion::{BatchSize, Criterion};
+use dynamodb_mapper::Item;
+use dynamodb_mapper_workspace::fixtures::{Order, from_item_by_hand, to_item_by_hand};
+
+type ItemMap = HashMap<String, AttributeValue>;
+
+/// Counts every allocation and reallocation, then hands it to the system allocator.
+struct CountingAllocator;
+
+static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
+
+// SAFETY: every call is forwarded unchanged to `System`, which upholds the contract.
+unsafe impl GlobalAlloc for CountingAllocator {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        // SAFETY: the caller upholds `GlobalAlloc::alloc`'s contract.
+        unsafe { System.alloc(layout) }
+    }
+
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        // SAFETY: the caller upholds `GlobalAlloc::alloc_zeroed`'s contract.
+        unsafe { System.alloc_zeroed(layout) }
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: the caller upholds `GlobalAlloc::dealloc`'s contract.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        // SAFETY: the caller upholds `GlobalAlloc::realloc`'s contract.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: CountingAllocator = CountingAllocator;
+
+/// The two directions, as criterion group names.
+const GROUPS: [&str; 2] = ["to_item", "from_item"];
+/// The three implementations, as criterion function names, in the summary's order.
+const FUNCTIONS: [&str; 3] = ["derive", "hand_written", "serde_dynamo"];
+
+fn derive_to_item(order: &Order) -> ItemMap {
+    order.to_item().expect("the sample converts")
+}
+
+fn serde_to_item(order: &Order) -> ItemMap {
+    serde_dynamo::to_item(order).expect("the sample serializes")
+}
+
+fn derive_from_item(item: ItemMap) -> Order {
+    Order::from_item(item).expect("the derived item reads back")
+}
+
+fn hand_from_item(item: ItemMap) -> Order {
+    from_item_by_hand(item).expect("the derived item reads back")
+}
+
+fn serde_from_item(item: ItemMap) -> Order {
+    serde_dynamo::from_item(item).expect("the serde_dynamo item reads back")
+}
+
+fn bench_to_item(c: &mut Criterion, order: &Order) {
+    let mut group = c.benchmark_group(GROUPS[0]);
+    // The map is dropped outside the timing: the measure is the conversion alone.
+    group.bench_function(FUNCTIONS[0], |b| {
+        b.iter_with_large_drop(|| derive_to_item(black_box(order)))
+    });
+    group.bench_function(FUNCTIONS[1], |b| {
+        b.iter_with_large_drop(|| to_item_by_hand(black_box(order)))
+    });
+    group.bench_function(FUNCTIONS[2], |b| {
+        b.iter_with_large_drop(|| serde_to_item(black_box(order)))
+    });
+    group.finish();
+}
+
+fn bench_from_item(c: &mut Criterion, derived: &ItemMap, serde_item: &ItemMap) {
+    let mut group = c.benchmark_group(GROUPS[1]);
+    // Each iteration reads a fresh owned map; cloning it is not timed, nor is dropping the order.
+    group.bench_function(FUNCTIONS[0], |b| {
+        b.iter_batched(
+            || derived.clone(),
+            |item| derive_from_item(black_box(item)),
+            BatchSize::SmallInput,
+        )
+    });
+    group.bench_function(FUNCTIONS[1], |b| {
+        b.iter_batched(
+            || derived.clone(),
+            |item| hand_from_item(black_box(item)),
+            BatchSize::SmallInput,
+        )
+    });
+    group.bench_function(FUNCTIONS[2], |b| {
+        b.iter_batched(
+            || serde_item.clone(),
+            |item| serde_from_item(black_box(item)),
+            BatchSize::SmallInput,
+        )
+    });
+    group.finish();
+}
+
+/// How many allocations (and reallocations) one call of `convert` makes.
+fn count_allocations<I, O>(input: I, convert: impl FnOnce(I) -> O) -> usize {
+    let input = black_box(input);
+    ALLOCATIONS.store(0, Ordering::Relaxed);
+    let output = black_box(convert(input));
+    let count = ALLOCATIONS.load(Ordering::Relaxed);
+    drop(output);
+    count
+}
+
+/// Allocations per conversion, by group then function (the order of [`GROUPS`] and
+/// [`FUNCTIONS`]).
+fn measure_allocations(order: &Order, derived: &ItemMap, serde_item: &ItemMap) -> [[usize; 3]; 2] {
+    // One untimed round first, so that nothing initialised lazily is counted.
+    drop(derive_from_item(derive_to_item(order)));
+    drop(hand_from_item(to_item_by_hand(order)));
+    drop(serde_from_item(serde_to_item(order)));
+    [
+        [
+            count_allocations(order, derive_to_item),
+            count_allocations(order, to_item_by_hand),
+            count_allocations(order, serde_to_item),
+        ],
+        [
+            count_allocations(derived.clone(), derive_from_item),
+            count_allocations(derived.clone(), hand_from_item),
+            count_allocations(serde_item.clone(), serde_from_item),
+        ],
+    ]
+}
+
+/// Where criterion writes its results, found as criterion finds it: `$CRITERION_HOME`, then
+/// `$CARGO_TARGET_DIR/criterion`, then the target directory `cargo metadata` reports (the
+/// workspace's `target/`, or one a cargo config sets), then `target/criterion`.
+fn criterion_home() -> PathBuf {
+    if let Some(home) = std::env::var_os("CRITERION_HOME") {
+        return PathBuf::from(home);
+    }
+    if let Some(target) = std::env::var_os("CARGO_TARGET_DIR") {
+        return PathBuf::from(target).join("criterion");
+    }
+    cargo_metadata_target_dir()
+        .unwrap_or_else(|| PathBuf::from("target"))
+        .join("criterion")
+}
+
+fn cargo_metadata_target_dir() -> Option<PathBuf> {
+    let cargo = std::env::var_os("CARGO")?;
+    let output = std::process::Command::new(cargo)
+        .args(["metadata", "--format-version", "1", "--no-deps"])
+        .output()
+        .ok()?;
+    if !output.status.success() {
+        return None;
+    }
+    let metadata: serde_json::Value = serde_json::from_slice(&output.stdout).ok()?;
+    metadata.get("target_directory")?.as_str().map(PathBuf::from)
+}
+
+/// One benchmark's median time, as criterion recorded it.
+enum Median {
+    /// Nanoseconds per conversion.
+    Measured(f64),
+    /// The benchmark did not run in this run (a filter, `--test`, `--list`): results of an
+    /// earlier run are not used.
+    NotMeasured,
+    /// The estimates could not be read.
+    Unreadable(String),
+}
+
+/// The median time of `group/function` from the estimates criterion wrote during this run.
+fn median(home: &Path, group: &str, function: &str, started: SystemTime) -> Median {
+    let path = home.join(group).join(function).join("new").join("estimates.json");
+    let modified = match std::fs::metadata(&path).and_then(|m| m.modified()) {
+        Ok(modified) => modified,
+        Err(_) => return Median::NotMeasured,
+    };
+    if modified < started {
+        return Median::NotMeasured;
+    }
+    let estimates: serde_json::Value = match std::fs::read_to_string(&path)
+        .map_err(|e| e.to_string())
+        .and_then(|text| serde_json::from_str(&text).map_err(|e| e.to_string()))
+    {
+        Ok(estimates) => estimates,
+        Err(e) => return Median::Unreadable(format!("{}: {e}", path.display())),
+    };
+    match estimates
+        .get("median")
+        .and_then(|m| m.get("point_estimate"))
+        .and_then(serde_json::Value::as_f64)
+    {
+        Some(ns) => Median::Measured(ns),
+        None => Median::Unreadable(format!("{}: no median.point_estimate", path.display())),
+    }
+}
+
+fn format_time(ns: f64) -> String {
+    if ns >= 1_000_000.0 {
+        format!("{:.3} ms", ns / 1_000_000.0)
+    } else if ns >= 1_000.0 {
+        format!("{:.3} µs", ns / 1_000.0)
+    } else {
+        format!("{ns:.1} ns")
+    }
+}
+
+fn verdict(met: bool) -> &'static str {
+    if met { "met" } else { "MISSED" }
+}
+
+fn print_summary(allocations: &[[usize; 3]; 2], started: SystemTime) {
+    let home = criterion_home();
+    println!();
+    println!("Conversion summary: Order, median time and allocations per conversion");
+    println!("(criterion results read from {})", home.display());
+    for (group, allocations) in GROUPS.iter().zip(allocations) {
+        println!();
+        println!("{group}");
+        let medians: Vec<Median> = FUNCTIONS
+            .iter()
+            .map(|function| median(&home, group, function, started))
+            .collect();
+        for ((function, median), count) in FUNCTIONS.iter().zip(&medians).zip(allocations) {
+            let time = match median {
+                Median::Measured(ns) => format_time(*ns),
+                Median::NotMeasured => "not measured".to_owned(),
+                Median::Unreadable(_) => "unreadable".to_owned(),
+            };
+            println!("  {function:<13} {time:>12}   {count:>4} allocations");
+        }
+        match medians.as_slice() {
+            [
+                Median::Measured(derive),
+                Median::Measured(hand),
+                Median::Measured(serde),
+            ] => {
+                let vs_hand = derive / hand;
+                let vs_serde = derive / serde;
+                println!(
+                    "  derive ÷ hand-written = {vs_hand:.3}x (target ≤ 1.10x: {})",
+                    verdict(vs_hand <= 1.10)
+                );
+                println!(
+                    "  derive ÷ serde_dynamo = {vs_serde:.3}x, {:.2}x faster (target ≥ 2x faster: {})",
+                    serde / derive,
+                    verdict(vs_serde <= 0.5)
+                );
+            }
+            _ => {
+                println!(
+                    "  ratios skipped: they need all three of {group}/{{{}}} measured in this run \
+                     (a filter or test mode leaves some out: run `cargo bench --bench conversion`)",
+                    FUNCTIONS.join(",")
+                );
+                for median in &medians {
+                    if let Median::Unreadable(reason) = median {
+                        println!("  note: {reason}");
+                    }
+                }
+            }
+        }
+        println!(
+            "  allocations: derive {} vs hand-written {} (target ≤ hand-written: {})",
+            allocations[0],
+            allocations[1],
+            verdict(allocations[0] <= allocations[1])
+        );
+    }
+}
+
+fn main() {
+    let order = Order::sample();
+    let derived = derive_to_item(&order);
+    let serde_item = serde_to_item(&order);
+    if to_item_by_hand(&order) != derived {
+        eprintln!("warning: the hand-written item differs from the derived one");
+    }
+
+    let allocations = measure_allocations(&order, &derived, &serde_item);
+
+    let started = SystemTime::now();
+    let mut criterion = Criterion::default().configure_from_args();
+    bench_to_item(&mut criterion, &order);
+    bench_from_item(&mut criterion, &derived, &serde_item);
+    criterion.final_summary();
+
+    // `--list` only names the benchmarks.
+    if !std::env::args().any(|arg| arg == "--list") {
+        print_summary(&allocations, started);
+    }
+}

@@ -12,7 +12,7 @@ pub use aws_sdk_dynamodb::types::AttributeValue as Value;
 pub use std::result::Result;
 
 /// Writes a field under `name`, unless it has nothing to store.
-#[inline]
+#[inline(always)]
 pub fn write<T: ToAttributeValue + ?Sized>(
     item: &mut ItemMap,
     name: &'static str,
@@ -34,7 +34,7 @@ pub fn write_converted(
     Ok(())
 }
 
-#[inline]
+#[inline(always)]
 fn insert(item: &mut ItemMap, name: &'static str, value: Option<AttributeValue>) {
     if let Some(value) = value {
         item.insert(name.to_owned(), value);
@@ -74,7 +74,7 @@ pub fn read_converted<T>(
 }
 
 /// A struct stored as a nested map (`M`).
-#[inline]
+#[inline(always)]
 pub fn nested_to_value<T: Attributes>(value: &T) -> Result<Option<AttributeValue>, ConvertError> {
     let mut map = HashMap::with_capacity(T::ATTRIBUTE_COUNT);
     value.write_attributes(&mut map)?;
@@ -106,7 +106,7 @@ pub fn unknown_variant(value: String, expected: &'static [&'static str]) -> Conv
 }
 
 /// Inserts a key attribute, which must have a value.
-#[inline]
+#[inline(always)]
 pub fn write_key<T: ToAttributeValue + ?Sized>(
     item: &mut ItemMap,
     name: &'static str,

@@ -55,7 +55,8 @@ impl<T: ToAttributeValue> ToAttributeValue for VecDeque<T> {
 
 impl<T: FromAttributeValue> FromAttributeValue for VecDeque<T> {
     fn from_attribute_value(value: AttributeValue) -> Result<Self, ConvertError> {
-        T::sequence_from_attribute_value(value)
+        // From a `Vec` without copying.
+        T::sequence_from_attribute_value(value).map(VecDeque::from)
     }
 }
 
@@ -68,25 +69,25 @@ where
     let mut map = HashMap::with_capacity(entries.len());
     for (key, value) in entries {
         let value = value.to_attribute_value().map_err(|e| e.in_attribute(key))?;
-        map.insert(key.clone(), value.unwrap_or(AttributeValue::Null(true)));
+        map.insert(key.clone(), value.unwrap_or_else(|| AttributeValue::Null(true)));
     }
     Ok(Some(AttributeValue::M(map)))
 }
 
-/// Reads an `M` into any map type.
-fn map_from_attribute_value<T, C>(value: AttributeValue) -> Result<C, ConvertError>
+/// The entries of an `M`, read one by one (so that callers can size their map first).
+fn map_entries<T, C>(
+    value: AttributeValue,
+) -> Result<impl ExactSizeIterator<Item = Result<(String, T), ConvertError>>, ConvertError>
 where
     T: FromAttributeValue,
-    C: FromIterator<(String, T)>,
 {
     match value {
-        AttributeValue::M(map) => map
+        AttributeValue::M(map) => Ok(map
             .into_iter()
             .map(|(key, value)| match T::from_attribute_value(value) {
                 Ok(value) => Ok((key, value)),
                 Err(e) => Err(e.in_attribute(&key)),
-            })
-            .collect(),
+            })),
         other => Err(ConvertError::wrong_type::<C>("M", &other)),
     }
 }
@@ -99,7 +100,13 @@ impl<T: ToAttributeValue, S> ToAttributeValue for HashMap<String, T, S> {
 
 impl<T: FromAttributeValue, S: BuildHasher + Default> FromAttributeValue for HashMap<String, T, S> {
     fn from_attribute_value(value: AttributeValue) -> Result<Self, ConvertError> {
-        map_from_attribute_value(value)
+        let entries = map_entries::<T, Self>(value)?;
+        let mut map = HashMap::with_capacity_and_hasher(entries.len(), S::default());
+        for entry in entries {
+            let (key, value) = entry?;
+            map.insert(key, value);
+        }
+        Ok(map)
     }
 }
 
@@ -111,7 +118,7 @@ impl<T: ToAttributeValue> ToAttributeValue for BTreeMap<String, T> {
 
 impl<T: FromAttributeValue> FromAttributeValue for BTreeMap<String, T> {
     fn from_attribute_value(value: AttributeValue) -> Result<Self, ConvertError> {
-        map_from_attribute_value(value)
+        map_entries::<T, Self>(value)?.collect()
     }
 }
 
@@ -154,24 +161,50 @@ where
     Ok(Some(set))
 }
 
-/// Reads an `SS`, `NS` or `BS` (or `NULL`, read as empty) into any set type.
-fn set_from_attribute_value<T, C>(value: AttributeValue) -> Result<C, ConvertError>
+/// The members of an `SS`, `NS` or `BS` (`NULL` reads as no member), read one by one (so that
+/// callers can size their set first).
+fn set_members<T, C>(
+    value: AttributeValue,
+) -> Result<impl ExactSizeIterator<Item = Result<T, ConvertError>>, ConvertError>
 where
     T: SetElement,
-    C: FromIterator<T>,
 {
-    match (T::SET_TYPE, value) {
+    let members = match (T::SET_TYPE, value) {
         (SetType::String, AttributeValue::Ss(texts)) | (SetType::Number, AttributeValue::Ns(texts)) => {
-            texts.into_iter().map(|t| T::from_member(SetMember::Text(t))).collect()
+            Members::Text(texts.into_iter())
         }
-        (SetType::Binary, AttributeValue::Bs(blobs)) => blobs
-            .into_iter()
-            .map(|b| T::from_member(SetMember::Binary(b)))
-            .collect(),
-        (_, AttributeValue::Null(_)) => Ok(std::iter::empty().collect()),
-        (set_type, other) => Err(ConvertError::wrong_type::<C>(set_type.name(), &other)),
+        (SetType::Binary, AttributeValue::Bs(blobs)) => Members::Binary(blobs.into_iter()),
+        (_, AttributeValue::Null(_)) => Members::Text(Vec::new().into_iter()),
+        (set_type, other) => return Err(ConvertError::wrong_type::<C>(set_type.name(), &other)),
+    };
+    Ok(members.map(T::from_member))
+}
+
+/// The members of a set, as they come.
+enum Members {
+    Text(std::vec::IntoIter<String>),
+    Binary(std::vec::IntoIter<aws_sdk_dynamodb::primitives::Blob>),
+}
+
+impl Iterator for Members {
+    type Item = SetMember;
+
+    fn next(&mut self) -> Option<SetMember> {
+        match self {
+            Members::Text(texts) => texts.next().map(SetMember::Text),
+            Members::Binary(blobs) => blobs.next().map(SetMember::Binary),
+        }
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        match self {
+            Members::Text(texts) => texts.size_hint(),
+            Members::Binary(blobs) => blobs.size_hint(),
+        }
     }
 }
+
+impl ExactSizeIterator for Members {}
 
 impl<T: SetElement, S> ToAttributeValue for HashSet<T, S> {
     fn to_attribute_value(&self) -> Result<Option<AttributeValue>, ConvertError> {
@@ -181,7 +214,12 @@ impl<T: SetElement, S> ToAttributeValue for HashSet<T, S> {
 
 impl<T: SetElement + Eq + Hash, S: BuildHasher + Default> FromAttributeValue for HashSet<T, S> {
     fn from_attribute_value(value: AttributeValue) -> Result<Self, ConvertError> {
-        set_from_attribute_value(value)
+        let members = set_members::<T, Self>(value)?;
+        let mut set = HashSet::with_capacity_and_hasher(members.len(), S::default());
+        for member in members {
+            set.insert(member?);
+        }
+        Ok(set)
     }
 
     fn from_missing() -> Result<Self, ConvertError> {
@@ -197,7 +235,7 @@ impl<T: SetElement> ToAttributeValue for BTreeSet<T> {
 
 impl<T: SetElement + Ord> FromAttributeValue for BTreeSet<T> {
     fn from_attribute_value(value: AttributeValue) -> Result<Self, ConvertError> {
-        set_from_attribute_value(value)
+        set_members::<T, Self>(value)?.collect()
     }
 
     fn from_missing() -> Result<Self, ConvertError> {

@@ -69,7 +69,7 @@ pub trait ToAttributeValue {
         let mut list = Vec::with_capacity(items.len());
         for (i, item) in items.enumerate() {
             let value = item.to_attribute_value().map_err(|e| e.at_index(i))?;
-            list.push(value.unwrap_or(AttributeValue::Null(true)));
+            list.push(value.unwrap_or_else(|| AttributeValue::Null(true)));
         }
         Ok(Some(AttributeValue::L(list)))
     }
@@ -96,17 +96,16 @@ pub trait FromAttributeValue: Sized {
 
     /// Reads a sequence of `Self` (a `Vec<Self>`): a list by default; `u8` reads binary.
     #[doc(hidden)]
-    fn sequence_from_attribute_value<C>(value: AttributeValue) -> Result<C, ConvertError>
-    where
-        C: FromIterator<Self>,
-    {
+    fn sequence_from_attribute_value(value: AttributeValue) -> Result<Vec<Self>, ConvertError> {
         match value {
-            AttributeValue::L(list) => list
-                .into_iter()
-                .enumerate()
-                .map(|(i, v)| Self::from_attribute_value(v).map_err(|e| e.at_index(i)))
-                .collect(),
-            other => Err(ConvertError::wrong_type::<C>("L", &other)),
+            AttributeValue::L(list) => {
+                let mut out = Vec::with_capacity(list.len());
+                for (i, v) in list.into_iter().enumerate() {
+                    out.push(Self::from_attribute_value(v).map_err(|e| e.at_index(i))?);
+                }
+                Ok(out)
+            }
+            other => Err(ConvertError::wrong_type::<Vec<Self>>("L", &other)),
         }
     }
 }

@@ -119,14 +119,10 @@ integers! {
             Ok(Some(AttributeValue::B(bytes.into())))
         }
     }, from_sequence: {
-        fn sequence_from_attribute_value<C>(value: AttributeValue) -> Result<C, ConvertError>
-        where
-            C: FromIterator<Self>,
-        {
+        fn sequence_from_attribute_value(value: AttributeValue) -> Result<Vec<u8>, ConvertError> {
             match value {
-                // `Vec<u8>` collects from its own `IntoIter` in place: no copy.
-                AttributeValue::B(blob) => Ok(blob.into_inner().into_iter().collect()),
-                other => Err(ConvertError::wrong_type::<C>("B", &other)),
+                AttributeValue::B(blob) => Ok(blob.into_inner()),
+                other => Err(ConvertError::wrong_type::<Vec<u8>>("B", &other)),
             }
         }
     };
