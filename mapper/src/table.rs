@@ -229,6 +229,23 @@ impl<T: Item> Table<T> {
         Ok(crate::item::decode(item)?)
     }
 
+    /// Reads a page of query or scan results.
+    pub(crate) fn read_page<O: Attributes>(
+        &self,
+        items: Option<Vec<ItemMap>>,
+        last_evaluated_key: Option<ItemMap>,
+    ) -> Result<crate::ops::Page<O>, Error> {
+        let items = items
+            .unwrap_or_default()
+            .into_iter()
+            .map(|item| self.read(item))
+            .collect::<Result<_, _>>()?;
+        let next = last_evaluated_key
+            .filter(|k| !k.is_empty())
+            .map(crate::ops::Cursor::from_item_map);
+        Ok(crate::ops::Page { items, next })
+    }
+
     /// Runs the extensions' `before_write` and returns the request's condition: the caller's
     /// AND the extensions'.
     pub(crate) fn before_write(

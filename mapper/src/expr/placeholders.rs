@@ -41,13 +41,16 @@ impl Placeholders {
         placeholder
     }
 
-    /// The attribute names and values to send, `None` when there are none (DynamoDB rejects
-    /// empty maps).
-    pub fn finish(self) -> RenderedExpressions {
-        RenderedExpressions {
+    /// The attribute names and values to send with `expressions` (the request's texts), `None`
+    /// when there are none (DynamoDB rejects empty maps), after checking that the texts use
+    /// exactly the placeholders declared.
+    pub fn finish(self, expressions: &[Option<&str>]) -> Result<RenderedExpressions, Error> {
+        let rendered = RenderedExpressions {
             names: (!self.names.is_empty()).then_some(self.names),
             values: (!self.values.is_empty()).then_some(self.values),
-        }
+        };
+        rendered.check(expressions)?;
+        Ok(rendered)
     }
 }
 
@@ -136,7 +139,7 @@ mod tests {
         assert_eq!(p.name("status"), "#n0");
         assert_eq!(p.value(AttributeValue::Null(true)), ":v0");
         assert_eq!(p.value(AttributeValue::Null(true)), ":v1");
-        let rendered = p.finish();
+        let rendered = p.finish(&[Some("#n0 = :v0 AND #n1 = :v1")]).unwrap();
         assert_eq!(rendered.names.unwrap()["#n1"], "a.b");
     }
 
@@ -145,8 +148,7 @@ mod tests {
         let mut p = Placeholders::new();
         let n = p.name("x");
         let v = p.value(AttributeValue::Bool(true));
-        let rendered = p.finish();
-        assert!(rendered.check(&[Some(&format!("{n} = {v}"))]).is_ok());
+        let rendered = p.finish(&[Some(&format!("{n} = {v}"))]).unwrap();
         let err = rendered.check(&[Some(&format!("{n} = :other")), None]).unwrap_err();
         assert_eq!(
             err.to_string(),

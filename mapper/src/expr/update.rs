@@ -260,7 +260,7 @@ mod tests {
             text,
             "SET #n1 = if_not_exists(#n1, :v0) + :v1, #n3 = :v3 REMOVE #n0 ADD #n2 :v2"
         );
-        p.finish().check(&[Some(&text)]).unwrap();
+        p.finish(&[Some(&text)]).unwrap();
     }
 
     #[test]

@@ -64,8 +64,7 @@ impl<'a, T: Item> Delete<'a, T> {
         let key = table.key_of(&target)?;
         let mut placeholders = Placeholders::new();
         let condition = condition.map(|c| c.render(&mut placeholders)).transpose()?;
-        let expressions = placeholders.finish();
-        expressions.check(&[condition.as_deref()])?;
+        let expressions = placeholders.finish(&[condition.as_deref()])?;
 
         let span = super::span(table.name(), "DeleteItem");
         let output = table

@@ -59,8 +59,7 @@ impl<'a, T: Item, O: Attributes> Get<'a, T, O> {
         let key = self.key?;
         let mut placeholders = Placeholders::new();
         let projection = super::projection(self.projection, &mut placeholders);
-        let expressions = placeholders.finish();
-        expressions.check(&[projection.as_deref()])?;
+        let expressions = placeholders.finish(&[projection.as_deref()])?;
 
         let span = super::span(table.name(), "GetItem");
         let output = table

@@ -76,8 +76,7 @@ impl<'a, T: Item> Put<'a, T> {
         }
         let mut placeholders = Placeholders::new();
         let condition = condition.map(|c| c.render(&mut placeholders)).transpose()?;
-        let expressions = placeholders.finish();
-        expressions.check(&[condition.as_deref()])?;
+        let expressions = placeholders.finish(&[condition.as_deref()])?;
 
         let span = super::span(table.name(), "PutItem");
         let output = table

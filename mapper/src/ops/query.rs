@@ -243,8 +243,7 @@ impl<'a, T: Item, S, O: Attributes> Query<'a, T, S, O> {
         }
         let filter = self.filter.map(|f| f.render(&mut placeholders)).transpose()?;
         let projection = super::projection(self.projection, &mut placeholders);
-        let expressions = placeholders.finish();
-        expressions.check(&[Some(&key_condition), filter.as_deref(), projection.as_deref()])?;
+        let expressions = placeholders.finish(&[Some(&key_condition), filter.as_deref(), projection.as_deref()])?;
 
         let span = super::span(table.name(), "Query");
         let output = table
@@ -268,19 +267,7 @@ impl<'a, T: Item, S, O: Attributes> Query<'a, T, S, O> {
             .await
             .map_err(|e| table.fail(e))?;
         super::record_capacity(&span, output.consumed_capacity());
-        let items = output
-            .items
-            .unwrap_or_default()
-            .into_iter()
-            .map(|item| table.read(item))
-            .collect::<Result<_, _>>()?;
-        Ok(Page {
-            items,
-            next: output
-                .last_evaluated_key
-                .filter(|k| !k.is_empty())
-                .map(Cursor::from_item_map),
-        })
+        table.read_page(output.items, output.last_evaluated_key)
     }
 
     /// Every page, each fetched when the stream is polled past the previous one.

@@ -120,8 +120,7 @@ impl<'a, T: Item, O: Attributes + 'a> Scan<'a, T, O> {
         let mut placeholders = Placeholders::new();
         let filter = self.filter.map(|f| f.render(&mut placeholders)).transpose()?;
         let projection = super::projection(self.projection, &mut placeholders);
-        let expressions = placeholders.finish();
-        expressions.check(&[filter.as_deref(), projection.as_deref()])?;
+        let expressions = placeholders.finish(&[filter.as_deref(), projection.as_deref()])?;
 
         let span = super::span(table.name(), "Scan");
         let output = table
@@ -146,19 +145,7 @@ impl<'a, T: Item, O: Attributes + 'a> Scan<'a, T, O> {
             .await
             .map_err(|e| table.fail(e))?;
         super::record_capacity(&span, output.consumed_capacity());
-        let items = output
-            .items
-            .unwrap_or_default()
-            .into_iter()
-            .map(|item| table.read(item))
-            .collect::<Result<_, _>>()?;
-        Ok(Page {
-            items,
-            next: output
-                .last_evaluated_key
-                .filter(|k| !k.is_empty())
-                .map(Cursor::from_item_map),
-        })
+        table.read_page(output.items, output.last_evaluated_key)
     }
 
     /// Every page, each fetched when the stream is polled past the previous one.

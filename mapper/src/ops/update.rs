@@ -83,8 +83,7 @@ impl<'a, T: Item> Update<'a, T> {
         let mut placeholders = Placeholders::new();
         let update_text = update.render(&mut placeholders)?;
         let condition = condition.map(|c| c.render(&mut placeholders)).transpose()?;
-        let expressions = placeholders.finish();
-        expressions.check(&[update_text.as_deref(), condition.as_deref()])?;
+        let expressions = placeholders.finish(&[update_text.as_deref(), condition.as_deref()])?;
 
         let span = super::span(table.name(), "UpdateItem");
         let output = table
