@@ -387,9 +387,17 @@ async fn timestamp_put_sets_now() {
         raw(&notes, "n").await["updated_at"],
         AttributeValue::S("2030-01-01T00:00:00.000000000Z".into())
     );
-    // A put replaces the item: both are now again.
+    // Putting the item that was read again: updated-at moves on, the created-at it carries
+    // is kept.
     let again = notes.put(&written).return_item().await.unwrap();
-    assert_eq!((again.updated_at, again.created_at), (at(1), at(1)));
+    assert_eq!((again.updated_at, again.created_at), (at(1), at(0)));
+    assert_eq!(
+        raw(&notes, "n").await["created_at"],
+        AttributeValue::S("2030-01-01T00:00:00.000000000Z".into())
+    );
+    // A new item (created-at unset) gets now.
+    let fresh = notes.put(&note("m")).return_item().await.unwrap();
+    assert_eq!((fresh.updated_at, fresh.created_at), (at(2), at(2)));
 }
 
 #[tokio::test]

@@ -18,7 +18,7 @@
 //! |---|---|---|---|
 //! | [`VersionedRecords`] | new item (`None`): writes `start_at` if `attribute_not_exists(v)`; read item: writes `v + increment_by` if `v = :read` | same as put | `delete_item`: if `v = :read`; `delete(key)`: no condition |
 //! | [`AtomicCounters`] | writes `start` | `SET c = if_not_exists(c, start - inc) + inc`; the struct's own value is not sent | — |
-//! | [`AutoTimestamps`] | sets now | sets now (`if_not_exists` with `#[update_behavior(write_if_not_exists)]`) | — |
+//! | [`AutoTimestamps`] | sets now; a created-at (`#[update_behavior(write_if_not_exists)]`) keeps the value the item carries | sets now; a created-at: `if_not_exists` | — |
 //! | [`AutoUuids`] | generates when unset | unset: `if_not_exists(u, :new)` (a key: generated); set: written | — |
 //!
 //! Your own extensions find their attributes by `#[tag("...")]`:
