@@ -142,7 +142,7 @@ pub use table::{Index, Table};
 /// | `#[tag("name")]` | a tag for your own extensions to find the attribute by |
 ///
 /// The lifecycle attributes (`version`, `atomic_counter`, `auto_timestamp`, `auto_uuid`,
-/// `update_behavior`, `tag`) are recorded in the [schema](schema) as [`Tag`](schema::Tag)s.
+/// `update_behavior`, `tag`) are recorded in the [`schema`] as [`Tag`](schema::Tag)s.
 ///
 /// # Checked at compile time
 ///

@@ -1,5 +1,5 @@
-//! The operations, one per file. Each is a builder that renders its expressions through one
-//! [`Placeholders`](crate::expr::Placeholders), checks them, and sends one SDK request (or
+//! The operations, one per file. Each is a builder that runs the extensions, renders its
+//! expressions through one [`Placeholders`], checks them, and sends one SDK request (or
 //! several, for paging) inside a `tracing` span.
 
 mod create_table;
