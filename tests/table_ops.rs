@@ -372,6 +372,28 @@ async fn query_global_and_local_indexes() {
         .unwrap_err();
     assert!(matches!(err, Error::InvalidRequest(_)), "{err}");
     assert!(matches!(table.index("nope"), Err(Error::Configuration(_))));
+    // DynamoDB has no consistent reads on global indexes; local ones have them.
+    let err = table
+        .index("by_status")
+        .unwrap()
+        .query("open")
+        .consistent_read()
+        .all()
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::InvalidRequest(_)), "{err}");
+    assert_eq!(
+        table
+            .index("by_total")
+            .unwrap()
+            .query("ida")
+            .consistent_read()
+            .all()
+            .await
+            .unwrap()
+            .len(),
+        all.len()
+    );
 }
 
 #[tokio::test]
