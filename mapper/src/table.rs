@@ -268,7 +268,7 @@ impl<T: Item> Table<T> {
             .chain(schema.sort_key)
             .map(|key| match item.get(key.name) {
                 Some(value) => Ok((key.name.to_owned(), value.clone())),
-                None => Err(ConvertError::missing::<T::Key>()
+                None => Err(ConvertError::custom("the key attribute is missing")
                     .in_attribute(key.name)
                     .in_item(T::SCHEMA.type_name)
                     .into()),
