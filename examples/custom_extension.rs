@@ -109,9 +109,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     let mut read = invoices.get("INV-1").await?.ok_or("just written")?;
     println!("read back and verified: {read:?}");
+    read.amount_cents = 15_000;
     read.note = Some("paid by card".into());
     let read = invoices.update(&read).await?;
-    println!("updated (checksum rewritten): note = {:?}", read.note);
+    println!(
+        "updated through the mapper (checksum rewritten and verified): amount_cents = {}, note = {:?}",
+        read.amount_cents, read.note
+    );
+    assert_eq!(invoices.get("INV-1").await?.ok_or("stored")?, read);
 
     // Someone edits the amount directly, without the mapper.
     client

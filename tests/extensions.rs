@@ -729,3 +729,43 @@ async fn default_extensions_are_versions_and_counters() {
     let pages = table::<Page>(&explicit).await;
     assert_eq!(pages.update(&page("p")).await.unwrap().views, 10);
 }
+
+/// Writes an attribute the struct does not declare: `gsi1pk = "STATUS#<status>"`.
+struct CompositeKey;
+
+impl Extension for CompositeKey {
+    fn before_write(&self, cx: &mut BeforeWrite<'_>) -> Result<(), Error> {
+        if let Some(AttributeValue::S(status)) = cx.item().get("status").cloned() {
+            cx.item_mut()
+                .insert("gsi1pk".into(), AttributeValue::S(format!("STATUS#{status}")));
+        }
+        Ok(())
+    }
+}
+
+#[derive(Item, Debug, Clone, PartialEq)]
+struct Task {
+    #[partition_key]
+    id: String,
+    status: String,
+}
+
+#[tokio::test]
+async fn attributes_an_extension_adds_are_written_by_puts_and_updates() {
+    let tasks = table::<Task>(&mapper_with(vec![Arc::new(CompositeKey)])).await;
+    let mut task = Task {
+        id: "t".into(),
+        status: "open".into(),
+    };
+    tasks.put(&task).await.unwrap();
+    assert_eq!(
+        raw(&tasks, "t").await["gsi1pk"],
+        AttributeValue::S("STATUS#open".into())
+    );
+    task.status = "closed".into();
+    tasks.update(&task).await.unwrap();
+    assert_eq!(
+        raw(&tasks, "t").await["gsi1pk"],
+        AttributeValue::S("STATUS#closed".into())
+    );
+}

@@ -187,9 +187,10 @@ impl<'a> BeforeWrite<'a> {
         self.conditions.push(condition);
     }
 
-    /// The update's actions, for an update; `None` for a put or delete. The mapper turns the
-    /// item's attributes into `SET`/`REMOVE` actions after the chain, for every attribute that
-    /// has no action yet.
+    /// The update's actions, for an update; `None` for a put or delete. After the chain, the
+    /// mapper turns the item into actions for every attribute that has none yet: `SET` for
+    /// each attribute in the item (including ones an extension added), `REMOVE` for each of
+    /// the struct's attributes that is absent.
     pub fn update(&mut self) -> Option<&mut UpdateExpression> {
         self.update.as_deref_mut()
     }

@@ -79,6 +79,14 @@ impl<'a, T: Item> Update<'a, T> {
                 }
             }
         }
+        // Attributes an extension added that the struct does not declare (a checksum, a
+        // composite index key): SET as they are.
+        for (name, value) in item {
+            let path = Path::attr(name.as_str());
+            if !T::TABLE.is_key(&name) && update.action(&path).is_none() {
+                update.set(path, UpdateValue::Value(value));
+            }
+        }
 
         let mut placeholders = Placeholders::new();
         let update_text = update.render(&mut placeholders)?;
