@@ -234,6 +234,33 @@ fn garbage_timestamps_uuids_and_variants() {
 }
 
 #[test]
+fn the_serde_bridge_refuses_numbers_dynamodb_cannot_store() {
+    #[derive(serde::Serialize, serde::Deserialize, Debug, PartialEq)]
+    struct Stats {
+        scores: Vec<f64>,
+        total: f64,
+    }
+    #[derive(Item, Debug, PartialEq)]
+    struct Report {
+        #[partition_key]
+        id: String,
+        #[attribute(serde)]
+        stats: Stats,
+    }
+    let report = |scores: Vec<f64>, total: f64| Report {
+        id: "r".into(),
+        stats: Stats { scores, total },
+    };
+    assert!(report(vec![1.5], 7.0).to_item().is_ok());
+    let err = report(vec![1.5, f64::NAN], 7.0).to_item().unwrap_err();
+    assert_eq!(err.path(), "stats.scores[1]");
+    assert!(matches!(err.kind(), ConvertErrorKind::InvalidNumber { .. }), "{err}");
+    let err = report(vec![], 1e200).to_item().unwrap_err();
+    assert_eq!(err.path(), "stats.total");
+    assert!(matches!(err.kind(), ConvertErrorKind::OutOfRange { .. }), "{err}");
+}
+
+#[test]
 fn write_errors_name_the_attribute_too() {
     let mut account = Account::from_item(valid()).unwrap();
     account.rate = f32::NAN;

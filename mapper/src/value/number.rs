@@ -26,6 +26,41 @@ fn check_precision(text: &str) -> Result<(), ConvertError> {
     Ok(())
 }
 
+/// Checks number text produced elsewhere (the serde bridge) against what DynamoDB stores:
+/// decimal syntax, at most 38 significant digits, magnitude 1E-130 to 1E+126.
+pub(crate) fn check_number_text(text: &str) -> Result<(), ConvertError> {
+    let invalid = || {
+        ConvertError::new(ConvertErrorKind::InvalidNumber {
+            value: text.to_owned(),
+            rust_type: "DynamoDB number",
+        })
+    };
+    let unsigned = text.strip_prefix(['-', '+']).unwrap_or(text);
+    let (mantissa, exponent) = match unsigned.split_once(['e', 'E']) {
+        Some((m, e)) => (m, e.parse::<i64>().map_err(|_| invalid())?),
+        None => (unsigned, 0),
+    };
+    let (whole, fraction) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    if whole.is_empty() && fraction.is_empty() || !whole.bytes().chain(fraction.bytes()).all(|b| b.is_ascii_digit()) {
+        return Err(invalid());
+    }
+    let digits: String = format!("{whole}{fraction}");
+    let leading = digits.bytes().take_while(|b| *b == b'0').count();
+    let significant = digits[leading..].trim_end_matches('0');
+    if significant.is_empty() {
+        return Ok(()); // zero
+    }
+    // The power of ten of the first significant digit.
+    let magnitude = exponent + whole.len() as i64 - leading as i64 - 1;
+    if significant.len() > MAX_SIGNIFICANT_DIGITS || !(-130..=125).contains(&magnitude) {
+        return Err(ConvertError::new(ConvertErrorKind::OutOfRange {
+            value: text.to_owned(),
+            target: DYNAMODB_NUMBER,
+        }));
+    }
+    Ok(())
+}
+
 /// Formats an integer; `wide` types (128-bit) can exceed DynamoDB's precision.
 #[inline]
 fn format_integer<T: itoa::Integer>(value: T, wide: bool) -> Result<String, ConvertError> {
@@ -187,6 +222,38 @@ mod tests {
 
     fn n(text: &str) -> AttributeValue {
         AttributeValue::N(text.to_owned())
+    }
+
+    #[test]
+    fn number_text_is_checked_like_dynamodb() {
+        for ok in [
+            "0",
+            "-0.0",
+            "1",
+            "1.5",
+            "1e125",
+            "9.99E+125",
+            "1E-130",
+            "0.000123",
+            "-12.50",
+            "99999999999999999999999999999999999999",
+        ] {
+            assert!(check_number_text(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "NaN",
+            "inf",
+            "",
+            "-",
+            "1e",
+            "1.2.3",
+            "0x10",
+            "1e126",
+            "1e-131",
+            "340282366920938463463374607431768211455",
+        ] {
+            assert!(check_number_text(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -39,10 +39,31 @@ fn serde_error(e: serde_dynamo::Error) -> ConvertError {
 }
 
 /// Serializes `value`; a value that serializes to `NULL` (`None`, `()`) is not written.
+/// Numbers DynamoDB cannot store (NaN, infinities, more than 38 digits) are errors, as they
+/// are for fields stored without serde.
 pub fn to_attribute_value<T: Serialize + ?Sized>(value: &T) -> Result<Option<AttributeValue>, ConvertError> {
     match serde_dynamo::to_attribute_value(value).map_err(serde_error)? {
         AttributeValue::Null(_) => Ok(None),
-        value => Ok(Some(value)),
+        value => {
+            check_numbers(&value)?;
+            Ok(Some(value))
+        }
+    }
+}
+
+/// Checks every number inside `value`.
+fn check_numbers(value: &AttributeValue) -> Result<(), ConvertError> {
+    match value {
+        AttributeValue::N(text) => super::number::check_number_text(text),
+        AttributeValue::Ns(texts) => texts.iter().try_for_each(|t| super::number::check_number_text(t)),
+        AttributeValue::L(list) => list
+            .iter()
+            .enumerate()
+            .try_for_each(|(i, v)| check_numbers(v).map_err(|e| e.at_index(i))),
+        AttributeValue::M(map) => map
+            .iter()
+            .try_for_each(|(k, v)| check_numbers(v).map_err(|e| e.in_attribute(k))),
+        _ => Ok(()),
     }
 }
 
