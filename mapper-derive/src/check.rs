@@ -321,12 +321,12 @@ fn check_combinations(cx: &Ctxt, field: &Field) {
             );
         }
     }
-    if field.is_any_key() {
+    if field.is_table_key() {
         for (name, span) in &lifecycle {
             if *name != "auto_uuid" && span.is_some() {
                 cx.error_at(
                     span.unwrap(),
-                    format!("a key cannot be `#[{name}]`: changing a key would write another item"),
+                    format!("a table key cannot be `#[{name}]`: changing the key would write another item"),
                 );
             }
         }
@@ -347,11 +347,11 @@ fn check_combinations(cx: &Ctxt, field: &Field) {
         }
     }
     if let Some(behavior) = &a.update_behavior
-        && field.is_any_key()
+        && field.is_table_key()
     {
         cx.error_at(
             behavior.span,
-            "an update never writes a key, so it has no update behavior",
+            "an update never writes the table's key, so it has no update behavior",
         );
     }
 }

@@ -475,6 +475,8 @@ fn with_bounds(container: &Container, fields: &[Field], krate: &Path, derive: De
             Strategy::Plain => {
                 if derive == Derive::Item && field.is_table_key() {
                     quote!(#value::KeyAttribute + ::core::clone::Clone)
+                } else if derive == Derive::Item && field.is_any_key() {
+                    quote!(#value::ToAttributeValue + #value::FromAttributeValue + #value::IndexKeyAttribute)
                 } else {
                     quote!(#value::ToAttributeValue + #value::FromAttributeValue)
                 }

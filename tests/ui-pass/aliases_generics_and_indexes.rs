@@ -1,6 +1,6 @@
 //! Types the derive cannot see through (aliases, type parameters) are checked by trait bounds,
 //! not refused; index keys may be optional (sparse indexes) and a global index may use the
-//! table's partition key field.
+//! table's partition key field; index keys may be generic or carry lifecycle attributes.
 
 use chrono::{DateTime, Utc};
 use dynamodb_mapper::schema::IndexKind;
@@ -30,6 +30,20 @@ struct Saga {
 }
 
 #[derive(Item)]
+struct Ranked<T> {
+    #[partition_key]
+    id: String,
+    #[index_partition_key("by_rank")]
+    rank: T,
+    #[index_sort_key("by_rank")]
+    #[auto_timestamp]
+    updated_at: Option<DateTime<Utc>>,
+    #[index_partition_key("by_score")]
+    #[atomic_counter]
+    score: i64,
+}
+
+#[derive(Item)]
 struct Expiring<T> {
     #[partition_key]
     id: String,
@@ -44,5 +58,6 @@ fn main() {
     let version = Saga::TABLE.attribute("version").unwrap();
     assert!(matches!(version.tags[0], Tag::Version { max, .. } if max == u64::MAX as u128));
     let _ = Expiring::<i64>::TABLE.ttl_attribute();
+    assert_eq!(Ranked::<u32>::TABLE.indexes.len(), 2);
     let _ = Expiring::<Option<DateTime<Utc>>>::TABLE;
 }
