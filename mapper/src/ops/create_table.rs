@@ -107,6 +107,16 @@ impl<'a, T: Item> CreateTable<'a, T> {
                 define(sort)?;
             }
         }
+        if let Some(index) = self
+            .index_capacity
+            .keys()
+            .find(|name| schema.index(name).is_none_or(|i| i.kind != IndexKind::Global))
+        {
+            return Err(Error::Configuration(format!(
+                "`{index}` is not a global secondary index of `{}`: only global indexes have a capacity of their own",
+                T::SCHEMA.type_name
+            )));
+        }
         if let (Billing::OnDemand, Some(index)) = (self.billing, self.index_capacity.keys().next()) {
             return Err(Error::Configuration(format!(
                 "index `{index}` has a capacity but the table is on-demand: call `provisioned` too"
@@ -242,12 +252,20 @@ async fn wait_until_active<T: Item>(table: &Table<T>, timeout: Duration) -> Resu
     let started = std::time::Instant::now();
     let mut delay = Duration::from_millis(50);
     loop {
-        let description = table.describe_table().await?;
-        let table_active = description.table_status() == Some(&TableStatus::Active);
-        let indexes_active = description
-            .global_secondary_indexes()
-            .iter()
-            .all(|i| i.index_status().is_none_or(|s| s.as_str() == "ACTIVE"));
+        // Right after `CreateTable`, DynamoDB may not know the table yet.
+        let description = match table.describe_table().await {
+            Ok(description) => Some(description),
+            Err(Error::TableNotFound { .. }) => None,
+            Err(e) => return Err(e),
+        };
+        let table_active = description
+            .as_ref()
+            .is_some_and(|d| d.table_status() == Some(&TableStatus::Active));
+        let indexes_active = description.as_ref().is_some_and(|d| {
+            d.global_secondary_indexes()
+                .iter()
+                .all(|i| i.index_status().is_none_or(|s| s.as_str() == "ACTIVE"))
+        });
         if table_active && indexes_active {
             return Ok(());
         }

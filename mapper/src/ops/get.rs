@@ -58,7 +58,7 @@ impl<'a, T: Item, O: Attributes> Get<'a, T, O> {
         let table = self.table;
         let key = self.key?;
         let mut placeholders = Placeholders::new();
-        let projection = super::projection(self.projection, &mut placeholders);
+        let projection = super::projection(self.projection, &mut placeholders)?;
         let expressions = placeholders.finish(&[projection.as_deref()])?;
 
         let span = super::span(table.name(), "GetItem");

@@ -23,6 +23,7 @@ pub use update::Update;
 use aws_sdk_dynamodb::types::{ConsumedCapacity, ReturnConsumedCapacity};
 use tracing::Span;
 
+use crate::error::Error;
 use crate::expr::Placeholders;
 use crate::mapper::Mapper;
 use crate::schema::ItemSchema;
@@ -48,7 +49,17 @@ pub(crate) fn record_capacity(span: &Span, capacity: Option<&ConsumedCapacity>) 
 
 /// The projection expression listing the attributes of `schema`, for reads into a struct
 /// that holds only some of the item's attributes.
-pub(crate) fn projection(schema: Option<&'static ItemSchema>, placeholders: &mut Placeholders) -> Option<String> {
-    let names: Vec<String> = schema?.all_attributes().map(|a| placeholders.name(a.name)).collect();
-    Some(names.join(", "))
+pub(crate) fn projection(
+    schema: Option<&'static ItemSchema>,
+    placeholders: &mut Placeholders,
+) -> Result<Option<String>, Error> {
+    let Some(schema) = schema else { return Ok(None) };
+    let names: Vec<String> = schema.all_attributes().map(|a| placeholders.name(a.name)).collect();
+    if names.is_empty() {
+        return Err(Error::InvalidRequest(format!(
+            "`{}` stores no attribute to project",
+            schema.type_name
+        )));
+    }
+    Ok(Some(names.join(", ")))
 }

@@ -155,7 +155,8 @@ impl<'a, T: Item, S, O: Attributes> Query<'a, T, S, O> {
         self
     }
 
-    /// Reads at most `limit` items per page (DynamoDB's `Limit`).
+    /// Reads at most `limit` items per request (DynamoDB's `Limit`): the page size, not a
+    /// total. For a total, take from the stream: `.stream().take(n)`.
     pub fn limit(mut self, limit: u32) -> Self {
         self.limit = Some(i32::try_from(limit).unwrap_or(i32::MAX).max(1));
         self
@@ -251,7 +252,7 @@ impl<'a, T: Item, S, O: Attributes> Query<'a, T, S, O> {
             key_condition.push_str(&condition);
         }
         let filter = self.filter.map(|f| f.render(&mut placeholders)).transpose()?;
-        let projection = super::projection(self.projection, &mut placeholders);
+        let projection = super::projection(self.projection, &mut placeholders)?;
         let expressions = placeholders.finish(&[Some(&key_condition), filter.as_deref(), projection.as_deref()])?;
 
         let span = super::span(table.name(), "Query");

@@ -3,7 +3,7 @@
 use std::marker::PhantomData;
 
 use aws_sdk_dynamodb::types::Select;
-use futures_util::stream::{self, Stream, TryStreamExt};
+use futures_util::stream::{self, Stream, StreamExt, TryStreamExt};
 use tracing::Instrument;
 
 use super::page::{self, Cursor, Page};
@@ -68,7 +68,8 @@ impl<'a, T: Item, O: Attributes + 'a> Scan<'a, T, O> {
         self
     }
 
-    /// Reads at most `limit` items per page.
+    /// Reads at most `limit` items per request (DynamoDB's `Limit`): the page size, not a
+    /// total. For a total, take from the stream: `.stream().take(n)`.
     pub fn limit(mut self, limit: u32) -> Self {
         self.limit = Some(i32::try_from(limit).unwrap_or(i32::MAX).max(1));
         self
@@ -117,9 +118,18 @@ impl<'a, T: Item, O: Attributes + 'a> Scan<'a, T, O> {
                 "scan segment {segment} of {total}: need 0 <= segment < total <= 1000000"
             )));
         }
+        if let Some(index) = self.index
+            && self.consistent_read
+            && index.kind == crate::schema::IndexKind::Global
+        {
+            return Err(Error::InvalidRequest(format!(
+                "global secondary index `{}` cannot be read consistently",
+                index.name
+            )));
+        }
         let mut placeholders = Placeholders::new();
         let filter = self.filter.map(|f| f.render(&mut placeholders)).transpose()?;
-        let projection = super::projection(self.projection, &mut placeholders);
+        let projection = super::projection(self.projection, &mut placeholders)?;
         let expressions = placeholders.finish(&[filter.as_deref(), projection.as_deref()])?;
 
         let span = super::span(table.name(), "Scan");
@@ -164,11 +174,24 @@ impl<'a, T: Item, O: Attributes + 'a> Scan<'a, T, O> {
     }
 
     /// Every item, read by `total` segments in parallel; items arrive as each segment's pages
-    /// do, so their order is not defined.
+    /// do, so their order is not defined. Each segment starts at its beginning: a scan with a
+    /// [`start_from`](Scan::start_from) cursor or a [`segment`](Scan::segment) yields an
+    /// [`Error::InvalidRequest`] instead (a cursor belongs to one segment).
     pub fn parallel(self, total: u32) -> impl Stream<Item = Result<O, Error>> + Unpin + 'a {
         let total = total.max(1);
-        let segments = (0..total).map(move |segment| Box::pin(self.clone().segment(segment, total).stream()));
-        stream::select_all(segments)
+        let refusal = (self.start.is_some() || self.segment.is_some()).then(|| {
+            Err(Error::InvalidRequest(
+                "a parallel scan starts every segment at its beginning: remove `start_from` and `segment`".into(),
+            ))
+        });
+        let segments: Vec<_> = if refusal.is_some() {
+            Vec::new()
+        } else {
+            (0..total)
+                .map(|segment| Box::pin(self.clone().segment(segment, total).stream()))
+                .collect()
+        };
+        stream::select_all(segments).chain(stream::iter(refusal))
     }
 
     /// Every item, collected.
