@@ -644,7 +644,12 @@ async fn create_table_from_the_schema() {
 
     let orders = orders().await;
     // Only global indexes have a capacity of their own.
-    let err = orders.create_table().provisioned(1, 1).index_capacity("by_total", 1, 1).await.unwrap_err();
+    let err = orders
+        .create_table()
+        .provisioned(1, 1)
+        .index_capacity("by_total", 1, 1)
+        .await
+        .unwrap_err();
     assert!(matches!(err, Error::Configuration(_)), "{err}");
     let description = orders.describe_table().await.unwrap();
     assert_eq!(description.global_secondary_indexes().len(), 1);
