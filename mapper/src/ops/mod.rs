@@ -63,3 +63,13 @@ pub(crate) fn projection(
     }
     Ok(Some(names.join(", ")))
 }
+
+/// Refuses a consistent read of a global secondary index, which DynamoDB does not offer.
+pub(crate) fn check_consistent_read(index: Option<&crate::schema::IndexSchema>, consistent: bool) -> Result<(), Error> {
+    match index {
+        Some(index) if consistent && index.kind == crate::schema::IndexKind::Global => Err(Error::InvalidRequest(
+            format!("global secondary index `{}` cannot be read consistently", index.name),
+        )),
+        _ => Ok(()),
+    }
+}

@@ -204,15 +204,7 @@ impl<'a, T: Item, S, O: Attributes> Query<'a, T, S, O> {
             Some(index) => (index.partition_key, index.sort_key),
             None => (T::TABLE.partition_key, T::TABLE.sort_key),
         };
-        if let Some(index) = self.index
-            && self.consistent_read
-            && index.kind == crate::schema::IndexKind::Global
-        {
-            return Err(Error::InvalidRequest(format!(
-                "global secondary index `{}` cannot be read consistently",
-                index.name
-            )));
-        }
+        super::check_consistent_read(self.index, self.consistent_read)?;
         let partition = checked(self.partition?, &partition_key)?;
         let mut placeholders = Placeholders::new();
         let mut key_condition = format!(

@@ -118,15 +118,7 @@ impl<'a, T: Item, O: Attributes + 'a> Scan<'a, T, O> {
                 "scan segment {segment} of {total}: need 0 <= segment < total <= 1000000"
             )));
         }
-        if let Some(index) = self.index
-            && self.consistent_read
-            && index.kind == crate::schema::IndexKind::Global
-        {
-            return Err(Error::InvalidRequest(format!(
-                "global secondary index `{}` cannot be read consistently",
-                index.name
-            )));
-        }
+        super::check_consistent_read(self.index, self.consistent_read)?;
         let mut placeholders = Placeholders::new();
         let filter = self.filter.map(|f| f.render(&mut placeholders)).transpose()?;
         let projection = super::projection(self.projection, &mut placeholders)?;
