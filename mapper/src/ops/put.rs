@@ -38,13 +38,13 @@ impl<'a, T: Item> Put<'a, T> {
 
     /// Writes the item.
     pub async fn send(self) -> Result<(), Error> {
-        self.execute(None).await.map(drop)
+        self.execute(None, |_| ()).await.map(drop)
     }
 
     /// Writes the item and returns the one it replaced, if any.
     pub async fn return_old(self) -> Result<Option<T>, Error> {
         let table = self.table;
-        match self.execute(Some(ReturnValue::AllOld)).await? {
+        match self.execute(Some(ReturnValue::AllOld), |_| ()).await?.0 {
             Some(old) => table.read(old).map(Some),
             None => Ok(None),
         }
@@ -54,26 +54,21 @@ impl<'a, T: Item> Put<'a, T> {
     /// version, timestamps, generated ids).
     pub async fn return_item(self) -> Result<T, Error> {
         let table = self.table;
-        let mut written = None;
-        self.execute_keeping(None, Some(&mut written)).await?;
-        table.read(written.expect("kept on success"))
+        let (_, written) = self.execute(None, ItemMap::clone).await?;
+        table.read(written)
     }
 
-    async fn execute(self, return_values: Option<ReturnValue>) -> Result<Option<ItemMap>, Error> {
-        self.execute_keeping(return_values, None).await
-    }
-
-    async fn execute_keeping(
+    /// Sends the put; `keep` sees the item as it is sent and its result is returned beside the
+    /// replaced item.
+    async fn execute<K>(
         self,
         return_values: Option<ReturnValue>,
-        written: Option<&mut Option<ItemMap>>,
-    ) -> Result<Option<ItemMap>, Error> {
+        keep: impl FnOnce(&ItemMap) -> K,
+    ) -> Result<(Option<ItemMap>, K), Error> {
         let table = self.table;
         let mut item = self.item.to_item()?;
         let condition = table.before_write(Operation::Put, &mut item, self.condition, None)?;
-        if let Some(written) = written {
-            *written = Some(item.clone());
-        }
+        let kept = keep(&item);
         let mut placeholders = Placeholders::new();
         let condition = condition.map(|c| c.render(&mut placeholders)).transpose()?;
         let expressions = placeholders.finish(&[condition.as_deref()])?;
@@ -95,7 +90,7 @@ impl<'a, T: Item> Put<'a, T> {
             .await
             .map_err(|e| table.fail(e))?;
         super::record_capacity(&span, output.consumed_capacity());
-        Ok(output.attributes.filter(|a| !a.is_empty()))
+        Ok((output.attributes.filter(|a| !a.is_empty()), kept))
     }
 }
 
