@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{DateTime, TimeZone, Utc};
 use dynamodb_mapper::expr::{Condition, Expression, Path};
-use dynamodb_mapper::{Attributes, Error, Item, Mapper, Table};
+use dynamodb_mapper::{Attributes, Cursor, Error, Item, Mapper, Table};
 use dynamodb_mapper_workspace::local;
 use futures::TryStreamExt;
 
@@ -295,21 +295,21 @@ async fn query_with_filter_and_projection() {
 #[tokio::test]
 async fn query_pages_lazily_across_many_pages() {
     let (table, all) = seeded("hal", 11).await;
-    // Page by page with a cursor, as an API handing the cursor to its clients would.
-    let mut cursor = None;
+    // Page by page, as an API handing an opaque cursor token to its clients would.
+    let mut token: Option<String> = None;
     let mut pages = 0;
     let mut seen = Vec::new();
     loop {
         let mut query = table.query("hal").limit(3);
-        if let Some(c) = cursor.take() {
-            query = query.start_from(c);
+        if let Some(t) = token.take() {
+            query = query.start_from(Cursor::from_token(&t).unwrap());
         }
         let page = query.page().await.unwrap();
         assert!(page.items.len() <= 3);
         pages += 1;
         seen.extend(page.items);
         match page.next {
-            Some(next) => cursor = Some(next),
+            Some(next) => token = Some(next.to_token()),
             None => break,
         }
     }

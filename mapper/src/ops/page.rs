@@ -2,6 +2,7 @@
 
 use std::future::Future;
 
+use aws_sdk_dynamodb::types::AttributeValue;
 use futures_util::stream::{self, Stream, TryStreamExt};
 
 use crate::error::Error;
@@ -18,11 +19,92 @@ pub struct Page<O> {
 
 /// The position after a page: DynamoDB's `LastEvaluatedKey`. Hand it back to
 /// [`Query::start_from`](super::Query::start_from) or [`Scan::start_from`](super::Scan::start_from)
-/// for the next page, for instance across requests of a paginated API.
+/// for the next page. An API that pages for its clients can give them the cursor as an opaque
+/// [token](Cursor::to_token) and take it back with [`Cursor::from_token`].
+///
+/// ```
+/// use std::collections::HashMap;
+/// use aws_sdk_dynamodb::types::AttributeValue;
+/// use dynamodb_mapper::Cursor;
+///
+/// let cursor = Cursor::from_item_map(HashMap::from([
+///     ("id".to_owned(), AttributeValue::S("ana".into())),
+///     ("n".to_owned(), AttributeValue::N("42".into())),
+/// ]));
+/// let token = cursor.to_token(); // hexadecimal: safe in a URL
+/// assert_eq!(Cursor::from_token(&token)?, cursor);
+/// assert!(Cursor::from_token("not a cursor").is_err());
+/// # Ok::<(), dynamodb_mapper::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct Cursor(ItemMap);
 
 impl Cursor {
+    /// The cursor as an opaque token of hexadecimal digits. Key attributes are strings,
+    /// numbers or binary, which is all a token holds.
+    pub fn to_token(&self) -> String {
+        let mut entries: Vec<(&String, &AttributeValue)> = self.0.iter().collect();
+        entries.sort_by(|a, b| a.0.cmp(b.0));
+        let mut bytes = Vec::new();
+        for (name, value) in entries {
+            let (kind, data): (u8, &[u8]) = match value {
+                AttributeValue::S(s) => (b'S', s.as_bytes()),
+                AttributeValue::N(n) => (b'N', n.as_bytes()),
+                AttributeValue::B(b) => (b'B', b.as_ref()),
+                // A key holds only the three scalar types.
+                _ => continue,
+            };
+            bytes.push(kind);
+            for part in [name.as_bytes(), data] {
+                bytes.extend_from_slice(format!("{}:", part.len()).as_bytes());
+                bytes.extend_from_slice(part);
+            }
+        }
+        bytes.iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    /// A cursor from a token made by [`to_token`](Cursor::to_token).
+    pub fn from_token(token: &str) -> Result<Self, Error> {
+        let invalid = || Error::InvalidRequest("not a cursor token".to_owned());
+        if token.len() % 2 != 0 {
+            return Err(invalid());
+        }
+        let bytes = (0..token.len())
+            .step_by(2)
+            .map(|i| token.get(i..i + 2).and_then(|h| u8::from_str_radix(h, 16).ok()))
+            .collect::<Option<Vec<u8>>>()
+            .ok_or_else(invalid)?;
+        let mut rest = bytes.as_slice();
+        // `<length>:<bytes>`
+        let take = |rest: &mut &[u8]| -> Option<Vec<u8>> {
+            let colon = rest.iter().position(|b| *b == b':')?;
+            let len: usize = std::str::from_utf8(&rest[..colon]).ok()?.parse().ok()?;
+            let end = (colon + 1).checked_add(len)?;
+            let part = rest.get(colon + 1..end)?.to_vec();
+            *rest = &rest[end..];
+            Some(part)
+        };
+        let mut key = ItemMap::new();
+        while let Some((&kind, tail)) = rest.split_first() {
+            rest = tail;
+            let name = take(&mut rest)
+                .and_then(|n| String::from_utf8(n).ok())
+                .ok_or_else(invalid)?;
+            let data = take(&mut rest).ok_or_else(invalid)?;
+            let value = match kind {
+                b'S' => AttributeValue::S(String::from_utf8(data).map_err(|_| invalid())?),
+                b'N' => AttributeValue::N(String::from_utf8(data).map_err(|_| invalid())?),
+                b'B' => AttributeValue::B(data.into()),
+                _ => return Err(invalid()),
+            };
+            key.insert(name, value);
+        }
+        if key.is_empty() {
+            return Err(invalid());
+        }
+        Ok(Cursor(key))
+    }
+
     /// A cursor from a `LastEvaluatedKey` kept elsewhere.
     pub fn from_item_map(key: ItemMap) -> Self {
         Cursor(key)
@@ -72,4 +154,40 @@ pub(crate) fn items<O>(
     pages
         .map_ok(|page| stream::iter(page.items.into_iter().map(Ok)))
         .try_flatten()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_round_trip_every_key_type() {
+        let cursor = Cursor::from_item_map(ItemMap::from([
+            ("pk".to_owned(), AttributeValue::S("a:b 🦀".into())),
+            ("sk".to_owned(), AttributeValue::N("-1.5".into())),
+            ("bin".to_owned(), AttributeValue::B(vec![0u8, 58, 255].into())),
+            ("".to_owned(), AttributeValue::S(String::new())),
+        ]));
+        let token = cursor.to_token();
+        assert!(token.bytes().all(|b| b.is_ascii_hexdigit()));
+        assert_eq!(Cursor::from_token(&token).unwrap(), cursor);
+    }
+
+    #[test]
+    fn garbage_tokens_are_errors() {
+        let huge_length = format!("53{}3a", "39".repeat(25));
+        for garbage in [
+            "",
+            "0",
+            "zz",
+            "53",
+            "5331",
+            "53313a",
+            "58313a6131",
+            "5339393a",
+            &huge_length,
+        ] {
+            assert!(Cursor::from_token(garbage).is_err(), "{garbage}");
+        }
+    }
 }
