@@ -150,7 +150,9 @@ impl MapperBuilder {
     ///
     /// # fn run(client: aws_sdk_dynamodb::Client) {
     /// let extensions: Vec<Arc<dyn Extension>> = vec![Arc::new(VersionedRecords), Arc::new(AutoTimestamps::new())];
-    /// let mapper = Mapper::builder(client).extensions(extensions).build();
+    /// let mapper = Mapper::builder(client.clone()).extensions(extensions).build();
+    /// // The same, one at a time:
+    /// let mapper = Mapper::builder(client).extension(VersionedRecords).extension(AutoTimestamps::new()).build();
     /// # }
     /// ```
     pub fn extensions(mut self, extensions: impl IntoIterator<Item = Arc<dyn Extension>>) -> Self {

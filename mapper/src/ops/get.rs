@@ -4,8 +4,6 @@ use std::future::{Future, IntoFuture};
 use std::marker::PhantomData;
 use std::pin::Pin;
 
-use tracing::Instrument;
-
 use crate::error::{ConvertError, Error};
 use crate::expr::Placeholders;
 use crate::item::{Attributes, Item, ItemMap};
@@ -61,8 +59,7 @@ impl<'a, T: Item, O: Attributes> Get<'a, T, O> {
         let projection = super::projection(self.projection, &mut placeholders)?;
         let expressions = placeholders.finish(&[projection.as_deref()])?;
 
-        let span = super::span(table.name(), "GetItem");
-        let output = table
+        let request = table
             .client()
             .get_item()
             .table_name(table.name())
@@ -71,11 +68,8 @@ impl<'a, T: Item, O: Attributes> Get<'a, T, O> {
             .set_projection_expression(projection)
             .set_expression_attribute_names(expressions.names)
             .set_return_consumed_capacity(super::capacity_request(table.mapper()))
-            .send()
-            .instrument(span.clone())
-            .await
-            .map_err(|e| table.fail(e))?;
-        super::record_capacity(&span, output.consumed_capacity());
+            .send();
+        let output = super::send(table, "GetItem", request).await?;
         match output.item {
             Some(item) => table.read(item).map(Some),
             None => Ok(None),

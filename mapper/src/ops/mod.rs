@@ -20,18 +20,17 @@ pub use query::{AnyKey, KeyValue, Query};
 pub use scan::Scan;
 pub use update::Update;
 
+use std::future::Future;
+
 use aws_sdk_dynamodb::types::{ConsumedCapacity, ReturnConsumedCapacity};
-use tracing::Span;
+use tracing::{Instrument, Span};
 
 use crate::error::Error;
-use crate::expr::Placeholders;
+use crate::expr::{Condition, Placeholders};
+use crate::item::Item;
 use crate::mapper::Mapper;
 use crate::schema::ItemSchema;
-
-/// The span every request runs in.
-pub(crate) fn span(table: &str, operation: &'static str) -> Span {
-    tracing::debug_span!("dynamodb", table, operation, consumed_capacity = tracing::field::Empty)
-}
+use crate::table::Table;
 
 /// `TOTAL` when the mapper records consumed capacity.
 pub(crate) fn capacity_request(mapper: &Mapper) -> Option<ReturnConsumedCapacity> {
@@ -40,11 +39,57 @@ pub(crate) fn capacity_request(mapper: &Mapper) -> Option<ReturnConsumedCapacity
         .then_some(ReturnConsumedCapacity::Total)
 }
 
-/// Records the capacity units a request consumed on its span.
-pub(crate) fn record_capacity(span: &Span, capacity: Option<&ConsumedCapacity>) {
-    if let Some(units) = capacity.and_then(|c| c.capacity_units()) {
+/// An SDK output that reports the capacity its request consumed.
+pub(crate) trait ReportsCapacity {
+    fn consumed_capacity(&self) -> Option<&ConsumedCapacity>;
+}
+
+macro_rules! reports_capacity {
+    ($($output:ty),*) => {$(
+        impl ReportsCapacity for $output {
+            fn consumed_capacity(&self) -> Option<&ConsumedCapacity> {
+                <$output>::consumed_capacity(self)
+            }
+        }
+    )*};
+}
+
+reports_capacity!(
+    aws_sdk_dynamodb::operation::put_item::PutItemOutput,
+    aws_sdk_dynamodb::operation::get_item::GetItemOutput,
+    aws_sdk_dynamodb::operation::update_item::UpdateItemOutput,
+    aws_sdk_dynamodb::operation::delete_item::DeleteItemOutput,
+    aws_sdk_dynamodb::operation::query::QueryOutput,
+    aws_sdk_dynamodb::operation::scan::ScanOutput
+);
+
+/// Sends one request in a span naming the table and the operation, records the capacity it
+/// consumed on the span, and sorts its error (passing a failed condition's item through the
+/// extensions).
+pub(crate) async fn send<T: Item, O: ReportsCapacity, E>(
+    table: &Table<T>,
+    operation: &'static str,
+    request: impl Future<Output = Result<O, E>>,
+) -> Result<O, Error>
+where
+    aws_sdk_dynamodb::Error: From<E>,
+{
+    let span = span(table.name(), operation);
+    let output = request.instrument(span.clone()).await.map_err(|e| table.fail(e))?;
+    if let Some(units) = output.consumed_capacity().and_then(|c| c.capacity_units()) {
         span.record("consumed_capacity", units);
     }
+    Ok(output)
+}
+
+/// The span every request runs in.
+pub(crate) fn span(table: &str, operation: &'static str) -> Span {
+    tracing::debug_span!("dynamodb", table, operation, consumed_capacity = tracing::field::Empty)
+}
+
+/// Renders an optional condition through the request's placeholders.
+pub(crate) fn render(condition: Option<Condition>, placeholders: &mut Placeholders) -> Result<Option<String>, Error> {
+    condition.map(|c| c.render(placeholders)).transpose()
 }
 
 /// The projection expression listing the attributes of `schema`, for reads into a struct

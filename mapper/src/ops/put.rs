@@ -4,7 +4,6 @@ use std::future::{Future, IntoFuture};
 use std::pin::Pin;
 
 use aws_sdk_dynamodb::types::{ReturnValue, ReturnValuesOnConditionCheckFailure};
-use tracing::Instrument;
 
 use crate::error::Error;
 use crate::expr::{Condition, Placeholders};
@@ -70,11 +69,10 @@ impl<'a, T: Item> Put<'a, T> {
         let condition = table.before_write(Operation::Put, &mut item, self.condition, None)?;
         let kept = keep(&item);
         let mut placeholders = Placeholders::new();
-        let condition = condition.map(|c| c.render(&mut placeholders)).transpose()?;
+        let condition = super::render(condition, &mut placeholders)?;
         let expressions = placeholders.finish(&[condition.as_deref()])?;
 
-        let span = super::span(table.name(), "PutItem");
-        let output = table
+        let request = table
             .client()
             .put_item()
             .table_name(table.name())
@@ -85,11 +83,8 @@ impl<'a, T: Item> Put<'a, T> {
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
             .set_return_values(return_values)
             .set_return_consumed_capacity(super::capacity_request(table.mapper()))
-            .send()
-            .instrument(span.clone())
-            .await
-            .map_err(|e| table.fail(e))?;
-        super::record_capacity(&span, output.consumed_capacity());
+            .send();
+        let output = super::send(table, "PutItem", request).await?;
         Ok((output.attributes.filter(|a| !a.is_empty()), kept))
     }
 }

@@ -4,7 +4,6 @@ use std::marker::PhantomData;
 
 use aws_sdk_dynamodb::types::{AttributeValue, Select};
 use futures_util::stream::{Stream, TryStreamExt};
-use tracing::Instrument;
 
 use super::page::{self, Cursor, Page};
 use crate::error::{ConvertError, Error};
@@ -247,8 +246,7 @@ impl<'a, T: Item, S, O: Attributes> Query<'a, T, S, O> {
         let projection = super::projection(self.projection, &mut placeholders)?;
         let expressions = placeholders.finish(&[Some(&key_condition), filter.as_deref(), projection.as_deref()])?;
 
-        let span = super::span(table.name(), "Query");
-        let output = table
+        let request = table
             .client()
             .query()
             .table_name(table.name())
@@ -264,11 +262,8 @@ impl<'a, T: Item, S, O: Attributes> Query<'a, T, S, O> {
             .consistent_read(self.consistent_read)
             .set_exclusive_start_key(self.start.map(Cursor::into_item_map))
             .set_return_consumed_capacity(super::capacity_request(table.mapper()))
-            .send()
-            .instrument(span.clone())
-            .await
-            .map_err(|e| table.fail(e))?;
-        super::record_capacity(&span, output.consumed_capacity());
+            .send();
+        let output = super::send(table, "Query", request).await?;
         table.read_page(output.items, output.last_evaluated_key)
     }
 

@@ -4,7 +4,6 @@ use std::marker::PhantomData;
 
 use aws_sdk_dynamodb::types::Select;
 use futures_util::stream::{self, Stream, StreamExt, TryStreamExt};
-use tracing::Instrument;
 
 use super::page::{self, Cursor, Page};
 use crate::error::Error;
@@ -124,8 +123,7 @@ impl<'a, T: Item, O: Attributes + 'a> Scan<'a, T, O> {
         let projection = super::projection(self.projection, &mut placeholders)?;
         let expressions = placeholders.finish(&[filter.as_deref(), projection.as_deref()])?;
 
-        let span = super::span(table.name(), "Scan");
-        let output = table
+        let request = table
             .client()
             .scan()
             .table_name(table.name())
@@ -142,11 +140,8 @@ impl<'a, T: Item, O: Attributes + 'a> Scan<'a, T, O> {
             .set_total_segments(self.segment.map(|s| s.1 as i32))
             .set_exclusive_start_key(self.start.map(Cursor::into_item_map))
             .set_return_consumed_capacity(super::capacity_request(table.mapper()))
-            .send()
-            .instrument(span.clone())
-            .await
-            .map_err(|e| table.fail(e))?;
-        super::record_capacity(&span, output.consumed_capacity());
+            .send();
+        let output = super::send(table, "Scan", request).await?;
         table.read_page(output.items, output.last_evaluated_key)
     }
 

@@ -4,7 +4,6 @@ use std::future::{Future, IntoFuture};
 use std::pin::Pin;
 
 use aws_sdk_dynamodb::types::{ReturnValue, ReturnValuesOnConditionCheckFailure};
-use tracing::Instrument;
 
 use crate::error::Error;
 use crate::expr::{Condition, Path, Placeholders, UpdateExpression, UpdateValue};
@@ -90,11 +89,10 @@ impl<'a, T: Item> Update<'a, T> {
 
         let mut placeholders = Placeholders::new();
         let update_text = update.render(&mut placeholders)?;
-        let condition = condition.map(|c| c.render(&mut placeholders)).transpose()?;
+        let condition = super::render(condition, &mut placeholders)?;
         let expressions = placeholders.finish(&[update_text.as_deref(), condition.as_deref()])?;
 
-        let span = super::span(table.name(), "UpdateItem");
-        let output = table
+        let request = table
             .client()
             .update_item()
             .table_name(table.name())
@@ -106,11 +104,8 @@ impl<'a, T: Item> Update<'a, T> {
             .return_values(ReturnValue::AllNew)
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
             .set_return_consumed_capacity(super::capacity_request(table.mapper()))
-            .send()
-            .instrument(span.clone())
-            .await
-            .map_err(|e| table.fail(e))?;
-        super::record_capacity(&span, output.consumed_capacity());
+            .send();
+        let output = super::send(table, "UpdateItem", request).await?;
         table.read(output.attributes.unwrap_or_default())
     }
 }
