@@ -10,7 +10,7 @@ use dynamodb_mapper::expr::Condition;
 use dynamodb_mapper::extension::{
     AfterRead, AtomicCounters, AutoTimestamps, AutoUuids, BeforeWrite, Extension, VersionedRecords,
 };
-use dynamodb_mapper::{Error, Item, Mapper, Table};
+use dynamodb_mapper::{Error, Item, Mapper, RefusalKind, Table};
 use dynamodb_mapper_workspace::local;
 use uuid::Uuid;
 
@@ -168,7 +168,7 @@ async fn version_start_increment_and_overflow() {
     // 250 + 10 does not fit a u8: an error, and nothing is written.
     let err = smalls.update(&second).await.unwrap_err();
     assert!(
-        matches!(err, Error::InvalidRequest(ref m) if m.contains("overflows")),
+        matches!(err, Error::Refused(ref r) if r.kind() == RefusalKind::VersionOverflow && r.message().contains("overflows")),
         "{err}"
     );
     assert_eq!(raw(&smalls, "s").await["version"], n("250"));

@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{DateTime, TimeZone, Utc};
 use dynamodb_mapper::expr::{Condition, Expression, Path};
-use dynamodb_mapper::{Attributes, Cursor, Error, Item, Mapper, Table};
+use dynamodb_mapper::{Attributes, Cursor, Error, Item, Mapper, RefusalKind, Table};
 use dynamodb_mapper_workspace::local;
 use futures::TryStreamExt;
 
@@ -370,7 +370,7 @@ async fn query_global_and_local_indexes() {
         .all()
         .await
         .unwrap_err();
-    assert!(matches!(err, Error::InvalidRequest(_)), "{err}");
+    assert_eq!(err.as_refusal().unwrap().kind(), RefusalKind::InvalidKey, "{err}");
     assert!(matches!(table.index("nope"), Err(Error::Configuration(_))));
     // DynamoDB has no consistent reads on global indexes; local ones have them.
     let err = table
@@ -381,7 +381,11 @@ async fn query_global_and_local_indexes() {
         .all()
         .await
         .unwrap_err();
-    assert!(matches!(err, Error::InvalidRequest(_)), "{err}");
+    assert_eq!(
+        err.as_refusal().unwrap().kind(),
+        RefusalKind::ConsistentReadOnGlobalIndex,
+        "{err}"
+    );
     assert_eq!(
         table
             .index("by_total")
@@ -421,7 +425,7 @@ async fn scan_with_filter_and_parallel_segments() {
     assert_eq!(by_segment, all.len());
     assert!(matches!(
         table.scan().segment(4, 4).all().await,
-        Err(Error::InvalidRequest(_))
+        Err(Error::Refused(r)) if r.kind() == RefusalKind::InvalidArgument
     ));
 }
 
@@ -529,7 +533,7 @@ async fn hand_written_expressions_merge_without_collisions() {
         .value(":b", "x")
         .value(":c", "unused");
     let err = table.put(&o).condition(unused.into()).await.unwrap_err();
-    assert!(matches!(err, Error::InvalidRequest(_)), "{err}");
+    assert_eq!(err.as_refusal().unwrap().kind(), RefusalKind::Placeholders, "{err}");
 }
 
 #[tokio::test]

@@ -1,7 +1,27 @@
-//! Errors: [`Error`] for every fallible operation, [`ConvertError`] for a value that could
-//! not be converted to or from an [`AttributeValue`](aws_sdk_dynamodb::types::AttributeValue).
+//! [`Error`]: every error an operation returns, sorted so that a program can act on it.
+//!
+//! | variant | what happened | retry? |
+//! |---|---|---|
+//! | [`Convert`](Error::Convert) | a value could not be converted (names the attribute and the type) | no |
+//! | [`ConditionFailed`](Error::ConditionFailed) | a write's condition did not hold; carries the item stored now | re-read and decide |
+//! | [`Refused`](Error::Refused) | the mapper refused to send a request DynamoDB would reject; [`RefusalKind`] says why | no |
+//! | [`Validation`](Error::Validation) | DynamoDB rejected the request; shows DynamoDB's message | no |
+//! | [`TableNotFound`](Error::TableNotFound) | the table or index does not exist (or is not active yet) | no |
+//! | [`WrittenButUnreadable`](Error::WrittenButUnreadable) | the write succeeded, but the item it returned could not be read; carries that item | **no**: it was written |
+//! | [`Configuration`](Error::Configuration) | the mapper or the item type is set up wrongly | no |
+//! | [`Extension`](Error::Extension) | an extension refused a write or a read | no |
+//! | [`TooManyConflicts`](Error::TooManyConflicts) | a retry loop lost every race | later |
+//! | [`ItemNotFound`](Error::ItemNotFound) | the item to change does not exist | no |
+//! | [`Sdk`](Error::Sdk) | anything else: throttling, network, service errors | see [`Error::is_retryable`] |
 
 use std::fmt;
+
+use aws_sdk_dynamodb::config::http::HttpResponse;
+use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
+
+pub use crate::value::{ConvertError, ConvertErrorKind};
+
+use crate::item::ItemMap;
 
 /// Every error the mapper returns.
 #[derive(Debug, thiserror::Error)]
@@ -16,29 +36,47 @@ pub enum Error {
     #[error(transparent)]
     ConditionFailed(#[from] ConditionFailed),
 
+    /// The mapper refused to build a request that DynamoDB would reject, or that would lose
+    /// data; nothing was sent.
+    #[error(transparent)]
+    Refused(#[from] Refusal),
+
     /// The table (or index) does not exist, or is not active yet.
-    #[error("table `{table}` not found: {source}")]
+    #[error("table `{table}` not found: {message}")]
     TableNotFound {
         /// The table the request was for.
         table: String,
+        /// DynamoDB's message.
+        message: String,
         /// The SDK's error.
         #[source]
         source: Box<aws_sdk_dynamodb::Error>,
     },
 
     /// DynamoDB refused the request as invalid (`ValidationException`).
-    #[error("DynamoDB rejected the request for table `{table}`: {source}")]
+    #[error("DynamoDB rejected the request for table `{table}`: {message}")]
     Validation {
         /// The table the request was for.
         table: String,
-        /// The SDK's error, with DynamoDB's message.
+        /// DynamoDB's message.
+        message: String,
+        /// The SDK's error.
         #[source]
         source: Box<aws_sdk_dynamodb::Error>,
     },
 
-    /// The mapper refused to build a request that DynamoDB would reject.
-    #[error("invalid request: {0}")]
-    InvalidRequest(String),
+    /// The write succeeded, but the item DynamoDB returned (the new image of an update, the
+    /// replaced item of a put) could not be read. Do not retry the write: it was applied.
+    #[error("the write to table `{table}` succeeded, but the item it returned could not be read: {source}")]
+    WrittenButUnreadable {
+        /// The table written to.
+        table: String,
+        /// The item as DynamoDB returned it.
+        item: ItemMap,
+        /// Why it could not be read.
+        #[source]
+        source: Box<Error>,
+    },
 
     /// The table does not fit the mapper's expectations (a missing table name, an
     /// extension that is not loaded, ...).
@@ -52,9 +90,12 @@ pub enum Error {
         extension: String,
         /// Why.
         message: String,
+        /// The underlying error, if any.
+        #[source]
+        source: Option<Box<dyn std::error::Error + Send + Sync>>,
     },
 
-    /// [`Table::read_modify_write`](crate::Table::read_modify_write) lost the race every time.
+    /// A read-modify-write loop lost the race every time.
     #[error("gave up after {attempts} conflicting writes: {last}")]
     TooManyConflicts {
         /// How many writes were tried.
@@ -72,14 +113,100 @@ pub enum Error {
     },
 
     /// Any other error of the SDK: throttling, network, service errors.
-    #[error("DynamoDB request for table `{table}` failed: {source}")]
+    /// [`is_retryable`](Error::is_retryable) tells the transient ones.
+    #[error("DynamoDB request for table `{table}` failed: {message}")]
     Sdk {
         /// The table the request was for.
         table: String,
+        /// The HTTP status of the response, if there was one.
+        status: Option<u16>,
+        /// DynamoDB's message, or the SDK's description of the failure.
+        message: String,
         /// The SDK's error.
         #[source]
         source: Box<aws_sdk_dynamodb::Error>,
     },
+}
+
+/// A request the mapper refused to send, with a [`kind`](Refusal::kind) a program can match on.
+///
+/// ```
+/// use dynamodb_mapper::{Error, RefusalKind};
+///
+/// fn status_code(error: &Error) -> u16 {
+///     match error {
+///         Error::Refused(refusal) if refusal.kind() == RefusalKind::BadCursor => 400,
+///         error if error.is_retryable() => 503,
+///         _ => 500,
+///     }
+/// }
+/// # let _ = status_code;
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("refused before sending: {message}")]
+pub struct Refusal {
+    kind: RefusalKind,
+    message: String,
+}
+
+impl Refusal {
+    /// A refusal of this kind.
+    pub fn new(kind: RefusalKind, message: impl Into<String>) -> Self {
+        Refusal {
+            kind,
+            message: message.into(),
+        }
+    }
+
+    /// Why the request was refused.
+    pub fn kind(&self) -> RefusalKind {
+        self.kind
+    }
+
+    /// What exactly was wrong.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+}
+
+/// Why a request was refused before it was sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum RefusalKind {
+    /// A cursor token that is not one the mapper made.
+    BadCursor,
+    /// The next version would not fit the version attribute's type.
+    VersionOverflow,
+    /// A stored version that is not an integer.
+    InvalidVersion,
+    /// A counter whose next value would not fit its type.
+    CounterOverflow,
+    /// An expression over DynamoDB's 4 KB limit.
+    ExpressionTooLarge,
+    /// An item over DynamoDB's 400 KB limit (names and values).
+    ItemTooLarge,
+    /// A key attribute (of the table or an index) that is an empty string or empty binary.
+    EmptyKeyValue,
+    /// A key attribute over its size limit (2048 bytes for a partition key, 1024 for a sort key).
+    KeyTooLarge,
+    /// A key attribute that is missing, or of the wrong type.
+    InvalidKey,
+    /// More values than DynamoDB takes (`IN` takes at most 100).
+    TooManyValues,
+    /// A query filter naming a key attribute of the table or index queried.
+    FilterOnKey,
+    /// Two update actions on overlapping paths (`a` and `a.b`).
+    OverlappingPaths,
+    /// An expression placeholder declared but unused, or used but undeclared.
+    Placeholders,
+    /// A consistent read of a global secondary index.
+    ConsistentReadOnGlobalIndex,
+    /// A projection with no attribute to read.
+    EmptyProjection,
+    /// An argument out of its range (`limit(0)`, `parallel(0)`, a segment past the total).
+    InvalidArgument,
+    /// Nothing to write (an update with no action).
+    NothingToWrite,
 }
 
 /// A condition that did not hold on a write (`ConditionalCheckFailedException`).
@@ -91,12 +218,17 @@ pub enum Error {
 #[error("the condition of a write to table `{table}` did not hold{}", if .item.is_some() { "" } else { " (no item is stored)" })]
 pub struct ConditionFailed {
     table: String,
-    item: Option<crate::ItemMap>,
+    item: Option<ItemMap>,
+    after_read: Option<Box<Error>>,
 }
 
 impl ConditionFailed {
-    pub(crate) fn new(table: String, item: Option<crate::ItemMap>) -> Self {
-        ConditionFailed { table, item }
+    pub(crate) fn new(table: String, item: Option<ItemMap>) -> Self {
+        ConditionFailed {
+            table,
+            item,
+            after_read: None,
+        }
     }
 
     /// The table written to.
@@ -104,25 +236,48 @@ impl ConditionFailed {
         &self.table
     }
 
-    /// The item stored now, as DynamoDB returned it; `None` if no item is stored.
-    pub fn item_map(&self) -> Option<&crate::ItemMap> {
+    /// The item stored now, as DynamoDB returned it (after the extensions' `after_read`,
+    /// unless that failed: see [`after_read_error`](Self::after_read_error)); `None` if no
+    /// item is stored.
+    pub fn item_map(&self) -> Option<&ItemMap> {
         self.item.as_ref()
     }
 
     /// The item stored now, decoded; `None` if no item is stored.
-    pub fn item<T: crate::Item>(&self) -> Option<Result<T, ConvertError>> {
-        self.item.clone().map(T::from_item)
+    pub fn item<T: crate::Attributes>(&self) -> Option<Result<T, ConvertError>> {
+        self.item.clone().map(crate::item::decode)
     }
 
     /// The item stored now, consumed.
-    pub fn into_item_map(self) -> Option<crate::ItemMap> {
+    pub fn into_item_map(self) -> Option<ItemMap> {
         self.item
     }
 
-    pub(crate) fn item_map_mut(&mut self) -> Option<&mut crate::ItemMap> {
+    /// The error of an extension's `after_read` on the returned item, if one refused it. The
+    /// condition still failed; [`item_map`](Self::item_map) is then the raw item.
+    pub fn after_read_error(&self) -> Option<&Error> {
+        self.after_read.as_deref()
+    }
+
+    pub(crate) fn item_map_mut(&mut self) -> Option<&mut ItemMap> {
         self.item.as_mut()
     }
+
+    pub(crate) fn set_after_read_error(&mut self, error: Error) {
+        self.after_read = Some(Box::new(error));
+    }
 }
+
+/// Error codes of transient failures: retrying the same request later may succeed.
+const RETRYABLE_CODES: &[&str] = &[
+    "ProvisionedThroughputExceededException",
+    "ThrottlingException",
+    "RequestLimitExceeded",
+    "TransactionConflictException",
+    "TransactionInProgressException",
+    "InternalServerError",
+    "ServiceUnavailable",
+];
 
 impl Error {
     /// An extension's refusal.
@@ -130,33 +285,80 @@ impl Error {
         Error::Extension {
             extension: extension.into(),
             message: message.into(),
+            source: None,
         }
     }
 
+    /// An extension's refusal caused by another error.
+    pub fn extension_with_source(
+        extension: impl Into<String>,
+        message: impl Into<String>,
+        source: impl Into<Box<dyn std::error::Error + Send + Sync>>,
+    ) -> Self {
+        Error::Extension {
+            extension: extension.into(),
+            message: message.into(),
+            source: Some(source.into()),
+        }
+    }
+
+    /// A refusal of `kind`.
+    pub(crate) fn refused(kind: RefusalKind, message: impl Into<String>) -> Self {
+        Error::Refused(Refusal::new(kind, message))
+    }
+
     /// Sorts an SDK error into the mapper's variants, keeping it as the source.
-    pub(crate) fn from_sdk<E>(table: &str, error: E) -> Self
+    pub(crate) fn from_sdk<E>(table: &str, error: SdkError<E, HttpResponse>) -> Self
     where
-        aws_sdk_dynamodb::Error: From<E>,
+        E: std::error::Error + 'static,
+        aws_sdk_dynamodb::Error: From<SdkError<E, HttpResponse>>,
     {
-        use aws_sdk_dynamodb::error::ProvideErrorMetadata;
+        let status = error.raw_response().map(|r| r.status().as_u16());
+        let described = match &error {
+            SdkError::ServiceError(_) => None,
+            other => Some(describe(other)),
+        };
         let error = aws_sdk_dynamodb::Error::from(error);
         let table = table.to_owned();
+        let message = error
+            .message()
+            .map(str::to_owned)
+            .or(described)
+            .unwrap_or_else(|| error.code().unwrap_or("unknown error").to_owned());
         match error {
             aws_sdk_dynamodb::Error::ConditionalCheckFailedException(e) => {
                 Error::ConditionFailed(ConditionFailed::new(table, e.item))
             }
             aws_sdk_dynamodb::Error::ResourceNotFoundException(_) => Error::TableNotFound {
                 table,
+                message,
                 source: Box::new(error),
             },
             error if error.code() == Some("ValidationException") => Error::Validation {
                 table,
+                message,
                 source: Box::new(error),
             },
             error => Error::Sdk {
                 table,
+                status,
+                message,
                 source: Box::new(error),
             },
+        }
+    }
+
+    /// Whether the same request may succeed if sent again later: throttling
+    /// (`ProvisionedThroughputExceeded`, `ThrottlingException`, `RequestLimitExceeded`), a
+    /// `TransactionConflict`, and server errors (5xx). Never a failed condition: resending a
+    /// stale write cannot succeed (re-read instead), and never an error after the write was
+    /// applied ([`WrittenButUnreadable`](Error::WrittenButUnreadable)).
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Error::Sdk { status, source, .. } => {
+                status.is_some_and(|s| s >= 500) || source.code().is_some_and(|c| RETRYABLE_CODES.contains(&c))
+            }
+            _ => false,
         }
     }
 
@@ -167,335 +369,33 @@ impl Error {
             _ => None,
         }
     }
-}
 
-/// A value that could not be converted between its Rust type and an `AttributeValue`.
-///
-/// The error names the item type, the attribute path (`address.city`, `tags[2]`), the Rust
-/// type involved and what went wrong:
-///
-/// ```
-/// use std::collections::HashMap;
-/// use aws_sdk_dynamodb::types::AttributeValue;
-/// use dynamodb_mapper::Item;
-///
-/// #[derive(Item, Debug)]
-/// struct Player {
-///     #[partition_key]
-///     name: String,
-///     level: u8,
-/// }
-///
-/// let item = HashMap::from([
-///     ("name".to_owned(), AttributeValue::S("ana".into())),
-///     ("level".to_owned(), AttributeValue::N("300".into())),
-/// ]);
-/// let err = Player::from_item(item).unwrap_err();
-/// assert_eq!(err.path(), "level");
-/// assert_eq!(
-///     err.to_string(),
-///     "attribute `level` of `Player`: number 300 is out of range for u8"
-/// );
-/// ```
-#[derive(Clone)]
-pub struct ConvertError {
-    inner: Box<Inner>,
-}
-
-#[derive(Clone)]
-struct Inner {
-    kind: ConvertErrorKind,
-    /// Outermost segment last: errors gain context on their way out.
-    path: Vec<PathSegment>,
-    item: Option<&'static str>,
-}
-
-#[derive(Clone)]
-enum PathSegment {
-    Attribute(String),
-    Index(usize),
-}
-
-/// What went wrong in a [`ConvertError`].
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum ConvertErrorKind {
-    /// A required attribute is absent from the item.
-    Missing {
-        /// The Rust type that was expected.
-        rust_type: &'static str,
-    },
-    /// The attribute holds another DynamoDB type than the Rust type is stored as.
-    WrongType {
-        /// The DynamoDB type expected (`S`, `N`, `M`, ...).
-        expected: &'static str,
-        /// The DynamoDB type found.
-        found: &'static str,
-        /// The Rust type that was being read.
-        rust_type: &'static str,
-    },
-    /// A number does not fit the Rust type, or a value does not fit a DynamoDB number.
-    OutOfRange {
-        /// The number, as text.
-        value: String,
-        /// The type it does not fit (a Rust type or `DynamoDB number`).
-        target: &'static str,
-    },
-    /// A number attribute whose text is not a number of the expected kind.
-    InvalidNumber {
-        /// The text found.
-        value: String,
-        /// The Rust type that was being read.
-        rust_type: &'static str,
-    },
-    /// NaN or an infinity, which DynamoDB cannot store.
-    NotFinite {
-        /// The Rust float type.
-        rust_type: &'static str,
-    },
-    /// A string that is not an RFC 3339 timestamp, or a time DynamoDB cannot order as text.
-    InvalidTimestamp {
-        /// The text or time found.
-        value: String,
-        /// Why it was rejected.
-        reason: String,
-    },
-    /// A string that is not a UUID.
-    InvalidUuid {
-        /// The text found.
-        value: String,
-        /// Why it was rejected.
-        reason: String,
-    },
-    /// A string that names none of the variants of a unit enum.
-    UnknownVariant {
-        /// The text found.
-        value: String,
-        /// The names that are accepted.
-        expected: &'static [&'static str],
-    },
-    /// The serde bridge (`#[attribute(serde)]`) failed.
-    Serde {
-        /// serde_dynamo's message.
-        message: String,
-    },
-    /// A converter of the user's (`#[attribute(with = ...)]`) failed.
-    Custom {
-        /// The converter's message.
-        message: String,
-    },
-}
-
-impl ConvertError {
-    /// An error of the given kind, without context yet.
-    pub fn new(kind: ConvertErrorKind) -> Self {
-        ConvertError {
-            inner: Box::new(Inner {
-                kind,
-                path: Vec::new(),
-                item: None,
-            }),
-        }
-    }
-
-    /// A required attribute of type `T` is absent.
-    pub fn missing<T: ?Sized>() -> Self {
-        Self::new(ConvertErrorKind::Missing {
-            rust_type: std::any::type_name::<T>(),
-        })
-    }
-
-    /// An attribute holds `found` where `T`, stored as `expected`, was wanted.
-    pub fn wrong_type<T: ?Sized>(expected: &'static str, found: &aws_sdk_dynamodb::types::AttributeValue) -> Self {
-        Self::new(ConvertErrorKind::WrongType {
-            expected,
-            found: crate::value::type_of(found),
-            rust_type: std::any::type_name::<T>(),
-        })
-    }
-
-    /// A free-form error for user converters (`#[attribute(with = ...)]`).
-    pub fn custom(message: impl fmt::Display) -> Self {
-        Self::new(ConvertErrorKind::Custom {
-            message: message.to_string(),
-        })
-    }
-
-    /// Adds the attribute name this error happened under (called from the inside out).
-    pub fn in_attribute(mut self, name: &str) -> Self {
-        self.inner.path.push(PathSegment::Attribute(name.to_owned()));
-        self
-    }
-
-    /// Adds the list position this error happened at (called from the inside out).
-    pub fn at_index(mut self, index: usize) -> Self {
-        self.inner.path.push(PathSegment::Index(index));
-        self
-    }
-
-    /// Names the item type being converted (called from the inside out: the outermost wins,
-    /// since the path is relative to it).
-    pub fn in_item(mut self, type_name: &'static str) -> Self {
-        self.inner.item = Some(type_name);
-        self
-    }
-
-    /// What went wrong.
-    pub fn kind(&self) -> &ConvertErrorKind {
-        &self.inner.kind
-    }
-
-    /// The item type being converted when it went wrong, if known.
-    pub fn item_type(&self) -> Option<&'static str> {
-        self.inner.item
-    }
-
-    /// The attribute path, outermost first: `address.city`, `tags[2]`, or `""` at the top.
-    pub fn path(&self) -> String {
-        let mut out = String::new();
-        for segment in self.inner.path.iter().rev() {
-            match segment {
-                PathSegment::Attribute(name) => {
-                    if !out.is_empty() {
-                        out.push('.');
-                    }
-                    out.push_str(name);
-                }
-                PathSegment::Index(i) => {
-                    out.push('[');
-                    out.push_str(itoa::Buffer::new().format(*i));
-                    out.push(']');
-                }
-            }
-        }
-        out
-    }
-}
-
-impl fmt::Display for ConvertError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let path = self.path();
-        match (path.is_empty(), self.inner.item) {
-            (false, Some(item)) => write!(f, "attribute `{path}` of `{}`: ", short_type_name(item))?,
-            (false, None) => write!(f, "attribute `{path}`: ")?,
-            (true, Some(item)) => write!(f, "`{}`: ", short_type_name(item))?,
-            (true, None) => {}
-        }
-        fmt::Display::fmt(&self.inner.kind, f)
-    }
-}
-
-impl fmt::Debug for ConvertError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ConvertError")
-            .field("item", &self.inner.item)
-            .field("path", &self.path())
-            .field("kind", &self.inner.kind)
-            .finish()
-    }
-}
-
-impl std::error::Error for ConvertError {}
-
-impl fmt::Display for ConvertErrorKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    /// The refusal, if the mapper refused to send the request.
+    pub fn as_refusal(&self) -> Option<&Refusal> {
         match self {
-            Self::Missing { rust_type } => {
-                write!(f, "missing, expected a value of type {}", short_type_name(rust_type))
-            }
-            Self::WrongType {
-                expected,
-                found,
-                rust_type,
-            } => write!(
-                f,
-                "expected {expected} for {}, found {found}",
-                short_type_name(rust_type)
-            ),
-            Self::OutOfRange { value, target } => {
-                write!(f, "number {value} is out of range for {}", short_type_name(target))
-            }
-            Self::InvalidNumber { value, rust_type } => {
-                write!(f, "`{value}` is not a valid {}", short_type_name(rust_type))
-            }
-            Self::NotFinite { rust_type } => write!(
-                f,
-                "{} is NaN or infinite, which DynamoDB cannot store",
-                short_type_name(rust_type)
-            ),
-            Self::InvalidTimestamp { value, reason } => {
-                write!(f, "`{value}` is not a valid timestamp: {reason}")
-            }
-            Self::InvalidUuid { value, reason } => {
-                write!(f, "`{value}` is not a valid UUID: {reason}")
-            }
-            Self::UnknownVariant { value, expected } => {
-                write!(f, "`{value}` is not one of ")?;
-                for (i, name) in expected.iter().enumerate() {
-                    if i > 0 {
-                        f.write_str(", ")?;
-                    }
-                    write!(f, "`{name}`")?;
-                }
-                Ok(())
-            }
-            Self::Serde { message } => write!(f, "serde: {message}"),
-            Self::Custom { message } => f.write_str(message),
+            Error::Refused(r) => Some(r),
+            _ => None,
         }
     }
 }
 
-/// `alloc::vec::Vec<alloc::string::String>` → `Vec<String>`: type names as users write them.
-pub(crate) fn short_type_name(full: &str) -> String {
-    let mut out = String::with_capacity(full.len());
-    let mut segment_start = 0;
-    for (i, c) in full.char_indices() {
-        if c.is_alphanumeric() || c == '_' || c == ':' {
-            if c == ':' && full[i..].starts_with("::") {
-                out.truncate(segment_start);
-            } else if c != ':' {
-                out.push(c);
-            }
-        } else {
-            out.push(c);
-            segment_start = out.len();
-        }
+/// A readable line for an SDK error that is not a service error (timeouts, dispatch failures).
+fn describe<E, R>(error: &SdkError<E, R>) -> String
+where
+    SdkError<E, R>: std::error::Error,
+{
+    let mut out = error.to_string();
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        out.push_str(": ");
+        out.push_str(&cause.to_string());
+        source = cause.source();
     }
     out
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn type_names_lose_their_module_paths() {
-        assert_eq!(short_type_name("alloc::string::String"), "String");
-        assert_eq!(
-            short_type_name("alloc::vec::Vec<core::option::Option<alloc::string::String>>"),
-            "Vec<Option<String>>"
-        );
-        assert_eq!(
-            short_type_name("std::collections::hash::map::HashMap<alloc::string::String, u8>"),
-            "HashMap<String, u8>"
-        );
-        assert_eq!(short_type_name("u8"), "u8");
-        assert_eq!(short_type_name("[u8]"), "[u8]");
-    }
-
-    #[test]
-    fn path_reads_outermost_first() {
-        let err = ConvertError::missing::<String>()
-            .in_attribute("city")
-            .at_index(2)
-            .in_attribute("addresses")
-            .in_item("Address")
-            .in_item("Customer");
-        assert_eq!(err.path(), "addresses[2].city");
-        assert_eq!(err.item_type(), Some("Customer"));
-        assert_eq!(
-            err.to_string(),
-            "attribute `addresses[2].city` of `Customer`: missing, expected a value of type String"
-        );
+impl fmt::Display for RefusalKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self, f)
     }
 }

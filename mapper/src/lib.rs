@@ -92,6 +92,7 @@ mod error;
 pub mod expr;
 pub mod extension;
 mod item;
+pub mod limits;
 mod mapper;
 pub mod ops;
 pub mod schema;
@@ -102,7 +103,11 @@ pub mod value;
 #[path = "private.rs"]
 pub mod __private;
 
-pub use error::{ConditionFailed, ConvertError, ConvertErrorKind, Error};
+pub use error::{ConditionFailed, Error, Refusal, RefusalKind};
+pub use value::{ConvertError, ConvertErrorKind};
+
+/// The AWS SDK this crate is built on, so that your `Client` and ours are the same type.
+pub use aws_sdk_dynamodb;
 pub use item::{Attributes, Item, ItemMap, KeyFrom, NoSortKey};
 pub use mapper::{Mapper, MapperBuilder};
 pub use ops::{Cursor, Page};

@@ -210,7 +210,7 @@ impl<T: Item> Table<T> {
             .map_err(|e| Error::from_sdk(self.name(), e))?;
         output
             .table
-            .ok_or_else(|| Error::InvalidRequest(format!("DescribeTable returned no table for `{}`", self.name())))
+            .ok_or_else(|| Error::Configuration(format!("DescribeTable returned no table for `{}`", self.name())))
     }
 
     /// Whether the table exists.
@@ -277,16 +277,17 @@ impl<T: Item> Table<T> {
     }
 
     /// An SDK error, with the item a failed condition carries passed through `after_read`.
-    pub(crate) fn fail<E>(&self, error: E) -> Error
+    pub(crate) fn fail<E>(&self, error: aws_sdk_dynamodb::error::SdkError<E, aws_sdk_dynamodb::config::http::HttpResponse>) -> Error
     where
-        aws_sdk_dynamodb::Error: From<E>,
+        E: std::error::Error + 'static,
+        aws_sdk_dynamodb::Error: From<aws_sdk_dynamodb::error::SdkError<E, aws_sdk_dynamodb::config::http::HttpResponse>>,
     {
         let mut error = Error::from_sdk(&self.name, error);
         if let Error::ConditionFailed(failed) = &mut error
             && let Some(item) = failed.item_map_mut()
             && let Err(refused) = self.mapper.chain().after_read(T::TABLE, &self.name, item)
         {
-            return refused;
+            failed.set_after_read_error(refused);
         }
         error
     }

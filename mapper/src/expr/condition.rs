@@ -5,7 +5,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use super::expression::Expression;
 use super::path::Path;
 use super::placeholders::Placeholders;
-use crate::error::Error;
+use crate::error::{ConvertError, Error, RefusalKind};
 use crate::value::ToAttributeValue;
 
 /// A condition on an item: a write's condition or a read's filter.
@@ -40,11 +40,12 @@ enum Node {
 
 /// One side of a comparison.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub enum Operand {
     /// An attribute of the item.
     Path(Path),
     /// A value (or the error converting it).
-    Value(Result<AttributeValue, String>),
+    Value(Result<AttributeValue, ConvertError>),
     /// The size of an attribute.
     Size(Path),
 }
@@ -54,8 +55,8 @@ impl Operand {
     pub fn value(value: impl ToAttributeValue) -> Self {
         Operand::Value(match value.to_attribute_value() {
             Ok(Some(v)) => Ok(v),
-            Ok(None) => Err("a condition value cannot be None or an empty set".to_owned()),
-            Err(e) => Err(e.to_string()),
+            Ok(None) => Err(ConvertError::custom("a condition value cannot be None or an empty set")),
+            Err(e) => Err(e),
         })
     }
 
@@ -63,7 +64,7 @@ impl Operand {
         match self {
             Operand::Path(path) => path.render(|n| placeholders.name(n), out),
             Operand::Value(Ok(value)) => out.push_str(&placeholders.value(value.clone())),
-            Operand::Value(Err(e)) => return Err(Error::InvalidRequest(format!("condition value: {e}"))),
+            Operand::Value(Err(e)) => return Err(Error::Convert(e.clone())),
             Operand::Size(path) => {
                 out.push_str("size(");
                 path.render(|n| placeholders.name(n), out);
@@ -165,7 +166,7 @@ fn render(node: &Node, p: &mut Placeholders, out: &mut String) -> Result<(), Err
         }
         Node::In(subject, candidates) => {
             if candidates.is_empty() || candidates.len() > 100 {
-                return Err(Error::InvalidRequest(format!(
+                return Err(Error::refused(RefusalKind::TooManyValues, format!(
                     "IN takes 1 to 100 values, not {}",
                     candidates.len()
                 )));

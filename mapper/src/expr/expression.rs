@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use aws_sdk_dynamodb::types::AttributeValue;
 
 use super::placeholders::{Placeholders, placeholder_tokens};
-use crate::error::Error;
+use crate::error::{Error, RefusalKind};
 use crate::value::ToAttributeValue;
 
 /// An expression in DynamoDB's syntax with its own `#name` and `:value` placeholders, for what
@@ -77,7 +77,7 @@ impl Expression {
     /// Renders the expression with fresh placeholders.
     pub(crate) fn render(&self, placeholders: &mut Placeholders, out: &mut String) -> Result<(), Error> {
         if let Some(error) = &self.error {
-            return Err(Error::InvalidRequest(format!("expression `{}`: {error}", self.text)));
+            return Err(Error::refused(RefusalKind::Placeholders, format!("expression `{}`: {error}", self.text)));
         }
         let mut renamed: HashMap<&str, String> = HashMap::new();
         let mut rest = self.text.as_str();
@@ -110,7 +110,7 @@ impl Expression {
             .chain(self.values.keys())
             .find(|p| !renamed.contains_key(p.as_str()))
         {
-            return Err(Error::InvalidRequest(format!(
+            return Err(Error::refused(RefusalKind::Placeholders, format!(
                 "expression `{}`: `{unused}` is declared but not used",
                 self.text
             )));
@@ -119,7 +119,7 @@ impl Expression {
     }
 
     fn undeclared(&self, token: &str) -> Error {
-        Error::InvalidRequest(format!(
+        Error::refused(RefusalKind::Placeholders, format!(
             "expression `{}`: `{token}` is used but not declared",
             self.text
         ))

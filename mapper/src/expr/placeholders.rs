@@ -5,7 +5,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use aws_sdk_dynamodb::types::AttributeValue;
 
-use crate::error::Error;
+use crate::error::{Error, RefusalKind};
 
 /// Allocates `#nN` and `:vN` placeholders for one request. Every expression of the request
 /// (condition, update, key condition, filter, projection) renders through the same allocator,
@@ -96,7 +96,7 @@ impl RenderedExpressions {
         if problems.is_empty() {
             Ok(())
         } else {
-            Err(Error::InvalidRequest(format!(
+            Err(Error::refused(RefusalKind::Placeholders, format!(
                 "expression placeholders: {}",
                 problems.join("; ")
             )))

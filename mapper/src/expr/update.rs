@@ -4,7 +4,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 
 use super::path::Path;
 use super::placeholders::Placeholders;
-use crate::error::Error;
+use crate::error::{Error, RefusalKind};
 
 /// The actions of an update. At most one action per path: setting a path that already has an
 /// action replaces it, so that the generated update, extensions and the caller never send two
@@ -192,7 +192,7 @@ impl UpdateExpression {
     pub fn render(&self, p: &mut Placeholders) -> Result<Option<String>, Error> {
         for (i, a) in self.actions.iter().enumerate() {
             if let Some(b) = self.actions[i + 1..].iter().find(|b| a.path().overlaps(b.path())) {
-                return Err(Error::InvalidRequest(format!(
+                return Err(Error::refused(RefusalKind::OverlappingPaths, format!(
                     "update actions on overlapping paths `{}` and `{}`",
                     a.path(),
                     b.path()

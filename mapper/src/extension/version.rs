@@ -3,7 +3,7 @@
 use aws_sdk_dynamodb::types::AttributeValue;
 
 use super::{BeforeWrite, Extension, Operation, WriteMode, tagged};
-use crate::error::Error;
+use crate::error::{Error, RefusalKind};
 use crate::expr::Condition;
 use crate::schema::Tag;
 
@@ -43,25 +43,33 @@ impl Extension for VersionedRecords {
             return Ok(());
         };
         if cx.mode() == WriteMode::Batch {
-            return Err(Error::InvalidRequest(format!(
-                "`{name}` is a version, and a batch write cannot carry its condition: write the item alone or in a transaction"
-            )));
+            return Err(Error::extension(
+                "VersionedRecords",
+                format!(
+                    "`{name}` is a version, and a batch write cannot carry its condition: write the item alone or in a transaction"
+                ),
+            ));
         }
         let read = match cx.item().get(name) {
             None | Some(AttributeValue::Null(_)) => None,
-            Some(AttributeValue::N(text)) => Some(
-                text.parse::<i128>()
-                    .map_err(|_| Error::InvalidRequest(format!("version `{name}` is `{text}`, not an integer")))?,
-            ),
+            Some(AttributeValue::N(text)) => Some(text.parse::<i128>().map_err(|_| {
+                Error::refused(
+                    RefusalKind::InvalidVersion,
+                    format!("version `{name}` is `{text}`, not an integer"),
+                )
+            })?),
             Some(other) => {
-                return Err(Error::InvalidRequest(format!(
-                    "version `{name}` holds {}, not a number",
-                    crate::value::type_of(other)
-                )));
+                return Err(Error::refused(
+                    RefusalKind::InvalidVersion,
+                    format!("version `{name}` holds {}, not a number", crate::value::type_of(other)),
+                ));
             }
         };
+        // A new item: no version is stored, or a NULL one (boto3 writes Python's `None` so).
         let condition = match read {
-            None => Condition::attr(name).not_exists(),
+            None => Condition::attr(name)
+                .not_exists()
+                .or(Condition::attr(name).has_type("NULL")),
             Some(read) => Condition::attr(name).eq(AttributeValue::N(read.to_string())),
         };
         match cx.operation() {
@@ -72,9 +80,10 @@ impl Extension for VersionedRecords {
                         .checked_add(i128::from(increment_by))
                         .filter(|next| u128::try_from(*next).is_ok_and(|n| n <= max))
                         .ok_or_else(|| {
-                            Error::InvalidRequest(format!(
-                                "version `{name}` {read} + {increment_by} overflows its type (at most {max})"
-                            ))
+                            Error::refused(
+                                RefusalKind::VersionOverflow,
+                                format!("version `{name}` {read} + {increment_by} overflows its type (at most {max})"),
+                            )
                         })?,
                 };
                 cx.item_mut()

@@ -23,9 +23,11 @@ pub use update::Update;
 use std::future::Future;
 
 use aws_sdk_dynamodb::types::{ConsumedCapacity, ReturnConsumedCapacity};
+use aws_sdk_dynamodb::config::http::HttpResponse;
+use aws_sdk_dynamodb::error::SdkError;
 use tracing::{Instrument, Span};
 
-use crate::error::Error;
+use crate::error::{Error, RefusalKind};
 use crate::expr::{Condition, Placeholders};
 use crate::item::Item;
 use crate::mapper::Mapper;
@@ -69,10 +71,11 @@ reports_capacity!(
 pub(crate) async fn send<T: Item, O: ReportsCapacity, E>(
     table: &Table<T>,
     operation: &'static str,
-    request: impl Future<Output = Result<O, E>>,
+    request: impl Future<Output = Result<O, SdkError<E, HttpResponse>>>,
 ) -> Result<O, Error>
 where
-    aws_sdk_dynamodb::Error: From<E>,
+    E: std::error::Error + 'static,
+    aws_sdk_dynamodb::Error: From<SdkError<E, HttpResponse>>,
 {
     let span = span(table.name(), operation);
     let output = request.instrument(span.clone()).await.map_err(|e| table.fail(e))?;
@@ -101,7 +104,7 @@ pub(crate) fn projection(
     let Some(schema) = schema else { return Ok(None) };
     let names: Vec<String> = schema.all_attributes().map(|a| placeholders.name(a.name)).collect();
     if names.is_empty() {
-        return Err(Error::InvalidRequest(format!(
+        return Err(Error::refused(RefusalKind::EmptyProjection, format!(
             "`{}` stores no attribute to project",
             schema.type_name
         )));
@@ -112,7 +115,7 @@ pub(crate) fn projection(
 /// Refuses a consistent read of a global secondary index, which DynamoDB does not offer.
 pub(crate) fn check_consistent_read(index: Option<&crate::schema::IndexSchema>, consistent: bool) -> Result<(), Error> {
     match index {
-        Some(index) if consistent && index.kind == crate::schema::IndexKind::Global => Err(Error::InvalidRequest(
+        Some(index) if consistent && index.kind == crate::schema::IndexKind::Global => Err(Error::refused(RefusalKind::ConsistentReadOnGlobalIndex, 
             format!("global secondary index `{}` cannot be read consistently", index.name),
         )),
         _ => Ok(()),

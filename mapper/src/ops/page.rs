@@ -5,7 +5,7 @@ use std::future::Future;
 use aws_sdk_dynamodb::types::AttributeValue;
 use futures_util::stream::{self, Stream, TryStreamExt};
 
-use crate::error::Error;
+use crate::error::{Error, RefusalKind};
 use crate::item::ItemMap;
 
 /// One page of a query or scan.
@@ -65,7 +65,7 @@ impl Cursor {
 
     /// A cursor from a token made by [`to_token`](Cursor::to_token).
     pub fn from_token(token: &str) -> Result<Self, Error> {
-        let invalid = || Error::InvalidRequest("not a cursor token".to_owned());
+        let invalid = || Error::refused(RefusalKind::BadCursor, "not a cursor token");
         if token.len() % 2 != 0 {
             return Err(invalid());
         }

@@ -6,7 +6,7 @@ use aws_sdk_dynamodb::types::{AttributeValue, Select};
 use futures_util::stream::{Stream, TryStreamExt};
 
 use super::page::{self, Cursor, Page};
-use crate::error::{ConvertError, Error};
+use crate::error::{ConvertError, Error, RefusalKind};
 use crate::expr::{Condition, Placeholders};
 use crate::item::{Attributes, Item};
 use crate::schema::{IndexSchema, KeySchema};
@@ -213,7 +213,7 @@ impl<'a, T: Item, S, O: Attributes> Query<'a, T, S, O> {
         );
         if let Some(sort) = self.sort {
             let sort_key = sort_key.ok_or_else(|| {
-                Error::InvalidRequest(format!(
+                Error::refused(RefusalKind::InvalidArgument, format!(
                     "`{}` has no sort key to compare",
                     self.index.map_or(table.name(), |i| i.name)
                 ))
@@ -228,7 +228,7 @@ impl<'a, T: Item, S, O: Attributes> Query<'a, T, S, O> {
                 ),
                 SortCondition::BeginsWith(prefix) => {
                     if sort_key.scalar_type == ScalarType::N {
-                        return Err(Error::InvalidRequest(format!(
+                        return Err(Error::refused(RefusalKind::InvalidArgument, format!(
                             "begins_with needs a string or binary sort key; `{}` is a number",
                             sort_key.name
                         )));
@@ -311,7 +311,7 @@ pub(crate) fn checked(value: AttributeValue, key: &KeySchema) -> Result<Attribut
     if matches {
         Ok(value)
     } else {
-        Err(Error::InvalidRequest(format!(
+        Err(Error::refused(RefusalKind::InvalidKey, format!(
             "key `{}` is of type {:?}, not {}",
             key.name,
             key.scalar_type,

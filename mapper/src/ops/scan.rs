@@ -6,7 +6,7 @@ use aws_sdk_dynamodb::types::Select;
 use futures_util::stream::{self, Stream, StreamExt, TryStreamExt};
 
 use super::page::{self, Cursor, Page};
-use crate::error::Error;
+use crate::error::{Error, RefusalKind};
 use crate::expr::{Condition, Placeholders};
 use crate::item::{Attributes, Item};
 use crate::schema::{IndexSchema, ItemSchema};
@@ -113,7 +113,7 @@ impl<'a, T: Item, O: Attributes + 'a> Scan<'a, T, O> {
         if let Some((segment, total)) = self.segment
             && !((1..=1_000_000).contains(&total) && segment < total)
         {
-            return Err(Error::InvalidRequest(format!(
+            return Err(Error::refused(RefusalKind::InvalidArgument, format!(
                 "scan segment {segment} of {total}: need 0 <= segment < total <= 1000000"
             )));
         }
@@ -163,12 +163,13 @@ impl<'a, T: Item, O: Attributes + 'a> Scan<'a, T, O> {
     /// Every item, read by `total` segments in parallel; items arrive as each segment's pages
     /// do, so their order is not defined. Each segment starts at its beginning: a scan with a
     /// [`start_from`](Scan::start_from) cursor or a [`segment`](Scan::segment) yields an
-    /// [`Error::InvalidRequest`] instead (a cursor belongs to one segment).
+    /// [`Error::Refused`] instead (a cursor belongs to one segment).
     pub fn parallel(self, total: u32) -> impl Stream<Item = Result<O, Error>> + Unpin + 'a {
         let total = total.max(1);
         let refusal = (self.start.is_some() || self.segment.is_some()).then(|| {
-            Err(Error::InvalidRequest(
-                "a parallel scan starts every segment at its beginning: remove `start_from` and `segment`".into(),
+            Err(Error::refused(
+                RefusalKind::InvalidArgument,
+                "a parallel scan starts every segment at its beginning: remove `start_from` and `segment`",
             ))
         });
         let segments: Vec<_> = if refusal.is_some() {

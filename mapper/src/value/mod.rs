@@ -29,6 +29,7 @@
 //! `AttributeValue`, not copied.
 
 mod collection;
+mod error;
 mod number;
 mod scalar;
 #[cfg(feature = "chrono")]
@@ -42,7 +43,7 @@ pub mod via_serde;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 
-use crate::error::ConvertError;
+pub use error::{ConvertError, ConvertErrorKind};
 
 /// A Rust value that can be written as a DynamoDB attribute.
 #[diagnostic::on_unimplemented(
@@ -213,7 +214,7 @@ impl SetType {
 impl SetMember {
     /// The error for a member of `T` found in the wrong kind of set.
     pub(crate) fn mismatch<T: SetElement>(&self) -> ConvertError {
-        ConvertError::new(crate::error::ConvertErrorKind::WrongType {
+        ConvertError::new(ConvertErrorKind::WrongType {
             expected: T::SET_TYPE.name(),
             found: match self {
                 SetMember::Text(_) => "SS or NS",
