@@ -130,7 +130,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("edited amount_cents behind the mapper's back");
 
     match invoices.get("INV-1").await {
-        Err(Error::Extension { extension, message }) => println!("read rejected by {extension}: {message}"),
+        Err(Error::Extension { extension, message, .. }) => println!("read rejected by {extension}: {message}"),
         other => return Err(format!("expected the checksum to reject the item, got {other:?}").into()),
     }
 
