@@ -95,8 +95,11 @@ mod item;
 pub mod limits;
 mod mapper;
 pub mod ops;
+mod plan;
+mod retry;
 pub mod schema;
 mod table;
+mod target;
 pub mod value;
 
 #[doc(hidden)]
@@ -111,6 +114,7 @@ pub use aws_sdk_dynamodb;
 pub use item::{Attributes, Item, ItemMap, KeyFrom, NoSortKey};
 pub use mapper::{Mapper, MapperBuilder};
 pub use ops::{Cursor, Page};
+pub use retry::RetryPolicy;
 pub use table::{Index, Table};
 
 /// Derives [`Item`](trait@Item) (and [`Attributes`](trait@Attributes)) for a struct with named

@@ -69,6 +69,11 @@ impl Expression {
         self.error.get_or_insert(message);
     }
 
+    /// The attribute names the expression declares.
+    pub(crate) fn attribute_names(&self) -> impl Iterator<Item = &str> {
+        self.names.values().map(String::as_str)
+    }
+
     /// The text as written.
     pub fn text(&self) -> &str {
         &self.text
@@ -79,6 +84,7 @@ impl Expression {
         if let Some(error) = &self.error {
             return Err(Error::refused(RefusalKind::Placeholders, format!("expression `{}`: {error}", self.text)));
         }
+        placeholders.merged_hand_written();
         let mut renamed: HashMap<&str, String> = HashMap::new();
         let mut rest = self.text.as_str();
         for token in placeholder_tokens(&self.text) {
@@ -89,17 +95,18 @@ impl Expression {
                 out.push_str(new);
                 continue;
             }
-            let new = if token.starts_with('#') {
+            let mut new = String::new();
+            if token.starts_with('#') {
                 match self.names.get(token) {
-                    Some(name) => placeholders.name(name),
+                    Some(name) => placeholders.push_name(name, &mut new),
                     None => return Err(self.undeclared(token)),
                 }
             } else {
                 match self.values.get(token) {
-                    Some(value) => placeholders.value(value.clone()),
+                    Some(value) => placeholders.push_value(value.clone(), &mut new),
                     None => return Err(self.undeclared(token)),
                 }
-            };
+            }
             out.push_str(&new);
             renamed.insert(token, new);
         }
