@@ -261,19 +261,31 @@ impl Runner {
         let free = Condition::attr(LOCK_KEY)
             .not_exists()
             .or(Condition::attr(LEASE_UNTIL).lt(now.timestamp_millis()));
-        let result = match self.store.locks.put(&entry).condition(free).await {
-            Ok(()) => Ok(entry),
+        // The replaced item, if any, is an expired lease: say whose in the audit log.
+        let (result, detail) = match self.store.locks.put(&entry).condition(free).return_old().await {
+            Ok(None) => (Ok(entry), "the lock was free".to_owned()),
+            Ok(Some(expired)) => {
+                let detail = format!(
+                    "took over the lease {} let expire at {}",
+                    expired.owner,
+                    expired.lease_until()
+                );
+                (Ok(entry), detail)
+            }
             Err(Error::ConditionFailed(failed)) => match failed.item::<LockEntry>() {
-                Some(Ok(held)) => Err(LockError::Held {
-                    until: held.lease_until(),
-                    owner: held.owner,
-                }),
-                Some(Err(e)) => Err(LockError::Store(e.into())),
-                None => Err(LockError::Store(Error::ConditionFailed(failed))),
+                Some(Ok(held)) => (
+                    Err(LockError::Held {
+                        until: held.lease_until(),
+                        owner: held.owner,
+                    }),
+                    String::new(),
+                ),
+                Some(Err(e)) => (Err(LockError::Store(e.into())), String::new()),
+                None => (Err(LockError::Store(Error::ConditionFailed(failed))), String::new()),
             },
-            Err(e) => Err(e.into()),
+            Err(e) => (Err(e.into()), String::new()),
         };
-        self.audit(lock_key, LockStep::Acquire, &result).await?;
+        self.audit(lock_key, LockStep::Acquire, &result, detail).await?;
         result
     }
 
@@ -292,7 +304,8 @@ impl Runner {
             Err(Error::ConditionFailed(failed)) => not_owner(failed.item::<LockEntry>()),
             Err(e) => Err(e.into()),
         };
-        self.audit(&held.lock_key, LockStep::Renew, &result).await?;
+        let detail = format!("the lease runs until {}", renewed.lease_until());
+        self.audit(&held.lock_key, LockStep::Renew, &result, detail).await?;
         result
     }
 
@@ -304,15 +317,22 @@ impl Runner {
             Err(Error::ConditionFailed(failed)) => not_owner(failed.item::<LockEntry>()),
             Err(e) => Err(e.into()),
         };
-        self.audit(&held.lock_key, LockStep::Release, &result).await?;
+        self.audit(&held.lock_key, LockStep::Release, &result, String::new())
+            .await?;
         result
     }
 
-    /// Appends an entry to this runner's execution in the audit log; an entry is never
-    /// overwritten.
-    async fn audit<T>(&mut self, lock_key: &str, step: LockStep, result: &Result<T, LockError>) -> Result<(), Error> {
+    /// Appends an entry to this runner's execution in the audit log (`detail` says more about
+    /// a granted step; a refusal says why itself). An entry is never overwritten.
+    async fn audit<T>(
+        &mut self,
+        lock_key: &str,
+        step: LockStep,
+        result: &Result<T, LockError>,
+        detail: String,
+    ) -> Result<(), Error> {
         let (outcome, detail) = match result {
-            Ok(_) => (Outcome::Granted, String::new()),
+            Ok(_) => (Outcome::Granted, detail),
             // The store itself failed: the caller gets that error, and there is nothing to record.
             Err(LockError::Store(_)) => return Ok(()),
             Err(refused) => (Outcome::Refused, refused.to_string()),
@@ -437,6 +457,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         ),
         (&b, vec![(Acquire, Refused), (Acquire, Granted), (Release, Granted)]),
     ];
+    let mut trails = Vec::new();
     for (runner, steps) in expected {
         let trail = runner.trail().await?;
         println!("audit log of {} ({}):", runner.owner(), runner.execution_id());
@@ -448,6 +469,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
         let found: Vec<(LockStep, Outcome)> = trail.iter().map(|e| (e.step, e.outcome)).collect();
         assert_eq!(found, steps, "the audit log of {}", runner.owner());
+        assert!(trail.iter().all(|e| e.runner == runner.owner() && e.lock_key == LOCK));
+        trails.push(trail);
     }
+    // B's takeover names the owner whose lease expired.
+    assert!(
+        trails[1][1]
+            .detail
+            .contains(&format!("took over the lease {}", a.owner()))
+    );
     Ok(())
 }
