@@ -90,13 +90,18 @@ impl SagaState {
     }
 
     /// Applies `event`; once the payment is captured and the stock reserved, the saga is
-    /// complete and expires `ttl_days` later.
+    /// complete and expires `ttl_days` later. Messages may be delivered more than once: an
+    /// event already applied changes nothing.
     pub fn apply(&mut self, event: SagaEvent, now: DateTime<Utc>, ttl_days: u32) {
+        let name = format!("{event:?}");
+        if self.history.contains(&name) {
+            return;
+        }
         match event {
             SagaEvent::PaymentCaptured => self.payment_captured = true,
             SagaEvent::StockReserved => self.stock_reserved = true,
         }
-        self.history.push(format!("{event:?}"));
+        self.history.push(name);
         if self.status == SagaStatus::Running && self.payment_captured && self.stock_reserved {
             self.status = SagaStatus::Completed;
             self.completed_at = Some(now);
@@ -215,8 +220,8 @@ impl SagaStore {
         let ttl_days = self.ttl_days;
         let mut attempts = 0;
         // The closure runs once per attempt: its first call sees the saga as read, each later
-        // one the saga a conflicting write left. (It cannot decline to write yet; an event
-        // that no longer applies would need a check before the call.)
+        // one the saga a conflicting write left. It cannot decline to write: a redelivered
+        // event changes nothing but is still written, with a new version.
         let saga = self
             .sagas
             .read_modify_write(key, 5, |saga| {
@@ -328,7 +333,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         (0, 1),
         "exactly one write lost the race"
     );
-    println!("conflicts: {conflicts} (retried: {conflicts})");
+    println!("conflicts counted: {conflicts}, each retried on the stored saga");
 
     // Both steps are done, so the handler that wrote last completed the saga.
     let done = payment.saga;
