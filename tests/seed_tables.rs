@@ -5,7 +5,7 @@
 use aws_sdk_dynamodb::types::{
     BillingMode, KeyType, ProjectionType, ScalarAttributeType, TableDescription, TimeToLiveStatus,
 };
-use dynamodb_mapper::Mapper;
+use dynamodb_mapper::{Item, Mapper};
 use dynamodb_mapper_workspace::local;
 
 #[path = "../examples/saga_store.rs"]
@@ -170,4 +170,93 @@ async fn audit_store_names_and_capacity_are_configurable() {
     ] {
         assert_eq!(capacity(&table), (Some(10), Some(7)), "{:?}", table.table_name());
     }
+}
+
+/// The saga store's requests, through the client that checks every request's placeholders.
+#[tokio::test]
+async fn saga_store_requests_pass_the_request_checks() {
+    use saga_store::{SagaEvent, SagaState, SagaStatus};
+
+    let mapper = Mapper::new(local::client());
+    let config = SagaStoreConfig {
+        table_name: local::unique_table_name("sagas"),
+        ttl_days: 30,
+    };
+    let store = SagaStore::new(&mapper, &config).unwrap();
+    store.create_table_if_missing().await.unwrap();
+    let checked = local::checked_requests();
+
+    let started = store
+        .start(&SagaState::start("s-1", "order-1", chrono::Utc::now()))
+        .await
+        .unwrap();
+    let found = store.find_by_correlation("order-1").await.unwrap().unwrap();
+    assert_eq!(found, started);
+    assert!(store.find_by_correlation("order-2").await.unwrap().is_none());
+    let first = store.handle(found.key(), SagaEvent::StockReserved).await.unwrap();
+    assert_eq!((first.saga.status, first.conflicts), (SagaStatus::Running, 0));
+    let done = store.handle(found.key(), SagaEvent::PaymentCaptured).await.unwrap();
+    assert_eq!(done.saga.status, SagaStatus::Completed);
+    let completed_at = done.saga.completed_at.unwrap();
+    assert_eq!(done.saga.ttl, Some(saga_store::expiry(completed_at, 30)));
+    assert!(done.saga.ttl.unwrap() >= completed_at + chrono::TimeDelta::days(30));
+    assert!(local::checked_requests() > checked);
+}
+
+/// The lock's requests, through the client that checks every request's placeholders, with a
+/// short lease.
+#[tokio::test]
+async fn lock_requests_pass_the_request_checks() {
+    use audit_lock::{LockError, LockStep, Outcome};
+    use chrono::TimeDelta;
+
+    let mapper = Mapper::new(local::client());
+    let config = AuditStoreConfig::default()
+        .with_audit_repository_name(local::unique_table_name("audit"))
+        .with_lock_repository_name(local::unique_table_name("lock"));
+    let store = AuditStore::new(&mapper, config).unwrap();
+    store.create_tables_if_missing().await.unwrap();
+    let checked = local::checked_requests();
+
+    let lease = TimeDelta::milliseconds(300);
+    let (mut a, mut b) = (store.runner("a"), store.runner("b"));
+    let held = a.acquire("job", lease).await.unwrap();
+    assert!(matches!(b.acquire("job", lease).await, Err(LockError::Held { owner, .. }) if owner == a.owner()));
+    let held = a.renew(&held, lease).await.unwrap();
+    tokio::time::sleep(
+        (held.lease_until() - chrono::Utc::now() + TimeDelta::milliseconds(20))
+            .to_std()
+            .unwrap_or_default(),
+    )
+    .await;
+    let taken = b.acquire("job", lease).await.unwrap();
+    assert!(
+        matches!(a.renew(&held, lease).await, Err(LockError::NotOwner { holder: Some(h) }) if h.owner == b.owner())
+    );
+    assert!(matches!(a.release(&held).await, Err(LockError::NotOwner { .. })));
+    b.release(&taken).await.unwrap();
+    assert!(matches!(
+        a.release(&held).await,
+        Err(LockError::NotOwner { holder: None })
+    ));
+    assert!(store.locks().get("job").consistent_read().await.unwrap().is_none());
+
+    let steps = |trail: Vec<audit_lock::AuditEntry>| trail.into_iter().map(|e| (e.step, e.outcome)).collect::<Vec<_>>();
+    use LockStep::*;
+    use Outcome::*;
+    assert_eq!(
+        steps(a.trail().await.unwrap()),
+        [
+            (Acquire, Granted),
+            (Renew, Granted),
+            (Renew, Refused),
+            (Release, Refused),
+            (Release, Refused)
+        ]
+    );
+    assert_eq!(
+        steps(b.trail().await.unwrap()),
+        [(Acquire, Refused), (Acquire, Granted), (Release, Granted)]
+    );
+    assert!(local::checked_requests() > checked);
 }
