@@ -9,7 +9,7 @@
 //! The lock is a lease, measured in the item (`leaseUntil`, epoch milliseconds) against the
 //! writer's clock:
 //! - acquired by a conditional put: no lock is stored, or its lease has run out;
-//! - renewed by its owner with a conditional update, while the lease still runs;
+//! - renewed by its owner with a conditional patch of the lease alone, while it still runs;
 //! - released by a conditional delete, only by its owner.
 //!
 //! Runner A takes the lock and renews it; runner B is refused; A stalls past its lease; B takes
@@ -273,15 +273,15 @@ impl Runner {
                 (Ok(entry), detail)
             }
             Err(Error::ConditionFailed(failed)) => match failed.item::<LockEntry>() {
-                Some(Ok(held)) => (
+                Ok(Some(held)) => (
                     Err(LockError::Held {
                         until: held.lease_until(),
                         owner: held.owner,
                     }),
                     String::new(),
                 ),
-                Some(Err(e)) => (Err(LockError::Store(e.into())), String::new()),
-                None => (Err(LockError::Store(Error::ConditionFailed(failed))), String::new()),
+                Err(e) => (Err(LockError::Store(e.into())), String::new()),
+                Ok(None) => (Err(LockError::Store(Error::ConditionFailed(failed))), String::new()),
             },
             Err(e) => (Err(e.into()), String::new()),
         };
@@ -292,19 +292,26 @@ impl Runner {
     /// Extends the lease of a lock this runner holds, while the lease still runs.
     pub async fn renew(&mut self, held: &LockEntry, lease: TimeDelta) -> Result<LockEntry, LockError> {
         let now = Utc::now();
-        let renewed = LockEntry {
-            lease_until: (now + lease).timestamp_millis(),
-            ..held.clone()
-        };
+        let lease_until = (now + lease).timestamp_millis();
         let mine = Condition::attr(OWNER)
             .eq(self.owner.as_str())
             .and(Condition::attr(LEASE_UNTIL).ge(now.timestamp_millis()));
-        let result = match self.store.locks.update(&renewed).condition(mine).await {
+        // Only the lease moves: a patch by key, not the whole entry.
+        let renewal = self
+            .store
+            .locks
+            .patch(held.lock_key.as_str())
+            .set(LEASE_UNTIL, lease_until)
+            .condition(mine);
+        let result = match renewal.await {
             Ok(stored) => Ok(stored),
             Err(Error::ConditionFailed(failed)) => not_owner(failed.item::<LockEntry>()),
             Err(e) => Err(e.into()),
         };
-        let detail = format!("the lease runs until {}", renewed.lease_until());
+        let detail = match &result {
+            Ok(renewed) => format!("the lease runs until {}", renewed.lease_until()),
+            Err(_) => String::new(),
+        };
         self.audit(&held.lock_key, LockStep::Renew, &result, detail).await?;
         result
     }
@@ -366,8 +373,8 @@ impl Runner {
     }
 }
 
-fn not_owner<T>(stored: Option<Result<LockEntry, dynamodb_mapper::ConvertError>>) -> Result<T, LockError> {
-    match stored.transpose() {
+fn not_owner<T>(stored: Result<Option<LockEntry>, dynamodb_mapper::ConvertError>) -> Result<T, LockError> {
+    match stored {
         Ok(holder) => Err(LockError::NotOwner { holder }),
         Err(e) => Err(LockError::Store(e.into())),
     }

@@ -28,7 +28,8 @@ use std::time::{Duration, Instant};
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{DateTime, TimeDelta, Utc};
-use dynamodb_mapper::{Attributes, Error, Item, Mapper, Table};
+use dynamodb_mapper::ops::ModifyError;
+use dynamodb_mapper::{Attributes, Error, Item, Mapper, RetryPolicy, Table};
 
 /// Where a saga is in its life.
 #[derive(Attributes, Debug, Clone, Copy, PartialEq, Eq)]
@@ -92,10 +93,11 @@ impl SagaState {
     /// Applies `event`; once the payment is captured and the stock reserved, the saga is
     /// complete and expires `ttl_days` later. Messages may be delivered more than once: an
     /// event already applied changes nothing.
-    pub fn apply(&mut self, event: SagaEvent, now: DateTime<Utc>, ttl_days: u32) {
+    /// Applies `event`; `false` if it was applied before (a redelivery), changing nothing.
+    pub fn apply(&mut self, event: SagaEvent, now: DateTime<Utc>, ttl_days: u32) -> bool {
         let name = format!("{event:?}");
         if self.history.contains(&name) {
-            return;
+            return false;
         }
         match event {
             SagaEvent::PaymentCaptured => self.payment_captured = true,
@@ -107,6 +109,7 @@ impl SagaState {
             self.completed_at = Some(now);
             self.ttl = Some(expiry(now, ttl_days));
         }
+        true
     }
 }
 
@@ -152,6 +155,8 @@ pub struct SagaStore {
 pub struct Handled {
     pub saga: SagaState,
     pub conflicts: u32,
+    /// Whether the event was new; a redelivered one is not written again.
+    pub applied: bool,
 }
 
 impl SagaStore {
@@ -219,25 +224,42 @@ impl SagaStore {
     ) -> Result<Handled, Error> {
         let ttl_days = self.ttl_days;
         let mut attempts = 0;
+        let mut seen = None;
         // The closure runs once per attempt: its first call sees the saga as read, each later
-        // one the saga a conflicting write left. It cannot decline to write: a redelivered
-        // event changes nothing but is still written, with a new version.
-        let saga = self
+        // one the saga a conflicting write left. A redelivered event changes nothing, so the
+        // closure declines and nothing is written.
+        let result = self
             .sagas
-            .read_modify_write(key, 5, |saga| {
+            .read_modify_write(key, |saga| {
                 attempts += 1;
                 if attempts == 1 {
                     after_first_read();
                 }
-                saga.apply(event, Utc::now(), ttl_days);
+                if saga.apply(event, Utc::now(), ttl_days) {
+                    Ok(())
+                } else {
+                    seen = Some(saga.clone());
+                    Err(AlreadyApplied)
+                }
             })
-            .await?;
+            .retry(RetryPolicy::default().max_attempts(5))
+            .await;
+        let (saga, applied) = match result {
+            Ok(saga) => (saga, true),
+            Err(ModifyError::Refused(AlreadyApplied)) => (seen.expect("the closure saw the saga"), false),
+            Err(ModifyError::Failed(e)) => return Err(e),
+        };
         Ok(Handled {
             saga,
             conflicts: attempts - 1,
+            applied,
         })
     }
 }
+
+/// The change a redelivered event asks for is already made.
+#[derive(Debug)]
+struct AlreadyApplied;
 
 /// How long to wait for a local server to delete the expired saga.
 const SWEEP_WAIT: Duration = Duration::from_secs(5);
