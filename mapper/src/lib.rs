@@ -88,6 +88,10 @@
 //! updates, [`extension`] applies the lifecycle rules before writes and after reads, and
 //! [`ops`] sends the requests. See [`Item`](derive@Item) for the attribute reference.
 
+// The derives name this crate `::dynamodb_mapper`; so do its own unit tests.
+#[cfg(test)]
+extern crate self as dynamodb_mapper;
+
 mod error;
 pub mod expr;
 pub mod extension;
