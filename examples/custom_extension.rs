@@ -62,7 +62,10 @@ impl Extension for VerifyChecksum {
                 if let Some(attribute) = touched {
                     return Err(Error::extension(
                         self.name(),
-                        format!("a patch of `{}` cannot keep the checksum: update the whole item", attribute.name),
+                        format!(
+                            "a patch of `{}` cannot keep the checksum: update the whole item",
+                            attribute.name
+                        ),
                     ));
                 }
             }
@@ -149,7 +152,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         read.amount_cents, read.note
     );
     assert_eq!(invoices.get("INV-1").await?.ok_or("stored")?, read);
-    let summary = invoices.get("INV-1").project::<InvoiceSummary>().await?.ok_or("stored")?;
+    let summary = invoices
+        .get("INV-1")
+        .project::<InvoiceSummary>()
+        .await?
+        .ok_or("stored")?;
     println!("projected read (not checked, partial): {summary:?}");
     let noted = invoices.patch("INV-1").set("note", "sent").await?;
     println!("patched a field outside the checksum: note = {:?}", noted.note);

@@ -325,21 +325,28 @@ async fn read_modify_write_gives_up_after_its_attempts() {
     let interferer = counters.clone();
     let handle = tokio::runtime::Handle::current();
     let err = tokio::task::spawn_blocking(move || {
-        handle.block_on(counters.read_modify_write("c", |c| {
-            c.value += 1;
-            let interferer = interferer.clone();
-            std::thread::spawn(move || {
-                tokio::runtime::Runtime::new().unwrap().block_on(async {
-                    let mut stored = interferer.get("c").consistent_read().await.unwrap().unwrap();
-                    stored.value += 100;
-                    interferer.update(&stored).await.unwrap();
+        handle.block_on(
+            counters
+                .read_modify_write("c", |c| {
+                    c.value += 1;
+                    let interferer = interferer.clone();
+                    std::thread::spawn(move || {
+                        tokio::runtime::Runtime::new().unwrap().block_on(async {
+                            let mut stored = interferer.get("c").consistent_read().await.unwrap().unwrap();
+                            stored.value += 100;
+                            interferer.update(&stored).await.unwrap();
+                        })
+                    })
+                    .join()
+                    .unwrap();
                 })
-            })
-            .join()
-            .unwrap();
-        })
-        .retry(RetryPolicy::default().max_attempts(3).max_delay(Duration::from_millis(5)))
-        .send())
+                .retry(
+                    RetryPolicy::default()
+                        .max_attempts(3)
+                        .max_delay(Duration::from_millis(5)),
+                )
+                .send(),
+        )
     })
     .await
     .unwrap()

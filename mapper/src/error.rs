@@ -413,3 +413,14 @@ impl fmt::Display for RefusalKind {
         fmt::Debug::fmt(self, f)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_stay_small() {
+        // Results of every operation carry an `Error`: keep it a few words.
+        assert!(std::mem::size_of::<Error>() <= 88, "{}", std::mem::size_of::<Error>());
+    }
+}

@@ -205,7 +205,10 @@ fn render(node: Node, p: &mut Placeholders, out: &mut String) -> Result<(), Erro
         }
         Node::In(subject, candidates) => {
             if candidates.is_empty() {
-                return Err(Error::refused(RefusalKind::InvalidArgument, "`IN` needs at least one value"));
+                return Err(Error::refused(
+                    RefusalKind::InvalidArgument,
+                    "`IN` needs at least one value",
+                ));
             }
             crate::limits::check_in_values(candidates.len())?;
             subject.render(p, out)?;

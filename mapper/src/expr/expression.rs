@@ -82,7 +82,10 @@ impl Expression {
     /// Renders the expression with fresh placeholders.
     pub(crate) fn render(&self, placeholders: &mut Placeholders, out: &mut String) -> Result<(), Error> {
         if let Some(error) = &self.error {
-            return Err(Error::refused(RefusalKind::Placeholders, format!("expression `{}`: {error}", self.text)));
+            return Err(Error::refused(
+                RefusalKind::Placeholders,
+                format!("expression `{}`: {error}", self.text),
+            ));
         }
         placeholders.merged_hand_written();
         let mut renamed: HashMap<&str, String> = HashMap::new();
@@ -117,19 +120,19 @@ impl Expression {
             .chain(self.values.keys())
             .find(|p| !renamed.contains_key(p.as_str()))
         {
-            return Err(Error::refused(RefusalKind::Placeholders, format!(
-                "expression `{}`: `{unused}` is declared but not used",
-                self.text
-            )));
+            return Err(Error::refused(
+                RefusalKind::Placeholders,
+                format!("expression `{}`: `{unused}` is declared but not used", self.text),
+            ));
         }
         Ok(())
     }
 
     fn undeclared(&self, token: &str) -> Error {
-        Error::refused(RefusalKind::Placeholders, format!(
-            "expression `{}`: `{token}` is used but not declared",
-            self.text
-        ))
+        Error::refused(
+            RefusalKind::Placeholders,
+            format!("expression `{}`: `{token}` is used but not declared", self.text),
+        )
     }
 }
 

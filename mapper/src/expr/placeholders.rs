@@ -135,10 +135,10 @@ impl RenderedExpressions {
         if problems.is_empty() {
             Ok(())
         } else {
-            Err(Error::refused(RefusalKind::Placeholders, format!(
-                "expression placeholders: {}",
-                problems.join("; ")
-            )))
+            Err(Error::refused(
+                RefusalKind::Placeholders,
+                format!("expression placeholders: {}", problems.join("; ")),
+            ))
         }
     }
 }

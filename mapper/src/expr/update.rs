@@ -354,7 +354,10 @@ mod tests {
         u.set("log", UpdateValue::if_not_exists("log", empty).list_append(new));
         u.set("n", UpdateValue::path("m").minus(UpdateValue::value(1).unwrap()));
         let text = u.render(&mut Placeholders::new()).unwrap().unwrap();
-        assert_eq!(text, "SET #n0 = list_append(if_not_exists(#n0, :v0), :v1), #n1 = #n2 - :v2");
+        assert_eq!(
+            text,
+            "SET #n0 = list_append(if_not_exists(#n0, :v0), :v1), #n1 = #n2 - :v2"
+        );
     }
 
     #[test]

@@ -215,7 +215,9 @@ impl<T: Item> CreateTable<T> {
             .instrument(span.clone())
             .await;
         if let Err(error) = created {
-            let exists = error.as_service_error().is_some_and(|e| e.is_resource_in_use_exception());
+            let exists = error
+                .as_service_error()
+                .is_some_and(|e| e.is_resource_in_use_exception());
             if !(exists && self.if_not_exists) {
                 return Err(Error::from_sdk(name, error));
             }

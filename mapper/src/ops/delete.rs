@@ -74,7 +74,12 @@ impl<T: Item> Delete<T> {
         } else {
             WriteKind::Delete(item)
         };
-        let plan = plan::prepare(target.chain(), T::TABLE, target.name(), Write::single(kind, self.condition))?;
+        let plan = plan::prepare(
+            target.chain(),
+            T::TABLE,
+            target.name(),
+            Write::single(kind, self.condition),
+        )?;
         let Action::Delete { key } = plan.action else {
             unreachable!("a delete plans a delete")
         };

@@ -43,6 +43,9 @@ use crate::error::Error;
 use crate::schema::TableSchema;
 use crate::target::Target;
 
+/// Marks the Rust types an operation reads or writes, without holding them.
+pub(crate) type Marker<T> = std::marker::PhantomData<fn() -> T>;
+
 /// An SDK output that reports the capacity its request consumed.
 pub(crate) trait ReportsCapacity {
     fn consumed_capacity(&self) -> Option<&ConsumedCapacity>;

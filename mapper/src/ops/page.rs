@@ -52,7 +52,7 @@ impl std::error::Error for UnreadableItem {
 
 /// A page as fetched: each item's outcome, in order.
 pub(crate) struct RawPage<O> {
-    pub(crate) items: Vec<Result<O, UnreadableItem>>,
+    pub(crate) items: Vec<Result<O, Box<UnreadableItem>>>,
     pub(crate) next: Option<Cursor>,
     pub(crate) consumed_capacity: Option<f64>,
 }
@@ -64,7 +64,7 @@ impl<O> RawPage<O> {
         for item in self.items {
             match item {
                 Ok(item) => items.push(item),
-                Err(bad) => unreadable.push(bad),
+                Err(bad) => unreadable.push(*bad),
             }
         }
         Page {
@@ -213,7 +213,7 @@ pub(crate) fn items<O: Send + 'static>(
     pages: impl Stream<Item = Result<RawPage<O>, Error>> + Unpin + Send + 'static,
 ) -> impl Stream<Item = Result<O, Error>> + Unpin + Send + 'static {
     pages
-        .map_ok(|page| stream::iter(page.items.into_iter().map(|item| item.map_err(|bad| Error::UnreadableItem(Box::new(bad))))))
+        .map_ok(|page| stream::iter(page.items.into_iter().map(|item| item.map_err(Error::UnreadableItem))))
         .try_flatten()
 }
 

@@ -129,9 +129,11 @@ impl<T: Item> Patch<T> {
     /// Applies only if the stored `#[version]` is still `version` (the one read), and writes
     /// the next one, as a whole-item update does.
     pub fn expect_version(mut self, version: impl ToAttributeValue) -> Self {
-        self.version = Some(version.to_attribute_value().and_then(|v| {
-            v.ok_or_else(|| ConvertError::custom("the expected version cannot be None"))
-        }));
+        self.version = Some(
+            version
+                .to_attribute_value()
+                .and_then(|v| v.ok_or_else(|| ConvertError::custom("the expected version cannot be None"))),
+        );
         self
     }
 
@@ -172,7 +174,12 @@ impl<T: Item> Patch<T> {
             key,
             actions: self.actions,
         };
-        let plan = plan::prepare(self.target.chain(), T::TABLE, self.target.name(), Write::single(kind, self.condition))?;
+        let plan = plan::prepare(
+            self.target.chain(),
+            T::TABLE,
+            self.target.name(),
+            Write::single(kind, self.condition),
+        )?;
         super::update::send_update(&self.target, plan, self.meter.as_ref()).await
     }
 }

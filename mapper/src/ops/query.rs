@@ -2,8 +2,6 @@
 
 use std::marker::PhantomData;
 
-use std::future::Future;
-
 use aws_sdk_dynamodb::types::AttributeValue;
 use futures_util::stream::{Stream, TryStreamExt};
 
@@ -70,7 +68,7 @@ pub struct Query<T, S, O = T> {
     sort: Option<Result<SortCondition, ConvertError>>,
     descending: bool,
     options: ReadOptions,
-    _types: PhantomData<fn() -> (T, S, O)>,
+    _types: super::Marker<(T, S, O)>,
 }
 
 impl<T, S, O> Clone for Query<T, S, O> {
@@ -251,8 +249,8 @@ impl<T: Item + 'static, S: 'static, O: Attributes + Send + 'static> Query<T, S, 
         })
     }
 
-    fn fetch(self) -> impl Future<Output = Result<RawPage<O>, Error>> + Send + 'static {
-        async move {
+    async fn fetch(self) -> Result<RawPage<O>, Error> {
+        {
             let target = self.target.clone();
             let image = self.options.image(self.index);
             let output = self.request().await?;
@@ -286,7 +284,9 @@ impl<T: Item + 'static, S: 'static, O: Attributes + Send + 'static> Query<T, S, 
         {
             return Err(Error::refused(
                 RefusalKind::FilterOnKey,
-                format!("the filter names `{key}`, a key of `{keys_of}`: put key conditions in the query's key condition"),
+                format!(
+                    "the filter names `{key}`, a key of `{keys_of}`: put key conditions in the query's key condition"
+                ),
             ));
         }
         let partition = checked(self.partition?, &partition_key, KeyRole::Partition, self.index)?;
@@ -297,7 +297,10 @@ impl<T: Item + 'static, S: 'static, O: Attributes + Send + 'static> Query<T, S, 
         placeholders.push_value(partition, &mut key_condition);
         if let Some(sort) = self.sort {
             let sort_key = sort_key.ok_or_else(|| {
-                Error::refused(RefusalKind::InvalidArgument, format!("`{keys_of}` has no sort key to compare"))
+                Error::refused(
+                    RefusalKind::InvalidArgument,
+                    format!("`{keys_of}` has no sort key to compare"),
+                )
             })?;
             let name = placeholders.name(sort_key.name);
             let value = |v: AttributeValue, placeholders: &mut Placeholders| -> Result<String, Error> {
@@ -313,7 +316,10 @@ impl<T: Item + 'static, S: 'static, O: Attributes + Send + 'static> Query<T, S, 
                     if sort_key.scalar_type == ScalarType::N {
                         return Err(Error::refused(
                             RefusalKind::InvalidArgument,
-                            format!("begins_with needs a string or binary sort key; `{}` is a number", sort_key.name),
+                            format!(
+                                "begins_with needs a string or binary sort key; `{}` is a number",
+                                sort_key.name
+                            ),
                         ));
                     }
                     format!("begins_with({name}, {})", value(prefix, &mut placeholders)?)
@@ -323,7 +329,11 @@ impl<T: Item + 'static, S: 'static, O: Attributes + Send + 'static> Query<T, S, 
             key_condition.push_str(&condition);
         }
         crate::limits::check_expression("key condition", &key_condition)?;
-        let filter = options.filter.clone().map(|f| f.render_into(&mut placeholders)).transpose()?;
+        let filter = options
+            .filter
+            .clone()
+            .map(|f| f.render_into(&mut placeholders))
+            .transpose()?;
         if let Some(filter) = &filter {
             crate::limits::check_expression("filter", filter)?;
         }

@@ -97,7 +97,7 @@ pub struct ReadModifyWrite<'f, T, F> {
     change: F,
     policy: RetryPolicy,
     /// The change may borrow for `'f`.
-    _types: PhantomData<(fn() -> T, &'f ())>,
+    _types: super::Marker<(T, &'f ())>,
 }
 
 impl<'f, T: Item, F, R> ReadModifyWrite<'f, T, F>

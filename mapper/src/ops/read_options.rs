@@ -108,7 +108,7 @@ pub(crate) fn read_page<O: Attributes>(
         .map(|item| {
             let raw = item.clone();
             crate::plan::read::decode(target.chain(), schema, target.name(), image, item)
-                .map_err(|error| UnreadableItem { item: raw, error })
+                .map_err(|error| Box::new(UnreadableItem { item: raw, error }))
         })
         .collect();
     RawPage {

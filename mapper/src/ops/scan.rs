@@ -1,6 +1,5 @@
 //! `Scan`: every item of the table or index, optionally in parallel segments.
 
-use std::future::Future;
 use std::marker::PhantomData;
 
 use futures_util::stream::{self, Stream, StreamExt, TryStreamExt};
@@ -173,8 +172,8 @@ impl<T: Item + 'static, O: Attributes + Send + 'static> Scan<T, O> {
         })
     }
 
-    fn fetch(self) -> impl Future<Output = Result<RawPage<O>, Error>> + Send + 'static {
-        async move {
+    async fn fetch(self) -> Result<RawPage<O>, Error> {
+        {
             let target = self.target.clone();
             let image = self.options.image(self.index);
             let output = self.request().await?;
@@ -205,7 +204,11 @@ impl<T: Item + 'static, O: Attributes + Send + 'static> Scan<T, O> {
         options.check_consistent_read(self.index)?;
         let limit = options.limit()?;
         let mut placeholders = Placeholders::new();
-        let filter = options.filter.clone().map(|f| f.render_into(&mut placeholders)).transpose()?;
+        let filter = options
+            .filter
+            .clone()
+            .map(|f| f.render_into(&mut placeholders))
+            .transpose()?;
         if let Some(filter) = &filter {
             crate::limits::check_expression("filter", filter)?;
         }

@@ -65,13 +65,22 @@ impl<T: Item> Update<T> {
             item: self.item?,
             ignore_nulls: self.ignore_nulls,
         };
-        let plan = plan::prepare(self.target.chain(), T::TABLE, self.target.name(), Write::single(kind, self.condition))?;
+        let plan = plan::prepare(
+            self.target.chain(),
+            T::TABLE,
+            self.target.name(),
+            Write::single(kind, self.condition),
+        )?;
         send_update(&self.target, plan, self.meter.as_ref()).await
     }
 }
 
 /// Sends an update plan and reads back the new image (`ALL_NEW`).
-pub(super) async fn send_update<T: Item>(target: &Target, plan: WritePlan, meter: Option<&CapacityMeter>) -> Result<T, Error> {
+pub(super) async fn send_update<T: Item>(
+    target: &Target,
+    plan: WritePlan,
+    meter: Option<&CapacityMeter>,
+) -> Result<T, Error> {
     let Action::Update { key, expression } = plan.action else {
         unreachable!("an update plans an update")
     };

@@ -36,6 +36,7 @@ pub(crate) enum WriteKind {
     /// A delete of an item that was read.
     DeleteItem(ItemMap),
     /// A transaction's condition check on the item with this key.
+    #[allow(dead_code, reason = "made by transaction builders")]
     ConditionCheck(ItemMap),
 }
 
@@ -65,10 +66,20 @@ impl Write {
 /// The request a write becomes.
 #[derive(Debug)]
 pub(crate) enum Action {
-    Put { item: ItemMap },
-    Update { key: ItemMap, expression: Option<String> },
-    Delete { key: ItemMap },
-    ConditionCheck { key: ItemMap },
+    Put {
+        item: ItemMap,
+    },
+    Update {
+        key: ItemMap,
+        expression: Option<String>,
+    },
+    Delete {
+        key: ItemMap,
+    },
+    #[allow(dead_code, reason = "sent by transaction builders")]
+    ConditionCheck {
+        key: ItemMap,
+    },
 }
 
 /// A write ready to send: the action, its condition and the placeholders they use.
@@ -82,6 +93,7 @@ pub(crate) struct WritePlan {
 
 impl WritePlan {
     /// The primary key of the item written.
+    #[allow(dead_code, reason = "transactions match reasons to keys")]
     pub(crate) fn key(&self) -> &ItemMap {
         match &self.action {
             Action::Put { item } => item,
@@ -91,7 +103,12 @@ impl WritePlan {
 }
 
 /// Prepares a write on table `table` of `schema`.
-pub(crate) fn prepare(chain: &Chain, schema: &'static TableSchema, table: &str, write: Write) -> Result<WritePlan, Error> {
+pub(crate) fn prepare(
+    chain: &Chain,
+    schema: &'static TableSchema,
+    table: &str,
+    write: Write,
+) -> Result<WritePlan, Error> {
     let Write {
         kind,
         condition,
@@ -100,7 +117,9 @@ pub(crate) fn prepare(chain: &Chain, schema: &'static TableSchema, table: &str, 
     } = write;
     let (operation, mut item, mut update, ignore_nulls) = match kind {
         WriteKind::Put(item) => (Operation::Put, item, None, false),
-        WriteKind::Update { item, ignore_nulls } => (Operation::Update, item, Some(UpdateExpression::new()), ignore_nulls),
+        WriteKind::Update { item, ignore_nulls } => {
+            (Operation::Update, item, Some(UpdateExpression::new()), ignore_nulls)
+        }
         WriteKind::Patch { key, actions } => (Operation::Patch, key, Some(actions), true),
         WriteKind::Delete(key) => (Operation::Delete { whole_item: false }, key, None, false),
         WriteKind::DeleteItem(item) => (Operation::Delete { whole_item: true }, item, None, false),
@@ -108,8 +127,16 @@ pub(crate) fn prepare(chain: &Chain, schema: &'static TableSchema, table: &str, 
     };
     let mut conditions: Vec<Condition> = condition.into_iter().collect();
     if !chain.is_empty() {
-        let mut cx = BeforeWrite::new(operation, mode, schema, table, &mut item, &mut conditions, update.as_mut())
-            .skip_version_check(skip_version_check);
+        let mut cx = BeforeWrite::new(
+            operation,
+            mode,
+            schema,
+            table,
+            &mut item,
+            &mut conditions,
+            update.as_mut(),
+        )
+        .skip_version_check(skip_version_check);
         chain.before_write(&mut cx)?;
     }
     if matches!(operation, Operation::Put | Operation::Update) {
@@ -199,14 +226,18 @@ fn take_key(schema: &'static TableSchema, item: &mut ItemMap) -> Result<ItemMap,
 fn missing_key(schema: &'static TableSchema, key: &KeySchema) -> Error {
     Error::refused(
         RefusalKind::InvalidKey,
-        format!("the `{}` item has no key attribute `{}`", schema.item.type_name, key.name),
+        format!(
+            "the `{}` item has no key attribute `{}`",
+            schema.item.type_name, key.name
+        ),
     )
 }
 
 /// The index keys an item carries (an item without one is not in that index).
 fn check_index_keys(schema: &'static TableSchema, item: &ItemMap) -> Result<(), Error> {
     for index in schema.indexes {
-        let keys = std::iter::once((index.partition_key, KeyRole::Partition)).chain(index.sort_key.map(|k| (k, KeyRole::Sort)));
+        let keys = std::iter::once((index.partition_key, KeyRole::Partition))
+            .chain(index.sort_key.map(|k| (k, KeyRole::Sort)));
         for (key, role) in keys {
             if schema.is_key(key.name) {
                 continue;
@@ -220,16 +251,28 @@ fn check_index_keys(schema: &'static TableSchema, item: &ItemMap) -> Result<(), 
 }
 
 /// A key value: the key's scalar type, not empty, within its size limit.
-pub(crate) fn check_key_value(key: &KeySchema, role: KeyRole, value: &AttributeValue, index: Option<&str>) -> Result<(), Error> {
+pub(crate) fn check_key_value(
+    key: &KeySchema,
+    role: KeyRole,
+    value: &AttributeValue,
+    index: Option<&str>,
+) -> Result<(), Error> {
     let name = match index {
         Some(index) => format!("{}` of index `{index}", key.name),
         None => key.name.to_owned(),
     };
     let matches = matches!(
         (value, key.scalar_type),
-        (AttributeValue::S(_), ScalarType::S) | (AttributeValue::N(_), ScalarType::N) | (AttributeValue::B(_), ScalarType::B)
+        (AttributeValue::S(_), ScalarType::S)
+            | (AttributeValue::N(_), ScalarType::N)
+            | (AttributeValue::B(_), ScalarType::B)
     );
-    if !matches && matches!(value, AttributeValue::S(_) | AttributeValue::N(_) | AttributeValue::B(_)) {
+    if !matches
+        && matches!(
+            value,
+            AttributeValue::S(_) | AttributeValue::N(_) | AttributeValue::B(_)
+        )
+    {
         return Err(Error::refused(
             RefusalKind::InvalidKey,
             format!(

@@ -6,9 +6,9 @@ use std::sync::Arc;
 use aws_sdk_dynamodb::types::AttributeValue;
 
 use super::*;
+use crate::Item;
 use crate::expr::{Path, SetValue, UpdateAction, UpdateValue};
 use crate::extension::{AtomicCounters, Extension, VersionedRecords};
-use crate::Item;
 
 #[derive(Item)]
 #[item(table = "plans")]
@@ -103,10 +103,18 @@ fn an_action_already_there_wins() {
         update.set("title", UpdateValue::Value(s("from an extension")));
         update::plan(Doc::TABLE, item, &mut update, remove_absent);
         // With removal on, the absent `version` and `views` are removed too (not `created_by`).
-        assert_eq!(update.len(), if remove_absent { 3 } else { 1 }, "{:?}", update.actions());
+        assert_eq!(
+            update.len(),
+            if remove_absent { 3 } else { 1 },
+            "{:?}",
+            update.actions()
+        );
         assert_eq!(
             update.action(&Path::attr("title")),
-            Some(&UpdateAction::Set(Path::attr("title"), UpdateValue::Value(s("from an extension")).into()))
+            Some(&UpdateAction::Set(
+                Path::attr("title"),
+                UpdateValue::Value(s("from an extension")).into()
+            ))
         );
     }
 }
@@ -158,9 +166,14 @@ fn a_patch_with_the_version_read_is_checked_and_counts() {
     let write = Write::single(WriteKind::Patch { key, actions }, None);
     let plan = prepare(&chain(), Doc::TABLE, "plans", write).unwrap();
     let (update, condition) = readable(&plan);
-    assert_eq!(update, "SET title = new, views = if_not_exists(views, 8) + 2, version = 5");
+    assert_eq!(
+        update,
+        "SET title = new, views = if_not_exists(views, 8) + 2, version = 5"
+    );
     assert_eq!(condition, "version = 4");
-    let Action::Update { key, .. } = &plan.action else { panic!() };
+    let Action::Update { key, .. } = &plan.action else {
+        panic!()
+    };
     assert_eq!(key, &self::key());
 }
 
@@ -216,7 +229,10 @@ fn a_whole_item_update_of_a_new_item() {
         update,
         "SET views = if_not_exists(views, 8) + 2, created_by = if_not_exists(created_by, ana), version = 0 REMOVE title"
     );
-    assert_eq!(condition, "attribute_not_exists(version) OR attribute_type(version, NULL)");
+    assert_eq!(
+        condition,
+        "attribute_not_exists(version) OR attribute_type(version, NULL)"
+    );
 }
 
 #[test]
@@ -261,7 +277,9 @@ fn a_condition_check_takes_only_the_callers_condition() {
     assert_eq!(err.as_refusal().unwrap().kind(), RefusalKind::InvalidArgument);
     let plan = check(Some(Condition::attr("title").exists())).unwrap();
     assert_eq!(readable(&plan).1, "attribute_exists(title)");
-    let Action::ConditionCheck { key } = &plan.action else { panic!() };
+    let Action::ConditionCheck { key } = &plan.action else {
+        panic!()
+    };
     assert_eq!(key, &self::key());
 }
 

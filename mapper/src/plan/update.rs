@@ -15,7 +15,12 @@ use crate::schema::{TableSchema, UpdateBehavior};
 /// | added by an extension (not declared) | `SET a = :v` | — |
 /// | a key attribute | nothing (the key addresses the item) | nothing |
 /// | already written by an action | nothing (the action wins) | nothing |
-pub(crate) fn plan(schema: &'static TableSchema, mut item: ItemMap, update: &mut UpdateExpression, remove_absent: bool) {
+pub(crate) fn plan(
+    schema: &'static TableSchema,
+    mut item: ItemMap,
+    update: &mut UpdateExpression,
+    remove_absent: bool,
+) {
     // The attributes the extensions or the caller already write; usually a handful.
     let written: Vec<String> = update.actions().iter().map(|a| a.path().root().to_owned()).collect();
     let is_written = |name: &str| written.iter().any(|w| w == name);
