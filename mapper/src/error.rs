@@ -13,6 +13,7 @@
 //! | [`Extension`](Error::Extension) | an extension refused a write or a read | no |
 //! | [`TooManyConflicts`](Error::TooManyConflicts) | a retry loop lost every race | later |
 //! | [`ItemNotFound`](Error::ItemNotFound) | the item to change does not exist | no |
+//! | [`TransactionCanceled`](Error::TransactionCanceled) | a transaction was cancelled; a typed reason per action, in the order added | see [`TransactionCanceled::is_retryable`] |
 //! | [`Sdk`](Error::Sdk) | anything else: throttling, network, service errors | see [`Error::is_retryable`] |
 
 use std::fmt;
@@ -119,6 +120,11 @@ pub enum Error {
         table: String,
     },
 
+    /// A transaction was cancelled (`TransactionCanceledException`): nothing was written.
+    /// Carries one reason per action, in the order the actions were added.
+    #[error(transparent)]
+    TransactionCanceled(Box<crate::ops::TransactionCanceled>),
+
     /// Any other error of the SDK: throttling, network, service errors.
     /// [`is_retryable`](Error::is_retryable) tells the transient ones.
     #[error("DynamoDB request for table `{table}` failed: {message}")]
@@ -217,6 +223,14 @@ pub enum RefusalKind {
     /// A versioned put, or a delete of an item that was read, in a batch write, which cannot
     /// carry the version's condition.
     VersionedBatch,
+    /// More actions than one request takes (a transaction takes at most 100).
+    TooManyActions,
+    /// Two actions of one transaction on the same item.
+    SameItemTwice,
+    /// A transaction over DynamoDB's 4 MB limit.
+    TransactionTooLarge,
+    /// A client request token that is empty or longer than 36 characters.
+    InvalidToken,
 }
 
 /// A condition that did not hold on a write (`ConditionalCheckFailedException`).
@@ -364,7 +378,8 @@ impl Error {
 
     /// Whether the same request may succeed if sent again later: throttling
     /// (`ProvisionedThroughputExceeded`, `ThrottlingException`, `RequestLimitExceeded`), a
-    /// `TransactionConflict`, and server errors (5xx). Never a failed condition: resending a
+    /// `TransactionConflict`, a transaction cancelled only by conflicts or throttling, and
+    /// server errors (5xx). Never a failed condition: resending a
     /// stale write cannot succeed (re-read instead), and never an error after the write was
     /// applied ([`WrittenButUnreadable`](Error::WrittenButUnreadable)).
     pub fn is_retryable(&self) -> bool {
@@ -372,6 +387,7 @@ impl Error {
             Error::Sdk { status, source, .. } => {
                 status.is_some_and(|s| s >= 500) || source.code().is_some_and(|c| RETRYABLE_CODES.contains(&c))
             }
+            Error::TransactionCanceled(canceled) => canceled.is_retryable(),
             _ => false,
         }
     }
@@ -380,6 +396,14 @@ impl Error {
     pub fn as_condition_failed(&self) -> Option<&ConditionFailed> {
         match self {
             Error::ConditionFailed(c) => Some(c),
+            _ => None,
+        }
+    }
+
+    /// The transaction's cancellation, if this is one.
+    pub fn as_transaction_canceled(&self) -> Option<&crate::ops::TransactionCanceled> {
+        match self {
+            Error::TransactionCanceled(c) => Some(c),
             _ => None,
         }
     }

@@ -7,6 +7,7 @@ use aws_sdk_dynamodb::Client;
 use crate::error::Error;
 use crate::extension::{Chain, Extension};
 use crate::item::Item;
+use crate::ops::{ChangeOutcome, Fetched, TransactGet, TransactReadModifyWrite, TransactWrite};
 use crate::table::Table;
 use crate::target::{Config, Target};
 
@@ -93,6 +94,30 @@ impl Mapper {
             )));
         }
         Ok(Table::new(Target::new(self.config.clone(), full.into())))
+    }
+}
+
+impl Mapper {
+    /// A transaction of writes on any tables of this mapper: all applied or none. See
+    /// [`TransactWrite`].
+    pub fn transact_write(&self) -> TransactWrite {
+        TransactWrite::new(self.config.client.clone(), self.config.consumed_capacity)
+    }
+
+    /// A consistent read of up to 100 items of any tables. See [`TransactGet`].
+    pub fn transact_get(&self) -> TransactGet {
+        TransactGet::new(self.config.client.clone(), self.config.consumed_capacity)
+    }
+
+    /// Reads the items of `reads`, runs `change` on them to build a transaction, commits it,
+    /// and starts over from a fresh read when another writer got there first. See
+    /// [`TransactReadModifyWrite`].
+    pub fn transact_read_modify_write<'f, F, R>(&self, reads: TransactGet, change: F) -> TransactReadModifyWrite<'f, F>
+    where
+        F: FnMut(&mut Fetched, &mut TransactWrite) -> R + 'f,
+        R: ChangeOutcome,
+    {
+        TransactReadModifyWrite::new(self.config.client.clone(), self.config.consumed_capacity, reads, change)
     }
 }
 

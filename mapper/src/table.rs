@@ -63,6 +63,10 @@ impl<T: Item> Table<T> {
         }
     }
 
+    pub(crate) fn target(&self) -> &Target {
+        &self.target
+    }
+
     /// The table's name in DynamoDB.
     pub fn name(&self) -> &str {
         self.target.name()

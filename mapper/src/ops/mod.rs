@@ -15,6 +15,9 @@ mod query;
 mod read_modify_write;
 mod read_options;
 mod scan;
+mod transact_get;
+mod transact_loop;
+mod transact_write;
 mod update;
 
 pub use capacity::CapacityMeter;
@@ -27,6 +30,11 @@ pub use put::Put;
 pub use query::{AnyKey, KeyValue, Query};
 pub use read_modify_write::{ChangeOutcome, ModifyError, ReadModifyWrite};
 pub use scan::Scan;
+pub use transact_get::{Fetched, GetHandle, TransactGet};
+pub use transact_loop::TransactReadModifyWrite;
+pub use transact_write::{
+    CancellationCode, CancellationReason, Committed, TransactWrite, TransactionCanceled, TxAction, TxPatch, WriteHandle,
+};
 pub use update::Update;
 
 pub(crate) use admin::{delete_table, describe_table};

@@ -36,7 +36,6 @@ pub(crate) enum WriteKind {
     /// A delete of an item that was read.
     DeleteItem(ItemMap),
     /// A transaction's condition check on the item with this key.
-    #[allow(dead_code, reason = "made by transaction builders")]
     ConditionCheck(ItemMap),
 }
 
@@ -66,20 +65,10 @@ impl Write {
 /// The request a write becomes.
 #[derive(Debug)]
 pub(crate) enum Action {
-    Put {
-        item: ItemMap,
-    },
-    Update {
-        key: ItemMap,
-        expression: Option<String>,
-    },
-    Delete {
-        key: ItemMap,
-    },
-    #[allow(dead_code, reason = "sent by transaction builders")]
-    ConditionCheck {
-        key: ItemMap,
-    },
+    Put { item: ItemMap },
+    Update { key: ItemMap, expression: Option<String> },
+    Delete { key: ItemMap },
+    ConditionCheck { key: ItemMap },
 }
 
 /// A write ready to send: the action, its condition and the placeholders they use.
@@ -93,7 +82,6 @@ pub(crate) struct WritePlan {
 
 impl WritePlan {
     /// The primary key of the item written.
-    #[allow(dead_code, reason = "transactions match reasons to keys")]
     pub(crate) fn key(&self) -> &ItemMap {
         match &self.action {
             Action::Put { item } => item,
@@ -109,6 +97,19 @@ pub(crate) fn prepare(
     table: &str,
     write: Write,
 ) -> Result<WritePlan, Error> {
+    prepare_keeping(chain, schema, table, write, false).map(|(plan, _)| plan)
+}
+
+/// Prepares a write, and if `keep`, also returns the item map of a put, update or patch as the
+/// extensions left it (before an update's item becomes actions): what a transaction knows it
+/// wrote, as it gets no item back.
+pub(crate) fn prepare_keeping(
+    chain: &Chain,
+    schema: &'static TableSchema,
+    table: &str,
+    write: Write,
+    keep: bool,
+) -> Result<(WritePlan, Option<ItemMap>), Error> {
     let Write {
         kind,
         condition,
@@ -145,6 +146,8 @@ pub(crate) fn prepare(
         limits::check_item_size(&item, &format!("the `{}` item", schema.item.type_name))?;
     }
 
+    let kept =
+        (keep && matches!(operation, Operation::Put | Operation::Update | Operation::Patch)).then(|| item.clone());
     let mut placeholders = Placeholders::new();
     let action = match operation {
         Operation::Put => Action::Put { item },
@@ -184,12 +187,13 @@ pub(crate) fn prepare(
         _ => None,
     };
     let rendered = placeholders.finish(&[update_text, condition.as_deref()])?;
-    Ok(WritePlan {
+    let plan = WritePlan {
         action,
         condition,
         names: rendered.names,
         values: rendered.values,
-    })
+    };
+    Ok((plan, kept))
 }
 
 /// The key attributes of `schema`'s table, with their roles.

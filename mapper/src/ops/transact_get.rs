@@ -1,0 +1,302 @@
+//! `TransactGetItems`: up to 100 items of any tables, read as one consistent snapshot.
+
+use std::any::Any;
+use std::fmt;
+use std::future::{Future, IntoFuture};
+use std::marker::PhantomData;
+use std::pin::Pin;
+
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::operation::transact_get_items::TransactGetItemsError;
+use aws_sdk_dynamodb::types::{self, TransactGetItem};
+use tracing::Instrument;
+
+use super::CapacityMeter;
+use super::transact_write::{PreparedAction, canceled, table_names};
+use crate::error::{ConvertError, Error, RefusalKind};
+use crate::extension::ItemImage;
+use crate::item::{Item, ItemMap, KeyFrom};
+use crate::limits;
+use crate::schema::TableSchema;
+use crate::table::Table;
+use crate::target::Target;
+
+/// Reads up to 100 items of any tables as one snapshot, all as of the same moment
+/// (`TransactGetItems`). Made by [`Mapper::transact_get`](crate::Mapper::transact_get).
+///
+/// Each [`get`](Self::get) returns a typed [`GetHandle`]; after [`send`](Self::send), the
+/// [`Fetched`] items are read through them, decoded after the extensions' `after_read`, in the
+/// order they were added. Refused before sending: no get, more than 100, the same item twice.
+///
+/// ```no_run
+/// # use dynamodb_mapper::{Item, Mapper, Table};
+/// # #[derive(Item)] #[item(table = "accounts")]
+/// # struct Account { #[partition_key] id: String, balance: i64 }
+/// # #[derive(Item)] #[item(table = "customers")]
+/// # struct Customer { #[partition_key] id: String, name: String }
+/// # async fn run(mapper: Mapper, accounts: Table<Account>, customers: Table<Customer>) -> Result<(), dynamodb_mapper::Error> {
+/// let mut tx = mapper.transact_get();
+/// let account = tx.get(&accounts, "acc-1");
+/// let owner = tx.get(&customers, "cust-7");
+/// let mut fetched = tx.send().await?;
+/// let account: Option<Account> = fetched.take(account);
+/// let owner: Option<&Customer> = fetched.get(owner);
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+#[must_use = "a transaction does nothing until it is sent"]
+pub struct TransactGet {
+    client: Client,
+    consumed_capacity: bool,
+    gets: Vec<PendingGet>,
+    meter: Option<CapacityMeter>,
+}
+
+type Decoder = fn(&Target, ItemMap) -> Result<Box<dyn Any + Send>, Error>;
+
+#[derive(Clone)]
+struct PendingGet {
+    target: Target,
+    schema: &'static TableSchema,
+    key: Result<ItemMap, ConvertError>,
+    decode: Decoder,
+}
+
+fn decode_as<T: Item + Send + 'static>(target: &Target, item: ItemMap) -> Result<Box<dyn Any + Send>, Error> {
+    let item: T = crate::plan::read::decode(target.chain(), T::TABLE, target.name(), ItemImage::Whole, item)?;
+    Ok(Box::new(item))
+}
+
+/// A typed handle on one get of a [`TransactGet`].
+pub struct GetHandle<T> {
+    index: usize,
+    _item: super::Marker<T>,
+}
+
+impl<T> GetHandle<T> {
+    /// The get's position: 0 for the first one added.
+    pub fn index(&self) -> usize {
+        self.index
+    }
+}
+
+impl<T> Clone for GetHandle<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T> Copy for GetHandle<T> {}
+
+impl<T> fmt::Debug for GetHandle<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("GetHandle").field("index", &self.index).finish()
+    }
+}
+
+impl TransactGet {
+    pub(crate) fn new(client: Client, consumed_capacity: bool) -> Self {
+        TransactGet {
+            client,
+            consumed_capacity,
+            gets: Vec::new(),
+            meter: None,
+        }
+    }
+
+    /// Reads the item with this key from `table`.
+    pub fn get<T, K>(&mut self, table: &Table<T>, key: K) -> GetHandle<T>
+    where
+        T: Item + KeyFrom<K> + Send + 'static,
+    {
+        self.gets.push(PendingGet {
+            target: table.target().clone(),
+            schema: T::TABLE,
+            key: T::key_from(key),
+            decode: decode_as::<T>,
+        });
+        GetHandle {
+            index: self.gets.len() - 1,
+            _item: PhantomData,
+        }
+    }
+
+    /// How many gets were added.
+    pub fn len(&self) -> usize {
+        self.gets.len()
+    }
+
+    /// Whether no get was added.
+    pub fn is_empty(&self) -> bool {
+        self.gets.is_empty()
+    }
+
+    /// Adds the capacity the transaction consumes to `meter`.
+    pub fn capacity(&mut self, meter: &CapacityMeter) -> &mut Self {
+        self.meter = Some(meter.clone());
+        self
+    }
+
+    /// Reads the items.
+    pub async fn send(self) -> Result<Fetched, Error> {
+        let count = self.gets.len();
+        if count == 0 {
+            return Err(Error::refused(
+                RefusalKind::InvalidArgument,
+                "a transactional get needs at least one get",
+            ));
+        }
+        if count > limits::MAX_TRANSACTION_ACTIONS {
+            return Err(Error::refused(
+                RefusalKind::TooManyActions,
+                format!(
+                    "a transaction takes at most {} gets, not {count}",
+                    limits::MAX_TRANSACTION_ACTIONS
+                ),
+            ));
+        }
+        let mut items = Vec::with_capacity(count);
+        let mut keys: Vec<(&Target, ItemMap)> = Vec::with_capacity(count);
+        for (index, get) in self.gets.iter().enumerate() {
+            let key = get.key.clone()?;
+            if let Some(earlier) = keys
+                .iter()
+                .position(|(t, k)| t.name() == get.target.name() && *k == key)
+            {
+                return Err(Error::refused(
+                    RefusalKind::SameItemTwice,
+                    format!(
+                        "gets {earlier} and {index} both read the item with key {key:?} of table `{}`",
+                        get.target.name()
+                    ),
+                ));
+            }
+            let request = types::Get::builder()
+                .table_name(get.target.name())
+                .set_key(Some(key.clone()))
+                .build()
+                .map_err(|e| Error::refused(RefusalKind::InvalidArgument, e.to_string()))?;
+            items.push(TransactGetItem::builder().get(request).build());
+            keys.push((&get.target, key));
+        }
+        let tables = table_names(self.gets.iter().map(|g| &g.target));
+        let span = super::span(&tables, "TransactGetItems");
+        let capacity = (self.consumed_capacity || self.meter.is_some()).then_some(types::ReturnConsumedCapacity::Total);
+        let result = self
+            .client
+            .transact_get_items()
+            .set_transact_items(Some(items))
+            .set_return_consumed_capacity(capacity.clone())
+            .send()
+            .instrument(span.clone())
+            .await;
+        let output = match result {
+            Ok(output) => output,
+            Err(SdkError::ServiceError(service))
+                if matches!(service.err(), TransactGetItemsError::TransactionCanceledException(_)) =>
+            {
+                let TransactGetItemsError::TransactionCanceledException(e) = service.into_err() else {
+                    unreachable!("matched above")
+                };
+                let message = e.message().unwrap_or("transaction cancelled").to_owned();
+                let actions: Vec<PreparedAction> = self
+                    .gets
+                    .iter()
+                    .zip(keys)
+                    .map(|(get, (_, key))| PreparedAction::read(get.target.clone(), get.schema, key))
+                    .collect();
+                return Err(canceled(&actions, e.cancellation_reasons.unwrap_or_default(), message));
+            }
+            Err(error) => return Err(Error::from_sdk(&tables, error)),
+        };
+        if capacity.is_some() {
+            let units: f64 = output
+                .consumed_capacity()
+                .iter()
+                .filter_map(|c| c.capacity_units())
+                .sum();
+            span.record("consumed_capacity", units);
+            if let Some(meter) = &self.meter {
+                meter.add(units);
+            }
+        }
+        let mut responses = output.responses.unwrap_or_default().into_iter();
+        let items = self
+            .gets
+            .iter()
+            .map(
+                |get| match responses.next().and_then(|r| r.item).filter(|i| !i.is_empty()) {
+                    Some(item) => (get.decode)(&get.target, item).map(Some),
+                    None => Ok(None),
+                },
+            )
+            .collect::<Result<Vec<_>, Error>>()?;
+        Ok(Fetched { items })
+    }
+}
+
+impl IntoFuture for TransactGet {
+    type Output = Result<Fetched, Error>;
+    type IntoFuture = Pin<Box<dyn Future<Output = Self::Output> + Send>>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+
+impl fmt::Debug for TransactGet {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let tables: Vec<&str> = self.gets.iter().map(|g| g.target.name()).collect();
+        f.debug_struct("TransactGet")
+            .field("gets", &tables)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The items a [`TransactGet`] read, in the order the gets were added, each decoded as its
+/// own type: read them through their [`GetHandle`]s.
+pub struct Fetched {
+    items: Vec<Option<Box<dyn Any + Send>>>,
+}
+
+impl Fetched {
+    /// The item behind `handle`; `None` if there is no such item (or it was taken).
+    pub fn get<T: 'static>(&self, handle: GetHandle<T>) -> Option<&T> {
+        self.items.get(handle.index)?.as_ref()?.downcast_ref()
+    }
+
+    /// The item behind `handle`, to change.
+    pub fn get_mut<T: 'static>(&mut self, handle: GetHandle<T>) -> Option<&mut T> {
+        self.items.get_mut(handle.index)?.as_mut()?.downcast_mut()
+    }
+
+    /// Takes the item behind `handle` out; `None` if there is no such item (or it was taken).
+    pub fn take<T: 'static>(&mut self, handle: GetHandle<T>) -> Option<T> {
+        let slot = self.items.get_mut(handle.index)?;
+        match slot.take()?.downcast::<T>() {
+            Ok(item) => Some(*item),
+            Err(other) => {
+                *slot = Some(other);
+                None
+            }
+        }
+    }
+
+    /// How many gets there were.
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    /// Whether there was no get.
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+}
+
+impl fmt::Debug for Fetched {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let found: Vec<bool> = self.items.iter().map(Option::is_some).collect();
+        f.debug_struct("Fetched").field("found", &found).finish()
+    }
+}

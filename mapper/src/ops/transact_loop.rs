@@ -1,0 +1,141 @@
+//! The read-modify-write loop of optimistic locking, over several items in one transaction.
+
+use std::future::{Future, IntoFuture};
+use std::marker::PhantomData;
+use std::pin::Pin;
+
+use aws_sdk_dynamodb::Client;
+
+use super::{ChangeOutcome, Committed, Fetched, ModifyError, TransactGet, TransactWrite};
+use crate::error::Error;
+use crate::retry::{Retries, RetryPolicy};
+
+/// Reads items in one snapshot ([`TransactGet`]), lets a change closure decide what to write
+/// ([`TransactWrite`]), and commits it; when another writer got there first, reads again, runs
+/// the closure again and retries. Made by
+/// [`Mapper::transact_read_modify_write`](crate::Mapper::transact_read_modify_write).
+///
+/// Each attempt reads the items afresh (consistent, as one snapshot), so the closure always
+/// sees the stored versions, and builds a new transaction with a new client request token
+/// (an identical resend of one attempt keeps its token; see [`TransactWrite`]).
+///
+/// It retries, after a jittered backoff ([`RetryPolicy`], 8 attempts by default), when the
+/// transaction is cancelled only by version conflicts, `TransactionConflict`s or throttling,
+/// or fails with a retryable error. It stops at once when the closure refuses
+/// ([`ModifyError::Refused`]), when an action's own condition fails (the
+/// [`TransactionCanceled`](super::TransactionCanceled) is returned, typed), or on any other
+/// error. A closure that adds no action ends the loop with an empty [`Committed`], sending
+/// nothing.
+///
+/// ```no_run
+/// # use dynamodb_mapper::{Item, Mapper, Table, expr::Condition, ops::ModifyError};
+/// # #[derive(Item, Clone)] #[item(table = "accounts")]
+/// # struct Account { #[partition_key] id: String, balance: i64, #[version] version: Option<u64> }
+/// # #[derive(Debug)] struct InsufficientFunds;
+/// # async fn run(mapper: Mapper, accounts: Table<Account>) -> Result<(), dynamodb_mapper::Error> {
+/// let mut reads = mapper.transact_get();
+/// let from = reads.get(&accounts, "alice");
+/// let to = reads.get(&accounts, "bob");
+/// let result = mapper
+///     .transact_read_modify_write(reads, |items, tx| {
+///         let (Some(mut a), Some(mut b)) = (items.take(from), items.take(to)) else {
+///             return Err(InsufficientFunds);
+///         };
+///         if a.balance < 25 {
+///             return Err(InsufficientFunds);
+///         }
+///         a.balance -= 25;
+///         b.balance += 25;
+///         tx.update(&accounts, &a).condition(Condition::attr("balance").ge(25));
+///         tx.update(&accounts, &b);
+///         Ok(())
+///     })
+///     .await;
+/// match result {
+///     Ok(_) => println!("moved"),
+///     Err(ModifyError::Refused(InsufficientFunds)) => println!("not enough money"),
+///     Err(ModifyError::Failed(e)) => return Err(e),
+/// }
+/// # Ok(()) }
+/// ```
+#[must_use = "an operation does nothing until it is awaited"]
+pub struct TransactReadModifyWrite<'f, F> {
+    client: Client,
+    consumed_capacity: bool,
+    reads: TransactGet,
+    change: F,
+    policy: RetryPolicy,
+    /// The change may borrow for `'f`.
+    _borrows: PhantomData<&'f ()>,
+}
+
+impl<'f, F, R> TransactReadModifyWrite<'f, F>
+where
+    F: FnMut(&mut Fetched, &mut TransactWrite) -> R + 'f,
+    R: ChangeOutcome,
+{
+    pub(crate) fn new(client: Client, consumed_capacity: bool, reads: TransactGet, change: F) -> Self {
+        TransactReadModifyWrite {
+            client,
+            consumed_capacity,
+            reads,
+            change,
+            policy: RetryPolicy::default(),
+            _borrows: PhantomData,
+        }
+    }
+
+    /// How often and how long to retry.
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.policy = policy;
+        self
+    }
+
+    /// Runs the loop; returns the last, committed transaction.
+    pub async fn send(mut self) -> Result<Committed, ModifyError<R::Refusal>> {
+        let mut retries = Retries::new(self.policy);
+        loop {
+            let mut items = self.reads.clone().send().await?;
+            let mut tx = TransactWrite::new(self.client.clone(), self.consumed_capacity);
+            (self.change)(&mut items, &mut tx)
+                .into_result()
+                .map_err(ModifyError::Refused)?;
+            if tx.is_empty() {
+                return Ok(Committed::empty());
+            }
+            let error = match tx.send().await {
+                Ok(committed) => return Ok(committed),
+                Err(error) => error,
+            };
+            let again = match &error {
+                Error::TransactionCanceled(canceled) => canceled.is_conflict(),
+                error => error.is_retryable(),
+            };
+            if !again {
+                return Err(error.into());
+            }
+            if !retries.wait(&self.client).await? {
+                return Err(Error::TooManyConflicts {
+                    attempts: retries.attempts(),
+                    last: Box::new(error),
+                }
+                .into());
+            }
+            tracing::debug!(attempt = retries.attempts(), %error, "transaction conflict: reading again");
+        }
+    }
+}
+
+impl<'f, F, R> IntoFuture for TransactReadModifyWrite<'f, F>
+where
+    F: FnMut(&mut Fetched, &mut TransactWrite) -> R + Send + 'f,
+    R: ChangeOutcome + 'f,
+    R::Refusal: Send + 'f,
+{
+    type Output = Result<Committed, ModifyError<R::Refusal>>;
+    type IntoFuture = Pin<Box<dyn Future<Output = Self::Output> + Send + 'f>>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
