@@ -261,6 +261,10 @@ pub struct Fetched {
 }
 
 impl Fetched {
+    pub(crate) fn empty() -> Self {
+        Fetched { items: Vec::new() }
+    }
+
     /// The item behind `handle`; `None` if there is no such item (or it was taken).
     pub fn get<T: 'static>(&self, handle: GetHandle<T>) -> Option<&T> {
         self.items.get(handle.index)?.as_ref()?.downcast_ref()

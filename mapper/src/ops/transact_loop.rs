@@ -95,7 +95,11 @@ where
     pub async fn send(mut self) -> Result<Committed, ModifyError<R::Refusal>> {
         let mut retries = Retries::new(self.policy);
         loop {
-            let mut items = self.reads.clone().send().await?;
+            let mut items = if self.reads.is_empty() {
+                Fetched::empty()
+            } else {
+                self.reads.clone().send().await?
+            };
             let mut tx = TransactWrite::new(self.client.clone(), self.consumed_capacity);
             (self.change)(&mut items, &mut tx)
                 .into_result()

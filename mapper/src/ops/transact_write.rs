@@ -144,7 +144,6 @@ impl<T> fmt::Debug for WriteHandle<T> {
 
 /// An action just added to a [`TransactWrite`]: give it a condition, then take its
 /// [`handle`](Self::handle) (or drop it: the action stays added).
-#[must_use = "the action is added; call `.handle()` to read its item back"]
 pub struct TxAction<'a, T> {
     tx: &'a mut TransactWrite,
     index: usize,
@@ -200,7 +199,6 @@ impl<T> From<TxAction<'_, T>> for WriteHandle<T> {
 /// An update by actions just added to a [`TransactWrite`], as
 /// [`Table::patch`](crate::Table::patch) builds one: `set`, `remove`, `add`, `delete`, and the
 /// version that was read ([`expect_version`](Self::expect_version)).
-#[must_use = "the patch is added; call `.handle()` to read its item back"]
 pub struct TxPatch<'a, T> {
     tx: &'a mut TransactWrite,
     index: usize,

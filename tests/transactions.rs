@@ -1,0 +1,830 @@
+//! Transactions against the local server: the extensions' transaction column (raw stored items
+//! checked), what a commit returns, typed cancellation reasons in the order the actions were
+//! added, version conflicts told apart from failed conditions, refusals before sending,
+//! transactional gets, and the transactional read-modify-write loop under concurrency.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use chrono::{DateTime, TimeZone, Utc};
+use dynamodb_mapper::expr::Condition;
+use dynamodb_mapper::extension::{AtomicCounters, AutoTimestamps, AutoUuids, Extension, VersionedRecords};
+use dynamodb_mapper::ops::{CancellationCode, ModifyError};
+use dynamodb_mapper::{Error, Item, Mapper, RefusalKind, RetryPolicy, Table};
+use dynamodb_mapper_workspace::local;
+
+// ---------------------------------------------------------------------------------------------
+// Fixtures
+
+/// Every lifecycle attribute at once.
+#[derive(Item, Debug, Clone, PartialEq)]
+struct Profile {
+    #[partition_key]
+    id: String,
+    name: String,
+    nickname: Option<String>,
+    #[version]
+    version: Option<u64>,
+    #[atomic_counter(start = 10, inc = 5)]
+    visits: i64,
+    #[auto_timestamp]
+    updated_at: Option<DateTime<Utc>>,
+    #[auto_timestamp]
+    #[update_behavior(write_if_not_exists)]
+    created_at: Option<DateTime<Utc>>,
+    #[auto_uuid]
+    token: Option<String>,
+}
+
+fn profile(id: &str, name: &str) -> Profile {
+    Profile {
+        id: id.into(),
+        name: name.into(),
+        nickname: None,
+        version: None,
+        visits: 999,
+        updated_at: None,
+        created_at: None,
+        token: None,
+    }
+}
+
+/// A versioned account.
+#[derive(Item, Debug, Clone, PartialEq)]
+struct Account {
+    #[partition_key]
+    id: String,
+    balance: i64,
+    #[version]
+    version: Option<u64>,
+}
+
+fn account(id: &str, balance: i64) -> Account {
+    Account {
+        id: id.into(),
+        balance,
+        version: None,
+    }
+}
+
+/// An item without lifecycle attributes, with a sort key, in another table.
+#[derive(Item, Debug, Clone, PartialEq)]
+struct Entry {
+    #[partition_key]
+    ledger: String,
+    #[sort_key]
+    seq: u32,
+    note: String,
+}
+
+/// A clock that advances one minute per reading.
+fn stepping_clock() -> AutoTimestamps {
+    let minutes = Arc::new(AtomicI64::new(0));
+    AutoTimestamps::with_clock(Arc::new(move || {
+        Utc.with_ymd_and_hms(2030, 1, 1, 0, 0, 0).unwrap()
+            + chrono::Duration::minutes(minutes.fetch_add(1, Ordering::SeqCst))
+    }))
+}
+
+fn at(minute: i64) -> Option<DateTime<Utc>> {
+    Some(Utc.with_ymd_and_hms(2030, 1, 1, 0, 0, 0).unwrap() + chrono::Duration::minutes(minute))
+}
+
+fn all_extensions() -> Mapper {
+    let extensions: Vec<Arc<dyn Extension>> = vec![
+        Arc::new(VersionedRecords),
+        Arc::new(AtomicCounters),
+        Arc::new(stepping_clock()),
+        Arc::new(AutoUuids),
+    ];
+    Mapper::builder(local::client()).extensions(extensions).build()
+}
+
+async fn table<T: Item + 'static>(mapper: &Mapper, prefix: &str) -> Table<T> {
+    let table = mapper.table_named::<T>(&local::unique_table_name(prefix)).unwrap();
+    table.create_table().await.unwrap();
+    table
+}
+
+/// The stored attributes, read behind the mapper's back.
+async fn raw<T: Item + 'static>(
+    table: &Table<T>,
+    key: &[(&str, AttributeValue)],
+) -> Option<HashMap<String, AttributeValue>> {
+    let key: HashMap<String, AttributeValue> = key.iter().map(|(k, v)| ((*k).to_owned(), v.clone())).collect();
+    table
+        .mapper()
+        .client()
+        .get_item()
+        .table_name(table.name())
+        .set_key(Some(key))
+        .consistent_read(true)
+        .send()
+        .await
+        .unwrap()
+        .item
+}
+
+async fn raw_id<T: Item + 'static>(table: &Table<T>, id: &str) -> Option<HashMap<String, AttributeValue>> {
+    raw(table, &[("id", s(id))]).await
+}
+
+fn s(value: &str) -> AttributeValue {
+    AttributeValue::S(value.into())
+}
+
+fn n(value: &str) -> AttributeValue {
+    AttributeValue::N(value.into())
+}
+
+fn time(minute: i64) -> AttributeValue {
+    s(&at(minute).unwrap().to_rfc3339_opts(chrono::SecondsFormat::Nanos, true))
+}
+
+fn canceled(error: Error) -> Box<dynamodb_mapper::ops::TransactionCanceled> {
+    match error {
+        Error::TransactionCanceled(canceled) => canceled,
+        other => panic!("expected a cancelled transaction, got {other:?}"),
+    }
+}
+
+fn refusal(error: Error) -> RefusalKind {
+    error
+        .as_refusal()
+        .unwrap_or_else(|| panic!("expected a refusal, got {error:?}"))
+        .kind()
+}
+
+// ---------------------------------------------------------------------------------------------
+// The extensions' transaction column
+
+#[tokio::test]
+async fn put_of_a_new_item_applies_every_extension_and_returns_the_item_as_written() {
+    let mapper = all_extensions();
+    let profiles = table::<Profile>(&mapper, "tx-ext").await;
+    let mut tx = mapper.transact_write();
+    let put = tx.put(&profiles, &profile("p", "Ana")).handle();
+    let committed = tx.send().await.unwrap();
+    let written = committed.item(put).unwrap();
+
+    let stored = raw_id(&profiles, "p").await.unwrap();
+    assert_eq!(stored["version"], n("0"));
+    assert_eq!(stored["visits"], n("10"), "a put writes the counter's start");
+    assert_eq!(stored["updated_at"], time(0));
+    assert_eq!(stored["created_at"], time(0));
+    let token = stored["token"].as_s().unwrap().clone();
+    assert!(uuid::Uuid::parse_str(&token).is_ok());
+    assert!(!stored.contains_key("nickname"));
+    // What the commit returns is what is stored: no re-read needed.
+    assert_eq!(written, Profile::from_item(stored).unwrap());
+    assert_eq!(written.version, Some(0));
+    assert_eq!(written.visits, 10);
+    assert_eq!(written.token.as_deref(), Some(token.as_str()));
+    assert_eq!(committed.len(), 1);
+    assert_eq!(committed.client_request_token().len(), 32);
+
+    // A second new item with the same key is a version conflict.
+    let mut tx = mapper.transact_write();
+    let again = tx.put(&profiles, &profile("p", "Bea")).handle();
+    let canceled = canceled(tx.send().await.unwrap_err());
+    let reason = canceled.reason(again);
+    assert_eq!(reason.code(), &CancellationCode::ConditionalCheckFailed);
+    assert!(reason.is_version_conflict());
+    assert!(!reason.is_condition_failure());
+    assert_eq!(canceled.item(again).unwrap().unwrap(), written);
+    assert_eq!(raw_id(&profiles, "p").await.unwrap()["name"], s("Ana"));
+}
+
+#[tokio::test]
+async fn update_of_a_read_item_applies_every_extension_and_returns_what_is_known() {
+    let mapper = all_extensions();
+    let profiles = table::<Profile>(&mapper, "tx-ext").await;
+    profiles.put(&profile("p", "Ana")).await.unwrap(); // clock minute 0
+    let mut read = profiles.get("p").consistent_read().await.unwrap().unwrap();
+    let token = read.token.clone();
+    read.name = "Ana Silva".into();
+    read.nickname = Some("ana".into());
+    // The counter is left as read: the server counts, and the known value is computed from
+    // the value read.
+
+    let mut tx = mapper.transact_write();
+    let update = tx.update(&profiles, &read).handle();
+    let committed = tx.send().await.unwrap();
+
+    let stored = raw_id(&profiles, "p").await.unwrap();
+    assert_eq!(stored["version"], n("1"));
+    assert_eq!(
+        stored["visits"],
+        n("15"),
+        "if_not_exists(visits, 5) + 5 on the stored 10"
+    );
+    assert_eq!(stored["updated_at"], time(1));
+    assert_eq!(
+        stored["created_at"],
+        time(0),
+        "write_if_not_exists keeps the stored value"
+    );
+    assert_eq!(
+        stored["token"],
+        s(token.as_deref().unwrap()),
+        "a set uuid is written as is"
+    );
+    assert_eq!(stored["name"], s("Ana Silva"));
+    assert_eq!(stored["nickname"], s("ana"));
+
+    // The known item: new version, counter and timestamp, without a re-read.
+    let written = committed.item(update).unwrap();
+    assert_eq!(written.version, Some(1));
+    assert_eq!(written.updated_at, at(1));
+    assert_eq!(written.name, "Ana Silva");
+    assert_eq!(written.token, token);
+    // The counter from the item read: 10 + 5.
+    let read_again = profiles.get("p").consistent_read().await.unwrap().unwrap();
+    assert_eq!(written.visits, 10 + 5);
+    assert_eq!(written.visits, read_again.visits);
+
+    // An update removes what the item no longer has.
+    let mut read = read_again;
+    read.nickname = None;
+    let mut tx = mapper.transact_write();
+    tx.update(&profiles, &read);
+    tx.send().await.unwrap();
+    let stored = raw_id(&profiles, "p").await.unwrap();
+    assert!(!stored.contains_key("nickname"));
+    assert_eq!(stored["version"], n("2"));
+    assert_eq!(stored["visits"], n("20"));
+}
+
+#[tokio::test]
+async fn update_of_a_new_item_starts_version_and_counter_and_generates_ids() {
+    let mapper = all_extensions();
+    let profiles = table::<Profile>(&mapper, "tx-ext").await;
+    let mut tx = mapper.transact_write();
+    let created = tx.update(&profiles, &profile("n", "New")).handle();
+    let committed = tx.send().await.unwrap();
+    let stored = raw_id(&profiles, "n").await.unwrap();
+    assert_eq!(stored["version"], n("0"));
+    assert_eq!(stored["visits"], n("10"), "if_not_exists(visits, 5) + 5 on a new item");
+    assert_eq!(stored["updated_at"], time(0));
+    assert_eq!(stored["created_at"], time(0));
+    assert!(
+        uuid::Uuid::parse_str(stored["token"].as_s().unwrap()).is_ok(),
+        "if_not_exists(token, :new)"
+    );
+    let written = committed.item(created).unwrap();
+    assert_eq!(
+        (written.version, written.visits, written.updated_at),
+        (Some(0), 10, at(0))
+    );
+}
+
+#[tokio::test]
+async fn patch_with_and_without_the_expected_version() {
+    let mapper = all_extensions();
+    let profiles = table::<Profile>(&mapper, "tx-ext").await;
+    profiles.put(&profile("p", "Ana")).await.unwrap(); // version 0, visits 10, minute 0
+
+    let mut tx = mapper.transact_write();
+    let patch = tx
+        .patch(&profiles, "p")
+        .set("name", "Patched")
+        .expect_version(0u64)
+        .handle();
+    let committed = tx.send().await.unwrap();
+    let stored = raw_id(&profiles, "p").await.unwrap();
+    assert_eq!(stored["name"], s("Patched"));
+    assert_eq!(stored["version"], n("1"));
+    assert_eq!(stored["visits"], n("15"));
+    assert_eq!(stored["updated_at"], time(1));
+    assert_eq!(stored["created_at"], time(0));
+    let known = committed.item_map(patch).unwrap();
+    assert_eq!(known["version"], n("1"));
+    assert_eq!(known["id"], s("p"));
+
+    // A stale expected version is a version conflict.
+    let mut tx = mapper.transact_write();
+    let stale = tx
+        .patch(&profiles, "p")
+        .set("name", "Stale")
+        .expect_version(0u64)
+        .handle();
+    let canceled = canceled(tx.send().await.unwrap_err());
+    assert!(canceled.reason(stale).is_version_conflict());
+    assert_eq!(canceled.reason(stale).expected_version(), Some(&n("0")));
+    assert_eq!(canceled.item(stale).unwrap().unwrap().version, Some(1));
+
+    // Without it: no check, but the version still moves on.
+    let mut tx = mapper.transact_write();
+    tx.patch(&profiles, "p").add("visits", 100);
+    tx.send().await.unwrap();
+    let stored = raw_id(&profiles, "p").await.unwrap();
+    assert_eq!(stored["version"], n("2"));
+    assert_eq!(stored["visits"], n("115"), "the caller's own counter action wins");
+}
+
+#[tokio::test]
+async fn deletes_by_key_and_of_a_read_item() {
+    let mapper = all_extensions();
+    let profiles = table::<Profile>(&mapper, "tx-ext").await;
+    profiles.put(&profile("a", "A")).await.unwrap();
+    profiles.put(&profile("b", "B")).await.unwrap();
+    let read = profiles.get("a").consistent_read().await.unwrap().unwrap();
+    let mut newer = read.clone();
+    newer.name = "A2".into();
+    profiles.update(&newer).await.unwrap();
+
+    // A delete of a read item checks its version: stale, so a version conflict.
+    let mut tx = mapper.transact_write();
+    let stale = tx.delete_item(&profiles, &read).handle();
+    let canceled = canceled(tx.send().await.unwrap_err());
+    assert!(canceled.reason(stale).is_version_conflict());
+    assert!(raw_id(&profiles, "a").await.is_some());
+
+    // With the current version it deletes; a delete by key has no version condition.
+    let current = profiles.get("a").consistent_read().await.unwrap().unwrap();
+    let mut tx = mapper.transact_write();
+    let deleted = tx.delete_item(&profiles, &current).handle();
+    tx.delete(&profiles, "b");
+    let committed = tx.send().await.unwrap();
+    assert!(raw_id(&profiles, "a").await.is_none());
+    assert!(raw_id(&profiles, "b").await.is_none());
+    assert!(committed.item_map(deleted).is_none());
+    assert_eq!(
+        refusal(committed.item(deleted).unwrap_err()),
+        RefusalKind::InvalidArgument
+    );
+}
+
+#[tokio::test]
+async fn a_condition_check_runs_only_the_callers_condition() {
+    let mapper = all_extensions();
+    let profiles = table::<Profile>(&mapper, "tx-ext").await;
+    let accounts = table::<Account>(&mapper, "tx-acc").await;
+    profiles.put(&profile("p", "Ana")).await.unwrap();
+
+    // The check passes on the name alone (no version condition, nothing written to `p`).
+    let mut tx = mapper.transact_write();
+    tx.condition_check(&profiles, "p", Condition::attr("name").eq("Ana"));
+    tx.put(&accounts, &account("acc", 10));
+    tx.send().await.unwrap();
+    let stored = raw_id(&profiles, "p").await.unwrap();
+    assert_eq!(
+        (stored["version"].clone(), stored["updated_at"].clone()),
+        (n("0"), time(0))
+    );
+    assert_eq!(raw_id(&accounts, "acc").await.unwrap()["balance"], n("10"));
+
+    // A failed check cancels the other action, and returns the checked item.
+    let mut tx = mapper.transact_write();
+    let check = tx
+        .condition_check(&profiles, "p", Condition::attr("name").eq("Bea"))
+        .handle();
+    tx.put(&accounts, &account("other", 5));
+    let canceled = canceled(tx.send().await.unwrap_err());
+    assert!(canceled.reason(check).is_condition_failure());
+    assert_eq!(canceled.item(check).unwrap().unwrap().name, "Ana");
+    assert!(raw_id(&accounts, "other").await.is_none());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Cancellation reasons
+
+#[tokio::test]
+async fn reasons_come_in_the_order_the_actions_were_added_with_typed_items() {
+    let mapper = Mapper::new(local::client());
+    let accounts = table::<Account>(&mapper, "tx-acc").await;
+    let entries = mapper
+        .table_named::<Entry>(&local::unique_table_name("tx-entries"))
+        .unwrap();
+    entries.create_table().await.unwrap();
+    accounts.put(&account("a", 100)).await.unwrap();
+    let entry = Entry {
+        ledger: "l".into(),
+        seq: 7,
+        note: "kept".into(),
+    };
+    entries.put(&entry).await.unwrap();
+
+    // Condition checks first, deletes, puts and updates: reasons must not be regrouped.
+    let mut tx = mapper.transact_write();
+    let put = tx.put(&accounts, &account("new", 1)).handle();
+    let update = tx
+        .patch(&accounts, "a")
+        .add("balance", -500)
+        .condition(Condition::attr("balance").ge(500))
+        .handle();
+    let delete = tx
+        .delete(&entries, ("l", 7u32))
+        .condition(Condition::attr("note").eq("other"))
+        .handle();
+    let check = tx
+        .condition_check(&accounts, "absent", Condition::attr("id").not_exists())
+        .handle();
+    let canceled = canceled(tx.send().await.unwrap_err());
+
+    let reasons = canceled.reasons();
+    assert_eq!(reasons.len(), 4);
+    for (i, reason) in reasons.iter().enumerate() {
+        assert_eq!(reason.index(), i);
+    }
+    assert_eq!(
+        [put.index(), update.index(), delete.index(), check.index()],
+        [0, 1, 2, 3]
+    );
+    let codes: Vec<&CancellationCode> = reasons.iter().map(|r| r.code()).collect();
+    assert_eq!(
+        codes,
+        [
+            &CancellationCode::None,
+            &CancellationCode::ConditionalCheckFailed,
+            &CancellationCode::ConditionalCheckFailed,
+            &CancellationCode::None
+        ]
+    );
+    assert_eq!(canceled.failed().map(|r| r.index()).collect::<Vec<_>>(), [1, 2]);
+    // Tables and keys.
+    assert_eq!(reasons[1].table(), accounts.name());
+    assert_eq!(reasons[1].key(), &HashMap::from([("id".to_owned(), s("a"))]));
+    assert_eq!(reasons[2].table(), entries.name());
+    assert_eq!(
+        reasons[2].key(),
+        &HashMap::from([("ledger".to_owned(), s("l")), ("seq".to_owned(), n("7"))])
+    );
+    // Each stored item decodes as its own action's type.
+    let stored_account: Account = canceled.item(update).unwrap().unwrap();
+    assert_eq!((stored_account.balance, stored_account.version), (100, Some(0)));
+    let stored_entry: Entry = canceled.item(delete).unwrap().unwrap();
+    assert_eq!(stored_entry, entry);
+    assert!(canceled.item(put).unwrap().is_none());
+    // User conditions, not version conflicts: nothing to retry.
+    assert!(reasons[1].is_condition_failure() && reasons[2].is_condition_failure());
+    assert!(!canceled.has_version_conflict());
+    assert!(!canceled.is_conflict() && !canceled.is_retryable());
+    let text = canceled.to_string();
+    assert!(text.contains("action 1") && text.contains("action 2"), "{text}");
+    // Nothing was written.
+    assert!(raw_id(&accounts, "new").await.is_none());
+    assert_eq!(raw_id(&accounts, "a").await.unwrap()["balance"], n("100"));
+}
+
+#[tokio::test]
+async fn a_version_conflict_is_told_apart_from_a_failed_user_condition() {
+    let mapper = Mapper::new(local::client());
+    let accounts = table::<Account>(&mapper, "tx-acc").await;
+    accounts.put(&account("a", 100)).await.unwrap();
+    let read = accounts.get("a").consistent_read().await.unwrap().unwrap();
+    let guard = || Condition::attr("balance").ge(50);
+
+    // Current version, failing condition: the user's condition.
+    let mut spend = read.clone();
+    spend.balance -= 200;
+    let mut tx = mapper.transact_write();
+    let action = tx
+        .update(&accounts, &spend)
+        .condition(Condition::attr("balance").ge(200))
+        .handle();
+    let canceled_by_condition = canceled(tx.send().await.unwrap_err());
+    let reason = canceled_by_condition.reason(action);
+    assert!(reason.is_condition_failure() && !reason.is_version_conflict());
+    assert_eq!(reason.expected_version(), Some(&n("0")));
+    assert!(canceled_by_condition.has_condition_failure());
+
+    // Another writer moves the version on; the same (stale) update, with a condition that
+    // holds, is a version conflict.
+    let mut other = read.clone();
+    other.balance += 1;
+    accounts.update(&other).await.unwrap();
+    let mut stale = read.clone();
+    stale.balance -= 10;
+    let mut tx = mapper.transact_write();
+    let action = tx.update(&accounts, &stale).condition(guard()).handle();
+    let canceled_by_version = canceled(tx.send().await.unwrap_err());
+    let reason = canceled_by_version.reason(action);
+    assert!(reason.is_version_conflict() && !reason.is_condition_failure());
+    assert!(canceled_by_version.is_conflict());
+    assert!(
+        !canceled_by_version.is_retryable(),
+        "a version conflict needs a re-read"
+    );
+    let stored: Account = canceled_by_version.item(action).unwrap().unwrap();
+    assert_eq!((stored.balance, stored.version), (101, Some(1)));
+    // Typed through the error, as a program matches it.
+    let error = Error::TransactionCanceled(canceled_by_version);
+    assert!(error.as_transaction_canceled().unwrap().has_version_conflict());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Refused before sending
+
+#[tokio::test]
+async fn limits_are_refused_before_sending() {
+    let mapper = Mapper::new(local::client());
+    // A table that does not exist: anything sent would fail with TableNotFound instead.
+    let missing = mapper
+        .table_named::<Account>(&local::unique_table_name("tx-none"))
+        .unwrap();
+
+    assert_eq!(
+        refusal(mapper.transact_write().send().await.unwrap_err()),
+        RefusalKind::NothingToWrite
+    );
+
+    let mut tx = mapper.transact_write();
+    for i in 0..101 {
+        tx.put(&missing, &account(&format!("a{i}"), 1));
+    }
+    assert_eq!(tx.len(), 101);
+    assert_eq!(refusal(tx.send().await.unwrap_err()), RefusalKind::TooManyActions);
+
+    let mut tx = mapper.transact_write();
+    tx.put(&missing, &account("same", 1));
+    tx.condition_check(&missing, "other", Condition::attr("id").exists());
+    tx.delete(&missing, "same");
+    let error = tx.send().await.unwrap_err();
+    assert_eq!(refusal(error), RefusalKind::SameItemTwice);
+
+    let mut tx = mapper.transact_write();
+    tx.put(&missing, &account("a", 1));
+    tx.client_request_token("x".repeat(37));
+    assert_eq!(refusal(tx.send().await.unwrap_err()), RefusalKind::InvalidToken);
+
+    // Eleven items of 390 KB: each under the item limit, together over 4 MB.
+    let mut tx = mapper.transact_write();
+    for i in 0..11 {
+        let big = Entry {
+            ledger: "big".into(),
+            seq: i,
+            note: "x".repeat(390 * 1024),
+        };
+        let entries = mapper.table_named::<Entry>(missing.name()).unwrap();
+        tx.put(&entries, &big);
+    }
+    assert_eq!(refusal(tx.send().await.unwrap_err()), RefusalKind::TransactionTooLarge);
+
+    // A token of 36 characters is sent (and then fails on the missing table).
+    let mut tx = mapper.transact_write();
+    tx.put(&missing, &account("a", 1));
+    tx.client_request_token("x".repeat(36));
+    let error = tx.send().await.unwrap_err();
+    assert!(error.as_refusal().is_none(), "{error:?}");
+}
+
+#[tokio::test]
+async fn ignore_nulls_applies_to_updates_only() {
+    let mapper = Mapper::new(local::client());
+    let accounts = table::<Account>(&mapper, "tx-acc").await;
+    let mut tx = mapper.transact_write();
+    tx.put(&accounts, &account("a", 1)).ignore_nulls();
+    assert_eq!(refusal(tx.send().await.unwrap_err()), RefusalKind::InvalidArgument);
+}
+
+#[tokio::test]
+async fn a_callers_token_is_sent_and_a_replay_applies_once() {
+    let mapper = Mapper::new(local::client());
+    let entries = table::<Entry>(&mapper, "tx-entries").await;
+    let entry = Entry {
+        ledger: "l".into(),
+        seq: 1,
+        note: "n".into(),
+    };
+    let token = "order-42-payment";
+    let mut tx = mapper.transact_write();
+    tx.put(&entries, &entry).condition(Condition::attr("seq").not_exists());
+    tx.client_request_token(token);
+    let committed = tx.send().await.unwrap();
+    assert_eq!(committed.client_request_token(), token);
+    assert!(raw(&entries, &[("ledger", s("l")), ("seq", n("1"))]).await.is_some());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Transactional gets
+
+#[tokio::test]
+async fn transact_get_reads_typed_items_in_order_across_tables() {
+    let mapper = all_extensions();
+    let profiles = table::<Profile>(&mapper, "tx-ext").await;
+    let accounts = table::<Account>(&mapper, "tx-acc").await;
+    let written = profiles.put(&profile("p", "Ana")).return_item().await.unwrap();
+    accounts.put(&account("a", 7)).await.unwrap();
+
+    let mut tx = mapper.transact_get();
+    let missing = tx.get(&accounts, "missing");
+    let p = tx.get(&profiles, "p");
+    let a = tx.get(&accounts, "a");
+    assert_eq!(tx.len(), 3);
+    let mut fetched = tx.send().await.unwrap();
+    assert_eq!(fetched.len(), 3);
+    assert!(fetched.get(missing).is_none());
+    assert_eq!(fetched.get(p), Some(&written));
+    assert_eq!(fetched.get_mut(a).map(|a| a.balance), Some(7));
+    let a = fetched.take(a).unwrap();
+    assert_eq!((a.id.as_str(), a.version), ("a", Some(0)));
+    assert!(fetched.take(p).is_some());
+
+    let mut tx = mapper.transact_get();
+    tx.get(&accounts, "a");
+    tx.get(&accounts, "a");
+    assert_eq!(refusal(tx.send().await.unwrap_err()), RefusalKind::SameItemTwice);
+    let mut tx = mapper.transact_get();
+    for i in 0..101 {
+        tx.get(&accounts, format!("a{i}"));
+    }
+    assert_eq!(refusal(tx.send().await.unwrap_err()), RefusalKind::TooManyActions);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The transactional read-modify-write loop
+
+#[derive(Debug, PartialEq)]
+enum TransferRefused {
+    NoSuchAccount,
+    InsufficientFunds,
+}
+
+/// Moves `amount` from `from` to `to` in one transaction, retried on conflicts.
+async fn transfer(
+    mapper: &Mapper,
+    accounts: &Table<Account>,
+    from: &str,
+    to: &str,
+    amount: i64,
+) -> Result<(), ModifyError<TransferRefused>> {
+    let mut reads = mapper.transact_get();
+    let from_handle = reads.get(accounts, from);
+    let to_handle = reads.get(accounts, to);
+    mapper
+        .transact_read_modify_write(reads, |items, tx| {
+            let (Some(mut a), Some(mut b)) = (items.take(from_handle), items.take(to_handle)) else {
+                return Err(TransferRefused::NoSuchAccount);
+            };
+            if a.balance < amount {
+                return Err(TransferRefused::InsufficientFunds);
+            }
+            a.balance -= amount;
+            b.balance += amount;
+            tx.update(accounts, &a).condition(Condition::attr("balance").ge(amount));
+            tx.update(accounts, &b);
+            Ok(())
+        })
+        .retry(
+            RetryPolicy::default()
+                .max_attempts(200)
+                .base_delay(std::time::Duration::from_millis(2))
+                .max_delay(std::time::Duration::from_millis(50)),
+        )
+        .await
+        .map(drop)
+}
+
+#[tokio::test]
+async fn the_loop_commits_refuses_and_stops_on_a_failed_user_condition() {
+    let mapper = Mapper::new(local::client());
+    let accounts = table::<Account>(&mapper, "tx-acc").await;
+    accounts.put(&account("a", 100)).await.unwrap();
+    accounts.put(&account("b", 0)).await.unwrap();
+
+    transfer(&mapper, &accounts, "a", "b", 30).await.unwrap();
+    let (a, b) = (
+        raw_id(&accounts, "a").await.unwrap(),
+        raw_id(&accounts, "b").await.unwrap(),
+    );
+    assert_eq!((a["balance"].clone(), a["version"].clone()), (n("70"), n("1")));
+    assert_eq!((b["balance"].clone(), b["version"].clone()), (n("30"), n("1")));
+
+    match transfer(&mapper, &accounts, "a", "b", 1000).await {
+        Err(ModifyError::Refused(TransferRefused::InsufficientFunds)) => {}
+        other => panic!("{other:?}"),
+    }
+    match transfer(&mapper, &accounts, "a", "nobody", 1).await {
+        Err(ModifyError::Refused(TransferRefused::NoSuchAccount)) => {}
+        other => panic!("{other:?}"),
+    }
+
+    // A caller's condition that fails stops the loop at once, typed.
+    let mut reads = mapper.transact_get();
+    let a_handle = reads.get(&accounts, "a");
+    let mut runs = 0;
+    let result = mapper
+        .transact_read_modify_write(reads, |items, tx| {
+            runs += 1;
+            let a = items.take(a_handle).unwrap();
+            tx.update(&accounts, &a)
+                .condition(Condition::attr("balance").gt(1_000_000));
+        })
+        .await;
+    let error = match result {
+        Err(ModifyError::Failed(error)) => error,
+        other => panic!("{other:?}"),
+    };
+    let canceled = error.as_transaction_canceled().expect("cancelled");
+    assert!(canceled.has_condition_failure());
+    assert_eq!(runs, 1);
+
+    // A change that writes nothing sends nothing.
+    let reads = mapper.transact_get();
+    let committed = mapper.transact_read_modify_write(reads, |_, _| ()).await.unwrap();
+    assert!(committed.is_empty());
+    let (a, b) = (
+        raw_id(&accounts, "a").await.unwrap(),
+        raw_id(&accounts, "b").await.unwrap(),
+    );
+    assert_eq!((a["balance"].clone(), b["balance"].clone()), (n("70"), n("30")));
+}
+
+#[tokio::test]
+async fn the_loop_retries_a_version_conflict_from_a_fresh_read() {
+    let mapper = Mapper::new(local::client());
+    let accounts = table::<Account>(&mapper, "tx-acc").await;
+    accounts.put(&account("a", 100)).await.unwrap();
+
+    let mut reads = mapper.transact_get();
+    let handle = reads.get(&accounts, "a");
+    let mut runs = 0;
+    let name = accounts.name().to_owned();
+    let committed = mapper
+        .transact_read_modify_write(reads, |items, tx| {
+            runs += 1;
+            let mut a = items.take(handle).unwrap();
+            if runs == 1 {
+                // Another writer commits between our read and our write.
+                let mut other = a.clone();
+                other.balance += 1000;
+                // (On a thread of its own, with a client and runtime of its own: the change
+                // closure is not async.)
+                std::thread::scope(|scope| {
+                    scope
+                        .spawn(|| {
+                            let runtime = tokio::runtime::Builder::new_current_thread()
+                                .enable_all()
+                                .build()
+                                .unwrap();
+                            runtime.block_on(async {
+                                let accounts = Mapper::new(local::client()).table_named::<Account>(&name).unwrap();
+                                accounts.update(&other).await.unwrap()
+                            })
+                        })
+                        .join()
+                        .unwrap();
+                });
+            }
+            a.balance -= 1;
+            tx.update(&accounts, &a);
+        })
+        .await
+        .unwrap();
+    assert_eq!(committed.len(), 1);
+    assert_eq!(runs, 2);
+    let stored = raw_id(&accounts, "a").await.unwrap();
+    assert_eq!(
+        (stored["balance"].clone(), stored["version"].clone()),
+        (n("1099"), n("2"))
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_transfers_keep_the_total_and_no_balance_goes_negative() {
+    let mapper = Mapper::new(local::client());
+    let accounts = table::<Account>(&mapper, "tx-acc").await;
+    let ids: Vec<String> = (0..5).map(|i| format!("acc-{i}")).collect();
+    for id in &ids {
+        accounts.put(&account(id, 100)).await.unwrap();
+    }
+    let mut tasks = Vec::new();
+    for task in 0..8u64 {
+        let (mapper, accounts, ids) = (mapper.clone(), accounts.clone(), ids.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut rng = fastrand::Rng::with_seed(task);
+            let (mut moved, mut refused) = (0, 0);
+            for _ in 0..25 {
+                let from = rng.usize(0..ids.len());
+                let to = (from + rng.usize(1..ids.len())) % ids.len();
+                let amount = rng.i64(1..=60);
+                match transfer(&mapper, &accounts, &ids[from], &ids[to], amount).await {
+                    Ok(()) => moved += 1,
+                    Err(ModifyError::Refused(TransferRefused::InsufficientFunds)) => refused += 1,
+                    Err(e) => panic!("transfer failed: {e:?}"),
+                }
+            }
+            (moved, refused)
+        }));
+    }
+    let mut moved = 0;
+    for task in tasks {
+        moved += task.await.unwrap().0;
+    }
+    assert!(moved > 0);
+    let mut total = 0;
+    let mut versions = 0;
+    for id in &ids {
+        let stored = raw_id(&accounts, id).await.unwrap();
+        let balance: i64 = stored["balance"].as_n().unwrap().parse().unwrap();
+        assert!(balance >= 0, "{id} went negative: {balance}");
+        total += balance;
+        versions += stored["version"].as_n().unwrap().parse::<i64>().unwrap();
+    }
+    assert_eq!(total, 500);
+    // Every committed transfer moved two versions on.
+    assert_eq!(versions, 2 * moved);
+}
