@@ -387,7 +387,7 @@ impl TransactWrite {
 
     /// Updates the item with this key by update actions (as
     /// [`Table::patch`](crate::Table::patch)).
-    pub fn patch<T: Item, K>(&mut self, table: &Table<T>, key: K) -> TxPatch<'_, T>
+    pub fn patch<T, K>(&mut self, table: &Table<T>, key: K) -> TxPatch<'_, T>
     where
         T: KeyFrom<K>,
     {
@@ -406,7 +406,7 @@ impl TransactWrite {
     }
 
     /// Deletes the item with this key (without a version check).
-    pub fn delete<T: Item, K>(&mut self, table: &Table<T>, key: K) -> TxAction<'_, T>
+    pub fn delete<T, K>(&mut self, table: &Table<T>, key: K) -> TxAction<'_, T>
     where
         T: KeyFrom<K>,
     {
@@ -425,7 +425,7 @@ impl TransactWrite {
     /// transaction is cancelled if it does not. No extension runs on a condition check (the
     /// version is not checked unless `condition` says so). DynamoDB refuses a check on an
     /// item another action of the transaction writes: put the condition on that action.
-    pub fn condition_check<T: Item, K>(
+    pub fn condition_check<T, K>(
         &mut self,
         table: &Table<T>,
         key: K,
