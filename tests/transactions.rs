@@ -255,6 +255,28 @@ async fn update_of_a_read_item_applies_every_extension_and_returns_what_is_known
     assert!(!stored.contains_key("nickname"));
     assert_eq!(stored["version"], n("2"));
     assert_eq!(stored["visits"], n("20"));
+
+    // An unset uuid on an update is `if_not_exists`: the stored one stays; the known item
+    // cannot tell which value is stored, and says unset.
+    let mut read = profiles.get("p").consistent_read().await.unwrap().unwrap();
+    read.token = None;
+    let mut tx = mapper.transact_write();
+    let handle = tx.update(&profiles, &read).handle();
+    let committed = tx.send().await.unwrap();
+    let stored = raw_id(&profiles, "p").await.unwrap();
+    assert_eq!(stored["token"], s(token.as_deref().unwrap()));
+    assert_eq!(stored["version"], n("3"));
+    assert_eq!(committed.item(handle).unwrap().token, None);
+}
+
+#[test]
+fn builders_and_results_are_send_and_static() {
+    fn check<T: Send + 'static>() {}
+    check::<dynamodb_mapper::ops::TransactWrite>();
+    check::<dynamodb_mapper::ops::TransactGet>();
+    check::<dynamodb_mapper::ops::Committed>();
+    check::<dynamodb_mapper::ops::Fetched>();
+    check::<dynamodb_mapper::ops::TransactionCanceled>();
 }
 
 #[tokio::test]
