@@ -97,7 +97,15 @@ fn expand_struct(container: &Container, fields: &[Field], krate: &Path) -> Token
             }
             Strategy::Plain => {
                 writes.push(quote_spanned!(span=> #private::write::<#ty>(item, #name, #value)?;));
-                quote_spanned!(span=> #private::read::<#ty>(item, #name)?)
+                // Keys are read through their type's key check: text it would not write back
+                // would address another item.
+                if field.is_table_key() {
+                    quote_spanned!(span=> #private::read_key::<#ty>(item, #name)?)
+                } else if field.is_any_key() {
+                    quote_spanned!(span=> #private::read_index_key::<#ty>(item, #name)?)
+                } else {
+                    quote_spanned!(span=> #private::read::<#ty>(item, #name)?)
+                }
             }
         };
         reads.push(quote!(#member: #read));
