@@ -6,7 +6,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 
 use crate::error::{ConvertError, ConvertErrorKind};
 use crate::item::{Attributes, ItemMap};
-use crate::value::{FromAttributeValue, IndexKeyAttribute, KeyAttribute, ToAttributeValue};
+use crate::value::{FromAttributeValue, ToAttributeValue};
 
 pub use aws_sdk_dynamodb::types::AttributeValue as Value;
 pub use std::result::Result;
@@ -49,24 +49,6 @@ pub fn read<T: FromAttributeValue>(item: &mut ItemMap, name: &'static str) -> Re
         None => T::from_missing(),
     }
     .map_err(|e| e.in_attribute(name))
-}
-
-/// Reads and removes a table key field: stored text its type would not write back byte for
-/// byte is an error (see [`KeyAttribute::from_key_attribute_value`]).
-#[inline]
-pub fn read_key<T: KeyAttribute>(item: &mut ItemMap, name: &'static str) -> Result<T, ConvertError> {
-    match item.remove(name) {
-        Some(value) => T::from_key_attribute_value(value),
-        None => T::from_missing(),
-    }
-    .map_err(|e| e.in_attribute(name))
-}
-
-/// Reads and removes a secondary index key field (an `Option` for a sparse index), with the
-/// check of [`read_key`].
-#[inline]
-pub fn read_index_key<T: IndexKeyAttribute>(item: &mut ItemMap, name: &'static str) -> Result<T, ConvertError> {
-    T::from_index_key_value(item.remove(name)).map_err(|e| e.in_attribute(name))
 }
 
 /// Reads a `#[default]` field: absent or `NULL` gives `Default::default()`.
