@@ -2,7 +2,7 @@
 //!
 //! | Rust | DynamoDB |
 //! |---|---|
-//! | `i8`..`i128`, `u8`..`u128`, `isize`, `usize` | `N` (out-of-range reads are errors, never wrapped) |
+//! | `i8`..`i128`, `u8`..`u128`, `isize`, `usize` | `N` (out-of-range reads are errors, never wrapped; any number text whose value is an integer reads: `1E+2`, `-0`, `100.0`) |
 //! | `f32`, `f64` | `N` (NaN and infinities are rejected) |
 //! | `bool` | `BOOL` |
 //! | `String`, `&str` | `S` |
@@ -12,6 +12,8 @@
 //! | `HashSet<T>`, `BTreeSet<T>` of strings, numbers or bytes | `SS`, `NS`, `BS`; an empty set is not written and reads back empty |
 //! | `Option<T>` | `None` is not written; absent or `NULL` reads as `None` |
 //! | `chrono::DateTime<Utc>` | `S`, RFC 3339 with nine sub-second digits, so text order is time order; [`epoch_seconds`] stores `N` |
+//! | [`JavaInstant`], [`PynamoDateTime`] | `S`, as Java's `Instant.toString()` / PynamoDB's `UTCDateTimeAttribute` write it (see [`time`]) |
+//! | [`UnixSeconds`], [`UnixMillis`] | `N`, seconds or milliseconds since the Unix epoch |
 //! | `uuid::Uuid` | `S`, hyphenated lowercase |
 //! | a struct deriving [`Attributes`](crate::Attributes) or [`Item`](crate::Item) | `M` |
 //! | a unit enum deriving [`Attributes`](crate::Attributes) | `S` (the variant's name) |
