@@ -223,9 +223,12 @@ fn format_pynamo(time: &DateTime<Utc>) -> Result<String, ConvertError> {
     ))
 }
 
-/// The types of this crate that would write `text` for `time` as it is.
+/// Writes a time as text, in one format.
+type TextFormat = fn(&DateTime<Utc>) -> Result<String, ConvertError>;
+
+/// The type of this crate that would write `text` for `time` as it is.
 fn matching_text_type(text: &str, time: &DateTime<Utc>) -> Option<&'static str> {
-    let writers: [(&'static str, fn(&DateTime<Utc>) -> Result<String, ConvertError>); 3] = [
+    let writers: [(&'static str, TextFormat); 3] = [
         ("JavaInstant", format_java),
         ("DateTime<Utc>", format_timestamp),
         ("PynamoDateTime", format_pynamo),
@@ -240,7 +243,7 @@ fn matching_text_type(text: &str, time: &DateTime<Utc>) -> Option<&'static str> 
 fn read_text_key(
     value: AttributeValue,
     rust_type: &'static str,
-    format: fn(&DateTime<Utc>) -> Result<String, ConvertError>,
+    format: TextFormat,
 ) -> Result<DateTime<Utc>, ConvertError> {
     let text = match value {
         AttributeValue::S(text) => text,
