@@ -625,6 +625,125 @@ async fn epoch_number_keys_query_update_and_delete() {
     assert_eq!(raw_scan(&client, table.name()).await.len(), 3);
 }
 
+/// Reads what the mapper wrote with boto3 (whose deserializer checks every number against
+/// DynamoDB's 38-digit context) and PynamoDB's time format, then writes an item as a Python
+/// service does. Prints what it read as JSON.
+const BOTO3_SCRIPT: &str = r#"
+import datetime, json, sys
+from decimal import Decimal
+import boto3
+
+endpoint, name, rust_key = sys.argv[1:4]
+table = boto3.resource(
+    "dynamodb", endpoint_url=endpoint, region_name="us-east-1",
+    aws_access_key_id="test", aws_secret_access_key="test",
+).Table(name)
+item = table.get_item(Key={"device": "rust", "taken_at": rust_key}, ConsistentRead=True)["Item"]
+# PynamoDB's UTCDateTimeAttribute parses exactly this format.
+when = datetime.datetime.strptime(item["taken_at"], "%Y-%m-%dT%H:%M:%S.%f%z")
+print(json.dumps({
+    "taken_at": when.isoformat(),
+    "value": str(item["value"]),
+    "level": str(item["level"]),
+    "ratio": str(item["ratio"]),
+    "counts": sorted(int(c) for c in item["counts"]),
+    "raw": list(item["raw"].value),
+    "created": int(item["created"]),
+    "size": str(item["meta"]["size"]),
+    "version": int(item["version"]),
+    "has_note": "note" in item,
+}))
+later = when + datetime.timedelta(microseconds=1)
+table.put_item(Item={
+    "device": "python",
+    "taken_at": later.strftime("%Y-%m-%dT%H:%M:%S.%f%z"),
+    "value": Decimal("1E+3"),
+    "level": Decimal("-0"),
+    "ratio": Decimal("0.25"),
+    "note": None,
+    "counts": {Decimal("1E+1"), Decimal(2)},
+    "raw": b"\x00py",
+    "blobs": {b"\x01", b"\x02\x03"},
+    "created": Decimal("1.547388E+9"),
+    "meta": {"size": Decimal("2.5E+3"), "tags": ["x"], "extra": None, "checked": later.isoformat()},
+    "version": 1,
+})
+"#;
+
+#[tokio::test]
+async fn round_trip_through_boto3_when_python_has_it() {
+    let python = std::process::Command::new("python3")
+        .args(["-c", "import boto3"])
+        .status();
+    if !python.is_ok_and(|status| status.success()) {
+        eprintln!("skipped: python3 with boto3 is not available");
+        return;
+    }
+    let table = create::<Reading>("boto3").await;
+    let client = table.mapper().client().clone();
+    let at = t0() + Duration::microseconds(123_456);
+    let ours = Reading {
+        device: "rust".into(),
+        taken_at: at.into(),
+        value: 2500,
+        level: 0,
+        ratio: 0.1,
+        note: None,
+        counts: HashSet::from([10, 2]),
+        raw: vec![0, 1, 255],
+        blobs: HashSet::from([vec![1]]),
+        created: t0().into(),
+        meta: Meta {
+            size: 10u64.pow(18),
+            tags: vec![],
+            extra: None,
+            checked: at,
+        },
+        version: None,
+    };
+    table.put(&ours).await.unwrap();
+    let output = std::process::Command::new("python3")
+        .args(["-c", BOTO3_SCRIPT, local::endpoint(), table.name(), &pynamo_text(at)])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let read: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(
+        read,
+        serde_json::json!({
+            "taken_at": "2019-01-13T14:00:00.123456+00:00",
+            "value": "2500",
+            "level": "0",
+            "ratio": "0.1",
+            "counts": [2, 10],
+            "raw": [0, 1, 255],
+            "created": 1_547_388_000,
+            "size": "1000000000000000000",
+            "version": 0,
+            "has_note": false,
+        })
+    );
+
+    // What Python wrote, the mapper reads, finds by key and updates in place.
+    let later = at + Duration::microseconds(1);
+    let mut theirs = table.get(("python", later)).await.unwrap().expect("the boto3 item");
+    assert_eq!(theirs.taken_at.to_string(), "2019-01-13T14:00:00.123457+0000");
+    assert_eq!((theirs.value, theirs.level, theirs.ratio), (1000, 0, 0.25));
+    assert_eq!(theirs.counts, HashSet::from([10, 2]));
+    assert_eq!(theirs.blobs, HashSet::from([vec![1], vec![2, 3]]));
+    assert_eq!(
+        (*theirs.created, theirs.meta.size, theirs.meta.checked),
+        (t0(), 2500, later)
+    );
+    assert_eq!((theirs.note.as_deref(), theirs.version), (None, Some(1)));
+    theirs.value += 1;
+    table.update(&theirs).await.unwrap();
+    let stored = raw_partition(&client, table.name(), ("device", "python"), "taken_at").await;
+    assert_eq!(stored.len(), 1, "{:?}", stored.keys());
+    let item = &stored["2019-01-13T14:00:00.123457+0000"];
+    assert_eq!((&item["value"], &item["version"]), (&n("1001"), &n("2")));
+}
+
 // ---------------------------------------------------------------------------------------------
 // Versions shared with Java's VersionedRecordExtension
 
