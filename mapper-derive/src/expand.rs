@@ -98,9 +98,8 @@ fn expand_struct(container: &Container, fields: &[Field], krate: &Path) -> Token
             Strategy::Plain => {
                 writes.push(quote_spanned!(span=> #private::write::<#ty>(item, #name, #value)?;));
                 // Keys are read through their type's key check: text it would not write back
-                // would address another item.
-                // The trait is named in a path as in the schema, so that a type that cannot be
-                // a key is reported once.
+                // would address another item. The trait is named in a path, as in the schema,
+                // so that a type that cannot be a key is reported once.
                 if field.is_table_key() {
                     quote_spanned!(span=> #private::read_converted::<#ty>(item, #name, |__value| match __value {
                         ::core::option::Option::Some(__value) => {
