@@ -291,14 +291,23 @@ impl Fixture {
         let page: Vec<Value> = (0..100u128)
             .map(|i| {
                 let mut item = to_item_by_hand(&order);
-                item.insert("orderId".into(), AttributeValue::S(uuid::Uuid::from_u128(i).to_string()));
+                item.insert(
+                    "orderId".into(),
+                    AttributeValue::S(uuid::Uuid::from_u128(i).to_string()),
+                );
                 wire(&item)
             })
             .collect();
         let responses: HashMap<&'static str, Vec<u8>> = HashMap::from([
             ("PutItem", b"{}".to_vec()),
-            ("GetItem", serde_json::to_vec(&json!({ "Item": wire(&to_item_by_hand(&order)) })).unwrap()),
-            ("UpdateItem", serde_json::to_vec(&json!({ "Attributes": wire(&updated) })).unwrap()),
+            (
+                "GetItem",
+                serde_json::to_vec(&json!({ "Item": wire(&to_item_by_hand(&order)) })).unwrap(),
+            ),
+            (
+                "UpdateItem",
+                serde_json::to_vec(&json!({ "Attributes": wire(&updated) })).unwrap(),
+            ),
             (
                 "Query",
                 serde_json::to_vec(&json!({ "Items": page, "Count": 100, "ScannedCount": 100 })).unwrap(),
@@ -311,7 +320,10 @@ impl Fixture {
         let client = client(&canned);
         let mapper = Mapper::new(client.clone());
         Fixture {
-            runtime: tokio::runtime::Builder::new_current_thread().build().unwrap(),
+            runtime: tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap(),
             orders: mapper.table_named(ORDERS).unwrap(),
             tickets: mapper.table_named(TICKETS).unwrap(),
             canned,
@@ -471,7 +483,10 @@ impl Fixture {
         self.canned.recording.store(false, Ordering::Relaxed);
         let bodies = self.canned.take_recorded();
         assert_eq!(bodies.len(), 2, "{operation}: one request each");
-        assert_eq!(bodies[0], bodies[1], "{operation}: the mapper and the raw SDK send the same request");
+        assert_eq!(
+            bodies[0], bodies[1],
+            "{operation}: the mapper and the raw SDK send the same request"
+        );
     }
 }
 
@@ -511,10 +526,8 @@ fn median(group: &str, function: &str) -> Option<f64> {
 }
 
 fn criterion_dir() -> PathBuf {
-    let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(
-        || Path::new(env!("CARGO_MANIFEST_DIR")).join("target"),
-        PathBuf::from,
-    );
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target"), PathBuf::from);
     target.join("criterion")
 }
 
@@ -522,11 +535,18 @@ fn main() {
     let fixture = Fixture::new();
     // The pairs send the same requests and read the same values.
     fixture.same_requests("put", fixture.mapper_put(), fixture.raw_put());
-    fixture.same_requests("versioned_put", fixture.mapper_versioned_put(), fixture.raw_versioned_put());
+    fixture.same_requests(
+        "versioned_put",
+        fixture.mapper_versioned_put(),
+        fixture.raw_versioned_put(),
+    );
     fixture.same_requests("get", fixture.mapper_get(), fixture.raw_get());
     fixture.same_requests("versioned_update", fixture.mapper_update(), fixture.raw_update());
     fixture.same_requests("query_100", fixture.mapper_query(), fixture.raw_query());
-    assert_eq!(fixture.runtime.block_on(fixture.mapper_get()), fixture.runtime.block_on(fixture.raw_get()));
+    assert_eq!(
+        fixture.runtime.block_on(fixture.mapper_get()),
+        fixture.runtime.block_on(fixture.raw_get())
+    );
     assert_eq!(
         fixture.runtime.block_on(fixture.mapper_update()),
         fixture.runtime.block_on(fixture.raw_update())
@@ -546,7 +566,10 @@ fn main() {
     criterion.final_summary();
 
     println!();
-    println!("{:<18} {:>12} {:>12} {:>8} {:>14} {:>14}", "operation", "mapper", "raw SDK", "ratio", "mapper allocs", "raw allocs");
+    println!(
+        "{:<18} {:>12} {:>12} {:>8} {:>14} {:>14}",
+        "operation", "mapper", "raw SDK", "ratio", "mapper allocs", "raw allocs"
+    );
     for operation in OPERATIONS {
         let (mapper, raw) = (median(operation, "mapper"), median(operation, "raw_sdk"));
         let shown = |ns: Option<f64>| ns.map_or("-".to_owned(), |ns| format!("{:.1} µs", ns / 1000.0));

@@ -41,7 +41,7 @@ fn b(bytes: &[u8]) -> AttributeValue {
     AttributeValue::B(bytes.to_vec().into())
 }
 
-async fn create<T: Item>(prefix: &str) -> Table<T> {
+async fn create<T: Item + 'static>(prefix: &str) -> Table<T> {
     let table = Mapper::new(local::client())
         .table_named::<T>(&local::unique_table_name(prefix))
         .unwrap();
@@ -317,6 +317,11 @@ async fn default_time_keys_refuse_java_text_and_never_duplicate() {
     let check = |err: Error| {
         let err = match err {
             Error::Convert(err) => err,
+            // A query or scan sets the item aside and goes on.
+            Error::UnreadableItem(bad) => match bad.error {
+                Error::Convert(err) => err,
+                other => panic!("{other}"),
+            },
             other => panic!("{other}"),
         };
         assert_eq!(err.path(), "at");
@@ -916,8 +921,7 @@ async fn items_created_by_java_are_versioned_both_ways() {
 /// boto3 writes Python's `None` as `NULL`; the version extension must take a stored `NULL`
 /// version for a new item, as Java's does.
 #[tokio::test]
-#[ignore = "needs the version extension to accept a stored NULL version (lead's change): run with --include-ignored after merging it"]
-async fn needs_lead_null_version_fix_null_version_written_by_boto3_is_a_new_item() {
+async fn a_null_version_written_by_boto3_is_a_new_item() {
     let table = create::<Account>("version-null").await;
     let client = table.mapper().client().clone();
     let name = table.name().to_owned();
