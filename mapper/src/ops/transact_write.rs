@@ -642,7 +642,10 @@ fn prepare_action(index: usize, pending: Pending) -> Result<(TransactWriteItem, 
         })
     };
     let (write, expected_version, original) = match kind {
-        PendingKind::Put(item) => (WriteKind::Put(item.clone()), read_version(&item), None),
+        PendingKind::Put(item) => {
+            let expected = read_version(&item);
+            (WriteKind::Put(item), expected, None)
+        }
         PendingKind::Update { item, ignore_nulls } => (
             WriteKind::Update {
                 item: item.clone(),
