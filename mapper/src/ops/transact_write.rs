@@ -1283,6 +1283,129 @@ fn same_number(expected: &AttributeValue, stored: Option<&AttributeValue>) -> bo
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Mapper;
+
+    #[derive(crate::Item)]
+    #[item(table = "accounts")]
+    struct Account {
+        #[partition_key]
+        id: String,
+        #[version]
+        version: Option<u64>,
+        #[atomic_counter(start = 10, inc = 5)]
+        visits: i64,
+    }
+
+    fn n(text: &str) -> AttributeValue {
+        AttributeValue::N(text.into())
+    }
+
+    fn target() -> Target {
+        let config = aws_sdk_dynamodb::Config::builder()
+            .behavior_version(aws_sdk_dynamodb::config::BehaviorVersion::latest())
+            .build();
+        let mapper = Mapper::new(Client::from_conf(config));
+        mapper.table::<Account>().unwrap().target().clone()
+    }
+
+    fn action(expected_version: Option<Option<AttributeValue>>) -> PreparedAction {
+        let key = ItemMap::from([("id".to_owned(), AttributeValue::S("a".into()))]);
+        PreparedAction {
+            expected_version,
+            ..PreparedAction::read(target(), Account::TABLE, key)
+        }
+    }
+
+    fn reason(code: &str, version: Option<&str>, stored: bool) -> types::CancellationReason {
+        let mut item = ItemMap::from([("id".to_owned(), AttributeValue::S("a".into()))]);
+        if let Some(version) = version {
+            item.insert("version".to_owned(), n(version));
+        }
+        types::CancellationReason::builder()
+            .code(code)
+            .set_item(stored.then_some(item))
+            .build()
+    }
+
+    fn reasons(actions: &[PreparedAction], reasons: Vec<types::CancellationReason>) -> TransactionCanceled {
+        match canceled(actions, reasons, "cancelled".into()) {
+            Error::TransactionCanceled(c) => *c,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn version_conflicts_are_told_apart_from_failed_conditions() {
+        let failed = |expected: Option<Option<AttributeValue>>, version: Option<&str>, stored: bool| {
+            let canceled = reasons(
+                &[action(expected)],
+                vec![reason("ConditionalCheckFailed", version, stored)],
+            );
+            let reason = &canceled.reasons()[0];
+            (reason.is_version_conflict(), reason.is_condition_failure())
+        };
+        // Read at version 3: stored 3 means the caller's condition; 4 or gone, a conflict.
+        assert_eq!(failed(Some(Some(n("3"))), Some("3"), true), (false, true));
+        assert_eq!(failed(Some(Some(n("3"))), Some("4"), true), (true, false));
+        assert_eq!(failed(Some(Some(n("3"))), None, false), (true, false));
+        // A new item: any stored version is a conflict; none stored, the caller's condition.
+        assert_eq!(failed(Some(None), Some("0"), true), (true, false));
+        assert_eq!(failed(Some(None), None, false), (false, true));
+        assert_eq!(failed(Some(None), None, true), (false, true));
+        // No version check (a delete by key, a condition check): always the caller's.
+        assert_eq!(failed(None, Some("9"), true), (false, true));
+    }
+
+    #[test]
+    fn reasons_follow_the_actions_and_missing_codes_are_none() {
+        let actions = [action(None), action(Some(Some(n("1")))), action(None)];
+        let canceled = reasons(
+            &actions,
+            vec![reason("NONE", None, false), reason("TransactionConflict", None, false)],
+        );
+        let codes: Vec<&CancellationCode> = canceled.reasons().iter().map(|r| r.code()).collect();
+        assert_eq!(
+            codes,
+            [
+                &CancellationCode::None,
+                &CancellationCode::TransactionConflict,
+                &CancellationCode::None
+            ]
+        );
+        assert_eq!(canceled.failed().map(|r| r.index()).collect::<Vec<_>>(), [1]);
+        assert!(canceled.is_retryable() && canceled.is_conflict());
+        assert!(!canceled.has_version_conflict());
+        assert_eq!(
+            canceled.to_string(),
+            "transaction cancelled: action 1 on `accounts`: TransactionConflict"
+        );
+    }
+
+    #[test]
+    fn an_update_knows_its_counters_from_the_version_check() {
+        let item = |version: Option<&str>, visits: &str| {
+            let mut item = ItemMap::from([
+                ("id".to_owned(), AttributeValue::S("a".into())),
+                ("visits".to_owned(), n(visits)),
+            ]);
+            if let Some(version) = version {
+                item.insert("version".to_owned(), n(version));
+            }
+            item
+        };
+        let written = |version: &str| {
+            ItemMap::from([
+                ("id".to_owned(), AttributeValue::S("a".into())),
+                ("version".to_owned(), n(version)),
+            ])
+        };
+        // A read item: the value read plus inc, and the new version.
+        let known = known_update(Account::TABLE, item(Some("2"), "20"), written("3"), Some(&Some(n("2"))));
+        assert_eq!((known["visits"].clone(), known["version"].clone()), (n("25"), n("3")));
+        // A new item: start, whatever the struct held.
+        let known = known_update(Account::TABLE, item(None, "999"), written("0"), Some(&None));
+        assert_eq!(known["visits"], n("10"));
+    }
 
     #[test]
     fn codes_parse_and_unknown_ones_are_kept() {
