@@ -17,7 +17,9 @@ use crate::retry::{Retries, RetryPolicy};
 ///
 /// Each attempt reads the items afresh (consistent, as one snapshot), so the closure always
 /// sees the stored versions, and builds a new transaction with a new client request token
-/// (an identical resend of one attempt keeps its token; see [`TransactWrite`]).
+/// (an identical resend of one attempt keeps its token; see [`TransactWrite`]). So do not give
+/// the transaction a token of your own inside the change: a second attempt would reuse it with
+/// other versions, which DynamoDB refuses (`IdempotentParameterMismatch`).
 ///
 /// It retries, after a jittered backoff ([`RetryPolicy`], 8 attempts by default), when the
 /// transaction is cancelled only by version conflicts, `TransactionConflict`s or throttling,
