@@ -739,7 +739,7 @@ async fn names_repeated_through_flatten_are_refused_when_the_table_is_made() {
         #[partition_key]
         id: String,
         note: String,
-        #[flatten]
+        #[attribute(flatten)]
         audit: Audit,
     }
     let err = Mapper::new(local::client())

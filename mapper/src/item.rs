@@ -109,6 +109,33 @@ pub trait Item: Attributes {
     }
 }
 
+/// An item type with a `#[version]` attribute of its own: writes of it are conditional on the
+/// version that was read, so a lost race is detected. Implemented by `#[derive(Item)]` exactly
+/// when the struct itself has a `#[version]` field; a version inside a flattened struct is
+/// found at run time only (from the [schema](crate::schema)), so it does not make the item
+/// `Versioned`.
+///
+/// ```
+/// use dynamodb_mapper::{Item, Versioned};
+///
+/// #[derive(Item)]
+/// struct Account {
+///     #[partition_key]
+///     id: String,
+///     #[version]
+///     version: Option<u64>,
+/// }
+///
+/// fn needs_versions<T: Versioned>() {}
+/// needs_versions::<Account>();
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` has no `#[version]` attribute",
+    label = "not versioned",
+    note = "read_modify_write needs a `#[version]` attribute on the item: nothing else detects that another writer changed the item between the read and the write"
+)]
+pub trait Versioned: Item {}
+
 /// Conversion from convenient values to an item's [`Item::Key`]: any `A: Into<P>` for a
 /// partition key of type `P`, any `(A, B)` with `A: Into<P>, B: Into<S>` for a composite key.
 /// Implemented by `#[derive(Item)]`.

@@ -37,7 +37,7 @@
 //!     tier: Tier,
 //!     address: Option<Address>,
 //!     tags: HashSet<String>,
-//!     #[default]
+//!     #[attribute(default)]
 //!     settings: HashMap<String, String>,
 //! }
 //!
@@ -103,7 +103,7 @@ pub mod value;
 pub mod __private;
 
 pub use error::{ConditionFailed, ConvertError, ConvertErrorKind, Error};
-pub use item::{Attributes, Item, ItemMap, KeyFrom, NoSortKey};
+pub use item::{Attributes, Item, ItemMap, KeyFrom, NoSortKey, Versioned};
 pub use mapper::{Mapper, MapperBuilder};
 pub use ops::{Cursor, Page};
 pub use table::{Index, Table};
@@ -128,9 +128,9 @@ pub use table::{Index, Table};
 /// | `#[attribute(rename = "name")]` | the stored name (wins over `rename_all`) |
 /// | `#[attribute(with = path)]` | store through the module `path`, which has `fn to_attribute_value(&T) -> Result<Option<AttributeValue>, ConvertError>` and `fn from_attribute_value(Option<AttributeValue>) -> Result<T, ConvertError>` (`None`: the attribute is absent); e.g. [`value::epoch_seconds`] |
 /// | `#[attribute(serde)]` | store any `Serialize + Deserialize` type through `serde_dynamo` ([`value::via_serde`]) |
-/// | `#[skip]` | never stored; read as `Default::default()` |
-/// | `#[default]` | an absent (or `NULL`) attribute reads as `Default::default()` instead of an error |
-/// | `#[flatten]` | the fields of a struct deriving [`Attributes`](trait@Attributes) are stored beside this struct's own |
+/// | `#[attribute(skip)]` | never stored; read as `Default::default()` |
+/// | `#[attribute(default)]` | an absent (or `NULL`) attribute reads as `Default::default()` instead of an error |
+/// | `#[attribute(flatten)]` | the fields of a struct deriving [`Attributes`](trait@Attributes) are stored beside this struct's own |
 /// | `#[index_partition_key("index")]` | partition key of a global secondary index (may be the table's partition key field, or an `Option` for a sparse index); repeat for several indexes |
 /// | `#[index_sort_key("index")]` | sort key of a secondary index; an index without an `#[index_partition_key]` is a local index (the table's partition key) |
 /// | `#[ttl]` | the time-to-live attribute: `DateTime<Utc>` or integer epoch seconds (or an `Option` of them), stored as epoch seconds |
@@ -149,7 +149,7 @@ pub use table::{Index, Table};
 /// Mistakes are compile errors pointing at the offending token, all reported at once: no or
 /// two partition keys, two sort keys, a key of a type that is not a string, number or binary,
 /// `#[version]` not on `Option<integer>`, a counter on a non-integer, `#[auto_uuid]` or
-/// `#[auto_timestamp]`/`#[ttl]` on the wrong type, two fields stored under one name, `#[skip]`
+/// `#[auto_timestamp]`/`#[ttl]` on the wrong type, two fields stored under one name, `skip`
 /// on a key, a local index on a table without sort key, misspelled keys (with a "did you
 /// mean"), and attributes that exclude each other.
 ///
@@ -178,7 +178,7 @@ pub use table::{Index, Table};
 ///     token: Option<String>,
 ///     #[ttl]
 ///     expires_at: Option<DateTime<Utc>>,
-///     #[skip]
+///     #[attribute(skip)]
 ///     cached: Option<String>,
 /// }
 ///
@@ -189,7 +189,7 @@ pub use table::{Index, Table};
 pub use dynamodb_mapper_derive::Item;
 
 /// Derives [`Attributes`](trait@Attributes) for a struct stored inside an item, as a nested
-/// map (`M`) or `#[flatten]`ed; or, on an enum of unit variants, its conversion to and from a
+/// map (`M`) or flattened (`#[attribute(flatten)]`); or, on an enum of unit variants, its conversion to and from a
 /// string (`S`: the variant's name, after `rename_all` and `#[attribute(rename = "...")]`),
 /// which can also be a key or a set member.
 ///
@@ -219,7 +219,7 @@ pub use dynamodb_mapper_derive::Item;
 ///     #[partition_key]
 ///     path: String,
 ///     status: Status,
-///     #[flatten]
+///     #[attribute(flatten)]
 ///     audit: Audit,
 /// }
 ///

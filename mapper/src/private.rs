@@ -129,3 +129,33 @@ pub fn set_member_mismatch<T: crate::value::SetElement>(member: &crate::value::S
 
 #[cfg(feature = "serde")]
 pub use serde;
+
+/// Flags of the attributes that act only at the top level of an item, for the check that a
+/// struct stored as a nested map has none ([`NestedStruct::top_level_only`]).
+///
+/// [`NestedStruct::top_level_only`]: crate::value::NestedStruct::top_level_only
+pub mod top_level_only {
+    /// `#[partition_key]`, `#[sort_key]` or an index key.
+    pub const KEY: u8 = 1;
+    /// `#[version]`.
+    pub const VERSION: u8 = 2;
+    /// `#[atomic_counter]`.
+    pub const ATOMIC_COUNTER: u8 = 4;
+    /// `#[ttl]`.
+    pub const TTL: u8 = 8;
+    /// `#[auto_timestamp]`.
+    pub const AUTO_TIMESTAMP: u8 = 16;
+    /// `#[auto_uuid]`.
+    pub const AUTO_UUID: u8 = 32;
+
+    /// The flags of the struct a value of this type is stored as, looking through lists and
+    /// maps (`Option<T>`, `Vec<T>`, `HashMap<String, T>`, ...); 0 for any other type.
+    pub const fn of(ty: &crate::value::AttributeType) -> u8 {
+        use crate::value::AttributeType;
+        match ty {
+            AttributeType::Struct(nested) => nested.top_level_only(),
+            AttributeType::L(inner) | AttributeType::M(inner) => of(inner),
+            _ => 0,
+        }
+    }
+}

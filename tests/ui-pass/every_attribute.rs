@@ -18,7 +18,7 @@ enum Tier {
 #[item(rename_all = "camelCase")]
 struct Address {
     street_name: String,
-    #[default]
+    #[attribute(default)]
     city: String,
 }
 
@@ -75,12 +75,12 @@ struct Customer {
     first_seen: i64,
     #[attribute(serde)]
     payment: Payment,
-    #[default]
+    #[attribute(default)]
     settings: HashMap<String, String>,
     address: Option<Address>,
-    #[flatten]
+    #[attribute(flatten)]
     audit: Audit,
-    #[skip]
+    #[attribute(skip)]
     cache: Vec<String>,
     r#type: String,
 }
@@ -97,7 +97,7 @@ where
     payload: P,
     #[index_partition_key("by_source")]
     source: String,
-    #[skip]
+    #[attribute(skip)]
     scratch: Option<P>,
 }
 
@@ -107,9 +107,9 @@ struct Tagged<T: Clone + Default, U> {
     id: String,
     #[ttl]
     expires: u64,
-    #[default]
+    #[attribute(default)]
     labels: Vec<T>,
-    #[skip]
+    #[attribute(skip)]
     scratch: T,
     #[attribute(serde)]
     extra: U,

@@ -2,7 +2,7 @@
 
 use aws_sdk_dynamodb::types::AttributeValue;
 
-use super::{FromAttributeValue, KeyAttribute, ScalarType, SetElement, SetMember, SetType, ToAttributeValue};
+use super::{AttributeType, FromAttributeValue, KeyAttribute, ScalarType, SetElement, SetMember, SetType, ToAttributeValue};
 use crate::error::{ConvertError, ConvertErrorKind};
 
 /// DynamoDB keeps at most this many significant digits in a number.
@@ -94,6 +94,7 @@ fn parse_integer<T: std::str::FromStr>(text: &str) -> Result<T, ConvertError> {
 macro_rules! integers {
     ($($t:ty => wide: $wide:literal $(, to_sequence: { $($to_sequence:tt)* }, from_sequence: { $($from_sequence:tt)* })?;)*) => {$(
         impl ToAttributeValue for $t {
+            const ATTRIBUTE_TYPE: &'static AttributeType = &AttributeType::N;
             #[inline]
             fn to_attribute_value(&self) -> Result<Option<AttributeValue>, ConvertError> {
                 format_integer(*self, $wide).map(|text| Some(AttributeValue::N(text)))
@@ -146,6 +147,7 @@ integers! {
     usize => wide: false;
     // `Vec<u8>` is binary, not a list of numbers.
     u8 => wide: false, to_sequence: {
+        const SEQUENCE_ATTRIBUTE_TYPE: &'static AttributeType = &AttributeType::B;
         fn sequence_to_attribute_value<'a, I>(items: I) -> Result<Option<AttributeValue>, ConvertError>
         where
             I: ExactSizeIterator<Item = &'a Self>,
@@ -166,6 +168,7 @@ integers! {
 macro_rules! floats {
     ($($t:ty => $check_range:literal;)*) => {$(
         impl ToAttributeValue for $t {
+            const ATTRIBUTE_TYPE: &'static AttributeType = &AttributeType::N;
             fn to_attribute_value(&self) -> Result<Option<AttributeValue>, ConvertError> {
                 let value = *self;
                 if !value.is_finite() {

@@ -3,7 +3,7 @@
 use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{DateTime, Datelike, SecondsFormat, Utc};
 
-use super::{FromAttributeValue, KeyAttribute, ScalarType, SetElement, SetMember, SetType, ToAttributeValue};
+use super::{AttributeType, FromAttributeValue, KeyAttribute, ScalarType, SetElement, SetMember, SetType, ToAttributeValue};
 use crate::error::{ConvertError, ConvertErrorKind};
 
 /// `2024-05-01T12:00:00.000000000Z`: always nine sub-second digits and `Z`, so that comparing
@@ -30,6 +30,8 @@ pub(crate) fn parse_timestamp(text: String) -> Result<DateTime<Utc>, ConvertErro
 }
 
 impl ToAttributeValue for DateTime<Utc> {
+    const ATTRIBUTE_TYPE: &'static AttributeType = &AttributeType::S;
+
     fn to_attribute_value(&self) -> Result<Option<AttributeValue>, ConvertError> {
         format_timestamp(self).map(|text| Some(AttributeValue::S(text)))
     }
