@@ -69,10 +69,11 @@ impl RenameRule {
                     None => String::new(),
                 }
             }
-            Self::Snake => separate_capitals(variant, '_'),
-            Self::ScreamingSnake => separate_capitals(variant, '_').to_ascii_uppercase(),
-            Self::Kebab => separate_capitals(variant, '-'),
-            Self::ScreamingKebab => separate_capitals(variant, '-').to_ascii_uppercase(),
+            Self::Snake => snake_variant(variant),
+            Self::ScreamingSnake => snake_variant(variant).to_ascii_uppercase(),
+            // Every underscore becomes a hyphen, those written in the name too.
+            Self::Kebab => snake_variant(variant).replace('_', "-"),
+            Self::ScreamingKebab => snake_variant(variant).to_ascii_uppercase().replace('_', "-"),
         }
     }
 }
@@ -102,13 +103,13 @@ fn join_capitalized(field: &str, capitalize_first: bool) -> String {
     out
 }
 
-/// `InReview` → `in_review`: a separator before every uppercase letter but the first, and
+/// `InReview` → `in_review`: an underscore before every uppercase letter but the first, and
 /// ASCII letters lowercased.
-fn separate_capitals(variant: &str, separator: char) -> String {
+fn snake_variant(variant: &str) -> String {
     let mut out = String::with_capacity(variant.len() + 4);
     for (i, c) in variant.chars().enumerate() {
         if i > 0 && c.is_uppercase() {
-            out.push(separator);
+            out.push('_');
         }
         out.push(c.to_ascii_lowercase());
     }
@@ -138,5 +139,6 @@ mod tests {
         assert_eq!(ScreamingKebab.apply_to_variant("InProgress"), "IN-PROGRESS");
         assert_eq!(Lower.apply_to_variant("InProgress"), "inprogress");
         assert_eq!(Camel.apply_to_variant("HTTPError"), "hTTPError");
+        assert_eq!(Kebab.apply_to_variant("Already_Snake"), "already--snake");
     }
 }

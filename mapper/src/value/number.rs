@@ -50,8 +50,9 @@ pub(crate) fn check_number_text(text: &str) -> Result<(), ConvertError> {
     if significant.is_empty() {
         return Ok(()); // zero
     }
-    // The power of ten of the first significant digit.
-    let magnitude = exponent + whole.len() as i64 - leading as i64 - 1;
+    // The power of ten of the first significant digit. In i128, so that no exponent (up to
+    // i64's limits) and no length can overflow.
+    let magnitude = i128::from(exponent) + whole.len() as i128 - leading as i128 - 1;
     if significant.len() > MAX_SIGNIFICANT_DIGITS || !(-130..=125).contains(&magnitude) {
         return Err(ConvertError::new(ConvertErrorKind::OutOfRange {
             value: text.to_owned(),
@@ -257,6 +258,28 @@ mod tests {
         ] {
             assert!(check_number_text(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn exponents_at_the_limits_are_out_of_range_not_overflows() {
+        for text in [
+            "1e9223372036854775807",
+            "123456.7e9223372036854775807",
+            "-1e-9223372036854775808",
+            "0.0001e-9223372036854775808",
+        ] {
+            let err = check_number_text(text).unwrap_err();
+            assert!(matches!(err.kind(), ConvertErrorKind::OutOfRange { .. }), "{text}");
+        }
+        // Out of i64: not a number DynamoDB reads.
+        assert!(check_number_text("1e9223372036854775808").is_err());
+        // Zero is zero whatever its exponent.
+        assert!(check_number_text("0e9223372036854775807").is_ok());
+        // Leading zeros count: this is 1E+4.
+        let mut back = "0.".to_owned();
+        back.push_str(&"0".repeat(200));
+        back.push_str("1e205");
+        assert!(check_number_text(&back).is_ok(), "1E+4 written with 200 leading zeros");
     }
 
     #[test]
