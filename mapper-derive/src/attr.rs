@@ -91,7 +91,7 @@ fn parse_index(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<Option<IndexAtt
                     other => {
                         cx.error_spanned_by(
                             &lit,
-                            format!("unknown projection `{other}`{}; or name attributes with `include(\"a\", \"b\")`", did_you_mean(other, PROJECTIONS)),
+                            format!("unknown projection `{other}`{}", did_you_mean(other, PROJECTIONS)),
                         );
                         None
                     }

@@ -485,17 +485,12 @@ fn check_index_projections(cx: &Ctxt, container: &Container, fields: &[Field]) {
     for index in &container.attrs.indexes {
         let name = index.name.value.as_str();
         if !declared.contains(&name) {
-            let hint = if declared.is_empty() {
-                String::new()
+            let message = if declared.is_empty() {
+                format!("no field is a key of index `{name}`: mark its partition key `#[index_partition_key(\"{name}\")]`")
             } else {
-                crate::ctxt::did_you_mean(name, &declared)
+                format!("no field is a key of index `{name}`{}", crate::ctxt::did_you_mean(name, &declared))
             };
-            cx.error_at(
-                index.name.span,
-                format!(
-                    "no field is a key of index `{name}`{hint}; mark its partition key `#[index_partition_key(\"{name}\")]`"
-                ),
-            );
+            cx.error_at(index.name.span, message);
             continue;
         }
         if seen.contains(&name) {

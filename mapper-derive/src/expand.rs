@@ -233,35 +233,42 @@ fn top_level_only_flags(fields: &[Field], krate: &Path) -> TokenStream {
 
 /// A compile-time check that the field's type, stored as a nested map (directly or inside
 /// lists, maps and `Option`s), has no attribute that acts only at the top level of an item.
-/// Spanned at the field's type, so that the error points at the field.
+/// Spanned at the field's name, so that the error points at the field.
 fn nested_check(field: &Field, krate: &Path) -> TokenStream {
     let ty = field.ty;
     let flags = quote!(#krate::__private::top_level_only);
     let field_name = crate::ast::unraw(field.ident);
     let text = type_text(ty);
+    let keys = "key attributes (`#[partition_key]`, `#[sort_key]`, index keys)";
+    let key_message = format!(
+        "field `{field_name}` stores `{text}` as a nested map, where its {keys} are no keys: \
+         store a struct deriving `Attributes`, which has no keys, instead"
+    );
+    let span = field.ident.span();
     let checks = [
-        (quote!(KEY), "a key attribute (`#[partition_key]`, `#[sort_key]` or an index key)"),
-        (quote!(VERSION), "`#[version]`"),
-        (quote!(ATOMIC_COUNTER), "`#[atomic_counter]`"),
-        (quote!(TTL), "`#[ttl]`"),
-        (quote!(AUTO_TIMESTAMP), "`#[auto_timestamp]`"),
-        (quote!(AUTO_UUID), "`#[auto_uuid]`"),
+        (quote!(KEY), key_message),
+        (quote!(VERSION), lifecycle_message(&field_name, &text, "version")),
+        (quote!(ATOMIC_COUNTER), lifecycle_message(&field_name, &text, "atomic_counter")),
+        (quote!(TTL), lifecycle_message(&field_name, &text, "ttl")),
+        (quote!(AUTO_TIMESTAMP), lifecycle_message(&field_name, &text, "auto_timestamp")),
+        (quote!(AUTO_UUID), lifecycle_message(&field_name, &text, "auto_uuid")),
     ]
     .into_iter()
-    .map(|(flag, what)| {
-        let message = format!(
-            "field `{field_name}` stores `{text}` as a nested map, where its {what} does nothing: \
-             mark the field `#[attribute(flatten)]` to store the struct's attributes in the item itself \
-             (a struct field, not a list or a map), or remove {what} from the nested struct"
-        );
-        quote_spanned!(ty.span()=> if flags & #flags::#flag != 0 { ::core::panic!(#message) })
-    });
-    quote_spanned! {ty.span()=>
+    .map(|(flag, message)| quote_spanned!(span=> if flags & #flags::#flag != 0 { ::core::panic!(#message) }));
+    quote_spanned! {span=>
         const _: () = {
             let flags = #flags::of(<#ty as #krate::value::ToAttributeValue>::ATTRIBUTE_TYPE);
             #(#checks)*
         };
     }
+}
+
+fn lifecycle_message(field: &str, ty: &str, attribute: &str) -> String {
+    format!(
+        "field `{field}` stores `{ty}` as a nested map, where its `#[{attribute}]` does nothing: \
+         mark the field `#[attribute(flatten)]` to store the struct's attributes in the item itself \
+         (a struct field can be flattened, a list or a map cannot), or remove `#[{attribute}]` from the nested struct"
+    )
 }
 
 fn tags(field: &Field, krate: &Path) -> Vec<TokenStream> {

@@ -37,6 +37,8 @@ enum Payment {
 
 #[derive(Item, Debug, Clone, PartialEq)]
 #[item(table = "customers", rename_all = "snake_case", crate = "dynamodb_mapper")]
+#[item(index(name = "by_email", projection = "keys_only"), index(name = "by_created", include("version", "credits")))]
+#[item(index(name = "by_email_tier", projection = "all"))]
 struct Customer {
     #[partition_key]
     #[auto_uuid]
@@ -128,4 +130,9 @@ fn main() {
     assert_key::<Event<String, u64, Vec<u8>>, (&str, u64)>();
     assert_item::<Tagged<String, Payment>>();
     assert_value::<Tier>();
+    use dynamodb_mapper::schema::Projection;
+    let projection = |name| Customer::TABLE.index(name).unwrap().projection;
+    assert_eq!(projection("by_email"), Projection::KeysOnly);
+    assert_eq!(projection("by_created"), Projection::Include(&["version", "credits"]));
+    assert_eq!(projection("by_email_tier"), Projection::All);
 }
