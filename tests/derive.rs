@@ -73,7 +73,13 @@ fn item_default_and_serde_derive_on_one_struct() {
 
     let read = Customer::from_item(item).unwrap();
     assert_eq!(read.cache, None);
-    assert_eq!(read, Customer { cache: None, ..customer });
+    assert_eq!(
+        read,
+        Customer {
+            cache: None,
+            ..customer
+        }
+    );
 
     // `#[attribute(default)]` and `#[serde(default)]` both read an absent attribute as empty.
     let mut sparse = read.to_item().unwrap();
@@ -264,7 +270,11 @@ macro_rules! rename_rule {
         #[test]
         fn $module() {
             use $module::{Fields, VARIANTS};
-            let ours: BTreeSet<String> = Fields::SCHEMA.attributes.iter().map(|a| a.name.to_owned()).collect();
+            let ours: BTreeSet<String> = Fields::SCHEMA
+                .attributes
+                .iter()
+                .map(|a| a.name.to_owned())
+                .collect();
             let theirs: BTreeSet<String> = serde_json::to_value(Fields::default())
                 .unwrap()
                 .as_object()
@@ -280,7 +290,12 @@ macro_rules! rename_rule {
             for variant in VARIANTS {
                 let ours = variant.to_attribute_value().unwrap().unwrap();
                 let theirs = serde_json::to_value(variant).unwrap();
-                assert_eq!(ours.as_s().unwrap(), theirs.as_str().unwrap(), "variant under {}", $rule);
+                assert_eq!(
+                    ours.as_s().unwrap(),
+                    theirs.as_str().unwrap(),
+                    "variant under {}",
+                    $rule
+                );
                 // And reads back.
                 assert!($module::Variants::from_attribute_value(ours).is_ok());
             }
@@ -302,14 +317,24 @@ fn serde_keeps_the_names_that_differed_before() {
     // `lowercase` leaves snake_case fields alone; `SCREAMING_SNAKE_CASE` splits every capital.
     let names: Vec<&str> = lowercase::Fields::SCHEMA.attributes.iter().map(|a| a.name).collect();
     assert!(names.contains(&"user_id"));
-    let error = screaming_snake_case::Variants::HTTPError.to_attribute_value().unwrap().unwrap();
+    let error = screaming_snake_case::Variants::HTTPError
+        .to_attribute_value()
+        .unwrap()
+        .unwrap();
     assert_eq!(error.as_s().unwrap(), "H_T_T_P_ERROR");
 }
 
 #[test]
 fn attribute_types_are_recorded_per_field() {
     let schema = Record::SCHEMA;
-    let ty = |name: &str| *schema.attributes.iter().find(|a| a.name == name).unwrap().attribute_type;
+    let ty = |name: &str| {
+        *schema
+            .attributes
+            .iter()
+            .find(|a| a.name == name)
+            .unwrap()
+            .attribute_type
+    };
     assert_eq!(ty("recordId"), AttributeType::S);
     assert_eq!(ty("created"), AttributeType::N);
     assert_eq!(ty("notes"), AttributeType::L(&AttributeType::S));

@@ -215,7 +215,16 @@ impl Source {
     /// Map keys: the names our types use, and anything else.
     fn key(&mut self) -> String {
         const NAMES: &[&str] = &[
-            "sku", "quantity", "unitPrice", "gift", "labels", "method", "amount", "installments", "notes", "split",
+            "sku",
+            "quantity",
+            "unitPrice",
+            "gift",
+            "labels",
+            "method",
+            "amount",
+            "installments",
+            "notes",
+            "split",
         ];
         if self.chance(6) {
             NAMES[self.below(NAMES.len() as u64) as usize].to_owned()
@@ -242,7 +251,9 @@ impl Source {
     }
 
     fn any_map(&mut self, depth: u32, max: u64) -> ItemMap {
-        (0..self.below(max)).map(|_| (self.key(), self.any_value(depth))).collect()
+        (0..self.below(max))
+            .map(|_| (self.key(), self.any_value(depth)))
+            .collect()
     }
 
     /// Number text for a field of the Rust type `hint`: mostly one it reads, now and then
@@ -300,16 +311,22 @@ impl Source {
             AttributeType::Set(SetType::Number) => {
                 AttributeValue::Ns((0..self.below(4)).map(|_| self.number_for(hint)).collect())
             }
-            AttributeType::Set(SetType::Binary) => AttributeValue::Bs((0..self.below(4)).map(|_| self.bytes()).collect()),
-            AttributeType::L(inner) if depth > 0 => {
-                AttributeValue::L((0..self.below(4)).map(|_| self.shaped(inner, hint, depth - 1)).collect())
+            AttributeType::Set(SetType::Binary) => {
+                AttributeValue::Bs((0..self.below(4)).map(|_| self.bytes()).collect())
             }
+            AttributeType::L(inner) if depth > 0 => AttributeValue::L(
+                (0..self.below(4))
+                    .map(|_| self.shaped(inner, hint, depth - 1))
+                    .collect(),
+            ),
             AttributeType::M(inner) if depth > 0 => AttributeValue::M(
                 (0..self.below(4))
                     .map(|_| (self.key(), self.shaped(inner, hint, depth - 1)))
                     .collect(),
             ),
-            AttributeType::Struct(nested) if depth > 0 => AttributeValue::M(self.shaped_item(nested.schema(), depth - 1)),
+            AttributeType::Struct(nested) if depth > 0 => {
+                AttributeValue::M(self.shaped_item(nested.schema(), depth - 1))
+            }
             // Decided at run time (here, serde fields of `Option`s): often `NULL`.
             _ if self.chance(4) => AttributeValue::Null(true),
             _ => self.any_value(depth.min(2)),

@@ -68,7 +68,8 @@ fn parse_index(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<Option<IndexAtt
             let value = if inner.path.is_ident("include") {
                 let content;
                 syn::parenthesized!(content in inner.input);
-                let names = content.parse_terminated(|input: syn::parse::ParseStream| input.parse::<LitStr>(), syn::Token![,])?;
+                let names = content
+                    .parse_terminated(|input: syn::parse::ParseStream| input.parse::<LitStr>(), syn::Token![,])?;
                 if names.is_empty() {
                     cx.error_at(
                         key_span,
@@ -98,7 +99,10 @@ fn parse_index(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<Option<IndexAtt
                 }
             };
             if projection.is_some() {
-                cx.error_at(key_span, "an index has one projection: give `projection` or `include` once");
+                cx.error_at(
+                    key_span,
+                    "an index has one projection: give `projection` or `include` once",
+                );
             } else if let Some(value) = value {
                 projection = Some((value, key_span));
             }
@@ -113,7 +117,10 @@ fn parse_index(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<Option<IndexAtt
         Ok(())
     })?;
     let Some(name) = name else {
-        cx.error_at(span, "which index? `index(name = \"by_email\", projection = \"keys_only\")`");
+        cx.error_at(
+            span,
+            "which index? `index(name = \"by_email\", projection = \"keys_only\")`",
+        );
         return Ok(None);
     };
     Ok(Some(IndexAttrs {

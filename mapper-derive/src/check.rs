@@ -486,9 +486,14 @@ fn check_index_projections(cx: &Ctxt, container: &Container, fields: &[Field]) {
         let name = index.name.value.as_str();
         if !declared.contains(&name) {
             let message = if declared.is_empty() {
-                format!("no field is a key of index `{name}`: mark its partition key `#[index_partition_key(\"{name}\")]`")
+                format!(
+                    "no field is a key of index `{name}`: mark its partition key `#[index_partition_key(\"{name}\")]`"
+                )
             } else {
-                format!("no field is a key of index `{name}`{}", crate::ctxt::did_you_mean(name, &declared))
+                format!(
+                    "no field is a key of index `{name}`{}",
+                    crate::ctxt::did_you_mean(name, &declared)
+                )
             };
             cx.error_at(index.name.span, message);
             continue;

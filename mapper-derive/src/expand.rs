@@ -248,9 +248,15 @@ fn nested_check(field: &Field, krate: &Path) -> TokenStream {
     let checks = [
         (quote!(KEY), key_message),
         (quote!(VERSION), lifecycle_message(&field_name, &text, "version")),
-        (quote!(ATOMIC_COUNTER), lifecycle_message(&field_name, &text, "atomic_counter")),
+        (
+            quote!(ATOMIC_COUNTER),
+            lifecycle_message(&field_name, &text, "atomic_counter"),
+        ),
         (quote!(TTL), lifecycle_message(&field_name, &text, "ttl")),
-        (quote!(AUTO_TIMESTAMP), lifecycle_message(&field_name, &text, "auto_timestamp")),
+        (
+            quote!(AUTO_TIMESTAMP),
+            lifecycle_message(&field_name, &text, "auto_timestamp"),
+        ),
         (quote!(AUTO_UUID), lifecycle_message(&field_name, &text, "auto_uuid")),
     ]
     .into_iter()
@@ -379,7 +385,13 @@ fn expand_item(container: &Container, fields: &[Field], krate: &Path) -> TokenSt
             }
             None => quote!(::core::option::Option::None),
         };
-        let projection = match container.attrs.indexes.iter().find(|i| i.name.value == name).map(|i| &i.projection) {
+        let projection = match container
+            .attrs
+            .indexes
+            .iter()
+            .find(|i| i.name.value == name)
+            .map(|i| &i.projection)
+        {
             None | Some(ProjectionAttr::All) => quote!(#krate::schema::Projection::All),
             Some(ProjectionAttr::KeysOnly) => quote!(#krate::schema::Projection::KeysOnly),
             Some(ProjectionAttr::Include(names)) => quote!(#krate::schema::Projection::Include(&[#(#names),*])),

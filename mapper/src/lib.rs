@@ -116,8 +116,9 @@ pub use table::{Index, Table};
 /// | attribute | effect |
 /// |---|---|
 /// | `#[item(table = "name")]` | the table name ([`TableSchema::table_name`](schema::TableSchema::table_name)) |
-/// | `#[item(rename_all = "camelCase")]` | stored names of all fields: `lowercase`, `UPPERCASE`, `PascalCase`, `camelCase`, `snake_case`, `SCREAMING_SNAKE_CASE`, `kebab-case`, `SCREAMING-KEBAB-CASE` |
+/// | `#[item(rename_all = "camelCase")]` | stored names of all fields: `lowercase`, `UPPERCASE`, `PascalCase`, `camelCase`, `snake_case`, `SCREAMING_SNAKE_CASE`, `kebab-case`, `SCREAMING-KEBAB-CASE`; exactly serde's names for the same rule |
 /// | `#[item(crate = "path")]` | where the generated code finds this crate, if renamed |
+/// | `#[item(index(name = "by_email", projection = "keys_only"))]` | the attributes a secondary index holds ([`Projection`](schema::Projection)) besides the keys: `projection = "all"` (the default), `projection = "keys_only"`, or `include("total", "status")` for those attributes (stored names); `create_table` creates the index so. Repeat for each index. |
 ///
 /// # Field attributes
 ///
@@ -134,7 +135,7 @@ pub use table::{Index, Table};
 /// | `#[index_partition_key("index")]` | partition key of a global secondary index (may be the table's partition key field, or an `Option` for a sparse index); repeat for several indexes |
 /// | `#[index_sort_key("index")]` | sort key of a secondary index; an index without an `#[index_partition_key]` is a local index (the table's partition key) |
 /// | `#[ttl]` | the time-to-live attribute: `DateTime<Utc>` or integer epoch seconds (or an `Option` of them), stored as epoch seconds |
-/// | `#[version]`, `#[version(start_at = 0, increment_by = 1)]` | optimistic locking; the field is `Option<integer>`, `None` for an item never written |
+/// | `#[version]`, `#[version(start_at = 0, increment_by = 1)]` | optimistic locking; the field is `Option<integer>`, `None` for an item never written; the item is then [`Versioned`](trait@Versioned) |
 /// | `#[atomic_counter]`, `#[atomic_counter(start = 0, inc = 1)]` | a counter the server increments on every write; an integer field |
 /// | `#[auto_timestamp]` | set to the current time on every write; `DateTime<Utc>` or `Option` of it |
 /// | `#[auto_uuid]` | a random UUID when unset; `String`, `Uuid` or `Option` of them |
@@ -142,7 +143,15 @@ pub use table::{Index, Table};
 /// | `#[tag("name")]` | a tag for your own extensions to find the attribute by |
 ///
 /// The lifecycle attributes (`version`, `atomic_counter`, `auto_timestamp`, `auto_uuid`,
-/// `update_behavior`, `tag`) are recorded in the [`schema`] as [`Tag`](schema::Tag)s.
+/// `update_behavior`, `tag`) are recorded in the [`schema`] as [`Tag`](schema::Tag)s. They act
+/// at the top level of an item: on its own fields or those of a flattened struct. In a
+/// struct stored as a nested map (directly, or inside an `Option`, a list or a map), keys and
+/// lifecycle attributes would do nothing, so they are compile errors at the field that
+/// stores it (checked for field types that do not involve the struct's type parameters).
+///
+/// `default`, `skip` and `flatten` live under `#[attribute(...)]` because other derives use
+/// those names: `#[derive(Item, Default, Serialize, Deserialize)]` works with serde's own
+/// attributes beside ours. The bare forms are errors naming the new spelling.
 ///
 /// # Checked at compile time
 ///

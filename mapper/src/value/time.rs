@@ -3,7 +3,9 @@
 use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{DateTime, Datelike, SecondsFormat, Utc};
 
-use super::{AttributeType, FromAttributeValue, KeyAttribute, ScalarType, SetElement, SetMember, SetType, ToAttributeValue};
+use super::{
+    AttributeType, FromAttributeValue, KeyAttribute, ScalarType, SetElement, SetMember, SetType, ToAttributeValue,
+};
 use crate::error::{ConvertError, ConvertErrorKind};
 
 /// `2024-05-01T12:00:00.000000000Z`: always nine sub-second digits and `Z`, so that comparing
