@@ -40,9 +40,9 @@ fn order(customer: &str, n: u32) -> Order {
         customer: customer.into(),
         order_id: format!("2024-01-{:02}#{n:03}", n % 28 + 1),
         total: u64::from(n) * 10,
-        status: if n % 2 == 0 { "open" } else { "shipped" }.into(),
+        status: if n.is_multiple_of(2) { "open" } else { "shipped" }.into(),
         placed: Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).unwrap() + chrono::Duration::minutes(i64::from(n)),
-        note: (n % 3 == 0).then(|| format!("note {n}")),
+        note: n.is_multiple_of(3).then(|| format!("note {n}")),
         tags: HashSet::from([format!("t{}", n % 4)]),
     }
 }

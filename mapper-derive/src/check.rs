@@ -280,10 +280,13 @@ fn check_combinations(cx: &Ctxt, field: &Field) {
             );
         }
     }
-    if let Some(flatten) = a.flatten {
-        if a.rename.is_some() || a.with.is_some() || a.serde.is_some() || a.default.is_some() {
-            cx.error_at(flatten, "a flattened field's attributes keep their own names: remove `rename`, `with`, `serde` and `default` from it");
-        }
+    if let Some(flatten) = a.flatten
+        && (a.rename.is_some() || a.with.is_some() || a.serde.is_some() || a.default.is_some())
+    {
+        cx.error_at(
+            flatten,
+            "a flattened field's attributes keep their own names: remove `rename`, `with`, `serde` and `default` from it",
+        );
     }
     if let (Some(_), Some(serde)) = (&a.with, a.serde) {
         cx.error_at(serde, "use either `with` or `serde`, not both");
