@@ -13,7 +13,7 @@ use crate::value::{FromAttributeValue, KeyAttribute, ScalarType, ToAttributeValu
 pub type ItemMap = HashMap<String, AttributeValue>;
 
 /// A struct stored as a map of attributes: a whole item, a nested map (`M`) inside one, or
-/// fields `#[flatten]`ed into one.
+/// fields flattened into one (`#[attribute(flatten)]`).
 ///
 /// Implemented by `#[derive(Attributes)]` (and by `#[derive(Item)]`). A struct deriving it is
 /// also a [`ToAttributeValue`](crate::value::ToAttributeValue) and

@@ -51,7 +51,7 @@ pub fn read<T: FromAttributeValue>(item: &mut ItemMap, name: &'static str) -> Re
     .map_err(|e| e.in_attribute(name))
 }
 
-/// Reads a `#[default]` field: absent or `NULL` gives `Default::default()`.
+/// Reads an `#[attribute(default)]` field: absent or `NULL` gives `Default::default()`.
 #[inline]
 pub fn read_or_default<T: FromAttributeValue + Default>(
     item: &mut ItemMap,

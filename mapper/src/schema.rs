@@ -181,6 +181,7 @@ pub enum Tag {
 
 /// How an update treats an attribute that is already stored.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub enum UpdateBehavior {
     /// Every update writes the attribute (the default).
     #[default]
