@@ -778,7 +778,7 @@ fn known_update(
     let new_item = matches!(expected_version, Some(None));
     let counters: Vec<(&str, i64, i64)> = tagged(schema, |t| matches!(t, Tag::AtomicCounter { .. }))
         .filter_map(|(name, tag)| match tag {
-            Tag::AtomicCounter { start, inc } => Some((name, start, inc)),
+            Tag::AtomicCounter { start, inc, .. } => Some((name, start, inc)),
             _ => None,
         })
         .filter(|(name, _, _)| !written.contains_key(*name))
