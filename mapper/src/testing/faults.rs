@@ -194,7 +194,6 @@ pub struct RecordedRequest {
 }
 
 /// The faults of one operation, added with [`Faults::on`].
-#[must_use = "a fault is added by calling one of its methods"]
 pub struct OnOperation<'a> {
     faults: &'a Faults,
     operation: &'static str,
@@ -236,6 +235,7 @@ impl Faults {
     /// # Panics
     /// On a name that is not a DynamoDB data or table operation, so that a typo cannot leave a
     /// test without its fault.
+    #[must_use = "a fault is added by calling one of its methods"]
     pub fn on(&self, operation: &str) -> OnOperation<'_> {
         let operation = OPERATIONS
             .iter()

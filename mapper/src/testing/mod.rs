@@ -73,7 +73,7 @@ use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region, SharedHttpC
 
 pub use faults::{Faults, InjectedFault, OnOperation, RecordedRequest, Throttle, Times};
 pub use server::{LocalDynamoDb, LocalError};
-pub use strict::StrictChecks;
+pub use strict::{StrictChecks, refusal_in};
 
 use crate::{Error, Item, Mapper, Table};
 

@@ -97,6 +97,33 @@ impl Intercept for StrictChecks {
     }
 }
 
+/// The refusal of [`StrictChecks`] that caused `error`, if one did: it walks the chain of
+/// sources (an SDK error wraps it in a dispatch failure and an interceptor error; the mapper's
+/// [`Error::Sdk`] wraps the SDK's error).
+///
+/// ```
+/// # async fn example(client: aws_sdk_dynamodb::Client) {
+/// use dynamodb_mapper::{RefusalKind, testing};
+///
+/// let error = client.scan().table_name("t").filter_expression("#a = :b").send().await.unwrap_err();
+/// let refusal = testing::refusal_in(&error).expect("refused before sending");
+/// assert_eq!(refusal.kind(), RefusalKind::Placeholders);
+/// # }
+/// ```
+pub fn refusal_in<'a>(error: &'a (dyn std::error::Error + 'static)) -> Option<&'a Refusal> {
+    let mut next: Option<&'a (dyn std::error::Error + 'static)> = Some(error);
+    while let Some(error) = next {
+        if let Some(refusal) = error.downcast_ref::<Refusal>() {
+            return Some(refusal);
+        }
+        if let Some(Error::Refused(refusal)) = error.downcast_ref::<Error>() {
+            return Some(refusal);
+        }
+        next = error.source();
+    }
+    None
+}
+
 /// The operation named by an `X-Amz-Target` header (`DynamoDB_20120810.PutItem` → `PutItem`).
 pub(crate) fn operation_of(target: Option<&str>) -> Option<&str> {
     target.map(|t| t.rsplit('.').next().unwrap_or(t))
