@@ -12,9 +12,7 @@ use aws_sdk_dynamodb::error::ProvideErrorMetadata;
 use aws_sdk_dynamodb::types::{
     AttributeValue, ConditionCheck, KeysAndAttributes, Put, PutRequest, TransactWriteItem, WriteRequest,
 };
-use dynamodb_mapper::testing::{
-    self, Faults, InjectedFault, LocalDynamoDb, StrictChecks, Throttle, Times,
-};
+use dynamodb_mapper::testing::{self, Faults, InjectedFault, LocalDynamoDb, StrictChecks, Throttle, Times};
 use dynamodb_mapper::{Error, Item, Mapper, RefusalKind, Table};
 
 #[derive(Item, Debug, Clone, PartialEq)]
@@ -44,7 +42,15 @@ async fn setup(faults: &Faults) -> (LocalDynamoDb, Table<Thing>, Client) {
 
 /// The ids stored, read with a plain client (no faults).
 async fn stored_ids(local: &LocalDynamoDb, table: &str) -> Vec<String> {
-    let items = local.client().scan().table_name(table).send().await.unwrap().items.unwrap_or_default();
+    let items = local
+        .client()
+        .scan()
+        .table_name(table)
+        .send()
+        .await
+        .unwrap()
+        .items
+        .unwrap_or_default();
     let mut ids: Vec<String> = items.iter().map(|i| i["id"].as_s().unwrap().clone()).collect();
     ids.sort();
     ids
@@ -68,7 +74,10 @@ async fn a_throttled_put_is_retryable_and_never_forwarded() {
     let puts = faults.requests_of("PutItem");
     assert_eq!(puts.len(), 1);
     assert!(!puts[0].forwarded);
-    assert_eq!(puts[0].fault, Some(InjectedFault::Throttled(Throttle::ProvisionedThroughputExceeded)));
+    assert_eq!(
+        puts[0].fault,
+        Some(InjectedFault::Throttled(Throttle::ProvisionedThroughputExceeded))
+    );
     assert!(stored_ids(&local, things.name()).await.is_empty());
     // The fault is used up: the next put goes through.
     things.put(&thing("a")).await.unwrap();
@@ -114,7 +123,11 @@ async fn the_testing_clients_retries_absorb_two_throttles_but_not_three() {
 
     faults.on("PutItem").throttle(2);
     things.put(&thing("a")).await.unwrap();
-    let attempts: Vec<(u32, bool)> = faults.requests_of("PutItem").iter().map(|r| (r.attempt, r.forwarded)).collect();
+    let attempts: Vec<(u32, bool)> = faults
+        .requests_of("PutItem")
+        .iter()
+        .map(|r| (r.attempt, r.forwarded))
+        .collect();
     assert_eq!(attempts, [(1, false), (2, false), (3, true)]);
 
     faults.clear_requests();
@@ -166,7 +179,10 @@ async fn unprocessed_writes_are_withheld_from_the_request_and_not_stored() {
     let batches = faults.requests_of("BatchWriteItem");
     assert_eq!(batches.len(), 1);
     assert!(batches[0].forwarded);
-    assert_eq!(batches[0].body["RequestItems"][things.name()].as_array().unwrap().len(), 5);
+    assert_eq!(
+        batches[0].body["RequestItems"][things.name()].as_array().unwrap().len(),
+        5
+    );
 
     // The round is used up: resending the leftovers stores them.
     let output = client
@@ -191,7 +207,11 @@ async fn a_batch_left_wholly_unprocessed_is_answered_without_forwarding() {
             .send()
             .await
             .unwrap();
-        assert_eq!(output.unprocessed_items.unwrap()[things.name()].len(), 2, "round {round}");
+        assert_eq!(
+            output.unprocessed_items.unwrap()[things.name()].len(),
+            2,
+            "round {round}"
+        );
     }
     assert!(stored_ids(&local, things.name()).await.is_empty());
     let requests = faults.requests_of("BatchWriteItem");
@@ -214,7 +234,12 @@ async fn unprocessed_keys_are_not_read() {
         .expression_attribute_names("#i", "id")
         .build()
         .unwrap();
-    let output = client.batch_get_item().request_items(things.name(), keys).send().await.unwrap();
+    let output = client
+        .batch_get_item()
+        .request_items(things.name(), keys)
+        .send()
+        .await
+        .unwrap();
     let mut read: Vec<String> = output.responses.unwrap()[things.name()]
         .iter()
         .map(|i| i["id"].as_s().unwrap().clone())
@@ -267,7 +292,11 @@ async fn a_transaction_conflict_cancels_at_the_action_given() {
     else {
         panic!("cancelled: {error:?}")
     };
-    let codes: Vec<&str> = cancelled.cancellation_reasons().iter().map(|r| r.code().unwrap()).collect();
+    let codes: Vec<&str> = cancelled
+        .cancellation_reasons()
+        .iter()
+        .map(|r| r.code().unwrap())
+        .collect();
     assert_eq!(codes, ["None", "TransactionConflict", "None"]);
     assert!(stored_ids(&local, things.name()).await.is_empty());
     assert_eq!(faults.requests()[0].fault, Some(InjectedFault::TransactionConflict(1)));
@@ -284,7 +313,11 @@ async fn latency_delays_a_request_that_is_still_served() {
     faults.on("GetItem").latency(Duration::from_millis(300), 1);
     let started = Instant::now();
     assert_eq!(things.get("a").await.unwrap(), Some(thing("a")));
-    assert!(started.elapsed() >= Duration::from_millis(300), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() >= Duration::from_millis(300),
+        "{:?}",
+        started.elapsed()
+    );
     let started = Instant::now();
     things.get("a").await.unwrap();
     assert!(started.elapsed() < Duration::from_millis(300));
@@ -368,10 +401,15 @@ async fn expire_ttl_removes_only_expired_items() {
     leases.put(&lease("past", -10)).await.unwrap();
     leases.put(&lease("hour", 3600)).await.unwrap();
     leases.put(&lease("day", 86_400)).await.unwrap();
-    leases.put(&Lease { id: "never".into(), expires_at: None }).await.unwrap();
+    leases
+        .put(&Lease {
+            id: "never".into(),
+            expires_at: None,
+        })
+        .await
+        .unwrap();
     assert_eq!(local.expire_ttl().unwrap(), 1);
     local.advance_clock(Duration::from_secs(7200));
     assert_eq!(local.expire_ttl().unwrap(), 1);
     assert_eq!(stored_ids(&local, leases.name()).await, ["day", "never"]);
 }
-

@@ -28,6 +28,8 @@ fn main() {
     });
     server.sweep_ttl_every(Duration::from_secs(1));
     let mut stdout = std::io::stdout();
-    writeln!(stdout, "{}", server.endpoint()).and_then(|()| stdout.flush()).expect("print the endpoint");
+    writeln!(stdout, "{}", server.endpoint())
+        .and_then(|()| stdout.flush())
+        .expect("print the endpoint");
     let _ = std::io::copy(&mut std::io::stdin(), &mut std::io::sink());
 }

@@ -237,12 +237,13 @@ impl Faults {
     /// test without its fault.
     #[must_use = "a fault is added by calling one of its methods"]
     pub fn on(&self, operation: &str) -> OnOperation<'_> {
-        let operation = OPERATIONS
-            .iter()
-            .copied()
-            .find(|o| *o == operation)
-            .unwrap_or_else(|| panic!("`{operation}` is not a DynamoDB operation faults can be set on: {OPERATIONS:?}"));
-        OnOperation { faults: self, operation }
+        let operation = OPERATIONS.iter().copied().find(|o| *o == operation).unwrap_or_else(|| {
+            panic!("`{operation}` is not a DynamoDB operation faults can be set on: {OPERATIONS:?}")
+        });
+        OnOperation {
+            faults: self,
+            operation,
+        }
     }
 
     /// Every request seen so far, in the order they were sent.
@@ -252,7 +253,12 @@ impl Faults {
 
     /// The requests of `operation` seen so far: every attempt, retries included.
     pub fn requests_of(&self, operation: &str) -> Vec<RecordedRequest> {
-        self.lock().requests.iter().filter(|r| r.operation == operation).cloned().collect()
+        self.lock()
+            .requests
+            .iter()
+            .filter(|r| r.operation == operation)
+            .cloned()
+            .collect()
     }
 
     /// Forgets the requests seen so far (the faults left stay).
@@ -326,7 +332,10 @@ impl fmt::Debug for Faults {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let state = self.lock();
         f.debug_struct("Faults")
-            .field("pending", &state.rules.iter().filter(|r| r.remaining != Times::Count(0)).count())
+            .field(
+                "pending",
+                &state.rules.iter().filter(|r| r.remaining != Times::Count(0)).count(),
+            )
             .field("requests", &state.requests.len())
             .finish()
     }
@@ -355,7 +364,8 @@ impl OnOperation<'_> {
             "unprocessed items are for BatchWriteItem and BatchGetItem, not {}",
             self.operation
         );
-        self.faults.add(self.operation, Planned::Unprocessed(count), rounds.into());
+        self.faults
+            .add(self.operation, Planned::Unprocessed(count), rounds.into());
         self
     }
 
@@ -457,7 +467,11 @@ fn withhold(operation: &str, request: &mut Value, count: usize) -> (Value, usize
     };
     let gets = operation == "BatchGetItem";
     fn list(entry: &mut Value, gets: bool) -> Option<&mut Vec<Value>> {
-        if gets { entry.get_mut("Keys")?.as_array_mut() } else { entry.as_array_mut() }
+        if gets {
+            entry.get_mut("Keys")?.as_array_mut()
+        } else {
+            entry.as_array_mut()
+        }
     }
     let mut to_take = count;
     let names: Vec<String> = tables.keys().rev().cloned().collect();
@@ -481,7 +495,11 @@ fn withhold(operation: &str, request: &mut Value, count: usize) -> (Value, usize
             tables.remove(name);
         }
     }
-    let left = tables.values_mut().filter_map(|entry| list(entry, gets)).map(|items| items.len()).sum();
+    let left = tables
+        .values_mut()
+        .filter_map(|entry| list(entry, gets))
+        .map(|items| items.len())
+        .sum();
     (Value::Object(withheld), left)
 }
 
@@ -510,11 +528,16 @@ struct FaultConnector {
 
 impl HttpConnector for FaultConnector {
     fn call(&self, request: HttpRequest) -> HttpConnectorFuture {
-        let operation = operation_of(request.headers().get("x-amz-target")).unwrap_or("").to_owned();
+        let operation = operation_of(request.headers().get("x-amz-target"))
+            .unwrap_or("")
+            .to_owned();
         let attempt = request
             .headers()
             .get("amz-sdk-request")
-            .and_then(|h| h.split(';').find_map(|p| p.trim().strip_prefix("attempt=")?.parse().ok()))
+            .and_then(|h| {
+                h.split(';')
+                    .find_map(|p| p.trim().strip_prefix("attempt=")?.parse().ok())
+            })
             .unwrap_or(1);
         let decision = request.extension::<Decision>().cloned().unwrap_or_else(|| Decision {
             body: request
@@ -564,13 +587,20 @@ impl HttpConnector for FaultConnector {
 /// The answer DynamoDB would give to a request meeting `decision`'s fault.
 fn canned(operation: &str, decision: &Decision) -> HttpResponse {
     let error = |status: u16, code: &str, message: &str| {
-        (status, json!({"__type": format!("com.amazonaws.dynamodb.v20120810#{code}"), "message": message}))
+        (
+            status,
+            json!({"__type": format!("com.amazonaws.dynamodb.v20120810#{code}"), "message": message}),
+        )
     };
     let (status, body) = match &decision.fault {
         Some(InjectedFault::Throttled(kind)) => error(400, kind.code(), kind.message()),
         Some(InjectedFault::ServerError) => error(500, "InternalServerError", "Internal server error"),
         Some(InjectedFault::TransactionConflict(index)) => {
-            let actions = decision.body.get("TransactItems").and_then(Value::as_array).map_or(1, Vec::len);
+            let actions = decision
+                .body
+                .get("TransactItems")
+                .and_then(Value::as_array)
+                .map_or(1, Vec::len);
             let reasons: Vec<Value> = (0..actions.max(1))
                 .map(|i| {
                     if i == *index {
@@ -605,14 +635,23 @@ fn canned(operation: &str, decision: &Decision) -> HttpResponse {
 
 fn json_response(status: u16, body: &Value) -> HttpResponse {
     let bytes = body.to_string().into_bytes();
-    let mut response = HttpResponse::new(StatusCode::try_from(status).expect("a valid status"), SdkBody::from(bytes.clone()));
-    response.headers_mut().insert("content-type", "application/x-amz-json-1.0");
+    let mut response = HttpResponse::new(
+        StatusCode::try_from(status).expect("a valid status"),
+        SdkBody::from(bytes.clone()),
+    );
+    response
+        .headers_mut()
+        .insert("content-type", "application/x-amz-json-1.0");
     response.headers_mut().insert("content-length", bytes.len().to_string());
     response
 }
 
 /// Adds the withheld writes or keys to a forwarded batch's response.
-async fn add_unprocessed(mut response: HttpResponse, operation: &str, withheld: Value) -> Result<HttpResponse, ConnectorError> {
+async fn add_unprocessed(
+    mut response: HttpResponse,
+    operation: &str,
+    withheld: Value,
+) -> Result<HttpResponse, ConnectorError> {
     if !response.status().is_success() {
         return Ok(response);
     }
@@ -622,7 +661,11 @@ async fn add_unprocessed(mut response: HttpResponse, operation: &str, withheld: 
         .map_err(|e| ConnectorError::io(e.into()))?
         .into_bytes();
     let mut body: Value = serde_json::from_slice(&bytes).map_err(|e| ConnectorError::other(e.into(), None))?;
-    let field = if operation == "BatchGetItem" { "UnprocessedKeys" } else { "UnprocessedItems" };
+    let field = if operation == "BatchGetItem" {
+        "UnprocessedKeys"
+    } else {
+        "UnprocessedItems"
+    };
     if let (Some(fields), Value::Object(withheld)) = (body.as_object_mut(), withheld) {
         let unprocessed = fields.entry(field).or_insert_with(|| Value::Object(Map::new()));
         if let Some(unprocessed) = unprocessed.as_object_mut() {
@@ -630,7 +673,9 @@ async fn add_unprocessed(mut response: HttpResponse, operation: &str, withheld: 
                 match (unprocessed.get_mut(&table), value) {
                     (Some(Value::Array(mine)), Value::Array(more)) => mine.extend(more),
                     (Some(Value::Object(mine)), Value::Object(mut more)) => {
-                        if let (Some(Value::Array(keys)), Some(Value::Array(extra))) = (mine.get_mut("Keys"), more.remove("Keys")) {
+                        if let (Some(Value::Array(keys)), Some(Value::Array(extra))) =
+                            (mine.get_mut("Keys"), more.remove("Keys"))
+                        {
                             keys.extend(extra);
                         }
                     }
@@ -680,14 +725,21 @@ mod tests {
         let mut request = json!({"RequestItems": {"t": {"Keys": [key(1), key(2)], "ProjectionExpression": "id"}}});
         let (withheld, left) = withhold("BatchGetItem", &mut request, 5);
         assert_eq!(left, 0);
-        assert_eq!(withheld, json!({"t": {"Keys": [key(1), key(2)], "ProjectionExpression": "id"}}));
+        assert_eq!(
+            withheld,
+            json!({"t": {"Keys": [key(1), key(2)], "ProjectionExpression": "id"}})
+        );
         assert_eq!(request, json!({"RequestItems": {}}));
     }
 
     #[test]
     fn a_queue_per_operation_and_latency_beside_it() {
         let faults = Faults::new();
-        faults.on("PutItem").throttle(1).server_error(Times::Count(1)).latency(Duration::from_millis(1), 1);
+        faults
+            .on("PutItem")
+            .throttle(1)
+            .server_error(Times::Count(1))
+            .latency(Duration::from_millis(1), 1);
         assert!(matches!(faults.take("PutItem"), (Some(Planned::Throttle(_)), Some(_))));
         assert!(matches!(faults.take("GetItem"), (None, None)));
         assert!(matches!(faults.take("PutItem"), (Some(Planned::ServerError), None)));

@@ -197,7 +197,9 @@ impl ClientBuilder {
 /// `prefix`, the process id, a counter and the clock's nanoseconds.
 pub fn unique_table_name(prefix: &str) -> String {
     static NEXT: AtomicUsize = AtomicUsize::new(0);
-    let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.subsec_nanos());
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
     format!(
         "{prefix}-{}-{}-{nanos}",
         std::process::id(),

@@ -63,7 +63,8 @@ impl LocalDynamoDb {
     /// Starts a fresh, empty server on `127.0.0.1:port` (`0`: any free port).
     pub fn try_start_on(port: u16) -> Result<LocalDynamoDb, LocalError> {
         // Bound before the thread starts, so the port accepts connections when this returns.
-        let listener = TcpListener::bind(("127.0.0.1", port)).map_err(|e| LocalError::new(format!("bind 127.0.0.1:{port}: {e}")))?;
+        let listener = TcpListener::bind(("127.0.0.1", port))
+            .map_err(|e| LocalError::new(format!("bind 127.0.0.1:{port}: {e}")))?;
         listener.set_nonblocking(true).map_err(LocalError::new)?;
         let address = listener.local_addr().map_err(LocalError::new)?;
         let clock = Arc::new(OffsetClock::default());
@@ -164,7 +165,9 @@ impl LocalDynamoDb {
 
 impl fmt::Debug for LocalDynamoDb {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("LocalDynamoDb").field("endpoint", &self.endpoint).finish_non_exhaustive()
+        f.debug_struct("LocalDynamoDb")
+            .field("endpoint", &self.endpoint)
+            .finish_non_exhaustive()
     }
 }
 

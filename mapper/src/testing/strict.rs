@@ -155,7 +155,12 @@ fn check_request(operation: &str, request: &Value) -> Result<(), Error> {
             let tables = request.get("RequestItems").and_then(Value::as_object);
             let mut count = 0;
             for keys_and_attributes in tables.into_iter().flat_map(|t| t.values()) {
-                for key in keys_and_attributes.get("Keys").and_then(Value::as_array).into_iter().flatten() {
+                for key in keys_and_attributes
+                    .get("Keys")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                {
                     count += 1;
                     check_key(key)?;
                 }
@@ -285,7 +290,11 @@ fn item_map(json: &Value) -> ItemMap {
 fn attribute_value(json: &Value) -> Option<AttributeValue> {
     let (kind, value) = json.as_object()?.iter().next()?;
     let strings = || -> Option<Vec<String>> {
-        value.as_array()?.iter().map(|v| v.as_str().map(str::to_owned)).collect()
+        value
+            .as_array()?
+            .iter()
+            .map(|v| v.as_str().map(str::to_owned))
+            .collect()
     };
     let blob = |v: &Value| -> Option<Blob> { aws_smithy_types::base64::decode(v.as_str()?).ok().map(Blob::new) };
     Some(match kind.as_str() {
@@ -346,7 +355,10 @@ mod tests {
             {"ConditionCheck": {"TableName": "t", "Key": {"id": {"S": "1"}}, "ConditionExpression": "#v = :v",
               "ExpressionAttributeNames": {"#v": "v"}}}
         ]});
-        assert_eq!(kind("TransactWriteItems", in_transaction), Some(RefusalKind::Placeholders));
+        assert_eq!(
+            kind("TransactWriteItems", in_transaction),
+            Some(RefusalKind::Placeholders)
+        );
         let batch_get = json!({"RequestItems": {"t": {"Keys": [{"id": {"S": "1"}}],
             "ProjectionExpression": "id", "ExpressionAttributeNames": {"#x": "x"}}}});
         assert_eq!(kind("BatchGetItem", batch_get), Some(RefusalKind::Placeholders));
@@ -364,10 +376,16 @@ mod tests {
         let check = json!({"ConditionCheck": {"TableName": "t", "Key": {"id": {"S": "1"}}, "ConditionExpression": "attribute_exists(id)"}});
         let actions = |n: usize| json!({"TransactItems": vec![check.clone(); n]});
         assert_eq!(kind("TransactWriteItems", actions(100)), None);
-        assert_eq!(kind("TransactWriteItems", actions(101)), Some(RefusalKind::TooManyValues));
+        assert_eq!(
+            kind("TransactWriteItems", actions(101)),
+            Some(RefusalKind::TooManyValues)
+        );
         let big = |n: usize| json!({"TableName": "t", "Item": {"id": {"S": "1"}, "b": {"B": aws_smithy_types::base64::encode(vec![0u8; n])}}});
         assert_eq!(kind("PutItem", big(limits::MAX_ITEM_SIZE - 4)), None);
-        assert_eq!(kind("PutItem", big(limits::MAX_ITEM_SIZE - 3)), Some(RefusalKind::ItemTooLarge));
+        assert_eq!(
+            kind("PutItem", big(limits::MAX_ITEM_SIZE - 3)),
+            Some(RefusalKind::ItemTooLarge)
+        );
         let long = json!({"TableName": "t", "Key": {"id": {"S": "1"}}, "ProjectionExpression": "a,".repeat(2049)});
         assert_eq!(kind("GetItem", long), Some(RefusalKind::ExpressionTooLarge));
         let empty_key = json!({"TableName": "t", "Key": {"id": {"S": ""}}});
