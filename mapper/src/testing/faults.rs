@@ -305,21 +305,20 @@ impl Faults {
         let mut fault = None;
         let mut latency = None;
         for rule in state.rules.iter_mut().filter(|r| r.operation == operation) {
-            match rule.fault {
-                Planned::Latency(delay) if latency.is_none() => {
-                    if rule.remaining.take() {
-                        latency = Some(delay);
-                    }
-                }
-                Planned::Latency(_) => {}
-                planned if fault.is_none() => {
-                    if rule.remaining.take() {
-                        fault = Some(planned);
-                    }
-                }
-                _ => {}
+            let slot = match rule.fault {
+                Planned::Latency(delay) => latency.is_none().then_some((&mut latency, Planned::Latency(delay))),
+                planned => fault.is_none().then_some((&mut fault, planned)),
+            };
+            if let Some((slot, planned)) = slot
+                && rule.remaining.take()
+            {
+                *slot = Some(planned);
             }
         }
+        let latency = match latency {
+            Some(Planned::Latency(delay)) => Some(delay),
+            _ => None,
+        };
         (fault, latency)
     }
 
