@@ -1,6 +1,8 @@
 //! A user-defined extension: writes a checksum of the attributes tagged `#[tag("checksum")]`
 //! on every write, and rejects an item whose checksum does not match on read. The item is then
-//! edited behind the mapper's back to show the rejection.
+//! edited behind the mapper's back to show the rejection. Projected reads, which see only some
+//! attributes, are let through unchecked; a patch that would change a checksummed attribute
+//! without the rest of the item is refused.
 //!
 //! ```sh
 //! scripts/with-local-dynamodb cargo run --example custom_extension
@@ -9,12 +11,12 @@
 use std::sync::Arc;
 
 use aws_sdk_dynamodb::types::AttributeValue;
-use dynamodb_mapper::extension::{AfterRead, BeforeWrite, Extension, Operation, VersionedRecords};
+use dynamodb_mapper::extension::{AfterRead, BeforeWrite, Extension, ItemImage, Operation, VersionedRecords};
 use dynamodb_mapper::schema::{TableSchema, Tag};
-use dynamodb_mapper::{Error, Item, ItemMap, Mapper};
+use dynamodb_mapper::{Attributes, Error, Item, ItemMap, Mapper};
 
 /// Keeps a checksum of the tagged attributes in the attribute `checksum`.
-struct VerifyChecksum;
+pub struct VerifyChecksum;
 
 impl VerifyChecksum {
     const ATTRIBUTE: &'static str = "checksum";
@@ -43,14 +45,40 @@ impl Extension for VerifyChecksum {
     }
 
     fn before_write(&self, cx: &mut BeforeWrite<'_>) -> Result<(), Error> {
-        if matches!(cx.operation(), Operation::Put | Operation::Update) {
-            let sum = Self::checksum(cx.schema(), cx.item());
-            cx.item_mut().insert(Self::ATTRIBUTE.into(), AttributeValue::S(sum));
+        match cx.operation() {
+            Operation::Put | Operation::Update => {
+                let sum = Self::checksum(cx.schema(), cx.item());
+                cx.item_mut().insert(Self::ATTRIBUTE.into(), AttributeValue::S(sum));
+            }
+            // A patch sees only its own actions: it cannot recompute the checksum.
+            Operation::Patch => {
+                let schema = cx.schema();
+                let touched = cx.update().and_then(|update| {
+                    schema
+                        .item
+                        .tagged(|t| *t == Tag::User("checksum"))
+                        .find(|a| update.touches(a.name))
+                });
+                if let Some(attribute) = touched {
+                    return Err(Error::extension(
+                        self.name(),
+                        format!(
+                            "a patch of `{}` cannot keep the checksum: update the whole item",
+                            attribute.name
+                        ),
+                    ));
+                }
+            }
+            _ => {}
         }
         Ok(())
     }
 
     fn after_read(&self, cx: &mut AfterRead<'_>) -> Result<(), Error> {
+        // A projection holds only some attributes: nothing to verify.
+        if cx.image() == ItemImage::Partial {
+            return Ok(());
+        }
         let expected = Self::checksum(cx.schema(), cx.item());
         match cx.item_mut().remove(Self::ATTRIBUTE) {
             Some(AttributeValue::S(found)) if found == expected => Ok(()),
@@ -65,16 +93,23 @@ impl Extension for VerifyChecksum {
 
 #[derive(Item, Debug, Clone, PartialEq)]
 #[item(table = "example-invoices")]
-struct Invoice {
+pub struct Invoice {
     #[partition_key]
-    number: String,
+    pub number: String,
     #[tag("checksum")]
-    customer: String,
+    pub customer: String,
     #[tag("checksum")]
-    amount_cents: i64,
-    note: Option<String>,
+    pub amount_cents: i64,
+    pub note: Option<String>,
     #[version]
-    version: Option<u64>,
+    pub version: Option<u64>,
+}
+
+/// The customer and amount only: a projection.
+#[derive(Attributes, Debug, Clone, PartialEq)]
+pub struct InvoiceSummary {
+    pub customer: String,
+    pub amount_cents: i64,
 }
 
 #[tokio::main]
@@ -117,6 +152,18 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         read.amount_cents, read.note
     );
     assert_eq!(invoices.get("INV-1").await?.ok_or("stored")?, read);
+    let summary = invoices
+        .get("INV-1")
+        .project::<InvoiceSummary>()
+        .await?
+        .ok_or("stored")?;
+    println!("projected read (not checked, partial): {summary:?}");
+    let noted = invoices.patch("INV-1").set("note", "sent").await?;
+    println!("patched a field outside the checksum: note = {:?}", noted.note);
+    match invoices.patch("INV-1").set("amount_cents", 1).await {
+        Err(Error::Extension { message, .. }) => println!("patch of a checksummed field refused: {message}"),
+        other => return Err(format!("expected the patch to be refused, got {other:?}").into()),
+    }
 
     // Someone edits the amount directly, without the mapper.
     client

@@ -5,7 +5,7 @@
 //! scripts/with-local-dynamodb cargo run --example optimistic_locking
 //! ```
 
-use dynamodb_mapper::{Error, Item, Mapper};
+use dynamodb_mapper::{Error, Item, Mapper, RetryPolicy};
 
 #[derive(Item, Debug, Clone, PartialEq)]
 #[item(table = "example-accounts")]
@@ -54,7 +54,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     match accounts.update(&withdrawal).await {
         Err(Error::ConditionFailed(conflict)) => {
             // The failed write returned what is stored now: no extra read needed.
-            let mut current: Account = conflict.item().ok_or("the account exists")??;
+            let mut current: Account = conflict.item()?.ok_or("the account exists")?;
             println!(
                 "writer B lost the race: stored balance is {} at version {:?}; reapplying",
                 current.balance_cents, current.version
@@ -71,13 +71,14 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
 
     // The same loop, written once: read, change, write, and on conflict change the stored
-    // item again, up to 20 writes each.
+    // item again after a jittered backoff, up to 20 writes each.
     let tasks: Vec<_> = (0..4)
         .map(|n| {
             let accounts = accounts.clone();
             tokio::spawn(async move {
                 accounts
-                    .read_modify_write("acc-1", 20, |a| a.balance_cents += 100 * (n + 1))
+                    .read_modify_write("acc-1", |a| a.balance_cents += 100 * (n + 1))
+                    .retry(RetryPolicy::default().max_attempts(20))
                     .await
             })
         })

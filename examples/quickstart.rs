@@ -91,7 +91,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .await
     {
         Err(dynamodb_mapper::Error::ConditionFailed(failed)) => {
-            let stored: Order = failed.item().ok_or("the item is stored")??;
+            let stored: Order = failed.item()?.ok_or("the item is stored")?;
             println!("refused to delete {}: it is {}", stored.order_id, stored.status);
         }
         other => return Err(format!("expected a failed condition, got {other:?}").into()),

@@ -3,6 +3,7 @@
 
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{DateTime, TimeZone, Utc};
@@ -10,7 +11,7 @@ use dynamodb_mapper::expr::Condition;
 use dynamodb_mapper::extension::{
     AfterRead, AtomicCounters, AutoTimestamps, AutoUuids, BeforeWrite, Extension, VersionedRecords,
 };
-use dynamodb_mapper::{Error, Item, Mapper, RefusalKind, Table};
+use dynamodb_mapper::{Error, Item, Mapper, RefusalKind, RetryPolicy, Table};
 use dynamodb_mapper_workspace::local;
 use uuid::Uuid;
 
@@ -18,14 +19,14 @@ fn mapper_with(extensions: Vec<Arc<dyn Extension>>) -> Mapper {
     Mapper::builder(local::client()).extensions(extensions).build()
 }
 
-async fn table<T: Item>(mapper: &Mapper) -> Table<T> {
+async fn table<T: Item + 'static>(mapper: &Mapper) -> Table<T> {
     let table = mapper.table_named::<T>(&local::unique_table_name("ext")).unwrap();
     table.create_table().await.unwrap();
     table
 }
 
 /// The stored attributes, read behind the mapper's back.
-async fn raw<T: Item>(table: &Table<T>, key: &str) -> std::collections::HashMap<String, AttributeValue> {
+async fn raw<T: Item + 'static>(table: &Table<T>, key: &str) -> std::collections::HashMap<String, AttributeValue> {
     table
         .mapper()
         .client()
@@ -281,10 +282,16 @@ async fn read_modify_write_from_many_tasks_loses_no_update() {
             for _ in 0..25 {
                 let mut tries = 0;
                 counters
-                    .read_modify_write("c", 1_000, |c| {
+                    .read_modify_write("c", |c| {
                         tries += 1;
                         c.value += 1;
                     })
+                    .retry(
+                        RetryPolicy::default()
+                            .max_attempts(1_000)
+                            .base_delay(Duration::from_millis(1))
+                            .max_delay(Duration::from_millis(20)),
+                    )
                     .await
                     .unwrap();
                 conflicts.fetch_add(tries - 1, Ordering::Relaxed);
@@ -304,10 +311,7 @@ async fn read_modify_write_from_many_tasks_loses_no_update() {
 #[tokio::test]
 async fn read_modify_write_gives_up_after_its_attempts() {
     let counters = table::<Counter>(&Mapper::new(local::client())).await;
-    let missing = counters
-        .read_modify_write("none", 3, |c| c.value += 1)
-        .await
-        .unwrap_err();
+    let missing = Error::from(counters.read_modify_write("none", |c| c.value += 1).await.unwrap_err());
     assert!(matches!(missing, Error::ItemNotFound { .. }), "{missing}");
     counters
         .put(&Counter {
@@ -321,23 +325,33 @@ async fn read_modify_write_gives_up_after_its_attempts() {
     let interferer = counters.clone();
     let handle = tokio::runtime::Handle::current();
     let err = tokio::task::spawn_blocking(move || {
-        handle.block_on(counters.read_modify_write("c", 3, |c| {
-            c.value += 1;
-            let interferer = interferer.clone();
-            std::thread::spawn(move || {
-                tokio::runtime::Runtime::new().unwrap().block_on(async {
-                    let mut stored = interferer.get("c").consistent_read().await.unwrap().unwrap();
-                    stored.value += 100;
-                    interferer.update(&stored).await.unwrap();
+        handle.block_on(
+            counters
+                .read_modify_write("c", |c| {
+                    c.value += 1;
+                    let interferer = interferer.clone();
+                    std::thread::spawn(move || {
+                        tokio::runtime::Runtime::new().unwrap().block_on(async {
+                            let mut stored = interferer.get("c").consistent_read().await.unwrap().unwrap();
+                            stored.value += 100;
+                            interferer.update(&stored).await.unwrap();
+                        })
+                    })
+                    .join()
+                    .unwrap();
                 })
-            })
-            .join()
-            .unwrap();
-        }))
+                .retry(
+                    RetryPolicy::default()
+                        .max_attempts(3)
+                        .max_delay(Duration::from_millis(5)),
+                )
+                .send(),
+        )
     })
     .await
     .unwrap()
     .unwrap_err();
+    let err = Error::from(err);
     assert!(matches!(err, Error::TooManyConflicts { attempts: 3, .. }), "{err}");
 }
 

@@ -532,7 +532,7 @@ async fn hand_written_expressions_merge_without_collisions() {
         .name("#a", "status")
         .value(":b", "x")
         .value(":c", "unused");
-    let err = table.put(&o).condition(unused.into()).await.unwrap_err();
+    let err = table.put(&o).condition(unused).await.unwrap_err();
     assert_eq!(err.as_refusal().unwrap().kind(), RefusalKind::Placeholders, "{err}");
 }
 
@@ -548,11 +548,21 @@ async fn errors_tell_missing_tables_and_invalid_requests_apart() {
 
     let table = orders().await;
     assert!(table.exists().await.unwrap());
-    // DynamoDB refuses an empty string as a key.
+    // DynamoDB refuses an empty string as a key: refused before sending.
     let mut bad = order("", 1);
     bad.customer = String::new();
     let err = table.put(&bad).await.unwrap_err();
+    assert_eq!(err.as_refusal().unwrap().kind(), RefusalKind::EmptyKeyValue, "{err}");
+    assert!(err.to_string().contains("`customer`"), "{err}");
+    // What only DynamoDB checks comes back as `Validation`, showing DynamoDB's own message.
+    let err = table
+        .put(&order("c", 1))
+        .condition(Expression::new("#t = = :v").name("#t", "total").value(":v", 1))
+        .await
+        .unwrap_err();
     assert!(matches!(err, Error::Validation { .. }), "{err:?}");
+    assert!(!err.to_string().contains("unhandled error"), "{err}");
+    assert!(err.to_string().to_lowercase().contains("syntax"), "{err}");
     assert!(std::error::Error::source(&err).is_some());
 }
 

@@ -8,6 +8,7 @@
 //! | [`Validation`](Error::Validation) | DynamoDB rejected the request; shows DynamoDB's message | no |
 //! | [`TableNotFound`](Error::TableNotFound) | the table or index does not exist (or is not active yet) | no |
 //! | [`WrittenButUnreadable`](Error::WrittenButUnreadable) | the write succeeded, but the item it returned could not be read; carries that item | **no**: it was written |
+//! | [`UnreadableItem`](Error::UnreadableItem) | an item of a query or scan could not be read; carries its key; the stream goes on | no |
 //! | [`Configuration`](Error::Configuration) | the mapper or the item type is set up wrongly | no |
 //! | [`Extension`](Error::Extension) | an extension refused a write or a read | no |
 //! | [`TooManyConflicts`](Error::TooManyConflicts) | a retry loop lost every race | later |
@@ -77,6 +78,12 @@ pub enum Error {
         #[source]
         source: Box<Error>,
     },
+
+    /// An item of a query or scan could not be read (it failed to decode, or an extension
+    /// refused it); carries its key and the reason. A stream of items yields this in the
+    /// item's place and goes on with the next one.
+    #[error(transparent)]
+    UnreadableItem(Box<crate::ops::UnreadableItem>),
 
     /// The table does not fit the mapper's expectations (a missing table name, an
     /// extension that is not loaded, ...).
@@ -207,6 +214,9 @@ pub enum RefusalKind {
     InvalidArgument,
     /// Nothing to write (an update with no action).
     NothingToWrite,
+    /// A versioned put, or a delete of an item that was read, in a batch write, which cannot
+    /// carry the version's condition.
+    VersionedBatch,
 }
 
 /// A condition that did not hold on a write (`ConditionalCheckFailedException`).
@@ -244,8 +254,8 @@ impl ConditionFailed {
     }
 
     /// The item stored now, decoded; `None` if no item is stored.
-    pub fn item<T: crate::Attributes>(&self) -> Option<Result<T, ConvertError>> {
-        self.item.clone().map(crate::item::decode)
+    pub fn item<T: crate::Attributes>(&self) -> Result<Option<T>, ConvertError> {
+        self.item.clone().map(crate::item::decode).transpose()
     }
 
     /// The item stored now, consumed.
@@ -324,7 +334,11 @@ impl Error {
             .message()
             .map(str::to_owned)
             .or(described)
-            .unwrap_or_else(|| error.code().unwrap_or("unknown error").to_owned());
+            .or_else(|| error.code().map(str::to_owned))
+            .unwrap_or_else(|| match status {
+                Some(status) => format!("HTTP {status} with no error code"),
+                None => "unknown error".to_owned(),
+            });
         match error {
             aws_sdk_dynamodb::Error::ConditionalCheckFailedException(e) => {
                 Error::ConditionFailed(ConditionFailed::new(table, e.item))
@@ -397,5 +411,16 @@ where
 impl fmt::Display for RefusalKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Debug::fmt(self, f)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_stay_small() {
+        // Results of every operation carry an `Error`: keep it a few words.
+        assert!(std::mem::size_of::<Error>() <= 88, "{}", std::mem::size_of::<Error>());
     }
 }

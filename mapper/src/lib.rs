@@ -92,6 +92,10 @@
 //! injection (throttling, unprocessed batch items, transaction conflicts) and strict request
 //! checks.
 
+// The derives name this crate `::dynamodb_mapper`; so do its own unit tests.
+#[cfg(test)]
+extern crate self as dynamodb_mapper;
+
 mod error;
 pub mod expr;
 pub mod extension;
@@ -99,8 +103,11 @@ mod item;
 pub mod limits;
 mod mapper;
 pub mod ops;
+mod plan;
+mod retry;
 pub mod schema;
 mod table;
+mod target;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod value;
@@ -117,6 +124,7 @@ pub use aws_sdk_dynamodb;
 pub use item::{Attributes, Item, ItemMap, KeyFrom, NoSortKey};
 pub use mapper::{Mapper, MapperBuilder};
 pub use ops::{Cursor, Page};
+pub use retry::RetryPolicy;
 pub use table::{Index, Table};
 
 /// Derives [`Item`](trait@Item) (and [`Attributes`](trait@Attributes)) for a struct with named

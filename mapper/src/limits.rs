@@ -85,7 +85,9 @@ pub(crate) fn check_item_size(item: &ItemMap, what: &str) -> Result<(), Error> {
     if size > MAX_ITEM_SIZE {
         return Err(Error::refused(
             RefusalKind::ItemTooLarge,
-            format!("{what} is {size} bytes, over DynamoDB's limit of {MAX_ITEM_SIZE} (400 KB, names and values counted)"),
+            format!(
+                "{what} is {size} bytes, over DynamoDB's limit of {MAX_ITEM_SIZE} (400 KB, names and values counted)"
+            ),
         ));
     }
     Ok(())
@@ -177,7 +179,10 @@ mod tests {
         assert_eq!(value_size(&AttributeValue::B(Blob::new(vec![0; 10]))), 10);
         assert_eq!(value_size(&AttributeValue::Null(true)), 1);
         assert_eq!(value_size(&AttributeValue::L(vec![])), 3);
-        assert_eq!(value_size(&AttributeValue::L(vec![s("ab"), AttributeValue::Bool(true)])), 3 + 3 + 2);
+        assert_eq!(
+            value_size(&AttributeValue::L(vec![s("ab"), AttributeValue::Bool(true)])),
+            3 + 3 + 2
+        );
         let map = AttributeValue::M([("k".to_owned(), s("abc"))].into());
         assert_eq!(value_size(&map), 3 + 1 + 1 + 3);
         assert_eq!(value_size(&AttributeValue::Ss(vec!["a".into(), "bc".into()])), 3);
@@ -199,7 +204,10 @@ mod tests {
         check_key_value("id", KeyRole::Partition, &s("a")).unwrap();
         check_key_value("n", KeyRole::Sort, &AttributeValue::N("1".into())).unwrap();
         let kind = |r: Result<(), Error>| r.unwrap_err().as_refusal().unwrap().kind();
-        assert_eq!(kind(check_key_value("id", KeyRole::Partition, &s(""))), RefusalKind::EmptyKeyValue);
+        assert_eq!(
+            kind(check_key_value("id", KeyRole::Partition, &s(""))),
+            RefusalKind::EmptyKeyValue
+        );
         assert_eq!(
             kind(check_key_value("sk", KeyRole::Sort, &s(&"a".repeat(1025)))),
             RefusalKind::KeyTooLarge

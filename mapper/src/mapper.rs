@@ -8,6 +8,7 @@ use crate::error::Error;
 use crate::extension::{Chain, Extension};
 use crate::item::Item;
 use crate::table::Table;
+use crate::target::{Config, Target};
 
 /// The entry point: wraps an `aws_sdk_dynamodb::Client` and hands out typed [`Table`]s.
 ///
@@ -25,20 +26,13 @@ use crate::table::Table;
 /// }
 ///
 /// let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
-/// let mapper = Mapper::new(aws_sdk_dynamodb::Client::new(&config));
+/// let mapper = Mapper::new(dynamodb_mapper::aws_sdk_dynamodb::Client::new(&config));
 /// let customers = mapper.table::<Customer>()?;
 /// # Ok(()) }
 /// ```
 #[derive(Clone)]
 pub struct Mapper {
-    inner: Arc<Inner>,
-}
-
-struct Inner {
-    client: Client,
-    table_prefix: String,
-    consumed_capacity: bool,
-    chain: Chain,
+    config: Arc<Config>,
 }
 
 impl Mapper {
@@ -55,13 +49,17 @@ impl Mapper {
             client,
             table_prefix: String::new(),
             consumed_capacity: false,
-            extensions: None,
+            extensions: Chain::default_extensions(),
         }
+    }
+
+    pub(crate) fn from_config(config: Arc<Config>) -> Self {
+        Mapper { config }
     }
 
     /// The SDK client, for anything the mapper does not cover.
     pub fn client(&self) -> &Client {
-        &self.inner.client
+        &self.config.client
     }
 
     /// The table of `T`, named by `#[item(table = "...")]` (after the
@@ -83,8 +81,8 @@ impl Mapper {
     /// `#[auto_timestamp]`, `#[auto_uuid]`) that no loaded extension handles.
     pub fn table_named<T: Item>(&self, name: &str) -> Result<Table<T>, Error> {
         T::TABLE.check().map_err(Error::Configuration)?;
-        self.inner.chain.check(T::TABLE)?;
-        let full = format!("{}{name}", self.inner.table_prefix);
+        self.config.chain.check(T::TABLE)?;
+        let full = format!("{}{name}", self.config.table_prefix);
         if !(3..=255).contains(&full.len())
             || !full
                 .bytes()
@@ -94,35 +92,31 @@ impl Mapper {
                 "`{full}` is not a valid table name: 3 to 255 letters, digits, `_`, `-` or `.`"
             )));
         }
-        Ok(Table::new(self.clone(), full))
-    }
-
-    pub(crate) fn records_consumed_capacity(&self) -> bool {
-        self.inner.consumed_capacity
-    }
-
-    pub(crate) fn chain(&self) -> &Chain {
-        &self.inner.chain
+        Ok(Table::new(Target::new(self.config.clone(), full.into())))
     }
 }
 
 impl std::fmt::Debug for Mapper {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Mapper")
-            .field("table_prefix", &self.inner.table_prefix)
-            .field("consumed_capacity", &self.inner.consumed_capacity)
-            .field("extensions", &self.inner.chain.names())
+            .field("table_prefix", &self.config.table_prefix)
+            .field("consumed_capacity", &self.config.consumed_capacity)
+            .field("extensions", &self.config.chain.names())
             .finish_non_exhaustive()
     }
 }
 
 /// Configures a [`Mapper`].
+///
+/// It starts with the default extensions (versioned records, atomic counters):
+/// [`extension`](MapperBuilder::extension) adds one after them,
+/// [`extensions`](MapperBuilder::extensions) replaces the whole list.
 #[must_use]
 pub struct MapperBuilder {
     client: Client,
     table_prefix: String,
     consumed_capacity: bool,
-    extensions: Option<Vec<Arc<dyn Extension>>>,
+    extensions: Vec<Arc<dyn Extension>>,
 }
 
 impl MapperBuilder {
@@ -133,48 +127,55 @@ impl MapperBuilder {
     }
 
     /// Asks DynamoDB for the capacity each request consumes and records it on the request's
-    /// `tracing` span (field `consumed_capacity`).
+    /// `tracing` span (field `consumed_capacity`) and on pages.
     pub fn consumed_capacity(mut self, enabled: bool) -> Self {
         self.consumed_capacity = enabled;
         self
     }
 
-    /// Replaces the extensions (by default versioned records and atomic counters) with
-    /// `extensions`, run in this order before writes and in reverse after reads. An empty list
-    /// loads none. To keep a default, list it:
+    /// Replaces the extensions with `extensions`, run in this order before writes and in
+    /// reverse after reads. An empty list loads none. To keep a default, list it:
     ///
     /// ```no_run
     /// use std::sync::Arc;
     /// use dynamodb_mapper::Mapper;
     /// use dynamodb_mapper::extension::{AutoTimestamps, Extension, VersionedRecords};
     ///
-    /// # fn run(client: aws_sdk_dynamodb::Client) {
+    /// # fn run(client: dynamodb_mapper::aws_sdk_dynamodb::Client) {
     /// let extensions: Vec<Arc<dyn Extension>> = vec![Arc::new(VersionedRecords), Arc::new(AutoTimestamps::new())];
-    /// let mapper = Mapper::builder(client.clone()).extensions(extensions).build();
-    /// // The same, one at a time:
-    /// let mapper = Mapper::builder(client).extension(VersionedRecords).extension(AutoTimestamps::new()).build();
+    /// let mapper = Mapper::builder(client).extensions(extensions).build();
     /// # }
     /// ```
     pub fn extensions(mut self, extensions: impl IntoIterator<Item = Arc<dyn Extension>>) -> Self {
-        self.extensions = Some(extensions.into_iter().collect());
+        self.extensions = extensions.into_iter().collect();
         self
     }
 
-    /// Appends one extension. The first call replaces the defaults, as
-    /// [`extensions`](MapperBuilder::extensions) does.
+    /// Adds one extension after those already listed (the defaults, unless
+    /// [`extensions`](MapperBuilder::extensions) replaced them).
+    ///
+    /// ```no_run
+    /// use dynamodb_mapper::Mapper;
+    /// use dynamodb_mapper::extension::{AutoTimestamps, AutoUuids};
+    ///
+    /// # fn run(client: dynamodb_mapper::aws_sdk_dynamodb::Client) {
+    /// // Versioned records, atomic counters, timestamps and UUIDs:
+    /// let mapper = Mapper::builder(client).extension(AutoTimestamps::new()).extension(AutoUuids).build();
+    /// # }
+    /// ```
     pub fn extension(mut self, extension: impl Extension + 'static) -> Self {
-        self.extensions.get_or_insert_with(Vec::new).push(Arc::new(extension));
+        self.extensions.push(Arc::new(extension));
         self
     }
 
     /// The mapper.
     pub fn build(self) -> Mapper {
         Mapper {
-            inner: Arc::new(Inner {
+            config: Arc::new(Config {
                 client: self.client,
                 table_prefix: self.table_prefix,
                 consumed_capacity: self.consumed_capacity,
-                chain: self.extensions.map_or_else(Chain::defaults, Chain::new),
+                chain: Chain::new(self.extensions),
             }),
         }
     }

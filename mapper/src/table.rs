@@ -1,23 +1,24 @@
-//! [`Table<T>`]: typed operations on one table, and [`Index`] for its secondary indexes.
+//! [`Table<T>`]: typed operations on one table, and [`Index`] for its secondary indexes. They
+//! only build operations; the operations own a cheap handle on the table, so their futures and
+//! streams are `'static`.
 
 use std::marker::PhantomData;
-use std::sync::Arc;
 
-use aws_sdk_dynamodb::Client;
-
-use crate::error::{ConvertError, Error};
-use crate::expr::{Condition, UpdateExpression};
-use crate::extension::{BeforeWrite, Operation};
-use crate::item::{Attributes, Item, ItemMap, KeyFrom};
+use crate::error::Error;
+use crate::item::{Item, KeyFrom};
 use crate::mapper::Mapper;
-use crate::ops::{CreateTable, Delete, Get, Put, Query, Scan, Update};
+use crate::ops::{
+    AnyKey, ChangeOutcome, CreateTable, Delete, Get, Patch, Put, Query, ReadModifyWrite, Scan, Update, key_value,
+};
 use crate::schema::IndexSchema;
-use crate::value::ToAttributeValue;
+use crate::target::Target;
+use crate::value::{KeyAttribute, ToAttributeValue};
 
 /// The table of item type `T`. Made by [`Mapper::table`] or [`Mapper::table_named`]; cheap to
 /// clone.
 ///
-/// Every operation is a builder: set its options, then `.await` it (or call `send`).
+/// Every operation is a builder: set its options, then `.await` it (or call `send`). Builders
+/// own what they need, so they can be returned from functions and spawned.
 ///
 /// ```no_run
 /// # use dynamodb_mapper::{Item, Table, expr::Condition};
@@ -27,21 +28,20 @@ use crate::value::ToAttributeValue;
 /// customers.put(&customer).condition(Condition::attr("id").not_exists()).await?;
 /// let found: Option<Customer> = customers.get(("42", "eu")).consistent_read().await?;
 /// let updated: Customer = customers.update(&customer).await?;
+/// let visited: Customer = customers.patch(("42", "eu")).add("visits", 1).await?;
 /// let in_eu: Vec<Customer> = customers.query("42").sort_begins_with("eu").all().await?;
 /// customers.delete(("42", "eu")).await?;
 /// # Ok(()) }
 /// ```
 pub struct Table<T> {
-    mapper: Mapper,
-    name: Arc<str>,
+    target: Target,
     _item: PhantomData<fn() -> T>,
 }
 
 impl<T> Clone for Table<T> {
     fn clone(&self) -> Self {
         Table {
-            mapper: self.mapper.clone(),
-            name: self.name.clone(),
+            target: self.target.clone(),
             _item: PhantomData,
         }
     }
@@ -50,129 +50,126 @@ impl<T> Clone for Table<T> {
 impl<T> std::fmt::Debug for Table<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Table")
-            .field("name", &self.name)
+            .field("name", &self.target.name())
             .finish_non_exhaustive()
     }
 }
 
 impl<T: Item> Table<T> {
-    pub(crate) fn new(mapper: Mapper, name: String) -> Self {
+    pub(crate) fn new(target: Target) -> Self {
         Table {
-            mapper,
-            name: name.into(),
+            target,
             _item: PhantomData,
         }
     }
 
     /// The table's name in DynamoDB.
     pub fn name(&self) -> &str {
-        &self.name
+        self.target.name()
     }
 
     /// The mapper this table belongs to.
-    pub fn mapper(&self) -> &Mapper {
-        &self.mapper
-    }
-
-    pub(crate) fn client(&self) -> &Client {
-        self.mapper.client()
+    pub fn mapper(&self) -> Mapper {
+        Mapper::from_config(self.target.config().clone())
     }
 
     /// Writes an item, replacing any item with the same key.
-    pub fn put<'a>(&'a self, item: &'a T) -> Put<'a, T> {
-        Put::new(self, item)
+    pub fn put(&self, item: &T) -> Put<T> {
+        Put::new(self.target.clone(), item)
     }
 
     /// Reads the item with this key: `table.get("id")` or `table.get(("id", "sort"))`.
-    pub fn get<K>(&self, key: K) -> Get<'_, T>
+    pub fn get<K>(&self, key: K) -> Get<T>
     where
         T: KeyFrom<K>,
     {
-        Get::new(self, T::key_from(key))
+        Get::new(self.target.clone(), T::key_from(key))
     }
 
     /// Updates the stored item from `item`: sets its present attributes and removes those
     /// that are `None` (unless [`ignore_nulls`](Update::ignore_nulls)), creating the item if
     /// there is none. Returns the item as stored after the update.
-    pub fn update<'a>(&'a self, item: &'a T) -> Update<'a, T> {
-        Update::new(self, item)
+    pub fn update(&self, item: &T) -> Update<T> {
+        Update::new(self.target.clone(), item)
     }
 
-    /// Deletes the item with this key.
-    pub fn delete<K>(&self, key: K) -> Delete<'_, T>
+    /// Updates the item with this key by update actions (`set`, `remove`, `add`, `delete`),
+    /// without reading or sending the whole item. See [`Patch`].
+    pub fn patch<K>(&self, key: K) -> Patch<T>
     where
         T: KeyFrom<K>,
     {
-        Delete::new(self, T::key_from(key), false)
+        Patch::new(self.target.clone(), T::key_from(key))
+    }
+
+    /// Deletes the item with this key (without a version check).
+    pub fn delete<K>(&self, key: K) -> Delete<T>
+    where
+        T: KeyFrom<K>,
+    {
+        Delete::new(self.target.clone(), T::key_from(key), false)
     }
 
     /// Deletes the stored item with the key of `item`. With
     /// [`VersionedRecords`](crate::extension::VersionedRecords), only if the stored version is
     /// still the one `item` was read with.
-    pub fn delete_item<'a>(&'a self, item: &'a T) -> Delete<'a, T> {
-        Delete::new(self, item.to_item(), true)
+    pub fn delete_item(&self, item: &T) -> Delete<T> {
+        Delete::new(self.target.clone(), item.to_item(), true)
     }
 
-    /// Reads the item, applies `change` and writes it back with [`update`](Table::update). If
-    /// another writer got there first (the version moved on), applies `change` to the item
-    /// stored now — which the failed write returned, so no extra read — and tries again, up to
-    /// `attempts` writes in all. Returns the item as stored.
-    ///
-    /// Without a `#[version]` attribute there is no conflict to detect: the first write wins.
+    /// Reads the item, applies `change` and writes it back, retrying from the stored item when
+    /// another writer got there first. See [`ReadModifyWrite`].
     ///
     /// ```no_run
-    /// # use dynamodb_mapper::{Item, Table};
+    /// # use dynamodb_mapper::{Item, Table, ops::ModifyError};
     /// # #[derive(Item)] #[item(table = "accounts")]
     /// # struct Account { #[partition_key] id: String, balance: i64, #[version] version: Option<u64> }
+    /// # #[derive(Debug)] struct InsufficientFunds;
     /// # async fn run(accounts: Table<Account>) -> Result<(), dynamodb_mapper::Error> {
-    /// let account = accounts.read_modify_write("acc-1", 10, |a| a.balance -= 25).await?;
+    /// // A change that cannot fail:
+    /// let account = accounts.read_modify_write("acc-1", |a| a.balance += 25).await?;
+    /// // A change that may refuse:
+    /// let result = accounts
+    ///     .read_modify_write("acc-1", |a| {
+    ///         if a.balance < 25 {
+    ///             return Err(InsufficientFunds);
+    ///         }
+    ///         a.balance -= 25;
+    ///         Ok(())
+    ///     })
+    ///     .await;
+    /// match result {
+    ///     Ok(account) => println!("balance now {}", account.balance),
+    ///     Err(ModifyError::Refused(InsufficientFunds)) => println!("not enough money"),
+    ///     Err(ModifyError::Failed(e)) => return Err(e),
+    /// }
     /// # Ok(()) }
     /// ```
-    pub async fn read_modify_write<K, F>(&self, key: K, attempts: u32, mut change: F) -> Result<T, Error>
+    pub fn read_modify_write<'f, K, F, R>(&self, key: K, change: F) -> ReadModifyWrite<'f, T, F>
     where
         T: KeyFrom<K>,
-        F: FnMut(&mut T),
+        F: FnMut(&mut T) -> R + 'f,
+        R: ChangeOutcome,
     {
-        let not_found = || Error::ItemNotFound {
-            table: self.name().to_owned(),
-        };
-        let mut item = self.get(key).consistent_read().send().await?.ok_or_else(not_found)?;
-        let attempts = attempts.max(1);
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            change(&mut item);
-            match self.update(&item).send().await {
-                Err(Error::ConditionFailed(failed)) if attempt < attempts => {
-                    item = failed.item::<T>().ok_or_else(not_found)??;
-                }
-                Err(Error::ConditionFailed(failed)) => {
-                    return Err(Error::TooManyConflicts {
-                        attempts,
-                        last: Box::new(Error::ConditionFailed(failed)),
-                    });
-                }
-                result => return result,
-            }
-        }
+        ReadModifyWrite::new(self.target.clone(), T::key_from(key), change)
     }
 
     /// The items with this partition key, optionally narrowed by sort key conditions.
-    pub fn query(&self, partition_key: impl Into<T::PartitionKey>) -> Query<'_, T, T::SortKey>
+    pub fn query(&self, partition_key: impl Into<T::PartitionKey>) -> Query<T, T::SortKey>
     where
-        T::PartitionKey: crate::value::KeyAttribute,
+        T::PartitionKey: KeyAttribute,
     {
-        Query::new(self, None, key_value(partition_key.into()))
+        Query::new(self.target.clone(), None, key_value(partition_key.into()))
     }
 
     /// Every item of the table.
-    pub fn scan(&self) -> Scan<'_, T> {
-        Scan::new(self, None)
+    pub fn scan(&self) -> Scan<T> {
+        Scan::new(self.target.clone(), None)
     }
 
     /// A secondary index of the table, by the name given in `#[index_partition_key]` /
     /// `#[index_sort_key]`.
-    pub fn index(&self, name: &str) -> Result<Index<'_, T>, Error> {
+    pub fn index(&self, name: &str) -> Result<Index<T>, Error> {
         let schema = T::TABLE.index(name).ok_or_else(|| {
             let known: Vec<&str> = T::TABLE.indexes.iter().map(|i| i.name).collect();
             Error::Configuration(format!(
@@ -180,37 +177,26 @@ impl<T: Item> Table<T> {
                 T::SCHEMA.type_name
             ))
         })?;
-        Ok(Index { table: self, schema })
+        Ok(Index {
+            target: self.target.clone(),
+            schema,
+            _item: PhantomData,
+        })
     }
 
     /// Creates the table from `T`'s schema: keys, indexes, billing, stream, TTL.
-    pub fn create_table(&self) -> CreateTable<'_, T> {
-        CreateTable::new(self)
+    pub fn create_table(&self) -> CreateTable<T> {
+        CreateTable::new(self.target.clone())
     }
 
     /// Deletes the table and every item in it.
     pub async fn delete_table(&self) -> Result<(), Error> {
-        self.client()
-            .delete_table()
-            .table_name(self.name())
-            .send()
-            .await
-            .map_err(|e| Error::from_sdk(self.name(), e))?;
-        Ok(())
+        crate::ops::delete_table(&self.target).await
     }
 
     /// DynamoDB's description of the table.
     pub async fn describe_table(&self) -> Result<aws_sdk_dynamodb::types::TableDescription, Error> {
-        let output = self
-            .client()
-            .describe_table()
-            .table_name(self.name())
-            .send()
-            .await
-            .map_err(|e| Error::from_sdk(self.name(), e))?;
-        output
-            .table
-            .ok_or_else(|| Error::Configuration(format!("DescribeTable returned no table for `{}`", self.name())))
+        crate::ops::describe_table(&self.target).await
     }
 
     /// Whether the table exists.
@@ -221,85 +207,35 @@ impl<T: Item> Table<T> {
             Err(e) => Err(e),
         }
     }
-
-    /// Reads an item DynamoDB returned into `O` (the item type or a projection of it), after
-    /// the extensions' `after_read`.
-    pub(crate) fn read<O: Attributes>(&self, mut item: ItemMap) -> Result<O, Error> {
-        self.mapper.chain().after_read(T::TABLE, &self.name, &mut item)?;
-        Ok(crate::item::decode(item)?)
-    }
-
-    /// Reads a page of query or scan results.
-    pub(crate) fn read_page<O: Attributes>(
-        &self,
-        items: Option<Vec<ItemMap>>,
-        last_evaluated_key: Option<ItemMap>,
-    ) -> Result<crate::ops::Page<O>, Error> {
-        let items = items
-            .unwrap_or_default()
-            .into_iter()
-            .map(|item| self.read(item))
-            .collect::<Result<_, _>>()?;
-        let next = last_evaluated_key
-            .filter(|k| !k.is_empty())
-            .map(crate::ops::Cursor::from_item_map);
-        Ok(crate::ops::Page { items, next })
-    }
-
-    /// Runs the extensions' `before_write` and returns the request's condition: the caller's
-    /// AND the extensions'.
-    pub(crate) fn before_write(
-        &self,
-        operation: Operation,
-        item: &mut ItemMap,
-        condition: Option<Condition>,
-        update: Option<&mut UpdateExpression>,
-    ) -> Result<Option<Condition>, Error> {
-        let mut conditions: Vec<Condition> = condition.into_iter().collect();
-        let mut cx = BeforeWrite::new(operation, T::TABLE, &self.name, item, &mut conditions, update);
-        self.mapper.chain().before_write(&mut cx)?;
-        Ok(Condition::all(conditions))
-    }
-
-    /// The primary key attributes of an item map.
-    pub(crate) fn key_of(&self, item: &ItemMap) -> Result<ItemMap, Error> {
-        let schema = T::TABLE;
-        std::iter::once(schema.partition_key)
-            .chain(schema.sort_key)
-            .map(|key| match item.get(key.name) {
-                Some(value) => Ok((key.name.to_owned(), value.clone())),
-                None => Err(ConvertError::custom("the key attribute is missing")
-                    .in_attribute(key.name)
-                    .in_item(T::SCHEMA.type_name)
-                    .into()),
-            })
-            .collect()
-    }
-
-    /// An SDK error, with the item a failed condition carries passed through `after_read`.
-    pub(crate) fn fail<E>(&self, error: aws_sdk_dynamodb::error::SdkError<E, aws_sdk_dynamodb::config::http::HttpResponse>) -> Error
-    where
-        E: std::error::Error + 'static,
-        aws_sdk_dynamodb::Error: From<aws_sdk_dynamodb::error::SdkError<E, aws_sdk_dynamodb::config::http::HttpResponse>>,
-    {
-        let mut error = Error::from_sdk(&self.name, error);
-        if let Error::ConditionFailed(failed) = &mut error
-            && let Some(item) = failed.item_map_mut()
-            && let Err(refused) = self.mapper.chain().after_read(T::TABLE, &self.name, item)
-        {
-            failed.set_after_read_error(refused);
-        }
-        error
-    }
 }
 
-/// A secondary index of a table: query or scan it.
-pub struct Index<'a, T> {
-    table: &'a Table<T>,
+/// A secondary index of a table: query or scan it. Cheap to clone.
+pub struct Index<T> {
+    target: Target,
     schema: &'static IndexSchema,
+    _item: PhantomData<fn() -> T>,
 }
 
-impl<'a, T: Item> Index<'a, T> {
+impl<T> Clone for Index<T> {
+    fn clone(&self) -> Self {
+        Index {
+            target: self.target.clone(),
+            schema: self.schema,
+            _item: PhantomData,
+        }
+    }
+}
+
+impl<T> std::fmt::Debug for Index<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Index")
+            .field("table", &self.target.name())
+            .field("index", &self.schema.name)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<T: Item> Index<T> {
     /// The index's schema.
     pub fn schema(&self) -> &'static IndexSchema {
         self.schema
@@ -307,19 +243,12 @@ impl<'a, T: Item> Index<'a, T> {
 
     /// The items whose index partition key equals `partition_key`. Key values are checked
     /// against the index's key types when the request is built.
-    pub fn query(&self, partition_key: impl ToAttributeValue) -> Query<'a, T, crate::ops::AnyKey> {
-        Query::new(self.table, Some(self.schema), key_value(partition_key))
+    pub fn query(&self, partition_key: impl ToAttributeValue) -> Query<T, AnyKey> {
+        Query::new(self.target.clone(), Some(self.schema), key_value(partition_key))
     }
 
     /// Every item in the index.
-    pub fn scan(&self) -> Scan<'a, T> {
-        Scan::new(self.table, Some(self.schema))
+    pub fn scan(&self) -> Scan<T> {
+        Scan::new(self.target.clone(), Some(self.schema))
     }
-}
-
-/// A key value, which must be stored (not `None`).
-pub(crate) fn key_value(value: impl ToAttributeValue) -> Result<aws_sdk_dynamodb::types::AttributeValue, ConvertError> {
-    value
-        .to_attribute_value()?
-        .ok_or_else(|| ConvertError::custom("a key value cannot be None or an empty set"))
 }

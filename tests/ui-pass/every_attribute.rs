@@ -115,7 +115,7 @@ struct Tagged<T: Clone + Default, U> {
     extra: U,
 }
 
-fn assert_item<T: Item>() {}
+fn assert_item<T: Item + 'static>() {}
 
 fn assert_key<T: KeyFrom<K>, K>() {}
 

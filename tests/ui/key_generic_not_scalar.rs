@@ -6,7 +6,7 @@ struct Event<K> {
     id: K,
 }
 
-fn assert_item<T: Item>() {}
+fn assert_item<T: Item + 'static>() {}
 
 fn main() {
     assert_item::<Event<bool>>();

@@ -60,14 +60,14 @@ impl Operand {
         })
     }
 
-    fn render(&self, placeholders: &mut Placeholders, out: &mut String) -> Result<(), Error> {
+    fn render(self, placeholders: &mut Placeholders, out: &mut String) -> Result<(), Error> {
         match self {
-            Operand::Path(path) => path.render(|n| placeholders.name(n), out),
-            Operand::Value(Ok(value)) => out.push_str(&placeholders.value(value.clone())),
-            Operand::Value(Err(e)) => return Err(Error::Convert(e.clone())),
+            Operand::Path(path) => path.render(placeholders, out),
+            Operand::Value(Ok(value)) => placeholders.push_value(value, out),
+            Operand::Value(Err(e)) => return Err(Error::Convert(e)),
             Operand::Size(path) => {
                 out.push_str("size(");
-                path.render(|n| placeholders.name(n), out);
+                path.render(placeholders, out);
                 out.push(')');
             }
         }
@@ -127,10 +127,49 @@ impl Condition {
         conditions.into_iter().reduce(Condition::and)
     }
 
+    /// The top-level attribute names the condition reads.
+    pub(crate) fn attribute_names(&self) -> Vec<&str> {
+        fn operand<'a>(o: &'a Operand, out: &mut Vec<&'a str>) {
+            if let Operand::Path(p) | Operand::Size(p) = o {
+                out.push(p.root());
+            }
+        }
+        fn walk<'a>(node: &'a Node, out: &mut Vec<&'a str>) {
+            match node {
+                Node::Compare(a, _, b) => {
+                    operand(a, out);
+                    operand(b, out);
+                }
+                Node::Between(a, b, c) => [a, b, c].into_iter().for_each(|o| operand(o, out)),
+                Node::In(a, rest) => {
+                    operand(a, out);
+                    rest.iter().for_each(|o| operand(o, out));
+                }
+                Node::Function(_, path, argument) => {
+                    out.push(path.root());
+                    if let Some(a) = argument {
+                        operand(a, out);
+                    }
+                }
+                Node::And(nodes) | Node::Or(nodes) => nodes.iter().for_each(|n| walk(n, out)),
+                Node::Not(node) => walk(node, out),
+                Node::Raw(expression) => out.extend(expression.attribute_names()),
+            }
+        }
+        let mut out = Vec::new();
+        walk(&self.0, &mut out);
+        out
+    }
+
     /// Renders the condition into DynamoDB syntax.
     pub fn render(&self, placeholders: &mut Placeholders) -> Result<String, Error> {
+        self.clone().render_into(placeholders)
+    }
+
+    /// Renders the condition, moving its values into the placeholders.
+    pub(crate) fn render_into(self, placeholders: &mut Placeholders) -> Result<String, Error> {
         let mut out = String::new();
-        render(&self.0, placeholders, &mut out)?;
+        render(self.0, placeholders, &mut out)?;
         Ok(out)
     }
 }
@@ -148,7 +187,7 @@ impl std::ops::Not for Condition {
     }
 }
 
-fn render(node: &Node, p: &mut Placeholders, out: &mut String) -> Result<(), Error> {
+fn render(node: Node, p: &mut Placeholders, out: &mut String) -> Result<(), Error> {
     match node {
         Node::Compare(left, op, right) => {
             left.render(p, out)?;
@@ -165,15 +204,16 @@ fn render(node: &Node, p: &mut Placeholders, out: &mut String) -> Result<(), Err
             high.render(p, out)?;
         }
         Node::In(subject, candidates) => {
-            if candidates.is_empty() || candidates.len() > 100 {
-                return Err(Error::refused(RefusalKind::TooManyValues, format!(
-                    "IN takes 1 to 100 values, not {}",
-                    candidates.len()
-                )));
+            if candidates.is_empty() {
+                return Err(Error::refused(
+                    RefusalKind::InvalidArgument,
+                    "`IN` needs at least one value",
+                ));
             }
+            crate::limits::check_in_values(candidates.len())?;
             subject.render(p, out)?;
             out.push_str(" IN (");
-            for (i, candidate) in candidates.iter().enumerate() {
+            for (i, candidate) in candidates.into_iter().enumerate() {
                 if i > 0 {
                     out.push_str(", ");
                 }
@@ -184,37 +224,43 @@ fn render(node: &Node, p: &mut Placeholders, out: &mut String) -> Result<(), Err
         Node::Function(name, path, argument) => {
             out.push_str(name);
             out.push('(');
-            path.render(|n| p.name(n), out);
+            path.render(p, out);
             if let Some(argument) = argument {
                 out.push_str(", ");
                 argument.render(p, out)?;
             }
             out.push(')');
         }
-        Node::And(nodes) | Node::Or(nodes) => {
-            let joiner = if matches!(node, Node::And(_)) { " AND " } else { " OR " };
-            for (i, child) in nodes.iter().enumerate() {
-                if i > 0 {
-                    out.push_str(joiner);
-                }
-                let group = matches!(child, Node::And(_) | Node::Or(_));
-                if group {
-                    out.push('(');
-                }
-                render(child, p, out)?;
-                if group {
-                    out.push(')');
-                }
-            }
+        Node::And(nodes) | Node::Or(nodes) if nodes.is_empty() => {
+            return Err(Error::refused(RefusalKind::InvalidArgument, "an empty AND/OR"));
         }
+        Node::And(nodes) => render_group(nodes, " AND ", p, out)?,
+        Node::Or(nodes) => render_group(nodes, " OR ", p, out)?,
         Node::Not(child) => {
             out.push_str("NOT (");
-            render(child, p, out)?;
+            render(*child, p, out)?;
             out.push(')');
         }
         Node::Raw(expression) => {
             out.push('(');
             expression.render(p, out)?;
+            out.push(')');
+        }
+    }
+    Ok(())
+}
+
+fn render_group(nodes: Vec<Node>, joiner: &str, p: &mut Placeholders, out: &mut String) -> Result<(), Error> {
+    for (i, child) in nodes.into_iter().enumerate() {
+        if i > 0 {
+            out.push_str(joiner);
+        }
+        let group = matches!(child, Node::And(_) | Node::Or(_));
+        if group {
+            out.push('(');
+        }
+        render(child, p, out)?;
+        if group {
             out.push(')');
         }
     }

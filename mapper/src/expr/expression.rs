@@ -69,6 +69,11 @@ impl Expression {
         self.error.get_or_insert(message);
     }
 
+    /// The attribute names the expression declares.
+    pub(crate) fn attribute_names(&self) -> impl Iterator<Item = &str> {
+        self.names.values().map(String::as_str)
+    }
+
     /// The text as written.
     pub fn text(&self) -> &str {
         &self.text
@@ -77,8 +82,12 @@ impl Expression {
     /// Renders the expression with fresh placeholders.
     pub(crate) fn render(&self, placeholders: &mut Placeholders, out: &mut String) -> Result<(), Error> {
         if let Some(error) = &self.error {
-            return Err(Error::refused(RefusalKind::Placeholders, format!("expression `{}`: {error}", self.text)));
+            return Err(Error::refused(
+                RefusalKind::Placeholders,
+                format!("expression `{}`: {error}", self.text),
+            ));
         }
+        placeholders.merged_hand_written();
         let mut renamed: HashMap<&str, String> = HashMap::new();
         let mut rest = self.text.as_str();
         for token in placeholder_tokens(&self.text) {
@@ -89,17 +98,18 @@ impl Expression {
                 out.push_str(new);
                 continue;
             }
-            let new = if token.starts_with('#') {
+            let mut new = String::new();
+            if token.starts_with('#') {
                 match self.names.get(token) {
-                    Some(name) => placeholders.name(name),
+                    Some(name) => placeholders.push_name(name, &mut new),
                     None => return Err(self.undeclared(token)),
                 }
             } else {
                 match self.values.get(token) {
-                    Some(value) => placeholders.value(value.clone()),
+                    Some(value) => placeholders.push_value(value.clone(), &mut new),
                     None => return Err(self.undeclared(token)),
                 }
-            };
+            }
             out.push_str(&new);
             renamed.insert(token, new);
         }
@@ -110,19 +120,19 @@ impl Expression {
             .chain(self.values.keys())
             .find(|p| !renamed.contains_key(p.as_str()))
         {
-            return Err(Error::refused(RefusalKind::Placeholders, format!(
-                "expression `{}`: `{unused}` is declared but not used",
-                self.text
-            )));
+            return Err(Error::refused(
+                RefusalKind::Placeholders,
+                format!("expression `{}`: `{unused}` is declared but not used", self.text),
+            ));
         }
         Ok(())
     }
 
     fn undeclared(&self, token: &str) -> Error {
-        Error::refused(RefusalKind::Placeholders, format!(
-            "expression `{}`: `{token}` is used but not declared",
-            self.text
-        ))
+        Error::refused(
+            RefusalKind::Placeholders,
+            format!("expression `{}`: `{token}` is used but not declared", self.text),
+        )
     }
 }
 

@@ -28,4 +28,4 @@ pub use condition::{CompareOp, Condition, ConditionPath, Operand, SizeOperand};
 pub use expression::Expression;
 pub use path::Path;
 pub use placeholders::{Placeholders, RenderedExpressions};
-pub use update::{UpdateAction, UpdateExpression, UpdateValue};
+pub use update::{SetValue, UpdateAction, UpdateExpression, UpdateValue};

@@ -1,6 +1,9 @@
 //! Document paths: an attribute, a field of a map, an element of a list.
 
+use std::borrow::Cow;
 use std::fmt;
+
+use super::placeholders::Placeholders;
 
 /// A path to an attribute or to a part of one.
 ///
@@ -8,7 +11,10 @@ use std::fmt;
 /// on dots); `Path::attr("a").field("b")` is the field `b` of the map `a`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Path {
-    segments: Vec<Segment>,
+    root: Cow<'static, str>,
+    /// Map fields and list positions below the root; empty (no allocation) for a top-level
+    /// attribute.
+    rest: Vec<Segment>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -21,50 +27,56 @@ impl Path {
     /// The top-level attribute named `name`, exactly.
     pub fn attr(name: impl Into<String>) -> Self {
         Path {
-            segments: vec![Segment::Name(name.into())],
+            root: Cow::Owned(name.into()),
+            rest: Vec::new(),
+        }
+    }
+
+    /// The top-level attribute named `name`, without copying the name (the schema's names
+    /// are `'static`).
+    pub fn static_attr(name: &'static str) -> Self {
+        Path {
+            root: Cow::Borrowed(name),
+            rest: Vec::new(),
         }
     }
 
     /// The field `name` of the map at this path.
     pub fn field(mut self, name: impl Into<String>) -> Self {
-        self.segments.push(Segment::Name(name.into()));
+        self.rest.push(Segment::Name(name.into()));
         self
     }
 
     /// The element `index` of the list at this path.
     pub fn index(mut self, index: usize) -> Self {
-        self.segments.push(Segment::Index(index));
+        self.rest.push(Segment::Index(index));
         self
     }
 
     /// The top-level attribute name this path starts with.
     pub fn root(&self) -> &str {
-        match &self.segments[0] {
-            Segment::Name(name) => name,
-            Segment::Index(_) => unreachable!("a path starts with a name"),
-        }
+        &self.root
     }
 
     /// Whether this path is a single top-level attribute.
     pub fn is_top_level(&self) -> bool {
-        self.segments.len() == 1
+        self.rest.is_empty()
     }
 
     /// Whether one path is a prefix of the other: DynamoDB refuses two update actions on
     /// overlapping paths.
     pub fn overlaps(&self, other: &Path) -> bool {
-        self.segments.iter().zip(&other.segments).all(|(a, b)| a == b)
+        self.root == other.root && self.rest.iter().zip(&other.rest).all(|(a, b)| a == b)
     }
 
     /// Renders the path with a placeholder for every name.
-    pub(crate) fn render(&self, mut name: impl FnMut(&str) -> String, out: &mut String) {
-        for (i, segment) in self.segments.iter().enumerate() {
+    pub(crate) fn render(&self, p: &mut Placeholders, out: &mut String) {
+        p.push_name(&self.root, out);
+        for segment in &self.rest {
             match segment {
                 Segment::Name(n) => {
-                    if i > 0 {
-                        out.push('.');
-                    }
-                    out.push_str(&name(n));
+                    out.push('.');
+                    p.push_name(n, out);
                 }
                 Segment::Index(index) => {
                     out.push('[');
@@ -90,9 +102,9 @@ impl From<String> for Path {
 
 impl fmt::Display for Path {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, segment) in self.segments.iter().enumerate() {
+        f.write_str(&self.root)?;
+        for segment in &self.rest {
             match segment {
-                Segment::Name(n) if i == 0 => f.write_str(n)?,
                 Segment::Name(n) => write!(f, ".{n}")?,
                 Segment::Index(index) => write!(f, "[{index}]")?,
             }

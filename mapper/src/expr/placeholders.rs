@@ -10,11 +10,16 @@ use crate::error::{Error, RefusalKind};
 /// Allocates `#nN` and `:vN` placeholders for one request. Every expression of the request
 /// (condition, update, key condition, filter, projection) renders through the same allocator,
 /// so placeholders never collide.
+///
+/// Placeholders the mapper generates are correct by construction; when a hand-written
+/// [`Expression`](super::Expression) was merged in, [`finish`](Placeholders::finish) also
+/// checks the request's texts for placeholders declared but unused, or used but undeclared.
 #[derive(Debug, Default)]
 pub struct Placeholders {
-    names: HashMap<String, String>,
-    by_name: HashMap<String, String>,
-    values: HashMap<String, AttributeValue>,
+    /// Attribute name → its placeholder's number.
+    by_name: HashMap<String, u32>,
+    values: Vec<AttributeValue>,
+    hand_written: bool,
 }
 
 impl Placeholders {
@@ -25,31 +30,65 @@ impl Placeholders {
 
     /// The placeholder for an attribute name (the same name always gets the same one).
     pub fn name(&mut self, name: &str) -> String {
-        if let Some(placeholder) = self.by_name.get(name) {
-            return placeholder.clone();
-        }
-        let placeholder = format!("#n{}", self.by_name.len());
-        self.by_name.insert(name.to_owned(), placeholder.clone());
-        self.names.insert(placeholder.clone(), name.to_owned());
-        placeholder
+        let mut out = String::new();
+        self.push_name(name, &mut out);
+        out
     }
 
     /// A new placeholder for a value.
     pub fn value(&mut self, value: AttributeValue) -> String {
-        let placeholder = format!(":v{}", self.values.len());
-        self.values.insert(placeholder.clone(), value);
-        placeholder
+        let mut out = String::new();
+        self.push_value(value, &mut out);
+        out
+    }
+
+    /// Writes the placeholder for an attribute name into `out`.
+    pub(crate) fn push_name(&mut self, name: &str, out: &mut String) {
+        let next = self.by_name.len() as u32;
+        let number = match self.by_name.get(name) {
+            Some(n) => *n,
+            None => {
+                self.by_name.insert(name.to_owned(), next);
+                next
+            }
+        };
+        out.push_str("#n");
+        out.push_str(itoa::Buffer::new().format(number));
+    }
+
+    /// Writes a new placeholder for `value` into `out`.
+    pub(crate) fn push_value(&mut self, value: AttributeValue, out: &mut String) {
+        out.push_str(":v");
+        out.push_str(itoa::Buffer::new().format(self.values.len()));
+        self.values.push(value);
+    }
+
+    /// Notes that a hand-written expression was rendered, so `finish` checks the texts.
+    pub(crate) fn merged_hand_written(&mut self) {
+        self.hand_written = true;
     }
 
     /// The attribute names and values to send with `expressions` (the request's texts), `None`
-    /// when there are none (DynamoDB rejects empty maps), after checking that the texts use
-    /// exactly the placeholders declared.
+    /// when there are none (DynamoDB rejects empty maps). If a hand-written expression was
+    /// merged, first checks that the texts use exactly the placeholders declared.
     pub fn finish(self, expressions: &[Option<&str>]) -> Result<RenderedExpressions, Error> {
-        let rendered = RenderedExpressions {
-            names: (!self.names.is_empty()).then_some(self.names),
-            values: (!self.values.is_empty()).then_some(self.values),
-        };
-        rendered.check(expressions)?;
+        let names = (!self.by_name.is_empty()).then(|| {
+            self.by_name
+                .into_iter()
+                .map(|(name, n)| (format!("#n{n}"), name))
+                .collect()
+        });
+        let values = (!self.values.is_empty()).then(|| {
+            self.values
+                .into_iter()
+                .enumerate()
+                .map(|(n, value)| (format!(":v{n}"), value))
+                .collect()
+        });
+        let rendered = RenderedExpressions { names, values };
+        if self.hand_written {
+            rendered.check(expressions)?;
+        }
         Ok(rendered)
     }
 }
@@ -96,10 +135,10 @@ impl RenderedExpressions {
         if problems.is_empty() {
             Ok(())
         } else {
-            Err(Error::refused(RefusalKind::Placeholders, format!(
-                "expression placeholders: {}",
-                problems.join("; ")
-            )))
+            Err(Error::refused(
+                RefusalKind::Placeholders,
+                format!("expression placeholders: {}", problems.join("; ")),
+            ))
         }
     }
 }
@@ -152,7 +191,7 @@ mod tests {
         let err = rendered.check(&[Some(&format!("{n} = :other")), None]).unwrap_err();
         assert_eq!(
             err.to_string(),
-            "invalid request: expression placeholders: `:v0` is declared but not used; `:other` is used but not declared"
+            "refused before sending: expression placeholders: `:v0` is declared but not used; `:other` is used but not declared"
         );
         assert!(RenderedExpressions::default().check(&[None]).is_ok());
     }

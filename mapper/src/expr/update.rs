@@ -1,4 +1,11 @@
 //! Update expressions: `SET`, `REMOVE`, `ADD` and `DELETE` actions.
+//!
+//! DynamoDB's grammar allows arithmetic only at the top of a `SET` value
+//! (`SET a = b + :one`), never nested or inside `if_not_exists`/`list_append`. The types say
+//! so: an [`UpdateValue`] is an operand (a value, a path, or a function of operands), and only
+//! [`UpdateValue::plus`]/[`UpdateValue::minus`] make a [`SetValue`], which nothing nests.
+
+use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 
@@ -22,6 +29,14 @@ use crate::error::{Error, RefusalKind};
 /// update.remove(Path::attr("draft"));
 /// # Ok::<(), dynamodb_mapper::ConvertError>(())
 /// ```
+///
+/// Arithmetic inside a function does not compile, as DynamoDB would refuse it:
+///
+/// ```compile_fail
+/// use dynamodb_mapper::expr::UpdateValue;
+/// let one = UpdateValue::value(1).unwrap();
+/// let nested = UpdateValue::if_not_exists("n", one.clone().plus(one));
+/// ```
 #[derive(Debug, Clone, Default)]
 pub struct UpdateExpression {
     actions: Vec<UpdateAction>,
@@ -29,9 +44,10 @@ pub struct UpdateExpression {
 
 /// One action of an update.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum UpdateAction {
     /// `SET path = value`
-    Set(Path, UpdateValue),
+    Set(Path, SetValue),
     /// `REMOVE path`
     Remove(Path),
     /// `ADD path value`: adds to a number or a set.
@@ -52,8 +68,9 @@ impl UpdateAction {
     }
 }
 
-/// The right-hand side of a `SET`.
+/// An operand of a `SET` value: a value, another attribute, or a function of operands.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum UpdateValue {
     /// A value.
     Value(AttributeValue),
@@ -61,12 +78,27 @@ pub enum UpdateValue {
     Path(Path),
     /// `if_not_exists(path, fallback)`: the stored value, or `fallback` if there is none.
     IfNotExists(Path, Box<UpdateValue>),
-    /// `a + b`
-    Plus(Box<UpdateValue>, Box<UpdateValue>),
-    /// `a - b`
-    Minus(Box<UpdateValue>, Box<UpdateValue>),
     /// `list_append(a, b)`
     ListAppend(Box<UpdateValue>, Box<UpdateValue>),
+}
+
+/// The right-hand side of a `SET`: an operand, or the sum or difference of two. Made from an
+/// [`UpdateValue`] (`.into()`) or by [`UpdateValue::plus`] and [`UpdateValue::minus`].
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum SetValue {
+    /// `operand`
+    Operand(UpdateValue),
+    /// `a + b`
+    Plus(UpdateValue, UpdateValue),
+    /// `a - b`
+    Minus(UpdateValue, UpdateValue),
+}
+
+impl From<UpdateValue> for SetValue {
+    fn from(value: UpdateValue) -> Self {
+        SetValue::Operand(value)
+    }
 }
 
 impl UpdateValue {
@@ -81,19 +113,14 @@ impl UpdateValue {
         }
     }
 
+    /// Another attribute's value.
+    pub fn path(path: impl Into<Path>) -> Self {
+        UpdateValue::Path(path.into())
+    }
+
     /// `if_not_exists(path, fallback)`.
     pub fn if_not_exists(path: impl Into<Path>, fallback: UpdateValue) -> Self {
         UpdateValue::IfNotExists(path.into(), Box::new(fallback))
-    }
-
-    /// `self + other`.
-    pub fn plus(self, other: UpdateValue) -> Self {
-        UpdateValue::Plus(Box::new(self), Box::new(other))
-    }
-
-    /// `self - other`.
-    pub fn minus(self, other: UpdateValue) -> Self {
-        UpdateValue::Minus(Box::new(self), Box::new(other))
     }
 
     /// `list_append(self, other)`.
@@ -101,25 +128,26 @@ impl UpdateValue {
         UpdateValue::ListAppend(Box::new(self), Box::new(other))
     }
 
-    fn render(&self, p: &mut Placeholders, out: &mut String) {
+    /// `self + other`, at the top of a `SET` value.
+    pub fn plus(self, other: UpdateValue) -> SetValue {
+        SetValue::Plus(self, other)
+    }
+
+    /// `self - other`, at the top of a `SET` value.
+    pub fn minus(self, other: UpdateValue) -> SetValue {
+        SetValue::Minus(self, other)
+    }
+
+    fn render(self, p: &mut Placeholders, out: &mut String) {
         match self {
-            UpdateValue::Value(v) => out.push_str(&p.value(v.clone())),
-            UpdateValue::Path(path) => path.render(|n| p.name(n), out),
+            UpdateValue::Value(v) => p.push_value(v, out),
+            UpdateValue::Path(path) => path.render(p, out),
             UpdateValue::IfNotExists(path, fallback) => {
                 out.push_str("if_not_exists(");
-                path.render(|n| p.name(n), out);
+                path.render(p, out);
                 out.push_str(", ");
                 fallback.render(p, out);
                 out.push(')');
-            }
-            UpdateValue::Plus(a, b) | UpdateValue::Minus(a, b) => {
-                a.render(p, out);
-                out.push_str(if matches!(self, UpdateValue::Plus(..)) {
-                    " + "
-                } else {
-                    " - "
-                });
-                b.render(p, out);
             }
             UpdateValue::ListAppend(a, b) => {
                 out.push_str("list_append(");
@@ -132,6 +160,24 @@ impl UpdateValue {
     }
 }
 
+impl SetValue {
+    fn render(self, p: &mut Placeholders, out: &mut String) {
+        match self {
+            SetValue::Operand(value) => value.render(p, out),
+            SetValue::Plus(a, b) => {
+                a.render(p, out);
+                out.push_str(" + ");
+                b.render(p, out);
+            }
+            SetValue::Minus(a, b) => {
+                a.render(p, out);
+                out.push_str(" - ");
+                b.render(p, out);
+            }
+        }
+    }
+}
+
 impl UpdateExpression {
     /// No actions yet.
     pub fn new() -> Self {
@@ -139,9 +185,8 @@ impl UpdateExpression {
     }
 
     /// `SET path = value`, replacing any action on `path`.
-    pub fn set(&mut self, path: impl Into<Path>, value: UpdateValue) -> &mut Self {
-        let path = path.into();
-        self.replace(UpdateAction::Set(path, value))
+    pub fn set(&mut self, path: impl Into<Path>, value: impl Into<SetValue>) -> &mut Self {
+        self.replace(UpdateAction::Set(path.into(), value.into()))
     }
 
     /// `REMOVE path`, replacing any action on `path`.
@@ -166,6 +211,12 @@ impl UpdateExpression {
         self
     }
 
+    /// Adds an action on a path that has none yet (the caller knows), without looking.
+    pub(crate) fn push_new(&mut self, action: UpdateAction) {
+        debug_assert!(self.action(action.path()).is_none());
+        self.actions.push(action);
+    }
+
     /// Removes and returns the action on `path`, if any.
     pub fn take(&mut self, path: &Path) -> Option<UpdateAction> {
         let index = self.actions.iter().position(|a| a.path() == path)?;
@@ -177,9 +228,19 @@ impl UpdateExpression {
         self.actions.iter().find(|a| a.path() == path)
     }
 
+    /// Whether an action writes the top-level attribute `name` or a part of it.
+    pub fn touches(&self, name: &str) -> bool {
+        self.actions.iter().any(|a| a.path().root() == name)
+    }
+
     /// All actions, in the order they were added.
     pub fn actions(&self) -> &[UpdateAction] {
         &self.actions
+    }
+
+    /// How many actions there are.
+    pub fn len(&self) -> usize {
+        self.actions.len()
     }
 
     /// Whether there is no action.
@@ -190,23 +251,20 @@ impl UpdateExpression {
     /// Renders the update (`None` when there is nothing to update). Two actions on
     /// overlapping paths (`a` and `a.b`) are an error, as DynamoDB would reject them.
     pub fn render(&self, p: &mut Placeholders) -> Result<Option<String>, Error> {
-        for (i, a) in self.actions.iter().enumerate() {
-            if let Some(b) = self.actions[i + 1..].iter().find(|b| a.path().overlaps(b.path())) {
-                return Err(Error::refused(RefusalKind::OverlappingPaths, format!(
-                    "update actions on overlapping paths `{}` and `{}`",
-                    a.path(),
-                    b.path()
-                )));
-            }
-        }
+        self.clone().render_into(p)
+    }
+
+    /// Renders the update, moving its values into the placeholders.
+    pub(crate) fn render_into(self, p: &mut Placeholders) -> Result<Option<String>, Error> {
+        self.check_overlaps()?;
         let mut clauses: [(&str, String); 4] = [
             ("SET ", String::new()),
             ("REMOVE ", String::new()),
             ("ADD ", String::new()),
             ("DELETE ", String::new()),
         ];
-        for action in &self.actions {
-            let slot = match action {
+        for action in self.actions {
+            let slot = match &action {
                 UpdateAction::Set(..) => 0,
                 UpdateAction::Remove(_) => 1,
                 UpdateAction::Add(..) => 2,
@@ -216,25 +274,50 @@ impl UpdateExpression {
             if !out.is_empty() {
                 out.push_str(", ");
             }
-            action.path().render(|n| p.name(n), out);
             match action {
-                UpdateAction::Set(_, value) => {
+                UpdateAction::Set(path, value) => {
+                    path.render(p, out);
                     out.push_str(" = ");
                     value.render(p, out);
                 }
-                UpdateAction::Remove(_) => {}
-                UpdateAction::Add(_, value) | UpdateAction::Delete(_, value) => {
+                UpdateAction::Remove(path) => path.render(p, out),
+                UpdateAction::Add(path, value) | UpdateAction::Delete(path, value) => {
+                    path.render(p, out);
                     out.push(' ');
-                    out.push_str(&p.value(value.clone()));
+                    p.push_value(value, out);
                 }
             }
         }
-        let text: Vec<String> = clauses
-            .into_iter()
-            .filter(|(_, body)| !body.is_empty())
-            .map(|(keyword, body)| format!("{keyword}{body}"))
-            .collect();
-        Ok((!text.is_empty()).then(|| text.join(" ")))
+        let mut text = String::new();
+        for (keyword, body) in clauses {
+            if body.is_empty() {
+                continue;
+            }
+            if !text.is_empty() {
+                text.push(' ');
+            }
+            text.push_str(keyword);
+            text.push_str(&body);
+        }
+        Ok((!text.is_empty()).then_some(text))
+    }
+
+    /// Refuses two actions on overlapping paths. Only paths with the same root can overlap,
+    /// so this is linear for the usual update of distinct top-level attributes.
+    fn check_overlaps(&self) -> Result<(), Error> {
+        let mut by_root: HashMap<&str, Vec<&Path>> = HashMap::with_capacity(self.actions.len());
+        for action in &self.actions {
+            let path = action.path();
+            let same_root = by_root.entry(path.root()).or_default();
+            if let Some(other) = same_root.iter().find(|other| other.overlaps(path)) {
+                return Err(Error::refused(
+                    RefusalKind::OverlappingPaths,
+                    format!("update actions on overlapping paths `{other}` and `{path}`"),
+                ));
+            }
+            same_root.push(path);
+        }
+        Ok(())
     }
 }
 
@@ -264,11 +347,30 @@ mod tests {
     }
 
     #[test]
+    fn functions_nest_and_arithmetic_stays_on_top() {
+        let mut u = UpdateExpression::new();
+        let empty = UpdateValue::Value(AttributeValue::L(vec![]));
+        let new = UpdateValue::Value(AttributeValue::L(vec![AttributeValue::S("x".into())]));
+        u.set("log", UpdateValue::if_not_exists("log", empty).list_append(new));
+        u.set("n", UpdateValue::path("m").minus(UpdateValue::value(1).unwrap()));
+        let text = u.render(&mut Placeholders::new()).unwrap().unwrap();
+        assert_eq!(
+            text,
+            "SET #n0 = list_append(if_not_exists(#n0, :v0), :v1), #n1 = #n2 - :v2"
+        );
+    }
+
+    #[test]
     fn overlapping_paths_are_refused() {
         let mut u = UpdateExpression::new();
         u.set("a", UpdateValue::value(1).unwrap());
         u.remove(Path::attr("a").field("b"));
-        assert!(u.render(&mut Placeholders::new()).is_err());
+        let err = u.render(&mut Placeholders::new()).unwrap_err();
+        assert_eq!(err.as_refusal().unwrap().kind(), RefusalKind::OverlappingPaths);
+        let mut siblings = UpdateExpression::new();
+        siblings.set(Path::attr("a").field("b"), UpdateValue::value(1).unwrap());
+        siblings.set(Path::attr("a").field("c"), UpdateValue::value(2).unwrap());
+        siblings.render(&mut Placeholders::new()).unwrap();
         assert_eq!(UpdateExpression::new().render(&mut Placeholders::new()).unwrap(), None);
     }
 }

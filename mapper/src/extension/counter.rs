@@ -4,7 +4,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 
 use super::{BeforeWrite, Extension, Operation, tagged};
 use crate::error::Error;
-use crate::expr::UpdateValue;
+use crate::expr::{Path, UpdateValue};
 use crate::schema::Tag;
 
 /// Counters incremented by DynamoDB itself on every update (loaded by default).
@@ -37,16 +37,19 @@ impl Extension for AtomicCounters {
                 Operation::Put => {
                     cx.item_mut().insert(name.to_owned(), number(i128::from(start)));
                 }
-                Operation::Update => {
+                Operation::Update | Operation::Patch => {
                     cx.item_mut().remove(name);
                     let before_first = number(i128::from(start) - i128::from(inc));
-                    let value = UpdateValue::if_not_exists(name, UpdateValue::Value(before_first))
+                    let value = UpdateValue::if_not_exists(Path::static_attr(name), UpdateValue::Value(before_first))
                         .plus(UpdateValue::Value(number(i128::from(inc))));
                     if let Some(update) = cx.update() {
-                        update.set(name, value);
+                        // A patch that writes the counter itself keeps its own action.
+                        if !update.touches(name) {
+                            update.set(Path::static_attr(name), value);
+                        }
                     }
                 }
-                Operation::Delete { .. } => {}
+                _ => {}
             }
         }
         Ok(())

@@ -1,25 +1,32 @@
 //! The extension chain: hooks that run before every write and after every read.
 //!
-//! A [`Mapper`](crate::Mapper) holds an ordered list of [`Extension`]s. Before a put, update or
-//! delete, each extension's [`before_write`](Extension::before_write) runs in order: it may
-//! change the item, AND a condition into the request, and (for updates) add update actions.
-//! After every read — get, query, scan, the item an update returns, the item a failed condition
-//! returns — each [`after_read`](Extension::after_read) runs in reverse order, so the first
-//! extension sees the stored item last, as it wrote it first.
+//! A [`Mapper`](crate::Mapper) holds an ordered list of [`Extension`]s. Before every write — a
+//! put, update, patch or delete, alone, in a batch or in a transaction ([`WriteMode`]) — each
+//! extension's [`before_write`](Extension::before_write) runs in order: it may change the item,
+//! AND a condition into the request, and (for updates) add update actions. The write then
+//! becomes its request by one path, whatever sends it, so the rules below cannot drift between
+//! modes. After every read — get, query, scan, the item an update returns, the item a failed
+//! condition returns — each [`after_read`](Extension::after_read) runs in reverse order, so the
+//! first extension sees the stored item last, as it wrote it first; [`AfterRead::image`] says
+//! whether it sees a whole item or a projection.
 //!
 //! [`Mapper::new`](crate::Mapper::new) loads [`VersionedRecords`] and [`AtomicCounters`].
-//! [`MapperBuilder::extensions`](crate::MapperBuilder::extensions) replaces that list (an empty
+//! [`MapperBuilder::extension`](crate::MapperBuilder::extension) adds one after them;
+//! [`MapperBuilder::extensions`](crate::MapperBuilder::extensions) replaces the list (an empty
 //! list means none); [`AutoTimestamps`] and [`AutoUuids`] are opt-in. A table whose item type
 //! carries a lifecycle attribute (`#[version]`, `#[atomic_counter]`, `#[auto_timestamp]`,
 //! `#[auto_uuid]`) that no loaded extension handles is refused when the [`Table`](crate::Table)
 //! is made, instead of silently doing nothing.
 //!
-//! | extension | put | update | delete |
-//! |---|---|---|---|
-//! | [`VersionedRecords`] | new item (`None`): writes `start_at` if `attribute_not_exists(v)`; read item: writes `v + increment_by` if `v = :read` | same as put | `delete_item`: if `v = :read`; `delete(key)`: no condition |
-//! | [`AtomicCounters`] | writes `start` | `SET c = if_not_exists(c, start - inc) + inc`; the struct's own value is not sent | — |
-//! | [`AutoTimestamps`] | sets now; a created-at (`#[update_behavior(write_if_not_exists)]`) keeps the value the item carries | sets now; a created-at: `if_not_exists` | — |
-//! | [`AutoUuids`] | generates when unset | unset: `if_not_exists(u, :new)` (a key: generated); set: written | — |
+//! | extension | put | update | patch | delete | batch write | transaction |
+//! |---|---|---|---|---|---|---|
+//! | [`VersionedRecords`] | new item (`None`): writes `start_at` if `attribute_not_exists(v) OR attribute_type(v, NULL)`; read item: writes `v + increment_by` if `v = :read` | same as put | with [`expect_version`](crate::ops::Patch::expect_version): as update; without: `SET v = if_not_exists(v, start_at - increment_by) + increment_by`, no condition | `delete_item`: if `v = :read`; `delete(key)`: no condition | refused ([`RefusalKind::VersionedBatch`](crate::RefusalKind::VersionedBatch)), unless the caller opts out: the version is written without its condition | as the single write |
+//! | [`AtomicCounters`] | writes `start` | `SET c = if_not_exists(c, start - inc) + inc`; the struct's own value is not sent | as update, unless the patch writes the counter itself | — | writes `start` | as put / update |
+//! | [`AutoTimestamps`] | sets now; a created-at (`#[update_behavior(write_if_not_exists)]`) keeps the value the item carries | sets now; a created-at: `if_not_exists` | as update | — | sets now | as put / update |
+//! | [`AutoUuids`] | generates when unset | unset: `if_not_exists(u, :new)` (a key: generated); set: written | unset: `if_not_exists(u, :new)` | — | generates when unset | as put / update |
+//!
+//! On a transaction's condition check the built-in extensions do nothing: only the caller's
+//! condition applies.
 //!
 //! Your own extensions find their attributes by `#[tag("...")]`:
 //!
@@ -98,8 +105,16 @@ pub trait Extension: Send + Sync {
 pub enum Operation {
     /// A put: the item replaces any stored one.
     Put,
-    /// An update from a whole item.
+    /// An update from a whole item: after the chain, every attribute without an action is
+    /// `SET` (or `REMOVE`d when absent).
     Update,
+    /// An update from actions ([`Table::patch`](crate::Table::patch)): the item map holds only
+    /// the key and, if the caller gave it, the version that was read; the caller's actions are
+    /// in [`BeforeWrite::update`]. Attributes an extension puts into the item map are `SET`;
+    /// nothing is removed.
+    Patch,
+    /// A condition check of a transaction: the item map holds the key; nothing is written.
+    ConditionCheck,
     /// A delete. `whole_item` is true for [`Table::delete_item`](crate::Table::delete_item)
     /// (the item map holds the item that was read) and false for
     /// [`Table::delete`](crate::Table::delete) (the item map holds only the key).
@@ -125,6 +140,7 @@ pub enum WriteMode {
 pub struct BeforeWrite<'a> {
     operation: Operation,
     mode: WriteMode,
+    skip_version_check: bool,
     schema: &'static TableSchema,
     table: &'a str,
     item: &'a mut ItemMap,
@@ -133,8 +149,10 @@ pub struct BeforeWrite<'a> {
 }
 
 impl<'a> BeforeWrite<'a> {
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn new(
         operation: Operation,
+        mode: WriteMode,
         schema: &'static TableSchema,
         table: &'a str,
         item: &'a mut ItemMap,
@@ -143,7 +161,8 @@ impl<'a> BeforeWrite<'a> {
     ) -> Self {
         BeforeWrite {
             operation,
-            mode: WriteMode::Single,
+            mode,
+            skip_version_check: false,
             schema,
             table,
             item,
@@ -160,6 +179,17 @@ impl<'a> BeforeWrite<'a> {
     /// Single request, transaction or batch.
     pub fn mode(&self) -> WriteMode {
         self.mode
+    }
+
+    /// Whether the caller gave up the version check for this write (a batch write's
+    /// `without_version_check()`): the version is still written, without its condition.
+    pub fn version_check_skipped(&self) -> bool {
+        self.skip_version_check
+    }
+
+    pub(crate) fn skip_version_check(mut self, skip: bool) -> Self {
+        self.skip_version_check = skip;
+        self
     }
 
     /// The table's schema, with the tags of every attribute.
@@ -187,7 +217,8 @@ impl<'a> BeforeWrite<'a> {
         self.conditions.push(condition);
     }
 
-    /// The update's actions, for an update; `None` for a put or delete. After the chain, the
+    /// The update's actions, for an update or a patch; `None` for a put, delete or condition
+    /// check. After the chain, the
     /// mapper turns the item into actions for every attribute that has none yet: `SET` for
     /// each attribute in the item (including ones an extension added), `REMOVE` for each of
     /// the struct's attributes that is absent.
@@ -196,14 +227,33 @@ impl<'a> BeforeWrite<'a> {
     }
 }
 
+/// Whether a read returned every attribute of the item or only some.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ItemImage {
+    /// The whole item: a get, query or scan without a projection, an update's new image, a
+    /// replaced or deleted item, a failed condition's stored item.
+    Whole,
+    /// Some attributes only: a projection (`project::<P>()`), or an index that does not
+    /// project every attribute. An extension that needs the whole item (a checksum) should
+    /// skip it.
+    Partial,
+}
+
 /// What [`Extension::after_read`] can see and change.
 pub struct AfterRead<'a> {
     schema: &'static TableSchema,
     table: &'a str,
+    image: ItemImage,
     item: &'a mut ItemMap,
 }
 
 impl AfterRead<'_> {
+    /// Whether the item is whole or partial (projected).
+    pub fn image(&self) -> ItemImage {
+        self.image
+    }
+
     /// The table's schema.
     pub fn schema(&self) -> &'static TableSchema {
         self.schema
@@ -238,9 +288,9 @@ impl Chain {
         }
     }
 
-    /// The default chain: optimistic locking and atomic counters.
-    pub(crate) fn defaults() -> Self {
-        Chain::new(vec![Arc::new(VersionedRecords), Arc::new(AtomicCounters)])
+    /// The default extensions: optimistic locking and atomic counters.
+    pub(crate) fn default_extensions() -> Vec<Arc<dyn Extension>> {
+        vec![Arc::new(VersionedRecords), Arc::new(AtomicCounters)]
     }
 
     pub(crate) fn names(&self) -> Vec<&str> {
@@ -272,6 +322,11 @@ impl Chain {
         Ok(())
     }
 
+    /// Whether no extension is loaded.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.extensions.is_empty()
+    }
+
     /// Runs every `before_write`, in order.
     pub(crate) fn before_write(&self, cx: &mut BeforeWrite<'_>) -> Result<(), Error> {
         self.extensions.iter().try_for_each(|e| e.before_write(cx))
@@ -282,9 +337,18 @@ impl Chain {
         &self,
         schema: &'static TableSchema,
         table: &str,
+        image: ItemImage,
         item: &mut ItemMap,
     ) -> Result<(), Error> {
-        let mut cx = AfterRead { schema, table, item };
+        if self.extensions.is_empty() {
+            return Ok(());
+        }
+        let mut cx = AfterRead {
+            schema,
+            table,
+            image,
+            item,
+        };
         self.extensions.iter().rev().try_for_each(|e| e.after_read(&mut cx))
     }
 }

@@ -54,7 +54,7 @@ impl Extension for AutoTimestamps {
 
     fn before_write(&self, cx: &mut BeforeWrite<'_>) -> Result<(), Error> {
         let operation = cx.operation();
-        if !matches!(operation, Operation::Put | Operation::Update) {
+        if !matches!(operation, Operation::Put | Operation::Update | Operation::Patch) {
             return Ok(());
         }
         let schema = cx.schema();

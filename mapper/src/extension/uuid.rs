@@ -4,7 +4,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 
 use super::{BeforeWrite, Extension, Operation, tagged};
 use crate::error::Error;
-use crate::expr::UpdateValue;
+use crate::expr::{Path, UpdateValue};
 use crate::schema::Tag;
 
 /// Gives attributes tagged `#[auto_uuid]` a random UUID when they are unset (opt-in). Unset
@@ -27,7 +27,7 @@ impl Extension for AutoUuids {
 
     fn before_write(&self, cx: &mut BeforeWrite<'_>) -> Result<(), Error> {
         let operation = cx.operation();
-        if !matches!(operation, Operation::Put | Operation::Update) {
+        if !matches!(operation, Operation::Put | Operation::Update | Operation::Patch) {
             return Ok(());
         }
         let names: Vec<&str> = tagged(cx.schema(), |t| *t == Tag::AutoUuid).map(|(n, _)| n).collect();
@@ -41,10 +41,15 @@ impl Extension for AutoUuids {
                 continue;
             }
             let fresh = AttributeValue::S(uuid::Uuid::new_v4().to_string());
-            if operation == Operation::Update && !cx.schema().is_key(name) {
+            if operation != Operation::Put && !cx.schema().is_key(name) {
                 cx.item_mut().remove(name);
-                if let Some(update) = cx.update() {
-                    update.set(name, UpdateValue::if_not_exists(name, UpdateValue::Value(fresh)));
+                if let Some(update) = cx.update()
+                    && !update.touches(name)
+                {
+                    update.set(
+                        Path::static_attr(name),
+                        UpdateValue::if_not_exists(Path::static_attr(name), UpdateValue::Value(fresh)),
+                    );
                 }
             } else {
                 cx.item_mut().insert(name.to_owned(), fresh);

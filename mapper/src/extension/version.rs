@@ -4,7 +4,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 
 use super::{BeforeWrite, Extension, Operation, WriteMode, tagged};
 use crate::error::{Error, RefusalKind};
-use crate::expr::Condition;
+use crate::expr::{Condition, Path, UpdateValue};
 use crate::schema::Tag;
 
 /// Optimistic locking on the attribute tagged `#[version]` (loaded by default).
@@ -42,57 +42,83 @@ impl Extension for VersionedRecords {
         else {
             return Ok(());
         };
-        if cx.mode() == WriteMode::Batch {
-            return Err(Error::extension(
-                "VersionedRecords",
+        let operation = cx.operation();
+        let writes = matches!(operation, Operation::Put | Operation::Update | Operation::Patch);
+        let guards = writes || operation == (Operation::Delete { whole_item: true });
+        if !guards {
+            return Ok(());
+        }
+        // A batch request cannot carry a condition: refuse, unless the caller gave up the check.
+        let conditional = !(cx.mode() == WriteMode::Batch && cx.version_check_skipped());
+        if cx.mode() == WriteMode::Batch && conditional {
+            return Err(Error::refused(
+                RefusalKind::VersionedBatch,
                 format!(
-                    "`{name}` is a version, and a batch write cannot carry its condition: write the item alone or in a transaction"
+                    "`{}.{name}` is a `#[version]`, and a batch write cannot carry its condition: \
+                     write the item alone or in a transaction, or opt out with `without_version_check()` \
+                     (which gives up optimistic locking for that call)",
+                    cx.schema().item.type_name
                 ),
             ));
         }
-        let read = match cx.item().get(name) {
-            None | Some(AttributeValue::Null(_)) => None,
-            Some(AttributeValue::N(text)) => Some(text.parse::<i128>().map_err(|_| {
-                Error::refused(
-                    RefusalKind::InvalidVersion,
-                    format!("version `{name}` is `{text}`, not an integer"),
-                )
-            })?),
-            Some(other) => {
-                return Err(Error::refused(
-                    RefusalKind::InvalidVersion,
-                    format!("version `{name}` holds {}, not a number", crate::value::type_of(other)),
-                ));
+        let read = read_version(name, cx.item().get(name))?;
+        if operation == Operation::Patch && read.is_none() {
+            // A patch without the version that was read: no check, but the version still
+            // moves on, so that writers holding an older copy conflict.
+            let before_first = AttributeValue::N((i128::from(start_at) - i128::from(increment_by)).to_string());
+            let step = AttributeValue::N(increment_by.to_string());
+            if let Some(update) = cx.update() {
+                update.set(
+                    Path::static_attr(name),
+                    UpdateValue::if_not_exists(Path::static_attr(name), UpdateValue::Value(before_first))
+                        .plus(UpdateValue::Value(step)),
+                );
             }
-        };
-        // A new item: no version is stored, or a NULL one (boto3 writes Python's `None` so).
-        let condition = match read {
-            None => Condition::attr(name)
-                .not_exists()
-                .or(Condition::attr(name).has_type("NULL")),
-            Some(read) => Condition::attr(name).eq(AttributeValue::N(read.to_string())),
-        };
-        match cx.operation() {
-            Operation::Put | Operation::Update => {
-                let next = match read {
-                    None => i128::from(start_at),
-                    Some(read) => read
-                        .checked_add(i128::from(increment_by))
-                        .filter(|next| u128::try_from(*next).is_ok_and(|n| n <= max))
-                        .ok_or_else(|| {
-                            Error::refused(
-                                RefusalKind::VersionOverflow,
-                                format!("version `{name}` {read} + {increment_by} overflows its type (at most {max})"),
-                            )
-                        })?,
-                };
-                cx.item_mut()
-                    .insert(name.to_owned(), AttributeValue::N(next.to_string()));
-                cx.add_condition(condition);
-            }
-            Operation::Delete { whole_item: true } => cx.add_condition(condition),
-            Operation::Delete { whole_item: false } => {}
+            return Ok(());
+        }
+        if writes {
+            let next = match read {
+                None => i128::from(start_at),
+                Some(read) => read
+                    .checked_add(i128::from(increment_by))
+                    .filter(|next| u128::try_from(*next).is_ok_and(|n| n <= max))
+                    .ok_or_else(|| {
+                        Error::refused(
+                            RefusalKind::VersionOverflow,
+                            format!("version `{name}` {read} + {increment_by} overflows its type (at most {max})"),
+                        )
+                    })?,
+            };
+            cx.item_mut()
+                .insert(name.to_owned(), AttributeValue::N(next.to_string()));
+        }
+        if conditional {
+            // A new item: no version is stored, or a NULL one (boto3 writes Python's `None` so).
+            let condition = match read {
+                None => Condition::attr(name)
+                    .not_exists()
+                    .or(Condition::attr(name).has_type("NULL")),
+                Some(read) => Condition::attr(name).eq(AttributeValue::N(read.to_string())),
+            };
+            cx.add_condition(condition);
         }
         Ok(())
+    }
+}
+
+/// The version an item map carries: `None` when absent or `NULL` (never written).
+fn read_version(name: &str, value: Option<&AttributeValue>) -> Result<Option<i128>, Error> {
+    match value {
+        None | Some(AttributeValue::Null(_)) => Ok(None),
+        Some(AttributeValue::N(text)) => text.parse::<i128>().map(Some).map_err(|_| {
+            Error::refused(
+                RefusalKind::InvalidVersion,
+                format!("version `{name}` is `{text}`, not an integer"),
+            )
+        }),
+        Some(other) => Err(Error::refused(
+            RefusalKind::InvalidVersion,
+            format!("version `{name}` holds {}, not a number", crate::value::type_of(other)),
+        )),
     }
 }

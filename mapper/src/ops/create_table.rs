@@ -10,13 +10,16 @@ use aws_sdk_dynamodb::types::{
 };
 use tracing::Instrument;
 
+use std::marker::PhantomData;
+
 use crate::error::Error;
 use crate::item::Item;
 use crate::schema::{IndexKind, KeySchema};
-use crate::table::Table;
+use crate::target::Target;
 
 /// How a table is billed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Billing {
     /// Pay per request (the default).
     OnDemand,
@@ -33,25 +36,36 @@ pub enum Billing {
 /// Creates the table from the item type's schema: key schema, attribute definitions, every
 /// global and local secondary index (projecting all attributes), billing, an optional stream,
 /// and time to live on the `#[ttl]` attribute. Waits until the table and its indexes are
-/// active. Made by [`Table::create_table`].
+/// active. Made by [`Table::create_table`](crate::Table::create_table).
 #[must_use = "an operation does nothing until it is awaited"]
-pub struct CreateTable<'a, T> {
-    table: &'a Table<T>,
+pub struct CreateTable<T> {
+    target: Target,
     billing: Billing,
     index_capacity: HashMap<String, (i64, i64)>,
     stream: Option<StreamViewType>,
     timeout: Duration,
+    if_not_exists: bool,
+    _item: PhantomData<fn() -> T>,
 }
 
-impl<'a, T: Item> CreateTable<'a, T> {
-    pub(crate) fn new(table: &'a Table<T>) -> Self {
+impl<T: Item> CreateTable<T> {
+    pub(crate) fn new(target: Target) -> Self {
         CreateTable {
-            table,
+            target,
             billing: Billing::OnDemand,
             index_capacity: HashMap::new(),
             stream: None,
             timeout: Duration::from_secs(300),
+            if_not_exists: false,
+            _item: PhantomData,
         }
+    }
+
+    /// Succeeds if the table exists already (created by this call, an earlier one, or a
+    /// concurrent one), after waiting until it is active. Its schema is not compared.
+    pub fn if_not_exists(mut self) -> Self {
+        self.if_not_exists = true;
+        self
     }
 
     /// Provisioned capacity instead of on-demand billing.
@@ -80,9 +94,9 @@ impl<'a, T: Item> CreateTable<'a, T> {
 
     /// Creates the table and waits until it is active.
     pub async fn send(self) -> Result<(), Error> {
-        let table = self.table;
+        let target = &self.target;
         let schema = T::TABLE;
-        let name = table.name();
+        let name = target.name();
         let mut definitions: Vec<KeySchema> = Vec::new();
         let mut define = |key: KeySchema| -> Result<(), Error> {
             match definitions.iter().find(|d| d.name == key.name) {
@@ -186,7 +200,7 @@ impl<'a, T: Item> CreateTable<'a, T> {
         });
 
         let span = super::span(name, "CreateTable");
-        table
+        let created = target
             .client()
             .create_table()
             .table_name(name)
@@ -199,9 +213,18 @@ impl<'a, T: Item> CreateTable<'a, T> {
             .set_stream_specification(stream)
             .send()
             .instrument(span.clone())
-            .await
-            .map_err(|e| Error::from_sdk(name, e))?;
-        wait_until_active(table, self.timeout).instrument(span.clone()).await?;
+            .await;
+        if let Err(error) = created {
+            let exists = error
+                .as_service_error()
+                .is_some_and(|e| e.is_resource_in_use_exception());
+            if !(exists && self.if_not_exists) {
+                return Err(Error::from_sdk(name, error));
+            }
+            // Created elsewhere: wait for it, leave its TTL alone.
+            return wait_until_active(target, self.timeout).instrument(span).await;
+        }
+        wait_until_active(target, self.timeout).instrument(span.clone()).await?;
 
         if let Some(ttl) = schema.ttl_attribute() {
             let specification = TimeToLiveSpecification::builder()
@@ -209,7 +232,7 @@ impl<'a, T: Item> CreateTable<'a, T> {
                 .attribute_name(ttl)
                 .build()
                 .expect("both fields are set");
-            table
+            target
                 .client()
                 .update_time_to_live()
                 .table_name(name)
@@ -237,8 +260,8 @@ fn key_schema(partition: KeySchema, sort: Option<KeySchema>) -> Vec<KeySchemaEle
 }
 
 /// Polls until the table and its global indexes are active.
-async fn wait_until_active<T: Item>(table: &Table<T>, timeout: Duration) -> Result<(), Error> {
-    let sleep = table
+async fn wait_until_active(target: &Target, timeout: Duration) -> Result<(), Error> {
+    let sleep = target
         .client()
         .config()
         .sleep_impl()
@@ -253,7 +276,7 @@ async fn wait_until_active<T: Item>(table: &Table<T>, timeout: Duration) -> Resu
     let mut delay = Duration::from_millis(50);
     loop {
         // Right after `CreateTable`, DynamoDB may not know the table yet.
-        let description = match table.describe_table().await {
+        let description = match super::describe_table(target).await {
             Ok(description) => Some(description),
             Err(Error::TableNotFound { .. }) => None,
             Err(e) => return Err(e),
@@ -272,7 +295,7 @@ async fn wait_until_active<T: Item>(table: &Table<T>, timeout: Duration) -> Resu
         if started.elapsed() > timeout {
             return Err(Error::Configuration(format!(
                 "table `{}` was not active after {timeout:?}",
-                table.name()
+                target.name()
             )));
         }
         sleep.sleep(delay).await;
@@ -280,9 +303,9 @@ async fn wait_until_active<T: Item>(table: &Table<T>, timeout: Duration) -> Resu
     }
 }
 
-impl<'a, T: Item + 'a> std::future::IntoFuture for CreateTable<'a, T> {
+impl<T: Item + 'static> std::future::IntoFuture for CreateTable<T> {
     type Output = Result<(), Error>;
-    type IntoFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Self::Output> + Send + 'a>>;
+    type IntoFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Self::Output> + Send>>;
 
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())

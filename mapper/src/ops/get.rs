@@ -4,35 +4,40 @@ use std::future::{Future, IntoFuture};
 use std::marker::PhantomData;
 use std::pin::Pin;
 
+use super::CapacityMeter;
 use crate::error::{ConvertError, Error};
 use crate::expr::Placeholders;
+use crate::extension::ItemImage;
 use crate::item::{Attributes, Item, ItemMap};
 use crate::schema::ItemSchema;
-use crate::table::Table;
+use crate::target::Target;
 
-/// Reads one item by key. Made by [`Table::get`]; returns `None` if there is no such item.
+/// Reads one item by key. Made by [`Table::get`](crate::Table::get); returns `None` if there
+/// is no such item.
 #[must_use = "an operation does nothing until it is awaited"]
-pub struct Get<'a, T, O = T> {
-    table: &'a Table<T>,
+pub struct Get<T, O = T> {
+    target: Target,
     key: Result<ItemMap, ConvertError>,
     consistent_read: bool,
     projection: Option<&'static ItemSchema>,
-    _output: PhantomData<fn() -> O>,
+    meter: Option<CapacityMeter>,
+    _types: PhantomData<fn() -> (T, O)>,
 }
 
-impl<'a, T: Item> Get<'a, T> {
-    pub(crate) fn new(table: &'a Table<T>, key: Result<ItemMap, ConvertError>) -> Self {
+impl<T: Item> Get<T> {
+    pub(crate) fn new(target: Target, key: Result<ItemMap, ConvertError>) -> Self {
         Get {
-            table,
+            target,
             key,
             consistent_read: false,
             projection: None,
-            _output: PhantomData,
+            meter: None,
+            _types: PhantomData,
         }
     }
 }
 
-impl<'a, T: Item, O: Attributes> Get<'a, T, O> {
+impl<T: Item, O: Attributes> Get<T, O> {
     /// Reads the latest write (strongly consistent), at twice the read capacity.
     pub fn consistent_read(mut self) -> Self {
         self.consistent_read = true;
@@ -40,46 +45,58 @@ impl<'a, T: Item, O: Attributes> Get<'a, T, O> {
     }
 
     /// Reads only the attributes of `P`, a struct deriving [`Attributes`] whose fields are a
-    /// subset of the item's.
-    pub fn project<P: Attributes>(self) -> Get<'a, T, P> {
+    /// subset of the item's. Extensions see a [partial](ItemImage::Partial) item.
+    pub fn project<P: Attributes>(self) -> Get<T, P> {
         Get {
-            table: self.table,
+            target: self.target,
             key: self.key,
             consistent_read: self.consistent_read,
             projection: Some(P::SCHEMA),
-            _output: PhantomData,
+            meter: self.meter,
+            _types: PhantomData,
         }
+    }
+
+    /// Adds the capacity the request consumes to `meter`.
+    pub fn capacity(mut self, meter: &CapacityMeter) -> Self {
+        self.meter = Some(meter.clone());
+        self
     }
 
     /// Reads the item.
     pub async fn send(self) -> Result<Option<O>, Error> {
-        let table = self.table;
+        let target = &self.target;
         let key = self.key?;
         let mut placeholders = Placeholders::new();
-        let projection = super::projection(self.projection, &mut placeholders)?;
+        let projection = super::read_options::projection(self.projection, &mut placeholders)?;
         let expressions = placeholders.finish(&[projection.as_deref()])?;
 
-        let request = table
+        let request = target
             .client()
             .get_item()
-            .table_name(table.name())
+            .table_name(target.name())
             .set_key(Some(key))
             .consistent_read(self.consistent_read)
             .set_projection_expression(projection)
             .set_expression_attribute_names(expressions.names)
-            .set_return_consumed_capacity(super::capacity_request(table.mapper()))
+            .set_return_consumed_capacity(target.capacity_request(self.meter.is_some()))
             .send();
-        let output = super::send(table, "GetItem", request).await?;
+        let output = super::send(target, T::TABLE, "GetItem", self.meter.as_ref(), request).await?;
+        let image = if self.projection.is_some() {
+            ItemImage::Partial
+        } else {
+            ItemImage::Whole
+        };
         match output.item {
-            Some(item) => table.read(item).map(Some),
+            Some(item) => crate::plan::read::decode(target.chain(), T::TABLE, target.name(), image, item).map(Some),
             None => Ok(None),
         }
     }
 }
 
-impl<'a, T: Item + 'a, O: Attributes + Send + 'a> IntoFuture for Get<'a, T, O> {
+impl<T: Item + 'static, O: Attributes + Send + 'static> IntoFuture for Get<T, O> {
     type Output = Result<Option<O>, Error>;
-    type IntoFuture = Pin<Box<dyn Future<Output = Self::Output> + Send + 'a>>;
+    type IntoFuture = Pin<Box<dyn Future<Output = Self::Output> + Send>>;
 
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())

@@ -1,45 +1,50 @@
-//! The operations, one per file. Each is a builder that runs the extensions, renders its
-//! expressions through one [`Placeholders`], checks them, and sends one SDK request (or
-//! several, for paging) inside a `tracing` span.
+//! The operations, one per file. Each is a builder that owns what it needs (its item already
+//! converted, a cheap handle on its table), so every builder, future and stream is `'static`
+//! and `Send`. Writes become a [plan](crate::plan) and reads decode through one path; this
+//! module only sends, inside a `tracing` span per request.
 
+mod admin;
+mod capacity;
 mod create_table;
 mod delete;
 mod get;
 mod page;
+mod patch;
 mod put;
 mod query;
+mod read_modify_write;
+mod read_options;
 mod scan;
 mod update;
 
+pub use capacity::CapacityMeter;
 pub use create_table::{Billing, CreateTable};
 pub use delete::Delete;
 pub use get::Get;
-pub use page::{Cursor, Page};
+pub use page::{Cursor, Page, UnreadableItem};
+pub use patch::Patch;
 pub use put::Put;
 pub use query::{AnyKey, KeyValue, Query};
+pub use read_modify_write::{ChangeOutcome, ModifyError, ReadModifyWrite};
 pub use scan::Scan;
 pub use update::Update;
 
+pub(crate) use admin::{delete_table, describe_table};
+pub(crate) use query::key_value;
+
 use std::future::Future;
 
-use aws_sdk_dynamodb::types::{ConsumedCapacity, ReturnConsumedCapacity};
 use aws_sdk_dynamodb::config::http::HttpResponse;
 use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::types::ConsumedCapacity;
 use tracing::{Instrument, Span};
 
-use crate::error::{Error, RefusalKind};
-use crate::expr::{Condition, Placeholders};
-use crate::item::Item;
-use crate::mapper::Mapper;
-use crate::schema::ItemSchema;
-use crate::table::Table;
+use crate::error::Error;
+use crate::schema::TableSchema;
+use crate::target::Target;
 
-/// `TOTAL` when the mapper records consumed capacity.
-pub(crate) fn capacity_request(mapper: &Mapper) -> Option<ReturnConsumedCapacity> {
-    mapper
-        .records_consumed_capacity()
-        .then_some(ReturnConsumedCapacity::Total)
-}
+/// Marks the Rust types an operation reads or writes, without holding them.
+pub(crate) type Marker<T> = std::marker::PhantomData<fn() -> T>;
 
 /// An SDK output that reports the capacity its request consumed.
 pub(crate) trait ReportsCapacity {
@@ -65,22 +70,30 @@ reports_capacity!(
     aws_sdk_dynamodb::operation::scan::ScanOutput
 );
 
-/// Sends one request in a span naming the table and the operation, records the capacity it
-/// consumed on the span, and sorts its error (passing a failed condition's item through the
-/// extensions).
-pub(crate) async fn send<T: Item, O: ReportsCapacity, E>(
-    table: &Table<T>,
+/// Sends one request in a span naming the table and the operation; records the capacity it
+/// consumed on the span and on `meter`; sorts its error, passing a failed condition's item
+/// through the extensions.
+pub(crate) async fn send<O: ReportsCapacity, E>(
+    target: &Target,
+    schema: &'static TableSchema,
     operation: &'static str,
+    meter: Option<&CapacityMeter>,
     request: impl Future<Output = Result<O, SdkError<E, HttpResponse>>>,
 ) -> Result<O, Error>
 where
     E: std::error::Error + 'static,
     aws_sdk_dynamodb::Error: From<SdkError<E, HttpResponse>>,
 {
-    let span = span(table.name(), operation);
-    let output = request.instrument(span.clone()).await.map_err(|e| table.fail(e))?;
+    let span = span(target.name(), operation);
+    let output = request.instrument(span.clone()).await.map_err(|e| {
+        let error = Error::from_sdk(target.name(), e);
+        crate::plan::read::condition_failed(target.chain(), schema, target.name(), error)
+    })?;
     if let Some(units) = output.consumed_capacity().and_then(|c| c.capacity_units()) {
         span.record("consumed_capacity", units);
+        if let Some(meter) = meter {
+            meter.add(units);
+        }
     }
     Ok(output)
 }
@@ -88,36 +101,4 @@ where
 /// The span every request runs in.
 pub(crate) fn span(table: &str, operation: &'static str) -> Span {
     tracing::debug_span!("dynamodb", table, operation, consumed_capacity = tracing::field::Empty)
-}
-
-/// Renders an optional condition through the request's placeholders.
-pub(crate) fn render(condition: Option<Condition>, placeholders: &mut Placeholders) -> Result<Option<String>, Error> {
-    condition.map(|c| c.render(placeholders)).transpose()
-}
-
-/// The projection expression listing the attributes of `schema`, for reads into a struct
-/// that holds only some of the item's attributes.
-pub(crate) fn projection(
-    schema: Option<&'static ItemSchema>,
-    placeholders: &mut Placeholders,
-) -> Result<Option<String>, Error> {
-    let Some(schema) = schema else { return Ok(None) };
-    let names: Vec<String> = schema.all_attributes().map(|a| placeholders.name(a.name)).collect();
-    if names.is_empty() {
-        return Err(Error::refused(RefusalKind::EmptyProjection, format!(
-            "`{}` stores no attribute to project",
-            schema.type_name
-        )));
-    }
-    Ok(Some(names.join(", ")))
-}
-
-/// Refuses a consistent read of a global secondary index, which DynamoDB does not offer.
-pub(crate) fn check_consistent_read(index: Option<&crate::schema::IndexSchema>, consistent: bool) -> Result<(), Error> {
-    match index {
-        Some(index) if consistent && index.kind == crate::schema::IndexKind::Global => Err(Error::refused(RefusalKind::ConsistentReadOnGlobalIndex, 
-            format!("global secondary index `{}` cannot be read consistently", index.name),
-        )),
-        _ => Ok(()),
-    }
 }

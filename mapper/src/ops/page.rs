@@ -9,12 +9,76 @@ use crate::error::{Error, RefusalKind};
 use crate::item::ItemMap;
 
 /// One page of a query or scan.
-#[derive(Debug, Clone, PartialEq)]
+///
+/// An item that cannot be read (it fails to decode, or an extension refuses it) does not fail
+/// the page: it is set aside in [`unreadable`](Page::unreadable) with its key and the reason,
+/// and the cursor is kept, so one corrupt row never makes the rest of a table unreadable.
+#[derive(Debug)]
+#[non_exhaustive]
 pub struct Page<O> {
-    /// The page's items.
+    /// The page's items, in the order DynamoDB returned them.
     pub items: Vec<O>,
+    /// The items that could not be read.
+    pub unreadable: Vec<UnreadableItem>,
     /// Where the next page starts; `None` on the last page.
     pub next: Option<Cursor>,
+    /// The capacity units the request consumed, when DynamoDB reported them (see
+    /// [`MapperBuilder::consumed_capacity`](crate::MapperBuilder::consumed_capacity) and
+    /// [`CapacityMeter`](super::CapacityMeter)).
+    pub consumed_capacity: Option<f64>,
+}
+
+/// An item of a page that could not be read: its primary key, to find it again (a raw
+/// `GetItem` through [`Mapper::client`](crate::Mapper::client) shows every attribute), and why.
+///
+/// Items are decoded in place, moving their values out, so the page keeps no copy of each
+/// item just in case; the error names the attribute, the Rust type and, for most conversion
+/// errors, the stored value.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct UnreadableItem {
+    /// The item's primary key attributes, as stored.
+    pub key: ItemMap,
+    /// Why it could not be read.
+    pub error: Error,
+}
+
+impl std::fmt::Display for UnreadableItem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "an item could not be read: {}", self.error)
+    }
+}
+
+impl std::error::Error for UnreadableItem {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.error)
+    }
+}
+
+/// A page as fetched: each item's outcome, in order.
+pub(crate) struct RawPage<O> {
+    pub(crate) items: Vec<Result<O, Box<UnreadableItem>>>,
+    pub(crate) next: Option<Cursor>,
+    pub(crate) consumed_capacity: Option<f64>,
+}
+
+impl<O> RawPage<O> {
+    pub(crate) fn into_page(self) -> Page<O> {
+        let mut items = Vec::with_capacity(self.items.len());
+        let mut unreadable = Vec::new();
+        for item in self.items {
+            match item {
+                Ok(item) => items.push(item),
+                Err(bad) => unreadable.push(*bad),
+            }
+        }
+        Page {
+            items,
+            unreadable,
+            next: self.next,
+            consumed_capacity: self.consumed_capacity,
+        }
+    }
 }
 
 /// The position after a page: DynamoDB's `LastEvaluatedKey`. Hand it back to
@@ -126,10 +190,11 @@ impl Cursor {
 pub(crate) fn pages<O, F, Fut>(
     start: Option<Cursor>,
     mut fetch: F,
-) -> impl Stream<Item = Result<Page<O>, Error>> + Unpin
+) -> impl Stream<Item = Result<RawPage<O>, Error>> + Unpin + Send + 'static
 where
-    F: FnMut(Option<Cursor>) -> Fut,
-    Fut: Future<Output = Result<Page<O>, Error>>,
+    O: Send + 'static,
+    F: FnMut(Option<Cursor>) -> Fut + Send + 'static,
+    Fut: Future<Output = Result<RawPage<O>, Error>> + Send + 'static,
 {
     // `None` once the last page has been returned.
     Box::pin(stream::try_unfold(Some(start), move |state| {
@@ -147,12 +212,13 @@ where
     }))
 }
 
-/// The items of a stream of pages.
-pub(crate) fn items<O>(
-    pages: impl Stream<Item = Result<Page<O>, Error>> + Unpin,
-) -> impl Stream<Item = Result<O, Error>> + Unpin {
+/// The items of a stream of pages, in order; an unreadable item is an
+/// [`Error::UnreadableItem`] in its place, and the stream goes on.
+pub(crate) fn items<O: Send + 'static>(
+    pages: impl Stream<Item = Result<RawPage<O>, Error>> + Unpin + Send + 'static,
+) -> impl Stream<Item = Result<O, Error>> + Unpin + Send + 'static {
     pages
-        .map_ok(|page| stream::iter(page.items.into_iter().map(Ok)))
+        .map_ok(|page| stream::iter(page.items.into_iter().map(|item| item.map_err(Error::UnreadableItem))))
         .try_flatten()
 }
 

@@ -1,50 +1,62 @@
 //! `PutItem`.
 
 use std::future::{Future, IntoFuture};
+use std::marker::PhantomData;
 use std::pin::Pin;
 
 use aws_sdk_dynamodb::types::{ReturnValue, ReturnValuesOnConditionCheckFailure};
 
-use crate::error::Error;
-use crate::expr::{Condition, Placeholders};
-use crate::extension::Operation;
+use super::CapacityMeter;
+use crate::error::{ConvertError, Error};
+use crate::expr::Condition;
 use crate::item::{Item, ItemMap};
-use crate::table::Table;
+use crate::plan::{self, Action, Write, WriteKind};
+use crate::target::Target;
 
-/// Writes an item, replacing any item with the same key. Made by [`Table::put`].
+/// Writes an item, replacing any item with the same key. Made by [`Table::put`](crate::Table::put).
 #[must_use = "an operation does nothing until it is awaited"]
-pub struct Put<'a, T> {
-    table: &'a Table<T>,
-    item: &'a T,
+pub struct Put<T> {
+    target: Target,
+    item: Result<ItemMap, ConvertError>,
     condition: Option<Condition>,
+    meter: Option<CapacityMeter>,
+    _item: PhantomData<fn() -> T>,
 }
 
-impl<'a, T: Item> Put<'a, T> {
-    pub(crate) fn new(table: &'a Table<T>, item: &'a T) -> Self {
+impl<T: Item> Put<T> {
+    pub(crate) fn new(target: Target, item: &T) -> Self {
         Put {
-            table,
-            item,
+            target,
+            item: item.to_item(),
             condition: None,
+            meter: None,
+            _item: PhantomData,
         }
     }
 
     /// Writes only if `condition` holds for the stored item (or for an empty item if there is
     /// none); otherwise fails with [`Error::ConditionFailed`], which carries the stored item.
-    pub fn condition(mut self, condition: Condition) -> Self {
-        self.condition = Some(condition);
+    pub fn condition(mut self, condition: impl Into<Condition>) -> Self {
+        self.condition = Some(condition.into());
+        self
+    }
+
+    /// Adds the capacity the request consumes to `meter`.
+    pub fn capacity(mut self, meter: &CapacityMeter) -> Self {
+        self.meter = Some(meter.clone());
         self
     }
 
     /// Writes the item.
     pub async fn send(self) -> Result<(), Error> {
-        self.execute(None, |_| ()).await.map(drop)
+        self.execute(None, false).await.map(drop)
     }
 
     /// Writes the item and returns the one it replaced, if any.
     pub async fn return_old(self) -> Result<Option<T>, Error> {
-        let table = self.table;
-        match self.execute(Some(ReturnValue::AllOld), |_| ()).await?.0 {
-            Some(old) => table.read(old).map(Some),
+        let target = self.target.clone();
+        match self.execute(Some(ReturnValue::AllOld), false).await?.0 {
+            Some(old) => plan::read::decode_written(target.chain(), T::TABLE, target.name(), old).map(Some),
             None => Ok(None),
         }
     }
@@ -52,46 +64,45 @@ impl<'a, T: Item> Put<'a, T> {
     /// Writes the item and returns it as written: with the values the extensions set (a new
     /// version, timestamps, generated ids).
     pub async fn return_item(self) -> Result<T, Error> {
-        let table = self.table;
-        let (_, written) = self.execute(None, ItemMap::clone).await?;
-        table.read(written)
+        let target = self.target.clone();
+        let (_, written) = self.execute(None, true).await?;
+        let written = written.unwrap_or_default();
+        plan::read::decode_written(target.chain(), T::TABLE, target.name(), written)
     }
 
-    /// Sends the put; `keep` sees the item as it is sent and its result is returned beside the
-    /// replaced item.
-    async fn execute<K>(
+    /// Sends the put; returns the replaced item and, if `keep`, the item as sent.
+    async fn execute(
         self,
         return_values: Option<ReturnValue>,
-        keep: impl FnOnce(&ItemMap) -> K,
-    ) -> Result<(Option<ItemMap>, K), Error> {
-        let table = self.table;
-        let mut item = self.item.to_item()?;
-        let condition = table.before_write(Operation::Put, &mut item, self.condition, None)?;
-        let kept = keep(&item);
-        let mut placeholders = Placeholders::new();
-        let condition = super::render(condition, &mut placeholders)?;
-        let expressions = placeholders.finish(&[condition.as_deref()])?;
-
-        let request = table
+        keep: bool,
+    ) -> Result<(Option<ItemMap>, Option<ItemMap>), Error> {
+        let target = &self.target;
+        let write = Write::single(WriteKind::Put(self.item?), self.condition);
+        let plan = plan::prepare(target.chain(), T::TABLE, target.name(), write)?;
+        let Action::Put { item } = plan.action else {
+            unreachable!("a put plans a put")
+        };
+        let kept = keep.then(|| item.clone());
+        let request = target
             .client()
             .put_item()
-            .table_name(table.name())
+            .table_name(target.name())
             .set_item(Some(item))
-            .set_condition_expression(condition)
-            .set_expression_attribute_names(expressions.names)
-            .set_expression_attribute_values(expressions.values)
+            .set_condition_expression(plan.condition)
+            .set_expression_attribute_names(plan.names)
+            .set_expression_attribute_values(plan.values)
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
             .set_return_values(return_values)
-            .set_return_consumed_capacity(super::capacity_request(table.mapper()))
+            .set_return_consumed_capacity(target.capacity_request(self.meter.is_some()))
             .send();
-        let output = super::send(table, "PutItem", request).await?;
+        let output = super::send(target, T::TABLE, "PutItem", self.meter.as_ref(), request).await?;
         Ok((output.attributes.filter(|a| !a.is_empty()), kept))
     }
 }
 
-impl<'a, T: Item + Sync> IntoFuture for Put<'a, T> {
+impl<T: Item + 'static> IntoFuture for Put<T> {
     type Output = Result<(), Error>;
-    type IntoFuture = Pin<Box<dyn Future<Output = Self::Output> + Send + 'a>>;
+    type IntoFuture = Pin<Box<dyn Future<Output = Self::Output> + Send>>;
 
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())

@@ -2,15 +2,18 @@
 
 use std::marker::PhantomData;
 
-use aws_sdk_dynamodb::types::{AttributeValue, Select};
+use aws_sdk_dynamodb::types::AttributeValue;
 use futures_util::stream::{Stream, TryStreamExt};
 
-use super::page::{self, Cursor, Page};
+use super::CapacityMeter;
+use super::page::{self, Cursor, Page, RawPage};
+use super::read_options::{self, Fetched, PagedRead, ReadOptions};
 use crate::error::{ConvertError, Error, RefusalKind};
 use crate::expr::{Condition, Placeholders};
 use crate::item::{Attributes, Item};
+use crate::limits::KeyRole;
 use crate::schema::{IndexSchema, KeySchema};
-use crate::table::{Table, key_value};
+use crate::target::Target;
 use crate::value::{KeyAttribute, ScalarType, ToAttributeValue};
 
 /// A value for a key of type `S`: anything `Into<S>` for a table's typed keys, any value for
@@ -24,6 +27,13 @@ impl<S: KeyAttribute, V: Into<S>> KeyValue<S> for V {
     fn into_key_value(self) -> Result<AttributeValue, ConvertError> {
         key_value(self.into())
     }
+}
+
+/// A key value, which must be stored (not `None`).
+pub(crate) fn key_value(value: impl ToAttributeValue) -> Result<AttributeValue, ConvertError> {
+    value
+        .to_attribute_value()?
+        .ok_or_else(|| ConvertError::custom("a key value cannot be None or an empty set"))
 }
 
 /// The key type of an index query: any value, checked at run time.
@@ -43,67 +53,57 @@ enum SortCondition {
     BeginsWith(AttributeValue),
 }
 
-/// The items of one partition, in sort key order. Made by [`Table::query`] and
-/// [`Index::query`](crate::Index::query).
+/// The items of one partition, in sort key order. Made by [`Table::query`](crate::Table::query)
+/// and [`Index::query`](crate::Index::query).
 ///
 /// Read it as a [`stream`](Query::stream) of items that fetches pages as it goes, as
-/// [`all`](Query::all) items, or [`page`](Query::page) by page with a [`Cursor`].
+/// [`all`](Query::all) items, [`page`](Query::page) by page with a [`Cursor`], or just
+/// [`count`](Query::count) them. The builder owns what it needs, so the stream can be returned
+/// from a function or spawned.
 #[must_use = "a query does nothing until it is read"]
-pub struct Query<'a, T, S, O = T> {
-    table: &'a Table<T>,
+pub struct Query<T, S, O = T> {
+    target: Target,
     index: Option<&'static IndexSchema>,
     partition: Result<AttributeValue, ConvertError>,
     sort: Option<Result<SortCondition, ConvertError>>,
-    filter: Option<Condition>,
-    limit: Option<i32>,
     descending: bool,
-    consistent_read: bool,
-    start: Option<Cursor>,
-    projection: Option<&'static crate::schema::ItemSchema>,
-    _types: PhantomData<fn() -> (S, O)>,
+    options: ReadOptions,
+    _types: super::Marker<(T, S, O)>,
 }
 
-impl<T, S, O> Clone for Query<'_, T, S, O> {
+impl<T, S, O> Clone for Query<T, S, O> {
     fn clone(&self) -> Self {
         Query {
-            table: self.table,
+            target: self.target.clone(),
             index: self.index,
             partition: self.partition.clone(),
             sort: self.sort.clone(),
-            filter: self.filter.clone(),
-            limit: self.limit,
             descending: self.descending,
-            consistent_read: self.consistent_read,
-            start: self.start.clone(),
-            projection: self.projection,
+            options: self.options.clone(),
             _types: PhantomData,
         }
     }
 }
 
-impl<'a, T: Item, S> Query<'a, T, S> {
+impl<T: Item, S> Query<T, S> {
     pub(crate) fn new(
-        table: &'a Table<T>,
+        target: Target,
         index: Option<&'static IndexSchema>,
         partition: Result<AttributeValue, ConvertError>,
     ) -> Self {
         Query {
-            table,
+            target,
             index,
             partition,
             sort: None,
-            filter: None,
-            limit: None,
             descending: false,
-            consistent_read: false,
-            start: None,
-            projection: None,
+            options: ReadOptions::default(),
             _types: PhantomData,
         }
     }
 }
 
-impl<'a, T: Item, S, O: Attributes> Query<'a, T, S, O> {
+impl<T: Item + 'static, S: 'static, O: Attributes + Send + 'static> Query<T, S, O> {
     fn sort(mut self, condition: Result<SortCondition, ConvertError>) -> Self {
         self.sort = Some(condition);
         self
@@ -149,15 +149,17 @@ impl<'a, T: Item, S, O: Attributes> Query<'a, T, S, O> {
 
     /// Keeps only the items matching `filter`. The filter runs after the page is read:
     /// filtered-out items still consume capacity and count toward [`limit`](Query::limit).
-    pub fn filter(mut self, filter: Condition) -> Self {
-        self.filter = Some(filter);
+    /// It cannot name a key attribute of the table or index queried (DynamoDB refuses it:
+    /// use the key condition instead).
+    pub fn filter(mut self, filter: impl Into<Condition>) -> Self {
+        self.options.filter = Some(filter.into());
         self
     }
 
-    /// Reads at most `limit` items per request (DynamoDB's `Limit`): the page size, not a
-    /// total. For a total, take from the stream: `.stream().take(n)`.
+    /// Reads at most `limit` items per request (DynamoDB's `Limit`, 1 or more): the page size,
+    /// not a total. For a total, take from the stream: `.stream().take(n)`.
     pub fn limit(mut self, limit: u32) -> Self {
-        self.limit = Some(i32::try_from(limit).unwrap_or(i32::MAX).max(1));
+        self.options.limit = Some(limit);
         self
     }
 
@@ -169,153 +171,189 @@ impl<'a, T: Item, S, O: Attributes> Query<'a, T, S, O> {
 
     /// Strongly consistent reads (not available on global secondary indexes).
     pub fn consistent_read(mut self) -> Self {
-        self.consistent_read = true;
+        self.options.consistent_read = true;
         self
     }
 
     /// Starts after the item a previous page ended on.
     pub fn start_from(mut self, cursor: Cursor) -> Self {
-        self.start = Some(cursor);
+        self.options.start = Some(cursor);
         self
     }
 
-    /// Reads only the attributes of `P`, a struct deriving [`Attributes`].
-    pub fn project<P: Attributes>(self) -> Query<'a, T, S, P> {
+    /// Adds the capacity every request consumes to `meter`.
+    pub fn capacity(mut self, meter: &CapacityMeter) -> Self {
+        self.options.meter = Some(meter.clone());
+        self
+    }
+
+    /// Reads only the attributes of `P`, a struct deriving [`Attributes`]. Extensions see
+    /// [partial](crate::extension::ItemImage::Partial) items.
+    pub fn project<P: Attributes>(self) -> Query<T, S, P> {
+        let mut options = self.options;
+        options.projection = Some(P::SCHEMA);
         Query {
-            table: self.table,
+            target: self.target,
             index: self.index,
             partition: self.partition,
             sort: self.sort,
-            filter: self.filter,
-            limit: self.limit,
             descending: self.descending,
-            consistent_read: self.consistent_read,
-            start: self.start,
-            projection: Some(P::SCHEMA),
+            options,
             _types: PhantomData,
         }
     }
 
-    /// The first page (or the page after [`start_from`](Query::start_from)).
+    /// The first page (or the page after [`start_from`](Query::start_from)). Items that cannot
+    /// be read are set aside in [`Page::unreadable`]; the cursor is kept.
     pub async fn page(self) -> Result<Page<O>, Error> {
-        let table = self.table;
-        let (partition_key, sort_key) = match self.index {
-            Some(index) => (index.partition_key, index.sort_key),
-            None => (T::TABLE.partition_key, T::TABLE.sort_key),
+        read_options::fetch(self).await.map(RawPage::into_page)
+    }
+
+    /// Every page, each fetched when the stream is polled past the previous one.
+    pub fn pages(self) -> impl Stream<Item = Result<Page<O>, Error>> + Unpin + Send + 'static {
+        read_options::raw_pages(self).map_ok(RawPage::into_page)
+    }
+
+    /// Every item, fetching pages lazily. An item that cannot be read is an
+    /// [`Error::UnreadableItem`] in its place, and the stream goes on.
+    pub fn stream(self) -> impl Stream<Item = Result<O, Error>> + Unpin + Send + 'static {
+        page::items(read_options::raw_pages(self))
+    }
+    /// Every item, collected; fails at the first error.
+    pub async fn all(self) -> Result<Vec<O>, Error> {
+        self.stream().try_collect().await
+    }
+
+    /// How many items match (after the filter), counted by DynamoDB over every page
+    /// (`Select = COUNT`): no item is transferred.
+    pub async fn count(self) -> Result<u64, Error> {
+        read_options::count(self).await
+    }
+}
+
+impl<T: Item + 'static, S: 'static, O: Attributes + Send + 'static> PagedRead for Query<T, S, O> {
+    type Item = T;
+    type Output = O;
+
+    fn target(&self) -> &Target {
+        &self.target
+    }
+
+    fn index(&self) -> Option<&'static IndexSchema> {
+        self.index
+    }
+
+    fn options(&self) -> &ReadOptions {
+        &self.options
+    }
+
+    fn options_mut(&mut self) -> &mut ReadOptions {
+        &mut self.options
+    }
+
+    /// Sends one `Query` request.
+    async fn request(self) -> Result<Fetched, Error> {
+        let target = &self.target;
+        let options = &self.options;
+        let (partition_key, sort_key, keys_of) = match self.index {
+            Some(index) => (index.partition_key, index.sort_key, index.name),
+            None => (T::TABLE.partition_key, T::TABLE.sort_key, target.name()),
         };
-        super::check_consistent_read(self.index, self.consistent_read)?;
-        let partition = checked(self.partition?, &partition_key)?;
+        options.check_consistent_read(self.index)?;
+        let limit = options.limit()?;
+        if let Some(filter) = &options.filter
+            && let Some(key) = filter
+                .attribute_names()
+                .into_iter()
+                .find(|name| *name == partition_key.name || sort_key.is_some_and(|k| k.name == *name))
+        {
+            return Err(Error::refused(
+                RefusalKind::FilterOnKey,
+                format!(
+                    "the filter names `{key}`, a key of `{keys_of}`: put key conditions in the query's key condition"
+                ),
+            ));
+        }
+        let partition = checked(self.partition?, &partition_key, KeyRole::Partition, self.index)?;
         let mut placeholders = Placeholders::new();
-        let mut key_condition = format!(
-            "{} = {}",
-            placeholders.name(partition_key.name),
-            placeholders.value(partition)
-        );
+        let mut key_condition = String::new();
+        placeholders.push_name(partition_key.name, &mut key_condition);
+        key_condition.push_str(" = ");
+        placeholders.push_value(partition, &mut key_condition);
         if let Some(sort) = self.sort {
             let sort_key = sort_key.ok_or_else(|| {
-                Error::refused(RefusalKind::InvalidArgument, format!(
-                    "`{}` has no sort key to compare",
-                    self.index.map_or(table.name(), |i| i.name)
-                ))
+                Error::refused(
+                    RefusalKind::InvalidArgument,
+                    format!("`{keys_of}` has no sort key to compare"),
+                )
             })?;
             let name = placeholders.name(sort_key.name);
+            let value = |v: AttributeValue, placeholders: &mut Placeholders| -> Result<String, Error> {
+                Ok(placeholders.value(checked(v, &sort_key, KeyRole::Sort, self.index)?))
+            };
             let condition = match sort? {
-                SortCondition::Compare(op, v) => format!("{name} {op} {}", placeholders.value(checked(v, &sort_key)?)),
-                SortCondition::Between(low, high) => format!(
-                    "{name} BETWEEN {} AND {}",
-                    placeholders.value(checked(low, &sort_key)?),
-                    placeholders.value(checked(high, &sort_key)?)
-                ),
+                SortCondition::Compare(op, v) => format!("{name} {op} {}", value(v, &mut placeholders)?),
+                SortCondition::Between(low, high) => {
+                    let low = value(low, &mut placeholders)?;
+                    format!("{name} BETWEEN {low} AND {}", value(high, &mut placeholders)?)
+                }
                 SortCondition::BeginsWith(prefix) => {
                     if sort_key.scalar_type == ScalarType::N {
-                        return Err(Error::refused(RefusalKind::InvalidArgument, format!(
-                            "begins_with needs a string or binary sort key; `{}` is a number",
-                            sort_key.name
-                        )));
+                        return Err(Error::refused(
+                            RefusalKind::InvalidArgument,
+                            format!(
+                                "begins_with needs a string or binary sort key; `{}` is a number",
+                                sort_key.name
+                            ),
+                        ));
                     }
-                    format!(
-                        "begins_with({name}, {})",
-                        placeholders.value(checked(prefix, &sort_key)?)
-                    )
+                    format!("begins_with({name}, {})", value(prefix, &mut placeholders)?)
                 }
             };
             key_condition.push_str(" AND ");
             key_condition.push_str(&condition);
         }
-        let filter = self.filter.map(|f| f.render(&mut placeholders)).transpose()?;
-        let projection = super::projection(self.projection, &mut placeholders)?;
+        crate::limits::check_expression("key condition", &key_condition)?;
+        let filter = options
+            .filter
+            .clone()
+            .map(|f| f.render_into(&mut placeholders))
+            .transpose()?;
+        if let Some(filter) = &filter {
+            crate::limits::check_expression("filter", filter)?;
+        }
+        let (select, projection) = options.select(&mut placeholders)?;
         let expressions = placeholders.finish(&[Some(&key_condition), filter.as_deref(), projection.as_deref()])?;
 
-        let request = table
+        let request = target
             .client()
             .query()
-            .table_name(table.name())
+            .table_name(target.name())
             .set_index_name(self.index.map(|i| i.name.to_owned()))
             .key_condition_expression(key_condition)
             .set_filter_expression(filter)
-            .set_projection_expression(projection.clone())
-            .set_select(projection.as_ref().map(|_| Select::SpecificAttributes))
+            .set_projection_expression(projection)
+            .set_select(select)
             .set_expression_attribute_names(expressions.names)
             .set_expression_attribute_values(expressions.values)
-            .set_limit(self.limit)
+            .set_limit(if options.count_only { None } else { limit })
             .scan_index_forward(!self.descending)
-            .consistent_read(self.consistent_read)
-            .set_exclusive_start_key(self.start.map(Cursor::into_item_map))
-            .set_return_consumed_capacity(super::capacity_request(table.mapper()))
+            .consistent_read(options.consistent_read)
+            .set_exclusive_start_key(options.start.clone().map(Cursor::into_item_map))
+            .set_return_consumed_capacity(target.capacity_request(options.meter.is_some()))
             .send();
-        let output = super::send(table, "Query", request).await?;
-        table.read_page(output.items, output.last_evaluated_key)
-    }
-
-    /// Every page, each fetched when the stream is polled past the previous one.
-    pub fn pages(self) -> impl Stream<Item = Result<Page<O>, Error>> + Unpin + 'a
-    where
-        S: 'a,
-        O: 'a,
-    {
-        let start = self.start.clone();
-        page::pages(start, move |cursor| {
-            let mut query = self.clone();
-            query.start = cursor;
-            query.page()
-        })
-    }
-
-    /// Every item, fetching pages lazily.
-    pub fn stream(self) -> impl Stream<Item = Result<O, Error>> + Unpin + 'a
-    where
-        S: 'a,
-        O: 'a,
-    {
-        page::items(self.pages())
-    }
-
-    /// Every item, collected.
-    pub async fn all(self) -> Result<Vec<O>, Error>
-    where
-        S: 'a,
-        O: 'a,
-    {
-        self.stream().try_collect().await
+        let output = super::send(target, T::TABLE, "Query", options.meter.as_ref(), request).await?;
+        Ok(output.into())
     }
 }
 
-/// Checks a key value's type against the key's schema.
-pub(crate) fn checked(value: AttributeValue, key: &KeySchema) -> Result<AttributeValue, Error> {
-    let matches = matches!(
-        (&value, key.scalar_type),
-        (AttributeValue::S(_), ScalarType::S)
-            | (AttributeValue::N(_), ScalarType::N)
-            | (AttributeValue::B(_), ScalarType::B)
-    );
-    if matches {
-        Ok(value)
-    } else {
-        Err(Error::refused(RefusalKind::InvalidKey, format!(
-            "key `{}` is of type {:?}, not {}",
-            key.name,
-            key.scalar_type,
-            crate::value::type_of(&value)
-        )))
-    }
+/// Checks a key value against the key's schema: its type, not empty, within its size.
+pub(crate) fn checked(
+    value: AttributeValue,
+    key: &KeySchema,
+    role: KeyRole,
+    index: Option<&IndexSchema>,
+) -> Result<AttributeValue, Error> {
+    crate::plan::check_key_value(key, role, &value, index.map(|i| i.name))?;
+    Ok(value)
 }

@@ -1,43 +1,48 @@
 //! `UpdateItem` from a whole item.
 
 use std::future::{Future, IntoFuture};
+use std::marker::PhantomData;
 use std::pin::Pin;
 
 use aws_sdk_dynamodb::types::{ReturnValue, ReturnValuesOnConditionCheckFailure};
 
-use crate::error::Error;
-use crate::expr::{Condition, Path, Placeholders, UpdateExpression, UpdateValue};
-use crate::extension::Operation;
-use crate::item::Item;
-use crate::schema::UpdateBehavior;
-use crate::table::Table;
+use super::CapacityMeter;
+use crate::error::{ConvertError, Error};
+use crate::expr::Condition;
+use crate::item::{Item, ItemMap};
+use crate::plan::{self, Action, Write, WriteKind, WritePlan};
+use crate::target::Target;
 
 /// Updates the stored item from a whole item: `SET` for its present attributes, `REMOVE` for
 /// the absent ones (`None`, empty sets), unless [`ignore_nulls`](Update::ignore_nulls). Creates
 /// the item if there is none. Returns the item as stored after the update. Made by
-/// [`Table::update`].
+/// [`Table::update`](crate::Table::update).
 #[must_use = "an operation does nothing until it is awaited"]
-pub struct Update<'a, T> {
-    table: &'a Table<T>,
-    item: &'a T,
+pub struct Update<T> {
+    target: Target,
+    item: Result<ItemMap, ConvertError>,
     condition: Option<Condition>,
     ignore_nulls: bool,
+    meter: Option<CapacityMeter>,
+    _item: PhantomData<fn() -> T>,
 }
 
-impl<'a, T: Item> Update<'a, T> {
-    pub(crate) fn new(table: &'a Table<T>, item: &'a T) -> Self {
+impl<T: Item> Update<T> {
+    pub(crate) fn new(target: Target, item: &T) -> Self {
         Update {
-            table,
-            item,
+            target,
+            item: item.to_item(),
             condition: None,
             ignore_nulls: false,
+            meter: None,
+            _item: PhantomData,
         }
     }
 
     /// Updates only if `condition` holds for the stored item; otherwise fails with
     /// [`Error::ConditionFailed`], which carries the stored item.
-    pub fn condition(mut self, condition: Condition) -> Self {
-        self.condition = Some(condition);
+    pub fn condition(mut self, condition: impl Into<Condition>) -> Self {
+        self.condition = Some(condition.into());
         self
     }
 
@@ -48,71 +53,62 @@ impl<'a, T: Item> Update<'a, T> {
         self
     }
 
+    /// Adds the capacity the request consumes to `meter`.
+    pub fn capacity(mut self, meter: &CapacityMeter) -> Self {
+        self.meter = Some(meter.clone());
+        self
+    }
+
     /// Sends the update and returns the item as stored after it.
     pub async fn send(self) -> Result<T, Error> {
-        let table = self.table;
-        let mut item = self.item.to_item()?;
-        let mut update = UpdateExpression::new();
-        let condition = table.before_write(Operation::Update, &mut item, self.condition, Some(&mut update))?;
-        let key = table.key_of(&item)?;
-        // Every attribute the extensions left alone: SET when present, REMOVE when absent.
-        for attribute in T::SCHEMA.all_attributes() {
-            let path = Path::attr(attribute.name);
-            if T::TABLE.is_key(attribute.name) || update.action(&path).is_some() {
-                continue;
-            }
-            let keep_stored = attribute.update_behavior() == UpdateBehavior::WriteIfNotExists;
-            match item.remove(attribute.name) {
-                Some(value) if keep_stored => {
-                    update.set(
-                        path.clone(),
-                        UpdateValue::if_not_exists(path, UpdateValue::Value(value)),
-                    );
-                }
-                Some(value) => {
-                    update.set(path, UpdateValue::Value(value));
-                }
-                None if self.ignore_nulls || keep_stored => {}
-                None => {
-                    update.remove(path);
-                }
-            }
-        }
-        // Attributes an extension added that the struct does not declare (a checksum, a
-        // composite index key): SET as they are.
-        for (name, value) in item {
-            let path = Path::attr(name.as_str());
-            if !T::TABLE.is_key(&name) && update.action(&path).is_none() {
-                update.set(path, UpdateValue::Value(value));
-            }
-        }
-
-        let mut placeholders = Placeholders::new();
-        let update_text = update.render(&mut placeholders)?;
-        let condition = super::render(condition, &mut placeholders)?;
-        let expressions = placeholders.finish(&[update_text.as_deref(), condition.as_deref()])?;
-
-        let request = table
-            .client()
-            .update_item()
-            .table_name(table.name())
-            .set_key(Some(key))
-            .set_update_expression(update_text)
-            .set_condition_expression(condition)
-            .set_expression_attribute_names(expressions.names)
-            .set_expression_attribute_values(expressions.values)
-            .return_values(ReturnValue::AllNew)
-            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
-            .set_return_consumed_capacity(super::capacity_request(table.mapper()))
-            .send();
-        let output = super::send(table, "UpdateItem", request).await?;
-        table.read(output.attributes.unwrap_or_default())
+        let kind = WriteKind::Update {
+            item: self.item?,
+            ignore_nulls: self.ignore_nulls,
+        };
+        let plan = plan::prepare(
+            self.target.chain(),
+            T::TABLE,
+            self.target.name(),
+            Write::single(kind, self.condition),
+        )?;
+        send_update(&self.target, plan, self.meter.as_ref()).await
     }
 }
 
-impl<'a, T: Item + Send + Sync> IntoFuture for Update<'a, T> {
+/// Sends an update plan and reads back the new image (`ALL_NEW`).
+pub(super) async fn send_update<T: Item>(
+    target: &Target,
+    plan: WritePlan,
+    meter: Option<&CapacityMeter>,
+) -> Result<T, Error> {
+    let Action::Update { key, expression } = plan.action else {
+        unreachable!("an update plans an update")
+    };
+    let request = target
+        .client()
+        .update_item()
+        .table_name(target.name())
+        .set_key(Some(key))
+        .set_update_expression(expression)
+        .set_condition_expression(plan.condition)
+        .set_expression_attribute_names(plan.names)
+        .set_expression_attribute_values(plan.values)
+        .return_values(ReturnValue::AllNew)
+        .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+        .set_return_consumed_capacity(target.capacity_request(meter.is_some()))
+        .send();
+    let output = super::send(target, T::TABLE, "UpdateItem", meter, request).await?;
+    plan::read::decode_written(
+        target.chain(),
+        T::TABLE,
+        target.name(),
+        output.attributes.unwrap_or_default(),
+    )
+}
+
+impl<T: Item + 'static> IntoFuture for Update<T> {
     type Output = Result<T, Error>;
-    type IntoFuture = Pin<Box<dyn Future<Output = Self::Output> + Send + 'a>>;
+    type IntoFuture = Pin<Box<dyn Future<Output = Self::Output> + Send>>;
 
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())

@@ -1,0 +1,177 @@
+//! The read-modify-write loop of optimistic locking.
+
+use std::convert::Infallible;
+use std::fmt;
+use std::future::{Future, IntoFuture};
+use std::marker::PhantomData;
+use std::pin::Pin;
+
+use super::{Get, Update};
+use crate::error::{ConvertError, Error};
+use crate::item::{Item, ItemMap};
+use crate::retry::{Retries, RetryPolicy};
+use crate::target::Target;
+
+/// What a change closure returns: `()` for a change that always applies, or
+/// `Result<(), E>` for one that may refuse (`Err(e)` ends the loop without writing).
+pub trait ChangeOutcome {
+    /// Why a change was refused (`Infallible` for `()`).
+    type Refusal;
+
+    /// The outcome as a `Result`.
+    fn into_result(self) -> Result<(), Self::Refusal>;
+}
+
+impl ChangeOutcome for () {
+    type Refusal = Infallible;
+
+    fn into_result(self) -> Result<(), Infallible> {
+        Ok(())
+    }
+}
+
+impl<E> ChangeOutcome for Result<(), E> {
+    type Refusal = E;
+
+    fn into_result(self) -> Result<(), E> {
+        self
+    }
+}
+
+/// Why a read-modify-write did not write: the change refused, or the mapper failed.
+#[derive(Debug)]
+pub enum ModifyError<E> {
+    /// The change closure refused (e.g. "insufficient funds"); nothing was written.
+    Refused(E),
+    /// Reading or writing failed ([`Error::TooManyConflicts`] when every attempt lost a race).
+    Failed(Error),
+}
+
+impl<E> From<Error> for ModifyError<E> {
+    fn from(error: Error) -> Self {
+        ModifyError::Failed(error)
+    }
+}
+
+impl From<ModifyError<Infallible>> for Error {
+    fn from(error: ModifyError<Infallible>) -> Self {
+        match error {
+            ModifyError::Failed(e) => e,
+            ModifyError::Refused(never) => match never {},
+        }
+    }
+}
+
+impl<E: fmt::Display> fmt::Display for ModifyError<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ModifyError::Refused(e) => write!(f, "the change was refused: {e}"),
+            ModifyError::Failed(e) => fmt::Display::fmt(e, f),
+        }
+    }
+}
+
+impl<E: std::error::Error + 'static> std::error::Error for ModifyError<E> {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            ModifyError::Refused(e) => Some(e),
+            ModifyError::Failed(e) => Some(e),
+        }
+    }
+}
+
+/// Reads an item (consistently), applies a change and writes it back with
+/// [`update`](crate::Table::update). If another writer got there first (the `#[version]` moved
+/// on), applies the change again to the item stored now — which the failed write returned, so
+/// no extra read — after a jittered backoff ([`RetryPolicy`], 8 attempts by default). Made by
+/// [`Table::read_modify_write`](crate::Table::read_modify_write).
+///
+/// Throttling and server errors are retried the same way with the same item. The loop stops
+/// at once when the change refuses ([`ModifyError::Refused`]) or the item is gone
+/// ([`Error::ItemNotFound`]). Without a `#[version]` attribute nothing detects a conflict:
+/// the first write wins.
+#[must_use = "an operation does nothing until it is awaited"]
+pub struct ReadModifyWrite<'f, T, F> {
+    target: Target,
+    key: Result<ItemMap, ConvertError>,
+    change: F,
+    policy: RetryPolicy,
+    /// The change may borrow for `'f`.
+    _types: super::Marker<(T, &'f ())>,
+}
+
+impl<'f, T: Item, F, R> ReadModifyWrite<'f, T, F>
+where
+    F: FnMut(&mut T) -> R + 'f,
+    R: ChangeOutcome,
+{
+    pub(crate) fn new(target: Target, key: Result<ItemMap, ConvertError>, change: F) -> Self {
+        ReadModifyWrite {
+            target,
+            key,
+            change,
+            policy: RetryPolicy::default(),
+            _types: PhantomData,
+        }
+    }
+
+    /// How often and how long to retry.
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.policy = policy;
+        self
+    }
+
+    /// Runs the loop; returns the item as stored.
+    pub async fn send(mut self) -> Result<T, ModifyError<R::Refusal>> {
+        let table = self.target.name().to_owned();
+        let not_found = || Error::ItemNotFound { table: table.clone() };
+        let mut item = Get::<T>::new(self.target.clone(), self.key)
+            .consistent_read()
+            .send()
+            .await?
+            .ok_or_else(not_found)?;
+        let mut retries = Retries::new(self.policy);
+        (self.change)(&mut item).into_result().map_err(ModifyError::Refused)?;
+        loop {
+            let error = match Update::new(self.target.clone(), &item).send().await {
+                Ok(written) => return Ok(written),
+                Err(error) => error,
+            };
+            let retry_same = error.is_retryable();
+            let stored = match &error {
+                Error::ConditionFailed(failed) => Some(failed.item::<T>()),
+                _ => None,
+            };
+            if stored.is_none() && !retry_same {
+                return Err(error.into());
+            }
+            if !retries.wait(self.target.client()).await? {
+                return Err(Error::TooManyConflicts {
+                    attempts: retries.attempts(),
+                    last: Box::new(error),
+                }
+                .into());
+            }
+            if let Some(stored) = stored {
+                tracing::debug!(table = %table, attempt = retries.attempts(), "version conflict: applying the change to the stored item");
+                item = stored.map_err(Error::from)?.ok_or_else(not_found)?;
+                (self.change)(&mut item).into_result().map_err(ModifyError::Refused)?;
+            }
+        }
+    }
+}
+
+impl<'f, T, F, R> IntoFuture for ReadModifyWrite<'f, T, F>
+where
+    T: Item + Send + 'static,
+    F: FnMut(&mut T) -> R + Send + 'f,
+    R: ChangeOutcome + 'f,
+    R::Refusal: Send + 'f,
+{
+    type Output = Result<T, ModifyError<R::Refusal>>;
+    type IntoFuture = Pin<Box<dyn Future<Output = Self::Output> + Send + 'f>>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}

@@ -1,0 +1,53 @@
+//! Update planning: which attribute of an item an update `SET`s, `REMOVE`s or writes only if
+//! it is not stored yet. A pure function of the schema, the item and the actions already
+//! there (the extensions' and the caller's); the table-driven tests pin every case.
+
+use crate::expr::{Path, UpdateAction, UpdateExpression, UpdateValue};
+use crate::item::ItemMap;
+use crate::schema::{TableSchema, UpdateBehavior};
+
+/// Adds an action for every attribute of `item` (the key already taken out) that has none:
+///
+/// | attribute | present in the item | absent |
+/// |---|---|---|
+/// | declared, `write_always` | `SET a = :v` | `REMOVE a` if `remove_absent`, else nothing |
+/// | declared, `write_if_not_exists` | `SET a = if_not_exists(a, :v)` | nothing |
+/// | added by an extension (not declared) | `SET a = :v` | — |
+/// | a key attribute | nothing (the key addresses the item) | nothing |
+/// | already written by an action | nothing (the action wins) | nothing |
+pub(crate) fn plan(
+    schema: &'static TableSchema,
+    mut item: ItemMap,
+    update: &mut UpdateExpression,
+    remove_absent: bool,
+) {
+    // The attributes the extensions or the caller already write; usually a handful.
+    let written: Vec<String> = update.actions().iter().map(|a| a.path().root().to_owned()).collect();
+    let is_written = |name: &str| written.iter().any(|w| w == name);
+    for attribute in schema.item.all_attributes() {
+        let name = attribute.name;
+        if schema.is_key(name) || is_written(name) {
+            item.remove(name);
+            continue;
+        }
+        let keep_stored = attribute.update_behavior() == UpdateBehavior::WriteIfNotExists;
+        let path = Path::static_attr(name);
+        let action = match item.remove(name) {
+            Some(value) if keep_stored => UpdateAction::Set(
+                path.clone(),
+                UpdateValue::if_not_exists(path, UpdateValue::Value(value)).into(),
+            ),
+            Some(value) => UpdateAction::Set(path, UpdateValue::Value(value).into()),
+            None if remove_absent && !keep_stored => UpdateAction::Remove(path),
+            None => continue,
+        };
+        update.push_new(action);
+    }
+    // What is left was added by an extension (a checksum, a composite index key).
+    for (name, value) in item {
+        if schema.is_key(&name) || is_written(&name) {
+            continue;
+        }
+        update.push_new(UpdateAction::Set(Path::attr(name), UpdateValue::Value(value).into()));
+    }
+}
