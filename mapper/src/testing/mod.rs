@@ -209,7 +209,7 @@ pub fn unique_table_name(prefix: &str) -> String {
 
 /// Creates `T`'s table (keys, indexes, time to live from its schema) under a
 /// [`unique_table_name`] built on its own name (`#[item(table)]`, else `test`), and returns it.
-pub async fn create_table<T: Item>(mapper: &Mapper) -> Result<Table<T>, Error> {
+pub async fn create_table<T: Item + 'static>(mapper: &Mapper) -> Result<Table<T>, Error> {
     let prefix = T::TABLE.table_name.unwrap_or("test");
     let table = mapper.table_named::<T>(&unique_table_name(prefix))?;
     table.create_table().await?;
