@@ -89,10 +89,17 @@ async fn each_request_has_a_span_with_table_operation_and_capacity() {
     // with DescribeTable (moto answered ACTIVE at once, and no DescribeTable was sent).
     assert_eq!(operations[..2], ["CreateTable", "DescribeTable"]);
     operations.dedup();
-    assert_eq!(operations, ["CreateTable", "DescribeTable", "PutItem", "GetItem", "Query"]);
+    assert_eq!(
+        operations,
+        ["CreateTable", "DescribeTable", "PutItem", "GetItem", "Query"]
+    );
     assert!(recorded.iter().all(|(_, f)| f["table"] == things.name()));
     // The capacity DynamoDB reported for the read.
-    let get = &recorded.iter().find(|(_, f)| f["operation"] == "GetItem").expect("a GetItem span").1;
+    let get = &recorded
+        .iter()
+        .find(|(_, f)| f["operation"] == "GetItem")
+        .expect("a GetItem span")
+        .1;
     let capacity: f64 = get.get("consumed_capacity").expect("recorded").parse().unwrap();
     assert!(capacity > 0.0, "{capacity}");
 }
