@@ -12,6 +12,7 @@ use chrono::{DateTime, TimeZone, Utc};
 use dynamodb_mapper::expr::Condition;
 use dynamodb_mapper::extension::{AtomicCounters, AutoTimestamps, AutoUuids, Extension, VersionedRecords};
 use dynamodb_mapper::ops::{CancellationCode, ModifyError};
+use dynamodb_mapper::testing::{self, Faults, InjectedFault, RecordedRequest};
 use dynamodb_mapper::{Error, Item, Mapper, RefusalKind, RetryPolicy, Table};
 use dynamodb_mapper_workspace::local;
 
@@ -849,4 +850,180 @@ async fn concurrent_transfers_keep_the_total_and_no_balance_goes_negative() {
     assert_eq!(total, 500);
     // Every committed transfer moved two versions on.
     assert_eq!(versions, 2 * moved);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Injected faults: conflicts, server errors, throttling; the requests as sent
+
+/// A mapper whose client injects `faults` and records every request; `retries: false` turns
+/// off the SDK's own retries, so that every resend seen is the mapper's.
+fn faulty(faults: &Faults, retries: bool) -> Mapper {
+    let mut builder = local::client_builder().faults(faults);
+    if !retries {
+        builder = builder.retry_config(testing::no_retries());
+    }
+    Mapper::new(builder.build())
+}
+
+fn token_of(request: &RecordedRequest) -> String {
+    request.body["ClientRequestToken"].as_str().expect("a token on every transaction").to_owned()
+}
+
+#[tokio::test]
+async fn an_injected_conflict_at_action_i_is_reason_i() {
+    let faults = Faults::new();
+    let mapper = faulty(&faults, true);
+    let accounts = table::<Account>(&mapper, "tx-acc").await;
+    faults.on("TransactWriteItems").cancel_transaction_at(1, 1);
+    let mut tx = mapper.transact_write();
+    let first = tx.put(&accounts, &account("a", 1)).handle();
+    let second = tx.put(&accounts, &account("b", 2)).handle();
+    let third = tx.put(&accounts, &account("c", 3)).handle();
+    let canceled = canceled(tx.send().await.unwrap_err());
+    assert_eq!(canceled.reason(first).code(), &CancellationCode::None);
+    assert_eq!(canceled.reason(second).code(), &CancellationCode::TransactionConflict);
+    assert_eq!(canceled.reason(third).code(), &CancellationCode::None);
+    assert_eq!(canceled.reason(second).key(), &HashMap::from([("id".to_owned(), s("b"))]));
+    assert!(!canceled.reason(second).is_version_conflict());
+    assert!(canceled.is_retryable() && canceled.is_conflict());
+    assert!(Error::TransactionCanceled(canceled).is_retryable());
+    // Not forwarded: nothing written, and the SDK did not retry a cancellation.
+    assert!(raw_id(&accounts, "a").await.is_none());
+    assert_eq!(faults.requests_of("TransactWriteItems").len(), 1);
+}
+
+#[tokio::test]
+async fn the_loop_retries_injected_conflicts_with_a_fresh_read_and_a_new_token() {
+    let faults = Faults::new();
+    let mapper = faulty(&faults, true);
+    let accounts = table::<Account>(&mapper, "tx-acc").await;
+    accounts.put(&account("a", 100)).await.unwrap();
+    accounts.put(&account("b", 0)).await.unwrap();
+    faults.clear_requests();
+    faults.on("TransactWriteItems").cancel_transaction_at(1, 2);
+
+    transfer(&mapper, &accounts, "a", "b", 40).await.unwrap();
+
+    let writes = faults.requests_of("TransactWriteItems");
+    let injected: Vec<Option<InjectedFault>> = writes.iter().map(|r| r.fault.clone()).collect();
+    assert_eq!(
+        injected,
+        [Some(InjectedFault::TransactionConflict(1)), Some(InjectedFault::TransactionConflict(1)), None]
+    );
+    assert_eq!(faults.requests_of("TransactGetItems").len(), 3, "a fresh read per attempt");
+    let tokens: Vec<String> = writes.iter().map(token_of).collect();
+    assert!(tokens[0] != tokens[1] && tokens[1] != tokens[2], "a rebuilt transaction gets a new token: {tokens:?}");
+    let (a, b) = (raw_id(&accounts, "a").await.unwrap(), raw_id(&accounts, "b").await.unwrap());
+    assert_eq!((a["balance"].clone(), a["version"].clone()), (n("60"), n("1")));
+    assert_eq!((b["balance"].clone(), b["version"].clone()), (n("40"), n("1")));
+}
+
+#[tokio::test]
+async fn the_token_is_kept_on_an_identical_resend_after_a_server_error() {
+    let faults = Faults::new();
+    let mapper = faulty(&faults, false);
+    let accounts = table::<Account>(&mapper, "tx-acc").await;
+
+    faults.on("TransactWriteItems").server_error(1);
+    let mut tx = mapper.transact_write();
+    let handle = tx.put(&accounts, &account("a", 5)).handle();
+    let committed = tx.send().await.unwrap();
+    let sent = faults.requests_of("TransactWriteItems");
+    assert_eq!(sent.len(), 2);
+    assert_eq!(sent[0].fault, Some(InjectedFault::ServerError));
+    assert!(!sent[0].forwarded && sent[1].forwarded);
+    // Two operations of the mapper (the SDK's retries are off), one identical request.
+    assert_eq!(sent.iter().map(|r| r.attempt).collect::<Vec<_>>(), [1, 1]);
+    assert_eq!(sent[0].body, sent[1].body, "identical, token included");
+    assert_eq!(token_of(&sent[0]), committed.client_request_token());
+    assert_eq!(committed.item(handle).unwrap().version, Some(0));
+    assert_eq!(raw_id(&accounts, "a").await.unwrap()["version"], n("0"));
+
+    // The caller's own token is kept too; throttling is resent the same way.
+    faults.clear_requests();
+    faults.on("TransactWriteItems").throttle(2);
+    let mut tx = mapper.transact_write();
+    tx.put(&accounts, &account("b", 5));
+    tx.client_request_token("payment-2024-0042");
+    tx.send().await.unwrap();
+    let tokens: Vec<String> = faults.requests_of("TransactWriteItems").iter().map(token_of).collect();
+    assert_eq!(tokens, ["payment-2024-0042"; 3]);
+
+    // Without retries the server error reaches the caller, retryable, after one request.
+    faults.clear_requests();
+    faults.on("TransactWriteItems").server_error(1);
+    let mut tx = mapper.transact_write();
+    tx.put(&accounts, &account("c", 5));
+    tx.retry(RetryPolicy::never());
+    let error = tx.send().await.unwrap_err();
+    assert!(error.is_retryable(), "{error:?}");
+    assert_eq!(faults.requests_of("TransactWriteItems").len(), 1);
+    assert!(raw_id(&accounts, "c").await.is_none());
+}
+
+#[tokio::test]
+async fn a_rebuilt_transaction_after_a_version_conflict_gets_a_new_token() {
+    let faults = Faults::new();
+    let mapper = faulty(&faults, false);
+    let accounts = table::<Account>(&mapper, "tx-acc").await;
+    accounts.put(&account("a", 100)).await.unwrap();
+    let name = accounts.name().to_owned();
+    let mut reads = mapper.transact_get();
+    let handle = reads.get(&accounts, "a");
+    let mut runs = 0;
+    mapper
+        .transact_read_modify_write(reads, |items, tx| {
+            runs += 1;
+            let mut a = items.take(handle).unwrap();
+            if runs == 1 {
+                let mut other = a.clone();
+                other.balance += 1000;
+                std::thread::scope(|scope| {
+                    scope
+                        .spawn(|| {
+                            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+                            runtime.block_on(async {
+                                let accounts = Mapper::new(local::client()).table_named::<Account>(&name).unwrap();
+                                accounts.update(&other).await.unwrap()
+                            })
+                        })
+                        .join()
+                        .unwrap();
+                });
+            }
+            a.balance -= 1;
+            tx.update(&accounts, &a);
+        })
+        .await
+        .unwrap();
+    let sent = faults.requests_of("TransactWriteItems");
+    assert_eq!(sent.len(), 2);
+    let version = |r: &RecordedRequest| {
+        r.body["TransactItems"][0]["Update"]["ExpressionAttributeValues"]
+            .as_object()
+            .unwrap()
+            .values()
+            .filter_map(|v| v["N"].as_str().map(str::to_owned))
+            .collect::<Vec<_>>()
+    };
+    assert_ne!(version(&sent[0]), version(&sent[1]), "the rebuilt request carries new versions");
+    assert_ne!(token_of(&sent[0]), token_of(&sent[1]), "and a new token");
+    assert_eq!(raw_id(&accounts, "a").await.unwrap()["balance"], n("1099"));
+}
+
+#[tokio::test]
+async fn refusals_send_nothing() {
+    let faults = Faults::new();
+    let mapper = faulty(&faults, true);
+    let accounts = table::<Account>(&mapper, "tx-acc").await;
+    let mut tx = mapper.transact_write();
+    for i in 0..101 {
+        tx.put(&accounts, &account(&format!("a{i}"), 1));
+    }
+    assert_eq!(refusal(tx.send().await.unwrap_err()), RefusalKind::TooManyActions);
+    let mut tx = mapper.transact_write();
+    tx.update(&accounts, &account("same", 1));
+    tx.delete(&accounts, "same");
+    assert_eq!(refusal(tx.send().await.unwrap_err()), RefusalKind::SameItemTwice);
+    assert!(faults.requests_of("TransactWriteItems").is_empty());
 }
