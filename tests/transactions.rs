@@ -866,7 +866,10 @@ fn faulty(faults: &Faults, retries: bool) -> Mapper {
 }
 
 fn token_of(request: &RecordedRequest) -> String {
-    request.body["ClientRequestToken"].as_str().expect("a token on every transaction").to_owned()
+    request.body["ClientRequestToken"]
+        .as_str()
+        .expect("a token on every transaction")
+        .to_owned()
 }
 
 #[tokio::test]
@@ -883,7 +886,10 @@ async fn an_injected_conflict_at_action_i_is_reason_i() {
     assert_eq!(canceled.reason(first).code(), &CancellationCode::None);
     assert_eq!(canceled.reason(second).code(), &CancellationCode::TransactionConflict);
     assert_eq!(canceled.reason(third).code(), &CancellationCode::None);
-    assert_eq!(canceled.reason(second).key(), &HashMap::from([("id".to_owned(), s("b"))]));
+    assert_eq!(
+        canceled.reason(second).key(),
+        &HashMap::from([("id".to_owned(), s("b"))])
+    );
     assert!(!canceled.reason(second).is_version_conflict());
     assert!(canceled.is_retryable() && canceled.is_conflict());
     assert!(Error::TransactionCanceled(canceled).is_retryable());
@@ -908,12 +914,26 @@ async fn the_loop_retries_injected_conflicts_with_a_fresh_read_and_a_new_token()
     let injected: Vec<Option<InjectedFault>> = writes.iter().map(|r| r.fault.clone()).collect();
     assert_eq!(
         injected,
-        [Some(InjectedFault::TransactionConflict(1)), Some(InjectedFault::TransactionConflict(1)), None]
+        [
+            Some(InjectedFault::TransactionConflict(1)),
+            Some(InjectedFault::TransactionConflict(1)),
+            None
+        ]
     );
-    assert_eq!(faults.requests_of("TransactGetItems").len(), 3, "a fresh read per attempt");
+    assert_eq!(
+        faults.requests_of("TransactGetItems").len(),
+        3,
+        "a fresh read per attempt"
+    );
     let tokens: Vec<String> = writes.iter().map(token_of).collect();
-    assert!(tokens[0] != tokens[1] && tokens[1] != tokens[2], "a rebuilt transaction gets a new token: {tokens:?}");
-    let (a, b) = (raw_id(&accounts, "a").await.unwrap(), raw_id(&accounts, "b").await.unwrap());
+    assert!(
+        tokens[0] != tokens[1] && tokens[1] != tokens[2],
+        "a rebuilt transaction gets a new token: {tokens:?}"
+    );
+    let (a, b) = (
+        raw_id(&accounts, "a").await.unwrap(),
+        raw_id(&accounts, "b").await.unwrap(),
+    );
     assert_eq!((a["balance"].clone(), a["version"].clone()), (n("60"), n("1")));
     assert_eq!((b["balance"].clone(), b["version"].clone()), (n("40"), n("1")));
 }
@@ -981,7 +1001,10 @@ async fn a_rebuilt_transaction_after_a_version_conflict_gets_a_new_token() {
                 std::thread::scope(|scope| {
                     scope
                         .spawn(|| {
-                            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+                            let runtime = tokio::runtime::Builder::new_current_thread()
+                                .enable_all()
+                                .build()
+                                .unwrap();
                             runtime.block_on(async {
                                 let accounts = Mapper::new(local::client()).table_named::<Account>(&name).unwrap();
                                 accounts.update(&other).await.unwrap()
@@ -1006,7 +1029,11 @@ async fn a_rebuilt_transaction_after_a_version_conflict_gets_a_new_token() {
             .filter_map(|v| v["N"].as_str().map(str::to_owned))
             .collect::<Vec<_>>()
     };
-    assert_ne!(version(&sent[0]), version(&sent[1]), "the rebuilt request carries new versions");
+    assert_ne!(
+        version(&sent[0]),
+        version(&sent[1]),
+        "the rebuilt request carries new versions"
+    );
     assert_ne!(token_of(&sent[0]), token_of(&sent[1]), "and a new token");
     assert_eq!(raw_id(&accounts, "a").await.unwrap()["balance"], n("1099"));
 }
