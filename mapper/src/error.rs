@@ -217,6 +217,12 @@ pub enum RefusalKind {
     /// A versioned put, or a delete of an item that was read, in a batch write, which cannot
     /// carry the version's condition.
     VersionedBatch,
+    /// Two writes or reads of one item (the same table and key) in one batch call, which
+    /// DynamoDB rejects: a put and a delete of the same key count too.
+    DuplicateKey,
+    /// A condition on a write of a batch (added by an extension), which a batch request
+    /// cannot carry.
+    ConditionInBatch,
 }
 
 /// A condition that did not hold on a write (`ConditionalCheckFailedException`).

@@ -62,6 +62,18 @@ impl Mapper {
         &self.config.client
     }
 
+    /// A batch of puts and deletes across tables, sent in `BatchWriteItem` requests with the
+    /// leftovers retried and handed back typed. See [`BatchWrite`](crate::ops::BatchWrite).
+    pub fn batch_write(&self) -> crate::ops::BatchWrite {
+        crate::ops::BatchWrite::new(self.config.clone())
+    }
+
+    /// A batch of reads across tables, sent in `BatchGetItem` requests, each key with its own
+    /// outcome. See [`BatchGet`](crate::ops::BatchGet).
+    pub fn batch_get(&self) -> crate::ops::BatchGet {
+        crate::ops::BatchGet::new(self.config.clone())
+    }
+
     /// The table of `T`, named by `#[item(table = "...")]` (after the
     /// [prefix](MapperBuilder::table_prefix)).
     pub fn table<T: Item>(&self) -> Result<Table<T>, Error> {

@@ -4,6 +4,9 @@
 //! module only sends, inside a `tracing` span per request.
 
 mod admin;
+mod batch;
+mod batch_get;
+mod batch_write;
 mod capacity;
 mod create_table;
 mod delete;
@@ -17,6 +20,10 @@ mod read_options;
 mod scan;
 mod update;
 
+pub use batch_get::{BatchGet, BatchGetOutput, Fetched, GetAll, GetAllOutput, GetHandle};
+pub use batch_write::{
+    BatchWrite, BatchWriteOutput, DeleteHandle, DeleteItemHandle, PutHandle, WriteAll, WriteAllOutput, WriteHandle,
+};
 pub use capacity::CapacityMeter;
 pub use create_table::{Billing, CreateTable};
 pub use delete::Delete;
