@@ -178,7 +178,8 @@ fn numbers_out_of_range_or_not_numbers() {
             "number 99999999999999999999999999999999999999 is out of range for u8",
         ),
         ("4.5", "`4.5` is not a valid u8"),
-        ("1e2", "`1e2` is not a valid u8"),
+        ("2.56E+2", "number 2.56E+2 is out of range for u8"),
+        ("1.25E+1", "`1.25E+1` is not a valid u8"),
         ("", "`` is not a valid u8"),
         ("forty", "`forty` is not a valid u8"),
     ] {

@@ -97,7 +97,25 @@ fn expand_struct(container: &Container, fields: &[Field], krate: &Path) -> Token
             }
             Strategy::Plain => {
                 writes.push(quote_spanned!(span=> #private::write::<#ty>(item, #name, #value)?;));
-                quote_spanned!(span=> #private::read::<#ty>(item, #name)?)
+                // Keys are read through their type's key check: text it would not write back
+                // would address another item. The trait is named in a path, as in the schema,
+                // so that a type that cannot be a key is reported once.
+                if field.is_table_key() {
+                    quote_spanned!(span=> #private::read_converted::<#ty>(item, #name, |__value| match __value {
+                        ::core::option::Option::Some(__value) => {
+                            <#ty as #krate::value::KeyAttribute>::from_key_attribute_value(__value)
+                        }
+                        ::core::option::Option::None => <#ty as #krate::value::FromAttributeValue>::from_missing(),
+                    })?)
+                } else if field.is_any_key() {
+                    quote_spanned!(span=> #private::read_converted::<#ty>(
+                        item,
+                        #name,
+                        <#ty as #krate::value::IndexKeyAttribute>::from_index_key_value,
+                    )?)
+                } else {
+                    quote_spanned!(span=> #private::read::<#ty>(item, #name)?)
+                }
             }
         };
         reads.push(quote!(#member: #read));
@@ -473,9 +491,13 @@ fn with_bounds(container: &Container, fields: &[Field], krate: &Path, derive: De
                 quote!(#value::ToAttributeValue + #value::FromAttributeValue + ::core::default::Default)
             }
             Strategy::Plain => {
+                // Keys are read through their key conversion in both impls; only `Item::key`
+                // clones them.
                 if derive == Derive::Item && field.is_table_key() {
                     quote!(#value::KeyAttribute + ::core::clone::Clone)
-                } else if derive == Derive::Item && field.is_any_key() {
+                } else if field.is_table_key() {
+                    quote!(#value::KeyAttribute)
+                } else if field.is_any_key() {
                     quote!(#value::ToAttributeValue + #value::FromAttributeValue + #value::IndexKeyAttribute)
                 } else {
                     quote!(#value::ToAttributeValue + #value::FromAttributeValue)

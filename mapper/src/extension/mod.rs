@@ -1,25 +1,32 @@
 //! The extension chain: hooks that run before every write and after every read.
 //!
-//! A [`Mapper`](crate::Mapper) holds an ordered list of [`Extension`]s. Before a put, update or
-//! delete, each extension's [`before_write`](Extension::before_write) runs in order: it may
-//! change the item, AND a condition into the request, and (for updates) add update actions.
-//! After every read — get, query, scan, the item an update returns, the item a failed condition
-//! returns — each [`after_read`](Extension::after_read) runs in reverse order, so the first
-//! extension sees the stored item last, as it wrote it first.
+//! A [`Mapper`](crate::Mapper) holds an ordered list of [`Extension`]s. Before every write — a
+//! put, update, patch or delete, alone, in a batch or in a transaction ([`WriteMode`]) — each
+//! extension's [`before_write`](Extension::before_write) runs in order: it may change the item,
+//! AND a condition into the request, and (for updates) add update actions. The write then
+//! becomes its request by one path, whatever sends it, so the rules below cannot drift between
+//! modes. After every read — get, query, scan, the item an update returns, the item a failed
+//! condition returns — each [`after_read`](Extension::after_read) runs in reverse order, so the
+//! first extension sees the stored item last, as it wrote it first; [`AfterRead::image`] says
+//! whether it sees a whole item or a projection.
 //!
 //! [`Mapper::new`](crate::Mapper::new) loads [`VersionedRecords`] and [`AtomicCounters`].
-//! [`MapperBuilder::extensions`](crate::MapperBuilder::extensions) replaces that list (an empty
+//! [`MapperBuilder::extension`](crate::MapperBuilder::extension) adds one after them;
+//! [`MapperBuilder::extensions`](crate::MapperBuilder::extensions) replaces the list (an empty
 //! list means none); [`AutoTimestamps`] and [`AutoUuids`] are opt-in. A table whose item type
 //! carries a lifecycle attribute (`#[version]`, `#[atomic_counter]`, `#[auto_timestamp]`,
 //! `#[auto_uuid]`) that no loaded extension handles is refused when the [`Table`](crate::Table)
 //! is made, instead of silently doing nothing.
 //!
-//! | extension | put | update | patch | delete |
-//! |---|---|---|---|
-//! | [`VersionedRecords`] | new item (`None`): writes `start_at` if `attribute_not_exists(v)`; read item: writes `v + increment_by` if `v = :read` | same as put | `delete_item`: if `v = :read`; `delete(key)`: no condition |
-//! | [`AtomicCounters`] | writes `start` | `SET c = if_not_exists(c, start - inc) + inc`; the struct's own value is not sent | — |
-//! | [`AutoTimestamps`] | sets now; a created-at (`#[update_behavior(write_if_not_exists)]`) keeps the value the item carries | sets now; a created-at: `if_not_exists` | — |
-//! | [`AutoUuids`] | generates when unset | unset: `if_not_exists(u, :new)` (a key: generated); set: written | — |
+//! | extension | put | update | patch | delete | batch write | transaction |
+//! |---|---|---|---|---|---|---|
+//! | [`VersionedRecords`] | new item (`None`): writes `start_at` if `attribute_not_exists(v) OR attribute_type(v, NULL)`; read item: writes `v + increment_by` if `v = :read` | same as put | with [`expect_version`](crate::ops::Patch::expect_version): as update; without: `SET v = if_not_exists(v, start_at - increment_by) + increment_by`, no condition | `delete_item`: if `v = :read`; `delete(key)`: no condition | refused ([`RefusalKind::VersionedBatch`](crate::RefusalKind::VersionedBatch)), unless the caller opts out: the version is written without its condition | as the single write |
+//! | [`AtomicCounters`] | writes `start` | `SET c = if_not_exists(c, start - inc) + inc`; the struct's own value is not sent | as update, unless the patch writes the counter itself | — | writes `start` | as put / update |
+//! | [`AutoTimestamps`] | sets now; a created-at (`#[update_behavior(write_if_not_exists)]`) keeps the value the item carries | sets now; a created-at: `if_not_exists` | as update | — | sets now | as put / update |
+//! | [`AutoUuids`] | generates when unset | unset: `if_not_exists(u, :new)` (a key: generated); set: written | unset: `if_not_exists(u, :new)` | — | generates when unset | as put / update |
+//!
+//! On a transaction's condition check the built-in extensions do nothing: only the caller's
+//! condition applies.
 //!
 //! Your own extensions find their attributes by `#[tag("...")]`:
 //!

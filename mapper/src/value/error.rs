@@ -95,6 +95,20 @@ pub enum ConvertErrorKind {
         /// Why it was rejected.
         reason: String,
     },
+    /// A key attribute's stored text that its Rust type would write back differently
+    /// (`2019-01-13T14:00:00Z` read as `DateTime<Utc>`, which writes nine sub-second digits).
+    /// DynamoDB compares keys byte for byte, so writing the item back would address another
+    /// item: read the attribute with the type named in `matching`.
+    NonCanonicalKey {
+        /// The stored text.
+        value: String,
+        /// The text the Rust type writes for the same value.
+        written: String,
+        /// The Rust type that was being read.
+        rust_type: &'static str,
+        /// A type of this crate that writes the stored text as it is, if one does.
+        matching: Option<&'static str>,
+    },
     /// A string that is not a UUID.
     InvalidUuid {
         /// The text found.
@@ -260,6 +274,22 @@ impl fmt::Display for ConvertErrorKind {
             ),
             Self::InvalidTimestamp { value, reason } => {
                 write!(f, "`{value}` is not a valid timestamp: {reason}")
+            }
+            Self::NonCanonicalKey {
+                value,
+                written,
+                rust_type,
+                matching,
+            } => {
+                let rust_type = short_type_name(rust_type);
+                write!(
+                    f,
+                    "stored key `{value}` would be written back by {rust_type} as `{written}`, which is another key; "
+                )?;
+                match matching {
+                    Some(matching) => write!(f, "read this attribute as {matching}"),
+                    None => f.write_str("no type of this crate writes this text: rewrite the stored keys"),
+                }
             }
             Self::InvalidUuid { value, reason } => {
                 write!(f, "`{value}` is not a valid UUID: {reason}")

@@ -2,7 +2,7 @@
 //!
 //! | Rust | DynamoDB |
 //! |---|---|
-//! | `i8`..`i128`, `u8`..`u128`, `isize`, `usize` | `N` (out-of-range reads are errors, never wrapped) |
+//! | `i8`..`i128`, `u8`..`u128`, `isize`, `usize` | `N` (out-of-range reads are errors, never wrapped; any number text whose value is an integer reads: `1E+2`, `-0`, `100.0`) |
 //! | `f32`, `f64` | `N` (NaN and infinities are rejected) |
 //! | `bool` | `BOOL` |
 //! | `String`, `&str` | `S` |
@@ -12,6 +12,8 @@
 //! | `HashSet<T>`, `BTreeSet<T>` of strings, numbers or bytes | `SS`, `NS`, `BS`; an empty set is not written and reads back empty |
 //! | `Option<T>` | `None` is not written; absent or `NULL` reads as `None` |
 //! | `chrono::DateTime<Utc>` | `S`, RFC 3339 with nine sub-second digits, so text order is time order; [`epoch_seconds`] stores `N` |
+//! | [`JavaInstant`], [`PynamoDateTime`] | `S`, as Java's `Instant.toString()` / PynamoDB's `UTCDateTimeAttribute` write it (see [`time`]) |
+//! | [`UnixSeconds`], [`UnixMillis`] | `N`, seconds or milliseconds since the Unix epoch |
 //! | `uuid::Uuid` | `S`, hyphenated lowercase |
 //! | a struct deriving [`Attributes`](crate::Attributes) or [`Item`](crate::Item) | `M` |
 //! | a unit enum deriving [`Attributes`](crate::Attributes) | `S` (the variant's name) |
@@ -31,15 +33,19 @@
 mod collection;
 mod error;
 mod number;
+mod number_text;
 mod scalar;
 #[cfg(feature = "chrono")]
-mod time;
+pub mod time;
 #[cfg(feature = "uuid")]
 mod uuid;
 
 pub mod epoch_seconds;
 #[cfg(feature = "serde")]
 pub mod via_serde;
+
+#[cfg(feature = "chrono")]
+pub use time::{JavaInstant, PynamoDateTime, UnixMillis, UnixSeconds};
 
 use aws_sdk_dynamodb::types::AttributeValue;
 
@@ -143,6 +149,43 @@ impl ScalarType {
 pub trait KeyAttribute: ToAttributeValue + FromAttributeValue {
     /// How the key is stored.
     const SCALAR_TYPE: ScalarType;
+
+    /// Reads a key attribute of an item: like
+    /// [`from_attribute_value`](FromAttributeValue::from_attribute_value), but stored text
+    /// that this type would not write back byte for byte is a
+    /// [`NonCanonicalKey`](crate::ConvertErrorKind::NonCanonicalKey) error. DynamoDB compares
+    /// keys byte for byte, so writing such an item back would address another item: an update
+    /// would create a duplicate, a delete would delete nothing.
+    ///
+    /// The default reads as `from_attribute_value` does, at no cost: right for types whose
+    /// text has one form (strings, binary, unit enums) and for numbers, which DynamoDB
+    /// compares by value. Types that read several forms of one value (times, UUIDs) override
+    /// it.
+    ///
+    /// Items decoded by the mapper (get, query, scan, the item an update returns) read their
+    /// table and index keys through it. A key built from a value (`get(key)`, `delete(key)`)
+    /// is only written, so it cannot detect the mismatch: it simply finds no item.
+    ///
+    /// ```
+    /// # #[cfg(feature = "chrono")] {
+    /// use aws_sdk_dynamodb::types::AttributeValue;
+    /// use chrono::{DateTime, Utc};
+    /// use dynamodb_mapper::ConvertErrorKind;
+    /// use dynamodb_mapper::value::{JavaInstant, KeyAttribute};
+    ///
+    /// let java = || AttributeValue::S("2019-01-13T14:00:00Z".into());
+    /// let err = DateTime::<Utc>::from_key_attribute_value(java()).unwrap_err();
+    /// assert!(matches!(
+    ///     err.kind(),
+    ///     ConvertErrorKind::NonCanonicalKey { matching: Some("JavaInstant"), .. }
+    /// ));
+    /// assert!(JavaInstant::from_key_attribute_value(java()).is_ok());
+    /// # }
+    /// ```
+    #[inline(always)]
+    fn from_key_attribute_value(value: AttributeValue) -> Result<Self, ConvertError> {
+        Self::from_attribute_value(value)
+    }
 }
 
 /// A type that can be a secondary index key: a [`KeyAttribute`], or an `Option` of one (items
@@ -152,17 +195,37 @@ pub trait KeyAttribute: ToAttributeValue + FromAttributeValue {
     label = "not a string, number or binary scalar, or an Option of one",
     note = "index keys are stored as S, N or B: use String, an integer, a float, Vec<u8>, Bytes, Uuid, DateTime<Utc>, a unit enum deriving `Attributes`, or an Option of one"
 )]
-pub trait IndexKeyAttribute {
+pub trait IndexKeyAttribute: Sized {
     /// How the key is stored.
     const SCALAR_TYPE: ScalarType;
+
+    /// Reads the attribute (`None`: absent) through
+    /// [`KeyAttribute::from_key_attribute_value`]; for an `Option`, absent or `NULL` is `None`.
+    fn from_index_key_value(value: Option<AttributeValue>) -> Result<Self, ConvertError>;
 }
 
 impl<T: KeyAttribute> IndexKeyAttribute for T {
     const SCALAR_TYPE: ScalarType = T::SCALAR_TYPE;
+
+    #[inline(always)]
+    fn from_index_key_value(value: Option<AttributeValue>) -> Result<Self, ConvertError> {
+        match value {
+            Some(value) => T::from_key_attribute_value(value),
+            None => T::from_missing(),
+        }
+    }
 }
 
 impl<T: KeyAttribute> IndexKeyAttribute for Option<T> {
     const SCALAR_TYPE: ScalarType = T::SCALAR_TYPE;
+
+    #[inline]
+    fn from_index_key_value(value: Option<AttributeValue>) -> Result<Self, ConvertError> {
+        match value {
+            None | Some(AttributeValue::Null(_)) => Ok(None),
+            Some(value) => T::from_key_attribute_value(value).map(Some),
+        }
+    }
 }
 
 /// A type that can be a member of a string, number or binary set (`SS`, `NS`, `BS`).

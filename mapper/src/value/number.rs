@@ -72,23 +72,14 @@ fn format_integer<T: itoa::Integer>(value: T, wide: bool) -> Result<String, Conv
     Ok(text.to_owned())
 }
 
-/// Parses integer text, telling "too large for the type" from "not an integer".
+/// Parses integer text. Plain digits take the fast path; anything else is read in DynamoDB's
+/// number syntax (`1E+2`, `-0`, `100.0`), which also tells "too large for the type" from "not
+/// an integer".
 fn parse_integer<T: std::str::FromStr>(text: &str) -> Result<T, ConvertError> {
-    text.parse().map_err(|_| {
-        let unsigned = text.strip_prefix('-').unwrap_or(text);
-        let kind = if !unsigned.is_empty() && unsigned.bytes().all(|b| b.is_ascii_digit()) {
-            ConvertErrorKind::OutOfRange {
-                value: text.to_owned(),
-                target: std::any::type_name::<T>(),
-            }
-        } else {
-            ConvertErrorKind::InvalidNumber {
-                value: text.to_owned(),
-                rust_type: std::any::type_name::<T>(),
-            }
-        };
-        ConvertError::new(kind)
-    })
+    match text.parse() {
+        Ok(value) => Ok(value),
+        Err(_) => super::number_text::parse_integer_text(text),
+    }
 }
 
 macro_rules! integers {
@@ -272,6 +263,11 @@ mod tests {
         assert!(matches!(err.kind(), ConvertErrorKind::OutOfRange { .. }));
         let err = i64::from_attribute_value(n("1.5")).unwrap_err();
         assert!(matches!(err.kind(), ConvertErrorKind::InvalidNumber { .. }));
+        let err = u8::from_attribute_value(n("2.56E+2")).unwrap_err();
+        assert!(matches!(err.kind(), ConvertErrorKind::OutOfRange { target: "u8", .. }));
+        assert_eq!(u32::from_attribute_value(n("-0")).unwrap(), 0);
+        assert_eq!(i64::from_attribute_value(n("2.5E+3")).unwrap(), 2500);
+        assert!(u64::from_member(SetMember::Text("1E+2".into())).is_ok_and(|v| v == 100));
         let err = i64::from_attribute_value(n("")).unwrap_err();
         assert!(matches!(err.kind(), ConvertErrorKind::InvalidNumber { .. }));
     }

@@ -39,6 +39,33 @@ impl FromAttributeValue for Uuid {
 
 impl KeyAttribute for Uuid {
     const SCALAR_TYPE: ScalarType = ScalarType::S;
+
+    /// Only the hyphenated lowercase form: a key stored as `{...}`, in uppercase or without
+    /// hyphens would be written back as another key.
+    fn from_key_attribute_value(value: AttributeValue) -> Result<Self, ConvertError> {
+        match value {
+            AttributeValue::S(text) => {
+                let uuid = Uuid::parse_str(&text).map_err(|e| {
+                    ConvertError::new(ConvertErrorKind::InvalidUuid {
+                        value: text.clone(),
+                        reason: e.to_string(),
+                    })
+                })?;
+                let written = format_uuid(&uuid);
+                if written == text {
+                    Ok(uuid)
+                } else {
+                    Err(ConvertError::new(ConvertErrorKind::NonCanonicalKey {
+                        value: text,
+                        written,
+                        rust_type: "Uuid",
+                        matching: None,
+                    }))
+                }
+            }
+            other => Err(ConvertError::wrong_type::<Self>("S", &other)),
+        }
+    }
 }
 
 impl SetElement for Uuid {
