@@ -1,7 +1,7 @@
 //! DynamoDB's hard limits, checked before a request is sent.
 //!
 //! Every write plan and read request runs through these checks, so a request DynamoDB would
-//! refuse fails with [`Error::Refused`](crate::Error::Refused) and a
+//! refuse fails with [`Error::Refused`] and a
 //! [`RefusalKind`] a program can match on, before anything is sent. The numbers are public
 //! for code of your own (and are what the strict request check of the `testing` feature
 //! enforces on the wire).

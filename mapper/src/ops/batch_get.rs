@@ -488,7 +488,7 @@ fn check_key(schema: &'static crate::schema::TableSchema, key: &ItemMap) -> Resu
 fn projection(
     schema: Option<&'static ItemSchema>,
     names: KeyNames,
-) -> Result<(Option<String>, Option<HashMap<String, String>>), Error> {
+) -> Result<(Option<String>, Option<AttributeNames>), Error> {
     let Some(schema) = schema else {
         return Ok((None, None));
     };
@@ -504,6 +504,8 @@ fn projection(
     let rendered = placeholders.finish(&[Some(&text)])?;
     Ok((Some(text), rendered.names))
 }
+
+type AttributeNames = HashMap<String, String>;
 
 /// Splits the keys `pending` into requests of at most 100 keys, in order.
 fn chunks(pending: &[usize]) -> Vec<Vec<usize>> {
