@@ -768,7 +768,7 @@ async fn send_chunk(
 /// for event in &written.unprocessed {
 ///     eprintln!("not written: {event:?}");
 /// }
-/// let deleted = events.delete_all([("s-1", 1), ("s-1", 2)]).await?;
+/// let deleted = events.delete_all([("s-1", 1u64), ("s-1", 2)]).await?;
 /// assert!(deleted.unprocessed.is_empty() || !deleted.errors.is_empty() || deleted.rounds > 1);
 /// # Ok(()) }
 /// ```
