@@ -8,7 +8,7 @@
 //! | [`Validation`](Error::Validation) | DynamoDB rejected the request; shows DynamoDB's message | no |
 //! | [`TableNotFound`](Error::TableNotFound) | the table or index does not exist (or is not active yet) | no |
 //! | [`WrittenButUnreadable`](Error::WrittenButUnreadable) | the write succeeded, but the item it returned could not be read; carries that item | **no**: it was written |
-//! | [`UnreadableItem`](Error::UnreadableItem) | an item of a query or scan could not be read; carries it raw; the stream goes on | no |
+//! | [`UnreadableItem`](Error::UnreadableItem) | an item of a query or scan could not be read; carries its key; the stream goes on | no |
 //! | [`Configuration`](Error::Configuration) | the mapper or the item type is set up wrongly | no |
 //! | [`Extension`](Error::Extension) | an extension refused a write or a read | no |
 //! | [`TooManyConflicts`](Error::TooManyConflicts) | a retry loop lost every race | later |
@@ -80,8 +80,8 @@ pub enum Error {
     },
 
     /// An item of a query or scan could not be read (it failed to decode, or an extension
-    /// refused it); carries its raw attributes. A stream of items yields this in the item's
-    /// place and goes on with the next one.
+    /// refused it); carries its key and the reason. A stream of items yields this in the
+    /// item's place and goes on with the next one.
     #[error(transparent)]
     UnreadableItem(Box<crate::ops::UnreadableItem>),
 

@@ -11,8 +11,8 @@ use crate::item::ItemMap;
 /// One page of a query or scan.
 ///
 /// An item that cannot be read (it fails to decode, or an extension refuses it) does not fail
-/// the page: it is set aside in [`unreadable`](Page::unreadable) with its raw attributes, and
-/// the cursor is kept, so one corrupt row never makes the rest of a table unreadable.
+/// the page: it is set aside in [`unreadable`](Page::unreadable) with its key and the reason,
+/// and the cursor is kept, so one corrupt row never makes the rest of a table unreadable.
 #[derive(Debug)]
 #[non_exhaustive]
 pub struct Page<O> {
@@ -28,12 +28,17 @@ pub struct Page<O> {
     pub consumed_capacity: Option<f64>,
 }
 
-/// An item of a page that could not be read, with its attributes as DynamoDB returned them.
+/// An item of a page that could not be read: its primary key, to find it again (a raw
+/// `GetItem` through [`Mapper::client`](crate::Mapper::client) shows every attribute), and why.
+///
+/// Items are decoded in place, moving their values out, so the page keeps no copy of each
+/// item just in case; the error names the attribute, the Rust type and, for most conversion
+/// errors, the stored value.
 #[derive(Debug)]
 #[non_exhaustive]
 pub struct UnreadableItem {
-    /// The item's attributes, raw.
-    pub item: ItemMap,
+    /// The item's primary key attributes, as stored.
+    pub key: ItemMap,
     /// Why it could not be read.
     pub error: Error,
 }

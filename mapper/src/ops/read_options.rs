@@ -106,9 +106,13 @@ pub(crate) fn read_page<O: Attributes>(
         .unwrap_or_default()
         .into_iter()
         .map(|item| {
-            let raw = item.clone();
+            let key: ItemMap = std::iter::once(schema.partition_key.name)
+                .chain(schema.sort_key.map(|k| k.name))
+                .filter_map(|name| item.get_key_value(name))
+                .map(|(name, value)| (name.clone(), value.clone()))
+                .collect();
             crate::plan::read::decode(target.chain(), schema, target.name(), image, item)
-                .map_err(|error| Box::new(UnreadableItem { item: raw, error }))
+                .map_err(|error| Box::new(UnreadableItem { key, error }))
         })
         .collect();
     RawPage {
