@@ -252,9 +252,10 @@ async fn an_unreadable_item_does_not_fail_the_others() {
     let got = profiles.get_all(["a", "b", "c", "d"]).await.unwrap();
     assert!(matches!(&got.items[0], Fetched::Found(p) if p.id == "a"));
     match &got.items[1] {
-        Fetched::Unreadable(bad) => {
-            assert_eq!(bad.item["age"], s("not a number"));
-            assert!(matches!(bad.error, Error::Convert(_)), "{}", bad.error);
+        Fetched::Unreadable { item, error } => {
+            assert_eq!(item["age"], s("not a number"));
+            assert_eq!(item["id"], s("b"));
+            assert!(matches!(error, Error::Convert(_)), "{error}");
         }
         other => panic!("expected an unreadable item, got {other:?}"),
     }

@@ -13,7 +13,6 @@ use futures_util::stream::{self, StreamExt};
 use tracing::Instrument;
 
 use super::batch::{self, BatchOptions, KeyId, KeyNames, Rounds, TableKeys};
-use super::page::UnreadableItem;
 use super::{CapacityMeter, Marker};
 use crate::error::{ConvertError, Error, RefusalKind};
 use crate::expr::Placeholders;
@@ -55,7 +54,7 @@ use crate::target::{Config, Target};
 ///         Fetched::Found(customer) => println!("{key}: {customer:?}"),
 ///         Fetched::Missing => println!("{key}: no such customer"),
 ///         Fetched::Unprocessed => println!("{key}: not fetched, try again"),
-///         Fetched::Unreadable(bad) => println!("{key}: stored but unreadable: {}", bad.error),
+///         Fetched::Unreadable { error, .. } => println!("{key}: stored but unreadable: {error}"),
 ///         _ => {}
 ///     }
 /// }
@@ -129,7 +128,7 @@ impl<T: Item + 'static, O: Attributes + Send + 'static> Slots for TypedSlots<T, 
         self.outcomes[index] =
             match crate::plan::read::decode(target.chain(), T::TABLE, target.name(), self.image, item) {
                 Ok(item) => Fetched::Found(item),
-                Err(error) => Fetched::Unreadable(UnreadableItem { item: raw, error }),
+                Err(error) => Fetched::Unreadable { item: raw, error },
             };
     }
 
@@ -154,8 +153,13 @@ pub enum Fetched<O> {
     /// request failed (see [`BatchGetOutput::errors`]). Whether an item exists is unknown.
     Unprocessed,
     /// An item is stored, but could not be read (it fails to decode, or an extension refused
-    /// it); carries the raw item and the error.
-    Unreadable(UnreadableItem),
+    /// it).
+    Unreadable {
+        /// The item as DynamoDB returned it (the projected attributes, for a projection).
+        item: ItemMap,
+        /// Why it could not be read.
+        error: Error,
+    },
 }
 
 impl<O> Fetched<O> {
