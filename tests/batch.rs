@@ -560,3 +560,92 @@ async fn an_empty_batch_sends_nothing() {
     let error = events.put_all([event("a", 1)]).concurrency(0).await.unwrap_err();
     assert_eq!(refusal(&error), RefusalKind::InvalidArgument);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Spans
+
+/// The names and fields of the spans created, and each span's parent.
+#[derive(Clone, Default)]
+struct Spans {
+    spans: Arc<std::sync::Mutex<Vec<(String, Option<u64>, HashMap<String, String>)>>>,
+    next: Arc<std::sync::atomic::AtomicU64>,
+    /// The spans entered, innermost last (one thread: a current-thread runtime).
+    entered: Arc<std::sync::Mutex<Vec<u64>>>,
+}
+
+struct Fields<'a>(&'a mut HashMap<String, String>);
+
+impl tracing::field::Visit for Fields<'_> {
+    fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
+        self.0.insert(field.name().to_owned(), format!("{value:?}"));
+    }
+    fn record_str(&mut self, field: &tracing::field::Field, value: &str) {
+        self.0.insert(field.name().to_owned(), value.to_owned());
+    }
+}
+
+impl tracing::Subscriber for Spans {
+    fn enabled(&self, _: &tracing::Metadata<'_>) -> bool {
+        true
+    }
+    fn new_span(&self, span: &tracing::span::Attributes<'_>) -> tracing::span::Id {
+        let id = self.next.fetch_add(1, Ordering::SeqCst) + 1;
+        let mut fields = HashMap::new();
+        span.record(&mut Fields(&mut fields));
+        fields.insert("id".into(), id.to_string());
+        let parent = match span.parent() {
+            Some(parent) => Some(parent.into_u64()),
+            None if span.is_contextual() => self.entered.lock().unwrap().last().copied(),
+            None => None,
+        };
+        self.spans
+            .lock()
+            .unwrap()
+            .push((span.metadata().name().to_owned(), parent, fields));
+        tracing::span::Id::from_u64(id)
+    }
+    fn record(&self, _: &tracing::span::Id, _: &tracing::span::Record<'_>) {}
+    fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
+    fn event(&self, _: &tracing::Event<'_>) {}
+    fn enter(&self, span: &tracing::span::Id) {
+        self.entered.lock().unwrap().push(span.into_u64());
+    }
+    fn exit(&self, span: &tracing::span::Id) {
+        let mut entered = self.entered.lock().unwrap();
+        if let Some(at) = entered.iter().rposition(|id| *id == span.into_u64()) {
+            entered.remove(at);
+        }
+    }
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn each_request_has_a_span_inside_its_round() {
+    let mapper = Mapper::new(local::client());
+    let events = table::<Event>(&mapper, "events").await;
+    let spans = Spans::default();
+    let written = {
+        let _guard = tracing::subscriber::set_default(spans.clone());
+        events.put_all((0..60).map(|i| event("t", i))).await.unwrap()
+    };
+    assert!(written.unprocessed.is_empty());
+    let spans = spans.spans.lock().unwrap().clone();
+    let rounds: Vec<_> = spans
+        .iter()
+        .filter(|(name, ..)| name == "dynamodb_batch_round")
+        .collect();
+    assert_eq!(rounds.len(), 1);
+    assert_eq!(rounds[0].2["round"], "1");
+    assert_eq!(rounds[0].2["writes"], "60");
+    let round_id: u64 = rounds[0].2["id"].parse().unwrap();
+    let requests: Vec<_> = spans
+        .iter()
+        .filter(|(name, _, fields)| {
+            name == "dynamodb" && fields.get("operation").map(String::as_str) == Some("BatchWriteItem")
+        })
+        .collect();
+    assert_eq!(requests.len(), 3);
+    for (_, parent, fields) in requests {
+        assert_eq!(*parent, Some(round_id), "{fields:?}");
+        assert_eq!(fields["table"], events.name());
+    }
+}
