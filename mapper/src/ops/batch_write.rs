@@ -851,3 +851,48 @@ pub struct WriteAllOutput<U> {
     /// The rounds sent.
     pub rounds: u32,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entries(sizes: &[usize]) -> Vec<Entry> {
+        sizes
+            .iter()
+            .enumerate()
+            .map(|(index, &size)| Entry {
+                table: Arc::from("t"),
+                request: WriteRequest::builder().build(),
+                size,
+                group: 0,
+                index,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn requests_hold_at_most_25_writes_in_order() {
+        let entries = entries(&[10; 60]);
+        let pending: Vec<usize> = (0..60).collect();
+        let chunks = chunks(&pending, &entries);
+        assert_eq!(chunks.iter().map(Vec::len).collect::<Vec<_>>(), [25, 25, 10]);
+        assert_eq!(chunks.concat(), pending);
+    }
+
+    #[test]
+    fn requests_hold_at_most_16_mb() {
+        let mb = 1024 * 1024;
+        // 400 KB items: 25 of them are 10 MB, under the limit.
+        let small = entries(&[400 * 1024; 30]);
+        let pending: Vec<usize> = (0..30).collect();
+        assert_eq!(
+            chunks(&pending, &small).iter().map(Vec::len).collect::<Vec<_>>(),
+            [25, 5]
+        );
+        // Writes whose sizes add up past 16 MB start a new request (sizes as the limit counts
+        // them; a single item is at most 400 KB, so only requests of big writes get here).
+        let big = entries(&[6 * mb, 6 * mb, 4 * mb, 1, 6 * mb]);
+        let pending: Vec<usize> = (0..5).collect();
+        assert_eq!(chunks(&pending, &big), [vec![0, 1, 2], vec![3, 4]]);
+    }
+}
