@@ -7,7 +7,7 @@ use futures_util::stream::{Stream, TryStreamExt};
 
 use super::CapacityMeter;
 use super::page::{self, Cursor, Page, RawPage};
-use super::read_options::{self, ReadOptions};
+use super::read_options::{self, Fetched, PagedRead, ReadOptions};
 use crate::error::{ConvertError, Error, RefusalKind};
 use crate::expr::{Condition, Placeholders};
 use crate::item::{Attributes, Item};
@@ -206,20 +206,19 @@ impl<T: Item + 'static, S: 'static, O: Attributes + Send + 'static> Query<T, S, 
     /// The first page (or the page after [`start_from`](Query::start_from)). Items that cannot
     /// be read are set aside in [`Page::unreadable`]; the cursor is kept.
     pub async fn page(self) -> Result<Page<O>, Error> {
-        self.fetch().await.map(RawPage::into_page)
+        read_options::fetch(self).await.map(RawPage::into_page)
     }
 
     /// Every page, each fetched when the stream is polled past the previous one.
     pub fn pages(self) -> impl Stream<Item = Result<Page<O>, Error>> + Unpin + Send + 'static {
-        self.raw_pages().map_ok(RawPage::into_page)
+        read_options::raw_pages(self).map_ok(RawPage::into_page)
     }
 
     /// Every item, fetching pages lazily. An item that cannot be read is an
     /// [`Error::UnreadableItem`] in its place, and the stream goes on.
     pub fn stream(self) -> impl Stream<Item = Result<O, Error>> + Unpin + Send + 'static {
-        page::items(self.raw_pages())
+        page::items(read_options::raw_pages(self))
     }
-
     /// Every item, collected; fails at the first error.
     pub async fn all(self) -> Result<Vec<O>, Error> {
         self.stream().try_collect().await
@@ -227,47 +226,33 @@ impl<T: Item + 'static, S: 'static, O: Attributes + Send + 'static> Query<T, S, 
 
     /// How many items match (after the filter), counted by DynamoDB over every page
     /// (`Select = COUNT`): no item is transferred.
-    pub async fn count(mut self) -> Result<u64, Error> {
-        self.options.count_only = true;
-        let mut total = 0u64;
-        loop {
-            let output = self.clone().request().await?;
-            total += u64::try_from(output.count).unwrap_or(0);
-            match output.last_evaluated_key.filter(|k| !k.is_empty()) {
-                Some(key) => self.options.start = Some(Cursor::from_item_map(key)),
-                None => return Ok(total),
-            }
-        }
+    pub async fn count(self) -> Result<u64, Error> {
+        read_options::count(self).await
+    }
+}
+
+impl<T: Item + 'static, S: 'static, O: Attributes + Send + 'static> PagedRead for Query<T, S, O> {
+    type Item = T;
+    type Output = O;
+
+    fn target(&self) -> &Target {
+        &self.target
     }
 
-    fn raw_pages(self) -> impl Stream<Item = Result<RawPage<O>, Error>> + Unpin + Send + 'static {
-        let start = self.options.start.clone();
-        page::pages(start, move |cursor| {
-            let mut query = self.clone();
-            query.options.start = cursor;
-            query.fetch()
-        })
+    fn index(&self) -> Option<&'static IndexSchema> {
+        self.index
     }
 
-    async fn fetch(self) -> Result<RawPage<O>, Error> {
-        {
-            let target = self.target.clone();
-            let image = self.options.image(self.index);
-            let output = self.request().await?;
-            let capacity = output.consumed_capacity.as_ref().and_then(|c| c.capacity_units());
-            Ok(read_options::read_page(
-                &target,
-                T::TABLE,
-                image,
-                output.items,
-                output.last_evaluated_key,
-                capacity,
-            ))
-        }
+    fn options(&self) -> &ReadOptions {
+        &self.options
+    }
+
+    fn options_mut(&mut self) -> &mut ReadOptions {
+        &mut self.options
     }
 
     /// Sends one `Query` request.
-    async fn request(self) -> Result<aws_sdk_dynamodb::operation::query::QueryOutput, Error> {
+    async fn request(self) -> Result<Fetched, Error> {
         let target = &self.target;
         let options = &self.options;
         let (partition_key, sort_key, keys_of) = match self.index {
@@ -357,7 +342,8 @@ impl<T: Item + 'static, S: 'static, O: Attributes + Send + 'static> Query<T, S, 
             .set_exclusive_start_key(options.start.clone().map(Cursor::into_item_map))
             .set_return_consumed_capacity(target.capacity_request(options.meter.is_some()))
             .send();
-        super::send(target, T::TABLE, "Query", options.meter.as_ref(), request).await
+        let output = super::send(target, T::TABLE, "Query", options.meter.as_ref(), request).await?;
+        Ok(output.into())
     }
 }
 

@@ -2,12 +2,16 @@
 
 use aws_sdk_dynamodb::types::Select;
 
+use std::future::Future;
+
+use futures_util::stream::Stream;
+
 use super::CapacityMeter;
-use super::page::{Cursor, RawPage, UnreadableItem};
+use super::page::{self, Cursor, RawPage, UnreadableItem};
 use crate::error::{Error, RefusalKind};
 use crate::expr::{Condition, Placeholders};
 use crate::extension::ItemImage;
-use crate::item::{Attributes, ItemMap};
+use crate::item::{Attributes, Item, ItemMap};
 use crate::schema::{IndexKind, IndexSchema, ItemSchema, TableSchema};
 use crate::target::Target;
 
@@ -119,5 +123,90 @@ pub(crate) fn read_page<O: Attributes>(
         items,
         next: last_evaluated_key.filter(|k| !k.is_empty()).map(Cursor::from_item_map),
         consumed_capacity,
+    }
+}
+
+/// One response of a query or scan, whichever it was.
+pub(crate) struct Fetched {
+    pub(crate) items: Option<Vec<ItemMap>>,
+    pub(crate) last_evaluated_key: Option<ItemMap>,
+    pub(crate) count: i32,
+    pub(crate) capacity: Option<f64>,
+}
+
+macro_rules! fetched_from {
+    ($($output:ty),*) => {$(
+        impl From<$output> for Fetched {
+            fn from(output: $output) -> Self {
+                Fetched {
+                    capacity: output.consumed_capacity.as_ref().and_then(|c| c.capacity_units()),
+                    items: output.items,
+                    last_evaluated_key: output.last_evaluated_key,
+                    count: output.count,
+                }
+            }
+        }
+    )*};
+}
+
+fetched_from!(
+    aws_sdk_dynamodb::operation::query::QueryOutput,
+    aws_sdk_dynamodb::operation::scan::ScanOutput
+);
+
+/// A query or scan: what paging, streaming and counting need of it.
+pub(crate) trait PagedRead: Clone + Send + 'static {
+    /// The table's item type.
+    type Item: Item;
+    /// What each item is read into.
+    type Output: Attributes + Send + 'static;
+
+    fn target(&self) -> &Target;
+    fn index(&self) -> Option<&'static IndexSchema>;
+    fn options(&self) -> &ReadOptions;
+    fn options_mut(&mut self) -> &mut ReadOptions;
+
+    /// Sends one request.
+    fn request(self) -> impl Future<Output = Result<Fetched, Error>> + Send;
+}
+
+/// One page, each item read on its own.
+pub(crate) async fn fetch<R: PagedRead>(read: R) -> Result<RawPage<R::Output>, Error> {
+    let target = read.target().clone();
+    let image = read.options().image(read.index());
+    let fetched = read.request().await?;
+    Ok(read_page(
+        &target,
+        <R::Item as Item>::TABLE,
+        image,
+        fetched.items,
+        fetched.last_evaluated_key,
+        fetched.capacity,
+    ))
+}
+
+/// Every page from the read's start, each fetched when the stream is polled past the previous.
+pub(crate) fn raw_pages<R: PagedRead>(
+    read: R,
+) -> impl Stream<Item = Result<RawPage<R::Output>, Error>> + Unpin + Send + 'static {
+    let start = read.options().start.clone();
+    page::pages(start, move |cursor| {
+        let mut read = read.clone();
+        read.options_mut().start = cursor;
+        fetch(read)
+    })
+}
+
+/// How many items match, counted by DynamoDB over every page (`Select = COUNT`).
+pub(crate) async fn count<R: PagedRead>(mut read: R) -> Result<u64, Error> {
+    read.options_mut().count_only = true;
+    let mut total = 0u64;
+    loop {
+        let fetched = read.clone().request().await?;
+        total += u64::try_from(fetched.count).unwrap_or(0);
+        match fetched.last_evaluated_key.filter(|k| !k.is_empty()) {
+            Some(key) => read.options_mut().start = Some(Cursor::from_item_map(key)),
+            None => return Ok(total),
+        }
     }
 }

@@ -6,7 +6,7 @@ use futures_util::stream::{self, Stream, StreamExt, TryStreamExt};
 
 use super::CapacityMeter;
 use super::page::{self, Cursor, Page, RawPage};
-use super::read_options::{self, ReadOptions};
+use super::read_options::{self, Fetched, PagedRead, ReadOptions};
 use crate::error::{Error, RefusalKind};
 use crate::expr::{Condition, Placeholders};
 use crate::item::{Attributes, Item};
@@ -107,18 +107,18 @@ impl<T: Item + 'static, O: Attributes + Send + 'static> Scan<T, O> {
     /// The first page (or the page after [`start_from`](Scan::start_from)). Items that cannot
     /// be read are set aside in [`Page::unreadable`]; the cursor is kept.
     pub async fn page(self) -> Result<Page<O>, Error> {
-        self.fetch().await.map(RawPage::into_page)
+        read_options::fetch(self).await.map(RawPage::into_page)
     }
 
     /// Every page, each fetched when the stream is polled past the previous one.
     pub fn pages(self) -> impl Stream<Item = Result<Page<O>, Error>> + Unpin + Send + 'static {
-        self.raw_pages().map_ok(RawPage::into_page)
+        read_options::raw_pages(self).map_ok(RawPage::into_page)
     }
 
     /// Every item, fetching pages lazily. An item that cannot be read is an
     /// [`Error::UnreadableItem`] in its place, and the stream goes on.
     pub fn stream(self) -> impl Stream<Item = Result<O, Error>> + Unpin + Send + 'static {
-        page::items(self.raw_pages())
+        page::items(read_options::raw_pages(self))
     }
 
     /// Every item, read by `total` segments in parallel; items arrive as each segment's pages
@@ -150,47 +150,33 @@ impl<T: Item + 'static, O: Attributes + Send + 'static> Scan<T, O> {
 
     /// How many items there are (after the filter), counted by DynamoDB over every page
     /// (`Select = COUNT`): no item is transferred.
-    pub async fn count(mut self) -> Result<u64, Error> {
-        self.options.count_only = true;
-        let mut total = 0u64;
-        loop {
-            let output = self.clone().request().await?;
-            total += u64::try_from(output.count).unwrap_or(0);
-            match output.last_evaluated_key.filter(|k| !k.is_empty()) {
-                Some(key) => self.options.start = Some(Cursor::from_item_map(key)),
-                None => return Ok(total),
-            }
-        }
+    pub async fn count(self) -> Result<u64, Error> {
+        read_options::count(self).await
+    }
+}
+
+impl<T: Item + 'static, O: Attributes + Send + 'static> PagedRead for Scan<T, O> {
+    type Item = T;
+    type Output = O;
+
+    fn target(&self) -> &Target {
+        &self.target
     }
 
-    fn raw_pages(self) -> impl Stream<Item = Result<RawPage<O>, Error>> + Unpin + Send + 'static {
-        let start = self.options.start.clone();
-        page::pages(start, move |cursor| {
-            let mut scan = self.clone();
-            scan.options.start = cursor;
-            scan.fetch()
-        })
+    fn index(&self) -> Option<&'static IndexSchema> {
+        self.index
     }
 
-    async fn fetch(self) -> Result<RawPage<O>, Error> {
-        {
-            let target = self.target.clone();
-            let image = self.options.image(self.index);
-            let output = self.request().await?;
-            let capacity = output.consumed_capacity.as_ref().and_then(|c| c.capacity_units());
-            Ok(read_options::read_page(
-                &target,
-                T::TABLE,
-                image,
-                output.items,
-                output.last_evaluated_key,
-                capacity,
-            ))
-        }
+    fn options(&self) -> &ReadOptions {
+        &self.options
+    }
+
+    fn options_mut(&mut self) -> &mut ReadOptions {
+        &mut self.options
     }
 
     /// Sends one `Scan` request.
-    async fn request(self) -> Result<aws_sdk_dynamodb::operation::scan::ScanOutput, Error> {
+    async fn request(self) -> Result<Fetched, Error> {
         let target = &self.target;
         let options = &self.options;
         if let Some((segment, total)) = self.segment
@@ -233,6 +219,7 @@ impl<T: Item + 'static, O: Attributes + Send + 'static> Scan<T, O> {
             .set_exclusive_start_key(options.start.clone().map(Cursor::into_item_map))
             .set_return_consumed_capacity(target.capacity_request(options.meter.is_some()))
             .send();
-        super::send(target, T::TABLE, "Scan", options.meter.as_ref(), request).await
+        let output = super::send(target, T::TABLE, "Scan", options.meter.as_ref(), request).await?;
+        Ok(output.into())
     }
 }
