@@ -649,3 +649,28 @@ async fn each_request_has_a_span_inside_its_round() {
         assert_eq!(fields["table"], events.name());
     }
 }
+
+#[tokio::test]
+async fn handles_are_taken_once_and_only_from_their_own_batch() {
+    let mapper = Mapper::new(local::client());
+    let profiles = table::<Profile>(&mapper, "profiles").await;
+    let mut first = mapper.batch_write();
+    let a = first.put(&profiles, [Profile { id: "a".into(), age: 1 }]);
+    let mut second = mapper.batch_write();
+    let b = second.put(&profiles, [Profile { id: "b".into(), age: 2 }]);
+    let mut first = first.await.unwrap();
+    assert!(first.take(a).is_empty());
+    let taken = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| first.take(b)));
+    assert!(taken.is_err(), "a handle of another batch is refused");
+
+    // Two projections of one table in one batch get are refused: DynamoDB takes one per table.
+    let mut batch = mapper.batch_get();
+    let _whole = batch.get(&profiles, ["a"]);
+    let _ids = batch.get_projected::<_, ProfileId, _>(&profiles, ["b"]);
+    assert_eq!(refusal(&batch.await.unwrap_err()), RefusalKind::InvalidArgument);
+}
+
+#[derive(Attributes, Debug, Clone, PartialEq)]
+struct ProfileId {
+    id: String,
+}
