@@ -2,3 +2,8 @@
 
 pub mod fixtures;
 pub mod local;
+
+/// The README's code, compiled as a doctest so that it cannot drift from the crate.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

@@ -1035,7 +1035,7 @@ mod properties {
                 // Keep `3 * digits` digits, the last one not zero, so Java writes them all.
                 let unit = 10u32.pow(9 - 3 * digits as u32);
                 let mut kept = t.timestamp_subsec_nanos() / unit * unit;
-                if digits > 0 && (kept / unit) % 10 == 0 {
+                if digits > 0 && (kept / unit).is_multiple_of(10) {
                     kept += unit;
                 }
                 t.with_nanosecond(kept).unwrap()

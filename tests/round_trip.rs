@@ -303,7 +303,7 @@ struct Everything {
     maybe: Option<String>,
     status: Status,
     audit: Option<Audit>,
-    #[flatten]
+    #[attribute(flatten)]
     flat: Audit,
     #[ttl]
     expires_at: Option<DateTime<Utc>>,
@@ -311,9 +311,9 @@ struct Everything {
     seen: DateTime<Utc>,
     #[attribute(serde)]
     extra: serde_json::Value,
-    #[skip]
+    #[attribute(skip)]
     cache: Option<String>,
-    #[default]
+    #[attribute(default)]
     notes: Vec<String>,
     r#type: String,
 }

@@ -41,7 +41,7 @@ fn ticket(number: u32) -> Ticket {
     Ticket {
         project: "p".into(),
         number,
-        status: if number % 2 == 0 { "open" } else { "closed" }.into(),
+        status: if number.is_multiple_of(2) { "open" } else { "closed" }.into(),
         title: format!("ticket {number}"),
         tags: None,
         version: None,
@@ -522,4 +522,35 @@ async fn limits_are_refused_before_sending() {
     assert_eq!(kind(consistent.unwrap_err()), RefusalKind::ConsistentReadOnGlobalIndex);
     let wrong_type = table.index("by_status").unwrap().query(7).all().await.unwrap_err();
     assert_eq!(kind(wrong_type), RefusalKind::InvalidKey);
+}
+
+#[derive(Item, Debug, Clone, PartialEq)]
+struct Gauge {
+    #[partition_key]
+    id: String,
+    #[atomic_counter(start = 250, inc = 5)]
+    hits: u8,
+    #[atomic_counter(start = -124, inc = -4)]
+    drops: i8,
+}
+
+#[tokio::test]
+async fn a_counter_at_its_types_limit_is_guarded() {
+    let mapper = Mapper::new(local::client());
+    let gauges = mapper.table_named::<Gauge>(&local::unique_table_name("gauge")).unwrap();
+    gauges.create_table().await.unwrap();
+    let gauge = Gauge {
+        id: "g".into(),
+        hits: 0,
+        drops: 0,
+    };
+    gauges.put(&gauge).await.unwrap();
+    let once = gauges.update(&gauge).await.unwrap();
+    assert_eq!((once.hits, once.drops), (255, -128));
+    // 255 + 5 does not fit a u8, nor -128 - 4 an i8: refused by the server, nothing written.
+    let err = gauges.update(&gauge).await.unwrap_err();
+    let failed = err.as_condition_failed().expect("the guard held the counter");
+    assert_eq!(failed.item::<Gauge>().unwrap().unwrap(), once);
+    let stored = gauges.get("g").consistent_read().await.unwrap().unwrap();
+    assert_eq!(stored, once);
 }

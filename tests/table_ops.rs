@@ -40,9 +40,9 @@ fn order(customer: &str, n: u32) -> Order {
         customer: customer.into(),
         order_id: format!("2024-01-{:02}#{n:03}", n % 28 + 1),
         total: u64::from(n) * 10,
-        status: if n % 2 == 0 { "open" } else { "shipped" }.into(),
+        status: if n.is_multiple_of(2) { "open" } else { "shipped" }.into(),
         placed: Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).unwrap() + chrono::Duration::minutes(i64::from(n)),
-        note: (n % 3 == 0).then(|| format!("note {n}")),
+        note: n.is_multiple_of(3).then(|| format!("note {n}")),
         tags: HashSet::from([format!("t{}", n % 4)]),
     }
 }
@@ -753,7 +753,7 @@ async fn names_repeated_through_flatten_are_refused_when_the_table_is_made() {
         #[partition_key]
         id: String,
         note: String,
-        #[flatten]
+        #[attribute(flatten)]
         audit: Audit,
     }
     let err = Mapper::new(local::client())
@@ -761,4 +761,58 @@ async fn names_repeated_through_flatten_are_refused_when_the_table_is_made() {
         .unwrap_err();
     assert!(matches!(err, Error::Configuration(_)));
     assert!(err.to_string().contains("two attributes named `note`"), "{err}");
+}
+
+#[tokio::test]
+async fn create_table_gives_each_index_its_declared_projection() {
+    #[derive(Item)]
+    #[item(table = "shipments", rename_all = "camelCase")]
+    #[item(index(name = "by_carrier", projection = "keys_only"))]
+    #[item(index(name = "by_day", include("weight", "destination")))]
+    struct Shipment {
+        #[partition_key]
+        id: String,
+        #[sort_key]
+        leg: u32,
+        #[index_partition_key("by_carrier")]
+        carrier: String,
+        #[index_partition_key("everything")]
+        status: String,
+        #[index_sort_key("by_day")]
+        day: String,
+        weight: u32,
+        destination: String,
+    }
+    let mapper = Mapper::new(local::client());
+    let table = mapper
+        .table_named::<Shipment>(&local::unique_table_name("shipments"))
+        .unwrap();
+    table.create_table().await.unwrap();
+    let description = table.describe_table().await.unwrap();
+    let projection = |name: &str| {
+        let global = description
+            .global_secondary_indexes()
+            .iter()
+            .map(|i| (i.index_name(), i.projection()));
+        let local = description
+            .local_secondary_indexes()
+            .iter()
+            .map(|i| (i.index_name(), i.projection()));
+        global
+            .chain(local)
+            .find(|(index, _)| *index == Some(name))
+            .and_then(|(_, projection)| projection.cloned())
+            .unwrap_or_else(|| panic!("index {name} has a projection"))
+    };
+    use aws_sdk_dynamodb::types::ProjectionType;
+    assert_eq!(
+        projection("by_carrier").projection_type(),
+        Some(&ProjectionType::KeysOnly)
+    );
+    assert_eq!(projection("everything").projection_type(), Some(&ProjectionType::All));
+    let by_day = projection("by_day");
+    assert_eq!(by_day.projection_type(), Some(&ProjectionType::Include));
+    let mut included = by_day.non_key_attributes().to_vec();
+    included.sort();
+    assert_eq!(included, ["destination", "weight"]);
 }

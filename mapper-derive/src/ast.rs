@@ -128,7 +128,7 @@ impl<'a> Container<'a> {
                     let rust = unraw(field.ident);
                     field.name = match (&field.attrs.rename, rule) {
                         (Some(rename), _) => rename.value.clone(),
-                        (None, Some(rule)) => rule.apply(&rust),
+                        (None, Some(rule)) => rule.apply_to_field(&rust),
                         (None, None) => rust,
                     };
                 }
@@ -137,7 +137,7 @@ impl<'a> Container<'a> {
                 for variant in variants {
                     if variant.name.is_empty() {
                         let rust = unraw(variant.ident);
-                        variant.name = rule.map_or_else(|| rust.clone(), |rule| rule.apply(&rust));
+                        variant.name = rule.map_or_else(|| rust.clone(), |rule| rule.apply_to_variant(&rust));
                     }
                 }
             }

@@ -28,18 +28,113 @@ pub struct ContainerAttrs {
     pub table: Option<WithSpan<String>>,
     pub rename_all: Option<RenameRule>,
     pub crate_path: Option<syn::Path>,
+    pub indexes: Vec<IndexAttrs>,
 }
 
-const CONTAINER_KEYS: &[&str] = &["table", "rename_all", "crate"];
+const CONTAINER_KEYS: &[&str] = &["table", "rename_all", "crate", "index"];
+
+/// `#[item(index(name = "...", projection = "keys_only"))]` or
+/// `#[item(index(name = "...", include("a", "b")))]`.
+pub struct IndexAttrs {
+    /// The index name, spanned at its literal.
+    pub name: WithSpan<String>,
+    pub projection: ProjectionAttr,
+    /// The span of `index` in `#[item(index(...))]`.
+    pub span: Span,
+}
+
+pub enum ProjectionAttr {
+    All,
+    KeysOnly,
+    /// The stored names to include, each with its literal.
+    Include(Vec<LitStr>),
+}
+
+fn parse_index(cx: &Ctxt, meta: &ParseNestedMeta) -> syn::Result<Option<IndexAttrs>> {
+    const KEYS: &[&str] = &["name", "projection", "include"];
+    const PROJECTIONS: &[&str] = &["all", "keys_only"];
+    let span = meta.path.span();
+    let mut name: Option<LitStr> = None;
+    let mut projection: Option<(ProjectionAttr, Span)> = None;
+    meta.parse_nested_meta(|inner| {
+        if inner.path.is_ident("name") {
+            let lit = parse_string(&inner, "name", "by_email")?;
+            if name.is_some() {
+                cx.error_spanned_by(&inner.path, "duplicate `name`: give it once");
+            }
+            name = Some(lit);
+        } else if inner.path.is_ident("projection") || inner.path.is_ident("include") {
+            let key_span = inner.path.span();
+            let value = if inner.path.is_ident("include") {
+                let content;
+                syn::parenthesized!(content in inner.input);
+                let names = content
+                    .parse_terminated(|input: syn::parse::ParseStream| input.parse::<LitStr>(), syn::Token![,])?;
+                if names.is_empty() {
+                    cx.error_at(
+                        key_span,
+                        "`include()` names no attribute: list some, or write `projection = \"keys_only\"`",
+                    );
+                }
+                Some(ProjectionAttr::Include(names.into_iter().collect()))
+            } else {
+                let lit = parse_string(&inner, "projection", "keys_only")?;
+                match lit.value().as_str() {
+                    "all" => Some(ProjectionAttr::All),
+                    "keys_only" => Some(ProjectionAttr::KeysOnly),
+                    "include" => {
+                        cx.error_spanned_by(
+                            &lit,
+                            "name the included attributes instead: `include(\"total\", \"status\")`",
+                        );
+                        None
+                    }
+                    other => {
+                        cx.error_spanned_by(
+                            &lit,
+                            format!("unknown projection `{other}`{}", did_you_mean(other, PROJECTIONS)),
+                        );
+                        None
+                    }
+                }
+            };
+            if projection.is_some() {
+                cx.error_at(
+                    key_span,
+                    "an index has one projection: give `projection` or `include` once",
+                );
+            } else if let Some(value) = value {
+                projection = Some((value, key_span));
+            }
+        } else {
+            let key = path_name(&inner.path);
+            cx.error_spanned_by(
+                &inner.path,
+                format!("unknown key `{key}` in `index(...)`{}", did_you_mean(&key, KEYS)),
+            );
+            skip_value(&inner)?;
+        }
+        Ok(())
+    })?;
+    let Some(name) = name else {
+        cx.error_at(
+            span,
+            "which index? `index(name = \"by_email\", projection = \"keys_only\")`",
+        );
+        return Ok(None);
+    };
+    Ok(Some(IndexAttrs {
+        name: WithSpan::new(name.value(), name.span()),
+        projection: projection.map_or(ProjectionAttr::All, |(p, _)| p),
+        span,
+    }))
+}
 
 /// The field attributes the derives accept, for "did you mean" on a misspelled key inside
 /// `#[attribute(...)]`.
 const FIELD_ATTRIBUTES: &[&str] = &[
     "partition_key",
     "sort_key",
-    "skip",
-    "default",
-    "flatten",
     "index_partition_key",
     "index_sort_key",
     "ttl",
@@ -51,15 +146,18 @@ const FIELD_ATTRIBUTES: &[&str] = &[
     "tag",
 ];
 
-const ATTRIBUTE_KEYS: &[&str] = &["rename", "with", "serde"];
+/// Keys of `#[attribute(...)]`. `default`, `skip` and `flatten` live here rather than as bare
+/// attributes because other derives use those names (`#[derive(Default)]`'s `#[default]`).
+const ATTRIBUTE_KEYS: &[&str] = &["rename", "with", "serde", "default", "skip", "flatten"];
 
 impl ContainerAttrs {
     pub fn parse(cx: &Ctxt, attrs: &[Attribute]) -> Self {
         let mut out = ContainerAttrs::default();
         for attr in attrs {
+            // `#[default]` is left to `#[derive(Default)]`, which reports it where it does not belong.
             if let Some(name) = FIELD_ATTRIBUTES
                 .iter()
-                .chain(&["attribute"])
+                .chain(&["attribute", "skip", "flatten"])
                 .find(|n| attr.path().is_ident(n))
             {
                 cx.error_spanned_by(
@@ -100,6 +198,10 @@ impl ContainerAttrs {
                     match lit.parse::<syn::Path>() {
                         Ok(path) => set_once(cx, &mut out.crate_path, path, &meta, "crate"),
                         Err(_) => cx.error_spanned_by(&lit, "`crate` must be a path: `crate = \"::dynamodb_mapper\"`"),
+                    }
+                } else if meta.path.is_ident("index") {
+                    if let Some(index) = parse_index(cx, &meta)? {
+                        out.indexes.push(index);
                     }
                 } else {
                     unknown_key(cx, &meta, "item", CONTAINER_KEYS);
@@ -170,9 +272,21 @@ impl FieldAttrs {
             match name.as_str() {
                 "partition_key" => marker(cx, attr, &mut out.partition_key),
                 "sort_key" => marker(cx, attr, &mut out.sort_key),
-                "skip" => marker(cx, attr, &mut out.skip),
-                "default" => marker(cx, attr, &mut out.default),
-                "flatten" => marker(cx, attr, &mut out.flatten),
+                // Declared as helper attributes only so that this error can name the spelling.
+                "skip" | "default" | "flatten" => {
+                    cx.error_spanned_by(
+                        attr,
+                        format!(
+                            "write `#[attribute({name})]`: a bare `#[{name}]` would clash with other derives' attributes"
+                        ),
+                    );
+                    let slot = match name.as_str() {
+                        "skip" => &mut out.skip,
+                        "default" => &mut out.default,
+                        _ => &mut out.flatten,
+                    };
+                    slot.get_or_insert(span);
+                }
                 "ttl" => marker(cx, attr, &mut out.ttl),
                 "auto_timestamp" => marker(cx, attr, &mut out.auto_timestamp),
                 "auto_uuid" => marker(cx, attr, &mut out.auto_uuid),
@@ -227,7 +341,7 @@ impl FieldAttrs {
         out
     }
 
-    /// `#[attribute(rename = "...", with = path, serde)]`.
+    /// `#[attribute(rename = "...", with = path, serde, default, skip, flatten)]`.
     fn parse_attribute(&mut self, cx: &Ctxt, attr: &Attribute) {
         let result = attr.parse_nested_meta(|meta| {
             if meta.path.is_ident("rename") {
@@ -248,6 +362,12 @@ impl FieldAttrs {
                 set_once(cx, &mut self.with, WithSpan::new(path, span), &meta, "with");
             } else if meta.path.is_ident("serde") {
                 set_once(cx, &mut self.serde, meta.path.span(), &meta, "serde");
+            } else if meta.path.is_ident("default") {
+                set_once(cx, &mut self.default, meta.path.span(), &meta, "default");
+            } else if meta.path.is_ident("skip") {
+                set_once(cx, &mut self.skip, meta.path.span(), &meta, "skip");
+            } else if meta.path.is_ident("flatten") {
+                set_once(cx, &mut self.flatten, meta.path.span(), &meta, "flatten");
             } else {
                 let key = path_name(&meta.path);
                 if FIELD_ATTRIBUTES.contains(&key.as_str()) {
@@ -278,9 +398,10 @@ impl VariantAttrs {
     pub fn parse(cx: &Ctxt, attrs: &[Attribute]) -> Self {
         let mut out = VariantAttrs::default();
         for attr in attrs {
+            // `#[default]` on a variant belongs to `#[derive(Default)]`.
             if let Some(name) = FIELD_ATTRIBUTES
                 .iter()
-                .chain(&["item"])
+                .chain(&["item", "skip", "flatten"])
                 .find(|n| attr.path().is_ident(n))
             {
                 cx.error_spanned_by(

@@ -1,5 +1,10 @@
-//! `rename_all` rules. Fields are written in snake_case and variants in PascalCase; both are
-//! split into words and joined again in the chosen style.
+//! `rename_all` rules, giving exactly serde's names for the same rule, so that items written
+//! through `serde_dynamo` (or any serde format) read back.
+//!
+//! As in serde, a field name is taken to be snake_case and a variant name PascalCase, and each
+//! rule only changes what it must: `lowercase` leaves `user_id` as it is, and
+//! `SCREAMING_SNAKE_CASE` puts an underscore before every capital of a variant
+//! (`HTTPError` → `H_T_T_P_ERROR`).
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum RenameRule {
@@ -39,57 +44,76 @@ impl RenameRule {
         })
     }
 
-    /// Applies the rule to a Rust identifier (raw `r#` prefix already removed).
-    pub fn apply(self, ident: &str) -> String {
-        let words = split_words(ident);
-        let capitalized = |w: &str| {
-            let mut chars = w.chars();
-            chars
-                .next()
-                .map(|c| {
-                    c.to_uppercase()
-                        .chain(chars.flat_map(char::to_lowercase))
-                        .collect::<String>()
-                })
-                .unwrap_or_default()
-        };
+    /// The stored name of a struct field (a snake_case Rust name, `r#` already removed).
+    pub fn apply_to_field(self, field: &str) -> String {
         match self {
-            Self::Lower => words.concat().to_lowercase(),
-            Self::Upper => words.concat().to_uppercase(),
-            Self::Pascal => words.iter().map(|w| capitalized(w)).collect(),
-            Self::Camel => words
-                .iter()
-                .enumerate()
-                .map(|(i, w)| if i == 0 { w.to_lowercase() } else { capitalized(w) })
-                .collect(),
-            Self::Snake => words.join("_").to_lowercase(),
-            Self::ScreamingSnake => words.join("_").to_uppercase(),
-            Self::Kebab => words.join("-").to_lowercase(),
-            Self::ScreamingKebab => words.join("-").to_uppercase(),
+            Self::Lower | Self::Snake => field.to_owned(),
+            Self::Upper | Self::ScreamingSnake => field.to_ascii_uppercase(),
+            Self::Kebab => field.replace('_', "-"),
+            Self::ScreamingKebab => field.to_ascii_uppercase().replace('_', "-"),
+            Self::Pascal => join_capitalized(field, true),
+            Self::Camel => join_capitalized(field, false),
+        }
+    }
+
+    /// The stored name of an enum variant (a PascalCase Rust name).
+    pub fn apply_to_variant(self, variant: &str) -> String {
+        match self {
+            Self::Pascal => variant.to_owned(),
+            Self::Lower => variant.to_ascii_lowercase(),
+            Self::Upper => variant.to_ascii_uppercase(),
+            Self::Camel => {
+                let mut chars = variant.chars();
+                match chars.next() {
+                    Some(first) => first.to_ascii_lowercase().to_string() + chars.as_str(),
+                    None => String::new(),
+                }
+            }
+            Self::Snake => snake_variant(variant),
+            Self::ScreamingSnake => snake_variant(variant).to_ascii_uppercase(),
+            // Every underscore becomes a hyphen, those written in the name too.
+            Self::Kebab => snake_variant(variant).replace('_', "-"),
+            Self::ScreamingKebab => snake_variant(variant).to_ascii_uppercase().replace('_', "-"),
         }
     }
 }
 
-/// `created_at` → [created, at]; `CreatedAt` → [Created, At]; `HTTPCode` → [HTTP, Code].
-fn split_words(ident: &str) -> Vec<&str> {
-    let mut words = Vec::new();
-    for part in ident.split('_').filter(|p| !p.is_empty()) {
-        let chars: Vec<(usize, char)> = part.char_indices().collect();
-        let mut start = 0;
-        for i in 1..chars.len() {
-            let (at, c) = chars[i];
-            let prev = chars[i - 1].1;
-            let next_lower = chars.get(i + 1).is_some_and(|(_, n)| n.is_lowercase());
-            let boundary = c.is_uppercase()
-                && (prev.is_lowercase() || prev.is_ascii_digit() || (prev.is_uppercase() && next_lower));
-            if boundary {
-                words.push(&part[start..at]);
-                start = at;
-            }
+/// `address_line2` → `AddressLine2` (or `addressLine2`): every underscore is dropped and the
+/// letter after it capitalized; nothing else changes case, except the first letter.
+fn join_capitalized(field: &str, capitalize_first: bool) -> String {
+    let mut out = String::with_capacity(field.len());
+    let mut upper_next = capitalize_first;
+    for c in field.chars() {
+        if c == '_' {
+            upper_next = true;
+        } else if upper_next {
+            out.push(c.to_ascii_uppercase());
+            upper_next = false;
+        } else {
+            out.push(c);
         }
-        words.push(&part[start..]);
     }
-    words
+    if !capitalize_first {
+        // A leading underscore capitalized the first letter; camelCase starts lowercase.
+        if let Some(first) = out.chars().next() {
+            let lower = first.to_ascii_lowercase();
+            out.replace_range(..first.len_utf8(), lower.encode_utf8(&mut [0; 4]));
+        }
+    }
+    out
+}
+
+/// `InReview` → `in_review`: an underscore before every uppercase letter but the first, and
+/// ASCII letters lowercased.
+fn snake_variant(variant: &str) -> String {
+    let mut out = String::with_capacity(variant.len() + 4);
+    for (i, c) in variant.chars().enumerate() {
+        if i > 0 && c.is_uppercase() {
+            out.push('_');
+        }
+        out.push(c.to_ascii_lowercase());
+    }
+    out
 }
 
 #[cfg(test)]
@@ -97,16 +121,24 @@ mod tests {
     use super::RenameRule::*;
 
     #[test]
-    fn fields_and_variants() {
-        assert_eq!(Camel.apply("created_at"), "createdAt");
-        assert_eq!(Pascal.apply("created_at"), "CreatedAt");
-        assert_eq!(ScreamingSnake.apply("created_at"), "CREATED_AT");
-        assert_eq!(Kebab.apply("created_at"), "created-at");
-        assert_eq!(Snake.apply("CreatedAt"), "created_at");
-        assert_eq!(Camel.apply("HTTPCode"), "httpCode");
-        assert_eq!(ScreamingKebab.apply("InProgress"), "IN-PROGRESS");
-        assert_eq!(Lower.apply("InProgress"), "inprogress");
-        assert_eq!(Upper.apply("id"), "ID");
-        assert_eq!(Camel.apply("address_line2"), "addressLine2");
+    fn fields() {
+        assert_eq!(Camel.apply_to_field("created_at"), "createdAt");
+        assert_eq!(Pascal.apply_to_field("created_at"), "CreatedAt");
+        assert_eq!(ScreamingSnake.apply_to_field("created_at"), "CREATED_AT");
+        assert_eq!(Kebab.apply_to_field("created_at"), "created-at");
+        assert_eq!(Lower.apply_to_field("user_id"), "user_id");
+        assert_eq!(Upper.apply_to_field("user_id"), "USER_ID");
+        assert_eq!(Camel.apply_to_field("address_line2"), "addressLine2");
+        assert_eq!(Camel.apply_to_field("_private"), "private");
+    }
+
+    #[test]
+    fn variants() {
+        assert_eq!(ScreamingSnake.apply_to_variant("HTTPError"), "H_T_T_P_ERROR");
+        assert_eq!(Snake.apply_to_variant("InReview"), "in_review");
+        assert_eq!(ScreamingKebab.apply_to_variant("InProgress"), "IN-PROGRESS");
+        assert_eq!(Lower.apply_to_variant("InProgress"), "inprogress");
+        assert_eq!(Camel.apply_to_variant("HTTPError"), "hTTPError");
+        assert_eq!(Kebab.apply_to_variant("Already_Snake"), "already--snake");
     }
 }

@@ -14,6 +14,7 @@ pub fn check(cx: &Ctxt, container: &Container, derive: Derive) {
         Data::Struct(fields) => {
             if derive == Derive::Item {
                 check_keys(cx, container, fields);
+                check_index_projections(cx, container, fields);
             } else {
                 check_no_table_keys(cx, container, fields);
             }
@@ -35,6 +36,9 @@ pub fn check(cx: &Ctxt, container: &Container, derive: Derive) {
         Data::Enum(variants) => {
             if let Some(table) = &container.attrs.table {
                 cx.error_at(table.span, "`table` belongs on a struct deriving `Item`");
+            }
+            for index in &container.attrs.indexes {
+                cx.error_at(index.span, "`index` belongs on a struct deriving `Item`");
             }
             if variants.is_empty() {
                 cx.error_spanned_by(container.ident, "an enum without variants cannot be stored");
@@ -199,6 +203,12 @@ fn check_no_table_keys(cx: &Ctxt, container: &Container, fields: &[Field]) {
             "`table` belongs on a struct deriving `Item`; derive `Item` for a table's items",
         );
     }
+    for index in &container.attrs.indexes {
+        cx.error_at(
+            index.span,
+            "`index` belongs on a struct deriving `Item`, whose fields are the index's keys",
+        );
+    }
     for field in fields {
         if let Some(span) = field.key_span() {
             cx.error_at(
@@ -221,20 +231,20 @@ fn check_combinations(cx: &Ctxt, field: &Field) {
     ];
     if let Some(skip) = a.skip {
         if field.is_any_key() {
-            cx.error_at(skip, "a key is always stored: remove `#[skip]` from this key field");
+            cx.error_at(skip, "a key is always stored: remove `skip` from this key field");
         }
         for (name, _) in lifecycle.iter().filter(|(_, s)| s.is_some()) {
             cx.error_at(
                 skip,
-                format!("a `#[skip]`ped field is never stored, so `#[{name}]` would do nothing; remove one of them"),
+                format!("a skipped field is never stored, so `#[{name}]` would do nothing; remove one of them"),
             );
         }
         let others: Vec<&str> = [
             ("`rename`", a.rename.is_some()),
             ("`with`", a.with.is_some()),
             ("`serde`", a.serde.is_some()),
-            ("`#[default]`", a.default.is_some()),
-            ("`#[flatten]`", a.flatten.is_some()),
+            ("`default`", a.default.is_some()),
+            ("`flatten`", a.flatten.is_some()),
             ("`#[update_behavior]`", a.update_behavior.is_some()),
             ("`#[tag]`", !a.tags.is_empty()),
         ]
@@ -244,7 +254,7 @@ fn check_combinations(cx: &Ctxt, field: &Field) {
         if !others.is_empty() {
             cx.error_at(
                 skip,
-                format!("a `#[skip]`ped field is never stored: remove {}", others.join(", ")),
+                format!("a skipped field is never stored: remove {}", others.join(", ")),
             );
         }
     }
@@ -264,16 +274,19 @@ fn check_combinations(cx: &Ctxt, field: &Field) {
             cx.error_at(
                 span,
                 format!(
-                    "a `#[flatten]`ed field is no attribute of its own, so it cannot be {what}; put this on a field inside `{}`",
+                    "a flattened field is no attribute of its own, so it cannot be {what}; put this on a field inside `{}`",
                     quote::quote!(#ty)
                 ),
             );
         }
     }
-    if let Some(flatten) = a.flatten {
-        if a.rename.is_some() || a.with.is_some() || a.serde.is_some() || a.default.is_some() {
-            cx.error_at(flatten, "a `#[flatten]`ed field's attributes keep their own names: remove `rename`, `with`, `serde` and `#[default]` from it");
-        }
+    if let Some(flatten) = a.flatten
+        && (a.rename.is_some() || a.with.is_some() || a.serde.is_some() || a.default.is_some())
+    {
+        cx.error_at(
+            flatten,
+            "a flattened field's attributes keep their own names: remove `rename`, `with`, `serde` and `default` from it",
+        );
     }
     if let (Some(_), Some(serde)) = (&a.with, a.serde) {
         cx.error_at(serde, "use either `with` or `serde`, not both");
@@ -283,7 +296,7 @@ fn check_combinations(cx: &Ctxt, field: &Field) {
     {
         cx.error_at(
             default,
-            "a converter reads an absent attribute itself (an `Option` reads as `None`): remove `#[default]`",
+            "a converter reads an absent attribute itself (an `Option` reads as `None`): remove `default`",
         );
     }
     if let Some(behavior) = &a.update_behavior
@@ -343,7 +356,7 @@ fn check_combinations(cx: &Ctxt, field: &Field) {
             );
         }
         if let Some(default) = a.default {
-            cx.error_at(default, "a key is always present: remove `#[default]`");
+            cx.error_at(default, "a key is always present: remove `default`");
         }
     }
     if let Some(behavior) = &a.update_behavior
@@ -458,5 +471,91 @@ fn check_single(cx: &Ctxt, fields: &[Field], attribute: &str, span_of: impl Fn(&
     let spans: Vec<Span> = fields.iter().filter_map(&span_of).collect();
     for span in spans.iter().skip(1) {
         cx.error_at(*span, format!("an item has at most one `#[{attribute}]` attribute"));
+    }
+}
+
+/// `#[item(index(name = "...", projection = ..., include(...)))]`: the index exists, is
+/// declared once, and includes attributes that exist and are not keys (keys are always
+/// projected).
+fn check_index_projections(cx: &Ctxt, container: &Container, fields: &[Field]) {
+    let declared: Vec<&str> = fields
+        .iter()
+        .flat_map(|f| f.attrs.index_partition_keys.iter().chain(&f.attrs.index_sort_keys))
+        .map(|k| k.value.as_str())
+        .collect();
+    let has_flattened = fields.iter().any(|f| f.attrs.flatten.is_some());
+    let mut seen: Vec<&str> = Vec::new();
+    for index in &container.attrs.indexes {
+        let name = index.name.value.as_str();
+        if !declared.contains(&name) {
+            let message = if declared.is_empty() {
+                format!(
+                    "no field is a key of index `{name}`: mark its partition key `#[index_partition_key(\"{name}\")]`"
+                )
+            } else {
+                format!(
+                    "no field is a key of index `{name}`{}",
+                    crate::ctxt::did_you_mean(name, &declared)
+                )
+            };
+            cx.error_at(index.name.span, message);
+            continue;
+        }
+        if seen.contains(&name) {
+            cx.error_at(
+                index.name.span,
+                format!("index `{name}` is already declared: give its projection once"),
+            );
+            continue;
+        }
+        seen.push(name);
+        let crate::attr::ProjectionAttr::Include(included) = &index.projection else {
+            continue;
+        };
+        let is_key = |f: &Field| {
+            f.is_table_key()
+                || f.attrs.index_partition_keys.iter().any(|k| k.value == name)
+                || f.attrs.index_sort_keys.iter().any(|k| k.value == name)
+        };
+        let mut listed: Vec<String> = Vec::new();
+        for lit in included {
+            let attribute = lit.value();
+            if listed.contains(&attribute) {
+                cx.error_spanned_by(lit, format!("`{attribute}` is already included"));
+                continue;
+            }
+            listed.push(attribute.clone());
+            let stored = fields.iter().filter(|f| f.is_stored());
+            match stored.clone().find(|f| f.name == attribute) {
+                Some(field) if is_key(field) => cx.error_spanned_by(
+                    lit,
+                    format!("`{attribute}` is a key, and an index always holds the keys: remove it"),
+                ),
+                Some(_) => {}
+                None => {
+                    if let Some(field) = stored.clone().find(|f| crate::ast::unraw(f.ident) == attribute) {
+                        cx.error_spanned_by(
+                            lit,
+                            format!(
+                                "field `{attribute}` is stored as `{}`: an index includes attributes by their stored names",
+                                field.name
+                            ),
+                        );
+                    } else if !has_flattened {
+                        let names: Vec<&str> = stored.map(|f| f.name.as_str()).collect();
+                        cx.error_spanned_by(
+                            lit,
+                            format!(
+                                "`{}` stores no attribute `{attribute}`{}",
+                                container.ident,
+                                crate::ctxt::did_you_mean(&attribute, &names)
+                            ),
+                        );
+                    }
+                    // With flattened fields, the name may be one of theirs: checked when the
+                    // table is made (`TableSchema::check`).
+                }
+            }
+        }
     }
 }

@@ -6,7 +6,7 @@ use syn::spanned::Spanned;
 use syn::{Ident, Path, Type};
 
 use crate::ast::{Container, Data, Derive, Field, Variant};
-use crate::attr::UpdateBehavior;
+use crate::attr::{ProjectionAttr, UpdateBehavior};
 
 pub fn expand(container: &Container, derive: Derive) -> TokenStream {
     let krate = crate_path(container);
@@ -67,41 +67,47 @@ fn expand_struct(container: &Container, fields: &[Field], krate: &Path) -> Token
     let (impl_generics, ty_generics, where_clause) = generics.split_for_impl();
     let private = quote!(#krate::__private);
 
+    let value_mod = quote!(#krate::value);
     let mut writes = Vec::new();
     let mut reads = Vec::new();
     let mut schema_attributes = Vec::new();
     let mut flattened = Vec::new();
     let mut stored = 0usize;
+    let mut nested_checks = Vec::new();
+    let type_params: Vec<String> = container.generics.type_params().map(|p| p.ident.to_string()).collect();
     for field in fields {
         let member = field.ident;
         let name = &field.name;
         let ty = field.ty;
         // Calls name the field's type, spanned at it, so that a type that cannot be stored is
-        // reported at the field, not at the derive.
+        // reported at the field, not at the derive. Local names (`item`, `self`) are never
+        // spanned at user tokens: when a `macro_rules!` macro emits the struct, its tokens
+        // carry the macro's hygiene, where the generated locals do not exist.
         let span = ty.span();
         let value = quote!(&self.#member);
+        let item = quote!(item);
         let read = match strategy(field, krate) {
             Strategy::Skip => quote_spanned!(span=> <#ty as ::core::default::Default>::default()),
             Strategy::Flatten => {
-                writes.push(quote_spanned!(span=> <#ty as #krate::Attributes>::write_attributes(#value, item)?;));
+                writes.push(quote_spanned!(span=> <#ty as #krate::Attributes>::write_attributes(#value, #item)?;));
                 flattened.push(quote_spanned!(span=> <#ty as #krate::Attributes>::SCHEMA));
-                quote_spanned!(span=> <#ty as #krate::Attributes>::read_attributes(item)?)
+                quote_spanned!(span=> <#ty as #krate::Attributes>::read_attributes(#item)?)
             }
             Strategy::Converter(path) => {
-                writes.push(quote!(#private::write_converted(item, #name, #path::to_attribute_value(#value))?;));
-                quote!(#private::read_converted::<#ty>(item, #name, #path::from_attribute_value)?)
+                writes.push(quote!(#private::write_converted(#item, #name, #path::to_attribute_value(#value))?;));
+                quote!(#private::read_converted::<#ty>(#item, #name, #path::from_attribute_value)?)
             }
             Strategy::Default => {
-                writes.push(quote_spanned!(span=> #private::write::<#ty>(item, #name, #value)?;));
-                quote_spanned!(span=> #private::read_or_default::<#ty>(item, #name)?)
+                writes.push(quote_spanned!(span=> #private::write::<#ty>(#item, #name, #value)?;));
+                quote_spanned!(span=> #private::read_or_default::<#ty>(#item, #name)?)
             }
             Strategy::Plain => {
-                writes.push(quote_spanned!(span=> #private::write::<#ty>(item, #name, #value)?;));
+                writes.push(quote_spanned!(span=> #private::write::<#ty>(#item, #name, #value)?;));
                 // Keys are read through their type's key check: text it would not write back
                 // would address another item. The trait is named in a path, as in the schema,
                 // so that a type that cannot be a key is reported once.
                 if field.is_table_key() {
-                    quote_spanned!(span=> #private::read_converted::<#ty>(item, #name, |__value| match __value {
+                    quote_spanned!(span=> #private::read_converted::<#ty>(#item, #name, |__value| match __value {
                         ::core::option::Option::Some(__value) => {
                             <#ty as #krate::value::KeyAttribute>::from_key_attribute_value(__value)
                         }
@@ -109,12 +115,12 @@ fn expand_struct(container: &Container, fields: &[Field], krate: &Path) -> Token
                     })?)
                 } else if field.is_any_key() {
                     quote_spanned!(span=> #private::read_converted::<#ty>(
-                        item,
+                        #item,
                         #name,
                         <#ty as #krate::value::IndexKeyAttribute>::from_index_key_value,
                     )?)
                 } else {
-                    quote_spanned!(span=> #private::read::<#ty>(item, #name)?)
+                    quote_spanned!(span=> #private::read::<#ty>(#item, #name)?)
                 }
             }
         };
@@ -123,8 +129,24 @@ fn expand_struct(container: &Container, fields: &[Field], krate: &Path) -> Token
             stored += 1;
             let field_name = crate::ast::unraw(member);
             let tags = tags(field, krate);
+            let rust_type = type_text(ty);
+            let attribute_type = match strategy(field, krate) {
+                Strategy::Converter(_) if field.attrs.ttl.is_some() && field.attrs.with.is_none() => {
+                    quote!(&#value_mod::AttributeType::N)
+                }
+                Strategy::Converter(_) => quote!(&#value_mod::AttributeType::Dynamic),
+                _ => {
+                    // A struct stored as a nested map must not carry attributes that act only
+                    // at the top level of an item. Checked where the type is known without
+                    // the struct's type parameters.
+                    if !mentions_any(ty.to_token_stream(), &type_params) {
+                        nested_checks.push(nested_check(field, krate));
+                    }
+                    quote_spanned!(span=> <#ty as #value_mod::ToAttributeValue>::ATTRIBUTE_TYPE)
+                }
+            };
             schema_attributes.push(quote! {
-                #krate::schema::AttributeSchema { name: #name, field: #field_name, tags: &[#(#tags),*] }
+                #krate::schema::AttributeSchema::new(#name, #field_name, #rust_type, #attribute_type, &[#(#tags),*])
             });
         }
     }
@@ -132,15 +154,16 @@ fn expand_struct(container: &Container, fields: &[Field], krate: &Path) -> Token
         let ty = f.ty;
         quote!(+ <#ty as #krate::Attributes>::ATTRIBUTE_COUNT)
     });
+    let top_level_only = top_level_only_flags(fields, krate);
 
     quote! {
         #[automatically_derived]
         impl #impl_generics #krate::Attributes for #ident #ty_generics #where_clause {
-            const SCHEMA: &'static #krate::schema::ItemSchema = &#krate::schema::ItemSchema {
-                type_name: #type_name,
-                attributes: &[#(#schema_attributes),*],
-                flattened: &[#(#flattened),*],
-            };
+            const SCHEMA: &'static #krate::schema::ItemSchema = &#krate::schema::ItemSchema::new(
+                #type_name,
+                &[#(#schema_attributes),*],
+                &[#(#flattened),*],
+            );
             const ATTRIBUTE_COUNT: usize = #stored #(#flattened_counts)*;
 
             fn write_attributes(&self, item: &mut #krate::ItemMap) -> #private::Result<(), #krate::ConvertError> {
@@ -155,10 +178,16 @@ fn expand_struct(container: &Container, fields: &[Field], krate: &Path) -> Token
 
         #[automatically_derived]
         impl #impl_generics #krate::value::ToAttributeValue for #ident #ty_generics #where_clause {
+            const ATTRIBUTE_TYPE: &'static #value_mod::AttributeType = &#value_mod::AttributeType::Struct(
+                #value_mod::NestedStruct::new(|| <Self as #krate::Attributes>::SCHEMA, #top_level_only),
+            );
+
             fn to_attribute_value(&self) -> #private::Result<::core::option::Option<#private::Value>, #krate::ConvertError> {
                 #private::nested_to_value(self)
             }
         }
+
+        #(#nested_checks)*
 
         #[automatically_derived]
         impl #impl_generics #krate::value::FromAttributeValue for #ident #ty_generics #where_clause {
@@ -169,6 +198,103 @@ fn expand_struct(container: &Container, fields: &[Field], krate: &Path) -> Token
     }
 }
 
+/// The type as written, compactly: `Option<u64>`, `HashMap<String, Vec<u8>>`.
+fn type_text(ty: &Type) -> String {
+    let spaced = ty.to_token_stream().to_string();
+    let word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
+    let chars: Vec<char> = spaced.chars().collect();
+    let mut out = String::with_capacity(spaced.len());
+    for (i, &c) in chars.iter().enumerate() {
+        if c == ' ' {
+            // A space stays only between two words (`dyn Trait`, `'static str`).
+            let before = out.chars().last();
+            let after = chars.get(i + 1).copied();
+            if word(before) && (word(after) || after == Some('\'')) {
+                out.push(' ');
+            }
+        } else {
+            out.push(c);
+            if c == ',' || c == ';' {
+                out.push(' ');
+            }
+        }
+    }
+    out.trim_end().replace(", >", ">").replace(",>", ">")
+}
+
+/// The `__private::top_level_only` flags of the struct: its own keys and lifecycle attributes,
+/// and those of its flattened fields.
+fn top_level_only_flags(fields: &[Field], krate: &Path) -> TokenStream {
+    let flags = quote!(#krate::__private::top_level_only);
+    let mut own = Vec::new();
+    for field in fields.iter().filter(|f| f.attrs.skip.is_none()) {
+        let a = &field.attrs;
+        for (set, flag) in [
+            (field.is_any_key(), quote!(KEY)),
+            (a.version.is_some(), quote!(VERSION)),
+            (a.atomic_counter.is_some(), quote!(ATOMIC_COUNTER)),
+            (a.ttl.is_some(), quote!(TTL)),
+            (a.auto_timestamp.is_some(), quote!(AUTO_TIMESTAMP)),
+            (a.auto_uuid.is_some(), quote!(AUTO_UUID)),
+        ] {
+            if set {
+                own.push(quote!(#flags::#flag));
+            }
+        }
+        if a.flatten.is_some() {
+            let ty = field.ty;
+            own.push(quote!(#flags::of(<#ty as #krate::value::ToAttributeValue>::ATTRIBUTE_TYPE)));
+        }
+    }
+    quote!(0 #(| #own)*)
+}
+
+/// A compile-time check that the field's type, stored as a nested map (directly or inside
+/// lists, maps and `Option`s), has no attribute that acts only at the top level of an item.
+/// Spanned at the field's name, so that the error points at the field.
+fn nested_check(field: &Field, krate: &Path) -> TokenStream {
+    let ty = field.ty;
+    let flags = quote!(#krate::__private::top_level_only);
+    let field_name = crate::ast::unraw(field.ident);
+    let text = type_text(ty);
+    let keys = "key attributes (`#[partition_key]`, `#[sort_key]`, index keys)";
+    let key_message = format!(
+        "field `{field_name}` stores `{text}` as a nested map, where its {keys} are no keys: \
+         store a struct deriving `Attributes`, which has no keys, instead"
+    );
+    let span = field.ident.span();
+    let checks = [
+        (quote!(KEY), key_message),
+        (quote!(VERSION), lifecycle_message(&field_name, &text, "version")),
+        (
+            quote!(ATOMIC_COUNTER),
+            lifecycle_message(&field_name, &text, "atomic_counter"),
+        ),
+        (quote!(TTL), lifecycle_message(&field_name, &text, "ttl")),
+        (
+            quote!(AUTO_TIMESTAMP),
+            lifecycle_message(&field_name, &text, "auto_timestamp"),
+        ),
+        (quote!(AUTO_UUID), lifecycle_message(&field_name, &text, "auto_uuid")),
+    ]
+    .into_iter()
+    .map(|(flag, message)| quote_spanned!(span=> if flags & #flags::#flag != 0 { ::core::panic!(#message) }));
+    quote_spanned! {span=>
+        const _: () = {
+            let flags = #flags::of(<#ty as #krate::value::ToAttributeValue>::ATTRIBUTE_TYPE);
+            #(#checks)*
+        };
+    }
+}
+
+fn lifecycle_message(field: &str, ty: &str, attribute: &str) -> String {
+    format!(
+        "field `{field}` stores `{ty}` as a nested map, where its `#[{attribute}]` does nothing: \
+         mark the field `#[attribute(flatten)]` to store the struct's attributes in the item itself \
+         (a struct field can be flattened, a list or a map cannot), or remove `#[{attribute}]` from the nested struct"
+    )
+}
+
 fn tags(field: &Field, krate: &Path) -> Vec<TokenStream> {
     let a = &field.attrs;
     let tag = quote!(#krate::schema::Tag);
@@ -177,13 +303,18 @@ fn tags(field: &Field, krate: &Path) -> Vec<TokenStream> {
         let (start_at, increment_by) = (v.value.start_at, v.value.increment_by);
         // Checked: the version is an `Option` of an integer type.
         let integer = crate::types::unwrap_option(field.ty);
-        out.push(
-            quote!(#tag::Version { start_at: #start_at, increment_by: #increment_by, max: <#integer>::MAX as u128 }),
-        );
+        out.push(quote!(#tag::version(#start_at, #increment_by, <#integer>::MAX as u128)));
     }
     if let Some(c) = &a.atomic_counter {
         let (start, inc) = (c.value.start, c.value.inc);
-        out.push(quote!(#tag::AtomicCounter { start: #start, inc: #inc }));
+        // Checked: the counter is an integer (or an `Option` of one).
+        let integer = crate::types::unwrap_option(field.ty);
+        out.push(quote!(#tag::atomic_counter(
+            #start,
+            #inc,
+            <#integer as #krate::__private::Integer>::MIN,
+            <#integer as #krate::__private::Integer>::MAX,
+        )));
     }
     if a.auto_timestamp.is_some() {
         out.push(quote!(#tag::AutoTimestamp));
@@ -233,10 +364,10 @@ fn expand_item(container: &Container, fields: &[Field], krate: &Path) -> TokenSt
     let table_key_schema = |field: &Field| {
         let name = &field.name;
         let ty = field.ty;
-        quote_spanned!(ty.span()=> #krate::schema::KeySchema {
-            name: #name,
-            scalar_type: <#ty as #krate::value::KeyAttribute>::SCALAR_TYPE,
-        })
+        quote_spanned!(ty.span()=> #krate::schema::KeySchema::new(
+            #name,
+            <#ty as #krate::value::KeyAttribute>::SCALAR_TYPE,
+        ))
     };
     // Index keys may be optional: items without them are left out of the index.
     let index_key_schema = |field: &Field| {
@@ -245,10 +376,10 @@ fn expand_item(container: &Container, fields: &[Field], krate: &Path) -> TokenSt
         }
         let name = &field.name;
         let ty = field.ty;
-        quote_spanned!(ty.span()=> #krate::schema::KeySchema {
-            name: #name,
-            scalar_type: <#ty as #krate::value::IndexKeyAttribute>::SCALAR_TYPE,
-        })
+        quote_spanned!(ty.span()=> #krate::schema::KeySchema::new(
+            #name,
+            <#ty as #krate::value::IndexKeyAttribute>::SCALAR_TYPE,
+        ))
     };
     let table_partition_schema = table_key_schema(partition);
     let partition_schema = table_partition_schema.clone();
@@ -277,13 +408,25 @@ fn expand_item(container: &Container, fields: &[Field], krate: &Path) -> TokenSt
             }
             None => quote!(::core::option::Option::None),
         };
+        let projection = match container
+            .attrs
+            .indexes
+            .iter()
+            .find(|i| i.name.value == name)
+            .map(|i| &i.projection)
+        {
+            None | Some(ProjectionAttr::All) => quote!(#krate::schema::Projection::All),
+            Some(ProjectionAttr::KeysOnly) => quote!(#krate::schema::Projection::KeysOnly),
+            Some(ProjectionAttr::Include(names)) => quote!(#krate::schema::Projection::Include(&[#(#names),*])),
+        };
         quote! {
-            #krate::schema::IndexSchema {
-                name: #name,
-                kind: #krate::schema::IndexKind::#kind,
-                partition_key: #partition_schema,
-                sort_key: #sort_schema,
-            }
+            #krate::schema::IndexSchema::new(
+                #name,
+                #krate::schema::IndexKind::#kind,
+                #partition_schema,
+                #sort_schema,
+                #projection,
+            )
         }
     });
 
@@ -309,9 +452,10 @@ fn expand_item(container: &Container, fields: &[Field], krate: &Path) -> TokenSt
         .collect();
     let (key_type, key_value, key_pattern, into_type) = if key_count == 1 {
         let (ty, member, var, param) = (key_types[0], key_members[0], &key_vars[0], &into_params[0]);
+        let field = quote!(&self.#member);
         (
             quote!(#ty),
-            quote_spanned!(ty.span()=> <#ty as ::core::clone::Clone>::clone(&self.#member)),
+            quote_spanned!(ty.span()=> <#ty as ::core::clone::Clone>::clone(#field)),
             quote!(#var),
             quote!(#param),
         )
@@ -337,17 +481,23 @@ fn expand_item(container: &Container, fields: &[Field], krate: &Path) -> TokenSt
             .push(syn::parse_quote!(#param: ::core::convert::Into<#ty>));
     }
     let (key_from_impl_generics, _, _) = key_from_generics.split_for_impl();
+    let versioned = fields.iter().any(|f| f.attrs.version.is_some()).then(|| {
+        quote! {
+            #[automatically_derived]
+            impl #impl_generics #krate::Versioned for #ident #ty_generics #where_clause {}
+        }
+    });
 
     quote! {
         #[automatically_derived]
         impl #impl_generics #krate::Item for #ident #ty_generics #where_clause {
-            const TABLE: &'static #krate::schema::TableSchema = &#krate::schema::TableSchema {
-                table_name: #table_name,
-                item: <Self as #krate::Attributes>::SCHEMA,
-                partition_key: #partition_schema,
-                sort_key: #sort_schema,
-                indexes: &[#(#indexes),*],
-            };
+            const TABLE: &'static #krate::schema::TableSchema = &#krate::schema::TableSchema::new(
+                #table_name,
+                <Self as #krate::Attributes>::SCHEMA,
+                #partition_schema,
+                #sort_schema,
+                &[#(#indexes),*],
+            );
 
             type Key = #key_type;
             #partition_type_item
@@ -370,6 +520,8 @@ fn expand_item(container: &Container, fields: &[Field], krate: &Path) -> TokenSt
                 #private::Result::Ok(item)
             }
         }
+
+        #versioned
 
         #[automatically_derived]
         impl #key_from_impl_generics #krate::KeyFrom<#into_type> for #ident #ty_generics #where_clause {
@@ -419,6 +571,8 @@ fn expand_unit_enum(container: &Container, variants: &[Variant], krate: &Path) -
     quote! {
         #[automatically_derived]
         impl #impl_generics #krate::value::ToAttributeValue for #ident #ty_generics #where_clause {
+            const ATTRIBUTE_TYPE: &'static #krate::value::AttributeType = &#krate::value::AttributeType::S;
+
             fn to_attribute_value(&self) -> #private::Result<::core::option::Option<#private::Value>, #krate::ConvertError> {
                 let name = match self { #(Self::#idents => #names,)* };
                 #private::Result::Ok(::core::option::Option::Some(#private::Value::S(::std::string::String::from(name))))

@@ -30,9 +30,7 @@ pub fn expand(input: &syn::DeriveInput, derive: Derive, krate: &syn::Path) -> To
     let attributes = quote! {
         #[automatically_derived]
         impl #impl_generics #krate::Attributes for #ident #ty_generics #where_clause {
-            const SCHEMA: &'static #krate::schema::ItemSchema = &#krate::schema::ItemSchema {
-                type_name: "", attributes: &[], flattened: &[],
-            };
+            const SCHEMA: &'static #krate::schema::ItemSchema = &#krate::schema::ItemSchema::new("", &[], &[]);
             const ATTRIBUTE_COUNT: usize = 0;
             fn write_attributes(&self, _: &mut #krate::ItemMap) -> #private::Result<(), #krate::ConvertError> {
                 ::core::unimplemented!()
@@ -46,13 +44,13 @@ pub fn expand(input: &syn::DeriveInput, derive: Derive, krate: &syn::Path) -> To
         quote! {
             #[automatically_derived]
             impl #impl_generics #krate::Item for #ident #ty_generics #where_clause {
-                const TABLE: &'static #krate::schema::TableSchema = &#krate::schema::TableSchema {
-                    table_name: ::core::option::Option::None,
-                    item: <Self as #krate::Attributes>::SCHEMA,
-                    partition_key: #krate::schema::KeySchema { name: "", scalar_type: #krate::value::ScalarType::S },
-                    sort_key: ::core::option::Option::None,
-                    indexes: &[],
-                };
+                const TABLE: &'static #krate::schema::TableSchema = &#krate::schema::TableSchema::new(
+                    ::core::option::Option::None,
+                    <Self as #krate::Attributes>::SCHEMA,
+                    #krate::schema::KeySchema::new("", #krate::value::ScalarType::S),
+                    ::core::option::Option::None,
+                    &[],
+                );
                 type Key = ();
                 type PartitionKey = #krate::NoSortKey;
                 type SortKey = #krate::NoSortKey;
@@ -66,5 +64,20 @@ pub fn expand(input: &syn::DeriveInput, derive: Derive, krate: &syn::Path) -> To
             }
         }
     });
-    quote!(#value_impls #attributes #item)
+    // A struct with a `#[version]` field stays `Versioned`, so that code relying on it adds no
+    // error of its own.
+    let has_version = match &input.data {
+        syn::Data::Struct(data) => data
+            .fields
+            .iter()
+            .any(|f| f.attrs.iter().any(|a| a.path().is_ident("version"))),
+        _ => false,
+    };
+    let versioned = (derive == Derive::Item && has_version).then(|| {
+        quote! {
+            #[automatically_derived]
+            impl #impl_generics #krate::Versioned for #ident #ty_generics #where_clause {}
+        }
+    });
+    quote!(#value_impls #attributes #item #versioned)
 }

@@ -50,7 +50,7 @@ pub fn derive_item(input: TokenStream) -> TokenStream {
 }
 
 /// Derives `dynamodb_mapper::Attributes` for a struct stored inside an item (as a nested map
-/// or `#[flatten]`ed), or the string conversion of a unit enum.
+/// or flattened with `#[attribute(flatten)]`), or the string conversion of a unit enum.
 #[proc_macro_derive(
     Attributes,
     attributes(

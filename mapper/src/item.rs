@@ -13,7 +13,7 @@ use crate::value::{FromAttributeValue, KeyAttribute, ScalarType, ToAttributeValu
 pub type ItemMap = HashMap<String, AttributeValue>;
 
 /// A struct stored as a map of attributes: a whole item, a nested map (`M`) inside one, or
-/// fields `#[flatten]`ed into one.
+/// fields flattened into one (`#[attribute(flatten)]`).
 ///
 /// Implemented by `#[derive(Attributes)]` (and by `#[derive(Item)]`). A struct deriving it is
 /// also a [`ToAttributeValue`](crate::value::ToAttributeValue) and
@@ -108,6 +108,33 @@ pub trait Item: Attributes {
         Self::key_to_item(<Self as KeyFrom<K>>::into_key(key))
     }
 }
+
+/// An item type with a `#[version]` attribute of its own: writes of it are conditional on the
+/// version that was read, so a lost race is detected. Implemented by `#[derive(Item)]` exactly
+/// when the struct itself has a `#[version]` field; a version inside a flattened struct is
+/// found at run time only (from the [schema](crate::schema)), so it does not make the item
+/// `Versioned`.
+///
+/// ```
+/// use dynamodb_mapper::{Item, Versioned};
+///
+/// #[derive(Item)]
+/// struct Account {
+///     #[partition_key]
+///     id: String,
+///     #[version]
+///     version: Option<u64>,
+/// }
+///
+/// fn needs_versions<T: Versioned>() {}
+/// needs_versions::<Account>();
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` has no `#[version]` attribute",
+    label = "not versioned",
+    note = "read_modify_write needs a `#[version]` attribute on the item: nothing else detects that another writer changed the item between the read and the write"
+)]
+pub trait Versioned: Item {}
 
 /// Conversion from convenient values to an item's [`Item::Key`]: any `A: Into<P>` for a
 /// partition key of type `P`, any `(A, B)` with `A: Into<P>, B: Into<S>` for a composite key.

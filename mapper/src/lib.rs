@@ -37,7 +37,7 @@
 //!     tier: Tier,
 //!     address: Option<Address>,
 //!     tags: HashSet<String>,
-//!     #[default]
+//!     #[attribute(default)]
 //!     settings: HashMap<String, String>,
 //! }
 //!
@@ -115,7 +115,7 @@ pub use value::{ConvertError, ConvertErrorKind};
 
 /// The AWS SDK this crate is built on, so that your `Client` and ours are the same type.
 pub use aws_sdk_dynamodb;
-pub use item::{Attributes, Item, ItemMap, KeyFrom, NoSortKey};
+pub use item::{Attributes, Item, ItemMap, KeyFrom, NoSortKey, Versioned};
 pub use mapper::{Mapper, MapperBuilder};
 pub use ops::{Cursor, Page};
 pub use retry::RetryPolicy;
@@ -129,8 +129,9 @@ pub use table::{Index, Table};
 /// | attribute | effect |
 /// |---|---|
 /// | `#[item(table = "name")]` | the table name ([`TableSchema::table_name`](schema::TableSchema::table_name)) |
-/// | `#[item(rename_all = "camelCase")]` | stored names of all fields: `lowercase`, `UPPERCASE`, `PascalCase`, `camelCase`, `snake_case`, `SCREAMING_SNAKE_CASE`, `kebab-case`, `SCREAMING-KEBAB-CASE` |
+/// | `#[item(rename_all = "camelCase")]` | stored names of all fields: `lowercase`, `UPPERCASE`, `PascalCase`, `camelCase`, `snake_case`, `SCREAMING_SNAKE_CASE`, `kebab-case`, `SCREAMING-KEBAB-CASE`; exactly serde's names for the same rule |
 /// | `#[item(crate = "path")]` | where the generated code finds this crate, if renamed |
+/// | `#[item(index(name = "by_email", projection = "keys_only"))]` | the attributes a secondary index holds ([`Projection`](schema::Projection)) besides the keys: `projection = "all"` (the default), `projection = "keys_only"`, or `include("total", "status")` for those attributes (stored names); `create_table` creates the index so. Repeat for each index. |
 ///
 /// # Field attributes
 ///
@@ -141,13 +142,13 @@ pub use table::{Index, Table};
 /// | `#[attribute(rename = "name")]` | the stored name (wins over `rename_all`) |
 /// | `#[attribute(with = path)]` | store through the module `path`, which has `fn to_attribute_value(&T) -> Result<Option<AttributeValue>, ConvertError>` and `fn from_attribute_value(Option<AttributeValue>) -> Result<T, ConvertError>` (`None`: the attribute is absent); e.g. [`value::epoch_seconds`] |
 /// | `#[attribute(serde)]` | store any `Serialize + Deserialize` type through `serde_dynamo` ([`value::via_serde`]) |
-/// | `#[skip]` | never stored; read as `Default::default()` |
-/// | `#[default]` | an absent (or `NULL`) attribute reads as `Default::default()` instead of an error |
-/// | `#[flatten]` | the fields of a struct deriving [`Attributes`](trait@Attributes) are stored beside this struct's own |
+/// | `#[attribute(skip)]` | never stored; read as `Default::default()` |
+/// | `#[attribute(default)]` | an absent (or `NULL`) attribute reads as `Default::default()` instead of an error |
+/// | `#[attribute(flatten)]` | the fields of a struct deriving [`Attributes`](trait@Attributes) are stored beside this struct's own |
 /// | `#[index_partition_key("index")]` | partition key of a global secondary index (may be the table's partition key field, or an `Option` for a sparse index); repeat for several indexes |
 /// | `#[index_sort_key("index")]` | sort key of a secondary index; an index without an `#[index_partition_key]` is a local index (the table's partition key) |
 /// | `#[ttl]` | the time-to-live attribute: `DateTime<Utc>` or integer epoch seconds (or an `Option` of them), stored as epoch seconds |
-/// | `#[version]`, `#[version(start_at = 0, increment_by = 1)]` | optimistic locking; the field is `Option<integer>`, `None` for an item never written |
+/// | `#[version]`, `#[version(start_at = 0, increment_by = 1)]` | optimistic locking; the field is `Option<integer>`, `None` for an item never written; the item is then [`Versioned`](trait@Versioned) |
 /// | `#[atomic_counter]`, `#[atomic_counter(start = 0, inc = 1)]` | a counter the server increments on every write; an integer field |
 /// | `#[auto_timestamp]` | set to the current time on every write; `DateTime<Utc>` or `Option` of it |
 /// | `#[auto_uuid]` | a random UUID when unset; `String`, `Uuid` or `Option` of them |
@@ -155,14 +156,22 @@ pub use table::{Index, Table};
 /// | `#[tag("name")]` | a tag for your own extensions to find the attribute by |
 ///
 /// The lifecycle attributes (`version`, `atomic_counter`, `auto_timestamp`, `auto_uuid`,
-/// `update_behavior`, `tag`) are recorded in the [`schema`] as [`Tag`](schema::Tag)s.
+/// `update_behavior`, `tag`) are recorded in the [`schema`] as [`Tag`](schema::Tag)s. They act
+/// at the top level of an item: on its own fields or those of a flattened struct. In a
+/// struct stored as a nested map (directly, or inside an `Option`, a list or a map), keys and
+/// lifecycle attributes would do nothing, so they are compile errors at the field that
+/// stores it (checked for field types that do not involve the struct's type parameters).
+///
+/// `default`, `skip` and `flatten` live under `#[attribute(...)]` because other derives use
+/// those names: `#[derive(Item, Default, Serialize, Deserialize)]` works with serde's own
+/// attributes beside ours. The bare forms are errors naming the new spelling.
 ///
 /// # Checked at compile time
 ///
 /// Mistakes are compile errors pointing at the offending token, all reported at once: no or
 /// two partition keys, two sort keys, a key of a type that is not a string, number or binary,
 /// `#[version]` not on `Option<integer>`, a counter on a non-integer, `#[auto_uuid]` or
-/// `#[auto_timestamp]`/`#[ttl]` on the wrong type, two fields stored under one name, `#[skip]`
+/// `#[auto_timestamp]`/`#[ttl]` on the wrong type, two fields stored under one name, `skip`
 /// on a key, a local index on a table without sort key, misspelled keys (with a "did you
 /// mean"), and attributes that exclude each other.
 ///
@@ -191,7 +200,7 @@ pub use table::{Index, Table};
 ///     token: Option<String>,
 ///     #[ttl]
 ///     expires_at: Option<DateTime<Utc>>,
-///     #[skip]
+///     #[attribute(skip)]
 ///     cached: Option<String>,
 /// }
 ///
@@ -202,7 +211,7 @@ pub use table::{Index, Table};
 pub use dynamodb_mapper_derive::Item;
 
 /// Derives [`Attributes`](trait@Attributes) for a struct stored inside an item, as a nested
-/// map (`M`) or `#[flatten]`ed; or, on an enum of unit variants, its conversion to and from a
+/// map (`M`) or flattened (`#[attribute(flatten)]`); or, on an enum of unit variants, its conversion to and from a
 /// string (`S`: the variant's name, after `rename_all` and `#[attribute(rename = "...")]`),
 /// which can also be a key or a set member.
 ///
@@ -232,7 +241,7 @@ pub use dynamodb_mapper_derive::Item;
 ///     #[partition_key]
 ///     path: String,
 ///     status: Status,
-///     #[flatten]
+///     #[attribute(flatten)]
 ///     audit: Audit,
 /// }
 ///

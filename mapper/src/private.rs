@@ -51,7 +51,7 @@ pub fn read<T: FromAttributeValue>(item: &mut ItemMap, name: &'static str) -> Re
     .map_err(|e| e.in_attribute(name))
 }
 
-/// Reads a `#[default]` field: absent or `NULL` gives `Default::default()`.
+/// Reads an `#[attribute(default)]` field: absent or `NULL` gives `Default::default()`.
 #[inline]
 pub fn read_or_default<T: FromAttributeValue + Default>(
     item: &mut ItemMap,
@@ -129,3 +129,56 @@ pub fn set_member_mismatch<T: crate::value::SetElement>(member: &crate::value::S
 
 #[cfg(feature = "serde")]
 pub use serde;
+
+/// Flags of the attributes that act only at the top level of an item, for the check that a
+/// struct stored as a nested map has none ([`NestedStruct::top_level_only`]).
+///
+/// [`NestedStruct::top_level_only`]: crate::value::NestedStruct::top_level_only
+pub mod top_level_only {
+    /// `#[partition_key]`, `#[sort_key]` or an index key.
+    pub const KEY: u8 = 1;
+    /// `#[version]`.
+    pub const VERSION: u8 = 2;
+    /// `#[atomic_counter]`.
+    pub const ATOMIC_COUNTER: u8 = 4;
+    /// `#[ttl]`.
+    pub const TTL: u8 = 8;
+    /// `#[auto_timestamp]`.
+    pub const AUTO_TIMESTAMP: u8 = 16;
+    /// `#[auto_uuid]`.
+    pub const AUTO_UUID: u8 = 32;
+
+    /// The flags of the struct a value of this type is stored as, looking through lists and
+    /// maps (`Option<T>`, `Vec<T>`, `HashMap<String, T>`, ...); 0 for any other type.
+    pub const fn of(ty: &crate::value::AttributeType) -> u8 {
+        use crate::value::AttributeType;
+        match ty {
+            AttributeType::Struct(nested) => nested.top_level_only(),
+            AttributeType::L(inner) | AttributeType::M(inner) => of(inner),
+            _ => 0,
+        }
+    }
+}
+
+/// The range of an integer type, for the counter's overflow guard.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not an integer type",
+    label = "an `#[atomic_counter]` is an integer"
+)]
+pub trait Integer {
+    /// The smallest value.
+    const MIN: i128;
+    /// The largest value, at most `i128::MAX`.
+    const MAX: i128;
+}
+
+macro_rules! integers {
+    ($($t:ty),*) => {$(
+        impl Integer for $t {
+            const MIN: i128 = <$t>::MIN as i128;
+            const MAX: i128 = if (<$t>::MAX as u128) > (i128::MAX as u128) { i128::MAX } else { <$t>::MAX as i128 };
+        }
+    )*};
+}
+
+integers!(i8, i16, i32, i64, i128, isize, u8, u16, u32, u64, u128, usize);

@@ -5,7 +5,7 @@
 use std::marker::PhantomData;
 
 use crate::error::Error;
-use crate::item::{Item, KeyFrom};
+use crate::item::{Item, KeyFrom, Versioned};
 use crate::mapper::Mapper;
 use crate::ops::{
     AnyKey, BatchWrite, ChangeOutcome, CreateTable, Delete, DeleteHandle, DeleteItemHandle, Get, GetAll, Patch, Put,
@@ -170,7 +170,8 @@ impl<T: Item> Table<T> {
     }
 
     /// Reads the item, applies `change` and writes it back, retrying from the stored item when
-    /// another writer got there first. See [`ReadModifyWrite`].
+    /// another writer got there first. See [`ReadModifyWrite`]. Only for items with a
+    /// `#[version]` ([`Versioned`]): without one, nothing would detect the other writer.
     ///
     /// ```no_run
     /// # use dynamodb_mapper::{Item, Table, ops::ModifyError};
@@ -199,7 +200,7 @@ impl<T: Item> Table<T> {
     /// ```
     pub fn read_modify_write<'f, K, F, R>(&self, key: K, change: F) -> ReadModifyWrite<'f, T, F>
     where
-        T: KeyFrom<K>,
+        T: KeyFrom<K> + Versioned,
         F: FnMut(&mut T) -> R + 'f,
         R: ChangeOutcome,
     {

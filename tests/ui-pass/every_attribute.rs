@@ -18,7 +18,7 @@ enum Tier {
 #[item(rename_all = "camelCase")]
 struct Address {
     street_name: String,
-    #[default]
+    #[attribute(default)]
     city: String,
 }
 
@@ -37,6 +37,8 @@ enum Payment {
 
 #[derive(Item, Debug, Clone, PartialEq)]
 #[item(table = "customers", rename_all = "snake_case", crate = "dynamodb_mapper")]
+#[item(index(name = "by_email", projection = "keys_only"), index(name = "by_created", include("version", "credits")))]
+#[item(index(name = "by_email_tier", projection = "all"))]
 struct Customer {
     #[partition_key]
     #[auto_uuid]
@@ -75,12 +77,12 @@ struct Customer {
     first_seen: i64,
     #[attribute(serde)]
     payment: Payment,
-    #[default]
+    #[attribute(default)]
     settings: HashMap<String, String>,
     address: Option<Address>,
-    #[flatten]
+    #[attribute(flatten)]
     audit: Audit,
-    #[skip]
+    #[attribute(skip)]
     cache: Vec<String>,
     r#type: String,
 }
@@ -97,7 +99,7 @@ where
     payload: P,
     #[index_partition_key("by_source")]
     source: String,
-    #[skip]
+    #[attribute(skip)]
     scratch: Option<P>,
 }
 
@@ -107,9 +109,9 @@ struct Tagged<T: Clone + Default, U> {
     id: String,
     #[ttl]
     expires: u64,
-    #[default]
+    #[attribute(default)]
     labels: Vec<T>,
-    #[skip]
+    #[attribute(skip)]
     scratch: T,
     #[attribute(serde)]
     extra: U,
@@ -128,4 +130,9 @@ fn main() {
     assert_key::<Event<String, u64, Vec<u8>>, (&str, u64)>();
     assert_item::<Tagged<String, Payment>>();
     assert_value::<Tier>();
+    use dynamodb_mapper::schema::Projection;
+    let projection = |name| Customer::TABLE.index(name).unwrap().projection;
+    assert_eq!(projection("by_email"), Projection::KeysOnly);
+    assert_eq!(projection("by_created"), Projection::Include(&["version", "credits"]));
+    assert_eq!(projection("by_email_tier"), Projection::All);
 }

@@ -9,7 +9,7 @@ enum Tier {
 struct Customer {
     #[partition_key]
     id: String,
-    #[default]
+    #[attribute(default)]
     tier: Tier,
 }
 

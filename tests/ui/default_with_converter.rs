@@ -4,7 +4,7 @@ use dynamodb_mapper::Item;
 struct Doc {
     #[partition_key]
     id: String,
-    #[default]
+    #[attribute(default)]
     #[attribute(serde)]
     meta: Vec<(String, u32)>,
 }

@@ -1,12 +1,13 @@
 use dynamodb_mapper::Item;
 
 #[derive(Item)]
-#[item(rename_all = "lowercase")]
+#[item(rename_all = "camelCase")]
+#[allow(non_snake_case)]
 struct Customer {
     #[partition_key]
     id: String,
     first_name: String,
-    firstname: String,
+    firstName: String,
 }
 
 fn main() {}

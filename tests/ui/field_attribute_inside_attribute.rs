@@ -4,8 +4,8 @@ use dynamodb_mapper::Item;
 struct Customer {
     #[partition_key]
     id: String,
-    #[attribute(skip)]
-    cache: String,
+    #[attribute(version)]
+    version: Option<u64>,
 }
 
 fn main() {}

@@ -9,7 +9,7 @@ struct Audit {
 struct Session {
     #[partition_key]
     id: String,
-    #[flatten]
+    #[attribute(flatten)]
     #[sort_key]
     audit: Audit,
 }

@@ -3,7 +3,7 @@ use dynamodb_mapper::Item;
 #[derive(Item)]
 struct Session {
     #[partition_key]
-    #[default]
+    #[attribute(default)]
     id: String,
 }
 

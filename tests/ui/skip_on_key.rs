@@ -5,7 +5,7 @@ struct Customer {
     #[partition_key]
     id: String,
     #[sort_key]
-    #[skip]
+    #[attribute(skip)]
     region: String,
 }
 

@@ -6,7 +6,7 @@ struct Cache;
 struct Customer {
     #[partition_key]
     id: String,
-    #[skip]
+    #[attribute(skip)]
     cache: Cache,
 }
 

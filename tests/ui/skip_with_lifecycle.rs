@@ -4,7 +4,7 @@ use dynamodb_mapper::Item;
 struct Session {
     #[partition_key]
     id: String,
-    #[skip]
+    #[attribute(skip)]
     #[version]
     version: Option<u64>,
 }

@@ -14,7 +14,7 @@ use std::marker::PhantomData;
 
 use crate::error::Error;
 use crate::item::Item;
-use crate::schema::{IndexKind, KeySchema};
+use crate::schema::{self, IndexKind, KeySchema};
 use crate::target::Target;
 
 /// How a table is billed.
@@ -34,7 +34,7 @@ pub enum Billing {
 }
 
 /// Creates the table from the item type's schema: key schema, attribute definitions, every
-/// global and local secondary index (projecting all attributes), billing, an optional stream,
+/// global and local secondary index (with its declared projection, all attributes by default), billing, an optional stream,
 /// and time to live on the `#[ttl]` attribute. Waits until the table and its indexes are
 /// active. Made by [`Table::create_table`](crate::Table::create_table).
 #[must_use = "an operation does nothing until it is awaited"]
@@ -148,7 +148,7 @@ impl<T: Item> CreateTable<T> {
         let mut local = Vec::new();
         for index in schema.indexes {
             let keys = key_schema(index.partition_key, index.sort_key);
-            let projection = Projection::builder().projection_type(ProjectionType::All).build();
+            let projection = projection(index.projection);
             match index.kind {
                 IndexKind::Global => {
                     let capacity = match (self.billing, self.index_capacity.get(index.name)) {
@@ -244,6 +244,21 @@ impl<T: Item> CreateTable<T> {
         }
         Ok(())
     }
+}
+
+/// The index's projection as the schema declares it (`ALL` unless declared otherwise).
+fn projection(projection: schema::Projection) -> Projection {
+    let builder = Projection::builder();
+    match projection {
+        schema::Projection::KeysOnly => builder.projection_type(ProjectionType::KeysOnly),
+        schema::Projection::Include(names) => names
+            .iter()
+            .fold(builder.projection_type(ProjectionType::Include), |b, name| {
+                b.non_key_attributes(*name)
+            }),
+        schema::Projection::All => builder.projection_type(ProjectionType::All),
+    }
+    .build()
 }
 
 fn key_schema(partition: KeySchema, sort: Option<KeySchema>) -> Vec<KeySchemaElement> {

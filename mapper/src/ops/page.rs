@@ -130,7 +130,7 @@ impl Cursor {
     /// A cursor from a token made by [`to_token`](Cursor::to_token).
     pub fn from_token(token: &str) -> Result<Self, Error> {
         let invalid = || Error::refused(RefusalKind::BadCursor, "not a cursor token");
-        if token.len() % 2 != 0 {
+        if !token.len().is_multiple_of(2) {
             return Err(invalid());
         }
         let bytes = (0..token.len())

@@ -260,6 +260,7 @@ impl<T: Item + 'static, S: 'static, O: Attributes + Send + 'static> PagedRead fo
             None => (T::TABLE.partition_key, T::TABLE.sort_key, target.name()),
         };
         options.check_consistent_read(self.index)?;
+        options.check_index_projection(self.index, T::SCHEMA.type_name)?;
         let limit = options.limit()?;
         if let Some(filter) = &options.filter
             && let Some(key) = filter

@@ -88,8 +88,19 @@ impl<E: std::error::Error + 'static> std::error::Error for ModifyError<E> {
 ///
 /// Throttling and server errors are retried the same way with the same item. The loop stops
 /// at once when the change refuses ([`ModifyError::Refused`]) or the item is gone
-/// ([`Error::ItemNotFound`]). Without a `#[version]` attribute nothing detects a conflict:
-/// the first write wins.
+/// ([`Error::ItemNotFound`]). The item type must have a `#[version]`
+/// ([`Versioned`](crate::Versioned)): without one nothing would detect a conflict, so it does
+/// not compile:
+///
+/// ```compile_fail
+/// # use dynamodb_mapper::{Item, Table};
+/// #[derive(Item)]
+/// #[item(table = "notes")]
+/// struct Note { #[partition_key] id: String, text: String }
+/// # async fn run(notes: Table<Note>) {
+/// notes.read_modify_write("n-1", |n| n.text.push('!')).await;
+/// # }
+/// ```
 #[must_use = "an operation does nothing until it is awaited"]
 pub struct ReadModifyWrite<'f, T, F> {
     target: Target,

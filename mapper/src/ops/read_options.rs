@@ -12,7 +12,7 @@ use crate::error::{Error, RefusalKind};
 use crate::expr::{Condition, Placeholders};
 use crate::extension::ItemImage;
 use crate::item::{Attributes, Item, ItemMap};
-use crate::schema::{IndexKind, IndexSchema, ItemSchema, TableSchema};
+use crate::schema::{IndexKind, IndexSchema, ItemSchema, Projection, TableSchema};
 use crate::target::Target;
 
 /// The options of a query or scan.
@@ -63,11 +63,28 @@ impl ReadOptions {
     /// Whether the items read are whole: not when projected, nor from an index that does not
     /// project every attribute.
     pub(crate) fn image(&self, index: Option<&IndexSchema>) -> ItemImage {
-        let _ = index;
-        if self.projection.is_some() {
+        let partial_index = index.is_some_and(|i| i.projection != Projection::All);
+        if self.projection.is_some() || partial_index {
             ItemImage::Partial
         } else {
             ItemImage::Whole
+        }
+    }
+
+    /// Refuses to read whole items from an index that holds only some attributes: every item
+    /// would fail to decode. Such an index is read into a projection type.
+    pub(crate) fn check_index_projection(&self, index: Option<&IndexSchema>, item_type: &str) -> Result<(), Error> {
+        match index {
+            Some(index) if index.projection != Projection::All && self.projection.is_none() && !self.count_only => {
+                Err(Error::refused(
+                    RefusalKind::InvalidArgument,
+                    format!(
+                        "index `{}` holds only some attributes of `{item_type}` ({:?}): read it with `.project::<P>()` into a type of those attributes",
+                        index.name, index.projection
+                    ),
+                ))
+            }
+            _ => Ok(()),
         }
     }
 }

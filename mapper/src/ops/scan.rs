@@ -188,6 +188,7 @@ impl<T: Item + 'static, O: Attributes + Send + 'static> PagedRead for Scan<T, O>
             ));
         }
         options.check_consistent_read(self.index)?;
+        options.check_index_projection(self.index, T::SCHEMA.type_name)?;
         let limit = options.limit()?;
         let mut placeholders = Placeholders::new();
         let filter = options

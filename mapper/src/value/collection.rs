@@ -5,10 +5,12 @@ use std::hash::{BuildHasher, Hash};
 
 use aws_sdk_dynamodb::types::AttributeValue;
 
-use super::{FromAttributeValue, SetElement, SetMember, SetType, ToAttributeValue};
+use super::{AttributeType, FromAttributeValue, SetElement, SetMember, SetType, ToAttributeValue};
 use crate::error::ConvertError;
 
 impl<T: ToAttributeValue> ToAttributeValue for Option<T> {
+    const ATTRIBUTE_TYPE: &'static AttributeType = T::ATTRIBUTE_TYPE;
+
     #[inline]
     fn to_attribute_value(&self) -> Result<Option<AttributeValue>, ConvertError> {
         match self {
@@ -34,6 +36,8 @@ impl<T: FromAttributeValue> FromAttributeValue for Option<T> {
 }
 
 impl<T: ToAttributeValue> ToAttributeValue for Vec<T> {
+    const ATTRIBUTE_TYPE: &'static AttributeType = T::SEQUENCE_ATTRIBUTE_TYPE;
+
     #[inline]
     fn to_attribute_value(&self) -> Result<Option<AttributeValue>, ConvertError> {
         T::sequence_to_attribute_value(self.iter())
@@ -48,6 +52,8 @@ impl<T: FromAttributeValue> FromAttributeValue for Vec<T> {
 }
 
 impl<T: ToAttributeValue> ToAttributeValue for VecDeque<T> {
+    const ATTRIBUTE_TYPE: &'static AttributeType = T::SEQUENCE_ATTRIBUTE_TYPE;
+
     fn to_attribute_value(&self) -> Result<Option<AttributeValue>, ConvertError> {
         T::sequence_to_attribute_value(self.iter())
     }
@@ -93,6 +99,8 @@ where
 }
 
 impl<T: ToAttributeValue, S> ToAttributeValue for HashMap<String, T, S> {
+    const ATTRIBUTE_TYPE: &'static AttributeType = &AttributeType::M(T::ATTRIBUTE_TYPE);
+
     fn to_attribute_value(&self) -> Result<Option<AttributeValue>, ConvertError> {
         map_to_attribute_value(self.iter())
     }
@@ -111,6 +119,8 @@ impl<T: FromAttributeValue, S: BuildHasher + Default> FromAttributeValue for Has
 }
 
 impl<T: ToAttributeValue> ToAttributeValue for BTreeMap<String, T> {
+    const ATTRIBUTE_TYPE: &'static AttributeType = &AttributeType::M(T::ATTRIBUTE_TYPE);
+
     fn to_attribute_value(&self) -> Result<Option<AttributeValue>, ConvertError> {
         map_to_attribute_value(self.iter())
     }
@@ -207,6 +217,8 @@ impl Iterator for Members {
 impl ExactSizeIterator for Members {}
 
 impl<T: SetElement, S> ToAttributeValue for HashSet<T, S> {
+    const ATTRIBUTE_TYPE: &'static AttributeType = &AttributeType::Set(T::SET_TYPE);
+
     fn to_attribute_value(&self) -> Result<Option<AttributeValue>, ConvertError> {
         set_to_attribute_value(self.iter())
     }
@@ -228,6 +240,8 @@ impl<T: SetElement + Eq + Hash, S: BuildHasher + Default> FromAttributeValue for
 }
 
 impl<T: SetElement> ToAttributeValue for BTreeSet<T> {
+    const ATTRIBUTE_TYPE: &'static AttributeType = &AttributeType::Set(T::SET_TYPE);
+
     fn to_attribute_value(&self) -> Result<Option<AttributeValue>, ConvertError> {
         set_to_attribute_value(self.iter())
     }

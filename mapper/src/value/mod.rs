@@ -62,6 +62,15 @@ pub use error::{ConvertError, ConvertErrorKind};
 /// `#[derive(Attributes)]`. Implement it (with [`FromAttributeValue`]) to store a type of your
 /// own; or write a converter module and use `#[attribute(with = path)]`.
 pub trait ToAttributeValue {
+    /// How values of this type are stored, as far as the type decides it;
+    /// [`AttributeType::Dynamic`] (the default) if it is decided at run time. The derives
+    /// record it in each attribute's [schema](crate::schema::AttributeSchema::attribute_type).
+    const ATTRIBUTE_TYPE: &'static AttributeType = &AttributeType::Dynamic;
+
+    /// How a sequence of `Self` (a `Vec<Self>`) is stored: a list by default, binary for `u8`.
+    #[doc(hidden)]
+    const SEQUENCE_ATTRIBUTE_TYPE: &'static AttributeType = &AttributeType::L(Self::ATTRIBUTE_TYPE);
+
     /// The attribute to store, or `None` to store nothing (a `None`, an empty set).
     fn to_attribute_value(&self) -> Result<Option<AttributeValue>, ConvertError>;
 
@@ -114,6 +123,87 @@ pub trait FromAttributeValue: Sized {
             }
             other => Err(ConvertError::wrong_type::<Vec<Self>>("L", &other)),
         }
+    }
+}
+
+/// How DynamoDB stores a Rust type, as far as the type alone decides it: the
+/// [`ToAttributeValue::ATTRIBUTE_TYPE`] of each type, recorded per attribute in the
+/// [schema](crate::schema::AttributeSchema::attribute_type).
+///
+/// ```
+/// use std::collections::HashMap;
+/// use dynamodb_mapper::value::{AttributeType, SetType, ToAttributeValue};
+///
+/// assert_eq!(*<Option<u32>>::ATTRIBUTE_TYPE, AttributeType::N);
+/// assert_eq!(*<Vec<u8>>::ATTRIBUTE_TYPE, AttributeType::B);
+/// assert_eq!(*<Vec<String>>::ATTRIBUTE_TYPE, AttributeType::L(&AttributeType::S));
+/// assert_eq!(*<HashMap<String, bool>>::ATTRIBUTE_TYPE, AttributeType::M(&AttributeType::Bool));
+/// assert_eq!(*<std::collections::BTreeSet<i64>>::ATTRIBUTE_TYPE, AttributeType::Set(SetType::Number));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum AttributeType {
+    /// A string (`S`).
+    S,
+    /// A number (`N`).
+    N,
+    /// Binary (`B`).
+    B,
+    /// A boolean (`BOOL`).
+    Bool,
+    /// A string, number or binary set (`SS`, `NS`, `BS`).
+    Set(SetType),
+    /// A list (`L`) whose elements are stored as given.
+    L(&'static AttributeType),
+    /// A map (`M`) with keys chosen at run time, whose values are stored as given.
+    M(&'static AttributeType),
+    /// A map (`M`) holding the attributes of a struct deriving
+    /// [`Attributes`](crate::Attributes).
+    Struct(NestedStruct),
+    /// Decided at run time: an [`AttributeValue`], a type that does not say, or a field stored
+    /// through a converter (`#[attribute(with = ...)]`, `#[attribute(serde)]`).
+    Dynamic,
+}
+
+/// A struct stored as a nested map: leads to its schema. Made by the derives.
+#[derive(Clone, Copy)]
+pub struct NestedStruct {
+    schema: fn() -> &'static crate::schema::ItemSchema,
+    top_level_only: u8,
+}
+
+impl NestedStruct {
+    #[doc(hidden)]
+    pub const fn new(schema: fn() -> &'static crate::schema::ItemSchema, top_level_only: u8) -> Self {
+        NestedStruct { schema, top_level_only }
+    }
+
+    /// The struct's schema. (Reached through a function, so that a struct can contain itself,
+    /// as in `children: Vec<Node>`.)
+    pub fn schema(&self) -> &'static crate::schema::ItemSchema {
+        (self.schema)()
+    }
+
+    /// Which attributes that act only at the top level of an item (keys, `#[version]`,
+    /// `#[ttl]`, ...) the struct has, as `__private::top_level_only` flags.
+    #[doc(hidden)]
+    pub const fn top_level_only(&self) -> u8 {
+        self.top_level_only
+    }
+}
+
+impl PartialEq for NestedStruct {
+    fn eq(&self, other: &Self) -> bool {
+        std::ptr::eq(self.schema(), other.schema())
+    }
+}
+
+impl Eq for NestedStruct {}
+
+impl std::fmt::Debug for NestedStruct {
+    // Only the name: a struct may contain itself.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("NestedStruct").field(&self.schema().type_name).finish()
     }
 }
 
@@ -319,12 +409,14 @@ impl FromAttributeValue for AttributeValue {
 }
 
 impl<T: ToAttributeValue + ?Sized> ToAttributeValue for &T {
+    const ATTRIBUTE_TYPE: &'static AttributeType = T::ATTRIBUTE_TYPE;
     fn to_attribute_value(&self) -> Result<Option<AttributeValue>, ConvertError> {
         (**self).to_attribute_value()
     }
 }
 
 impl<T: ToAttributeValue + ?Sized> ToAttributeValue for Box<T> {
+    const ATTRIBUTE_TYPE: &'static AttributeType = T::ATTRIBUTE_TYPE;
     fn to_attribute_value(&self) -> Result<Option<AttributeValue>, ConvertError> {
         (**self).to_attribute_value()
     }

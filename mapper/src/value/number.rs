@@ -2,7 +2,9 @@
 
 use aws_sdk_dynamodb::types::AttributeValue;
 
-use super::{FromAttributeValue, KeyAttribute, ScalarType, SetElement, SetMember, SetType, ToAttributeValue};
+use super::{
+    AttributeType, FromAttributeValue, KeyAttribute, ScalarType, SetElement, SetMember, SetType, ToAttributeValue,
+};
 use crate::error::{ConvertError, ConvertErrorKind};
 
 /// DynamoDB keeps at most this many significant digits in a number.
@@ -50,8 +52,9 @@ pub(crate) fn check_number_text(text: &str) -> Result<(), ConvertError> {
     if significant.is_empty() {
         return Ok(()); // zero
     }
-    // The power of ten of the first significant digit.
-    let magnitude = exponent + whole.len() as i64 - leading as i64 - 1;
+    // The power of ten of the first significant digit. In i128, so that no exponent (up to
+    // i64's limits) and no length can overflow.
+    let magnitude = i128::from(exponent) + whole.len() as i128 - leading as i128 - 1;
     if significant.len() > MAX_SIGNIFICANT_DIGITS || !(-130..=125).contains(&magnitude) {
         return Err(ConvertError::new(ConvertErrorKind::OutOfRange {
             value: text.to_owned(),
@@ -85,6 +88,7 @@ fn parse_integer<T: std::str::FromStr>(text: &str) -> Result<T, ConvertError> {
 macro_rules! integers {
     ($($t:ty => wide: $wide:literal $(, to_sequence: { $($to_sequence:tt)* }, from_sequence: { $($from_sequence:tt)* })?;)*) => {$(
         impl ToAttributeValue for $t {
+            const ATTRIBUTE_TYPE: &'static AttributeType = &AttributeType::N;
             #[inline]
             fn to_attribute_value(&self) -> Result<Option<AttributeValue>, ConvertError> {
                 format_integer(*self, $wide).map(|text| Some(AttributeValue::N(text)))
@@ -137,6 +141,7 @@ integers! {
     usize => wide: false;
     // `Vec<u8>` is binary, not a list of numbers.
     u8 => wide: false, to_sequence: {
+        const SEQUENCE_ATTRIBUTE_TYPE: &'static AttributeType = &AttributeType::B;
         fn sequence_to_attribute_value<'a, I>(items: I) -> Result<Option<AttributeValue>, ConvertError>
         where
             I: ExactSizeIterator<Item = &'a Self>,
@@ -157,6 +162,7 @@ integers! {
 macro_rules! floats {
     ($($t:ty => $check_range:literal;)*) => {$(
         impl ToAttributeValue for $t {
+            const ATTRIBUTE_TYPE: &'static AttributeType = &AttributeType::N;
             fn to_attribute_value(&self) -> Result<Option<AttributeValue>, ConvertError> {
                 let value = *self;
                 if !value.is_finite() {
@@ -245,6 +251,28 @@ mod tests {
         ] {
             assert!(check_number_text(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn exponents_at_the_limits_are_out_of_range_not_overflows() {
+        for text in [
+            "1e9223372036854775807",
+            "123456.7e9223372036854775807",
+            "-1e-9223372036854775808",
+            "0.0001e-9223372036854775808",
+        ] {
+            let err = check_number_text(text).unwrap_err();
+            assert!(matches!(err.kind(), ConvertErrorKind::OutOfRange { .. }), "{text}");
+        }
+        // Out of i64: not a number DynamoDB reads.
+        assert!(check_number_text("1e9223372036854775808").is_err());
+        // Zero is zero whatever its exponent.
+        assert!(check_number_text("0e9223372036854775807").is_ok());
+        // Leading zeros count: this is 1E+4.
+        let mut back = "0.".to_owned();
+        back.push_str(&"0".repeat(200));
+        back.push_str("1e205");
+        assert!(check_number_text(&back).is_ok(), "1E+4 written with 200 leading zeros");
     }
 
     #[test]

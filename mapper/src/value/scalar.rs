@@ -4,10 +4,14 @@ use aws_sdk_dynamodb::primitives::Blob;
 use aws_sdk_dynamodb::types::AttributeValue;
 use bytes::Bytes;
 
-use super::{FromAttributeValue, KeyAttribute, ScalarType, SetElement, SetMember, SetType, ToAttributeValue};
+use super::{
+    AttributeType, FromAttributeValue, KeyAttribute, ScalarType, SetElement, SetMember, SetType, ToAttributeValue,
+};
 use crate::error::ConvertError;
 
 impl ToAttributeValue for bool {
+    const ATTRIBUTE_TYPE: &'static AttributeType = &AttributeType::Bool;
+
     #[inline]
     fn to_attribute_value(&self) -> Result<Option<AttributeValue>, ConvertError> {
         Ok(Some(AttributeValue::Bool(*self)))
@@ -25,6 +29,8 @@ impl FromAttributeValue for bool {
 }
 
 impl ToAttributeValue for str {
+    const ATTRIBUTE_TYPE: &'static AttributeType = &AttributeType::S;
+
     #[inline]
     fn to_attribute_value(&self) -> Result<Option<AttributeValue>, ConvertError> {
         Ok(Some(AttributeValue::S(self.to_owned())))
@@ -32,6 +38,8 @@ impl ToAttributeValue for str {
 }
 
 impl ToAttributeValue for String {
+    const ATTRIBUTE_TYPE: &'static AttributeType = &AttributeType::S;
+
     #[inline]
     fn to_attribute_value(&self) -> Result<Option<AttributeValue>, ConvertError> {
         Ok(Some(AttributeValue::S(self.clone())))
@@ -68,6 +76,8 @@ impl SetElement for String {
 }
 
 impl ToAttributeValue for Bytes {
+    const ATTRIBUTE_TYPE: &'static AttributeType = &AttributeType::B;
+
     #[inline]
     fn to_attribute_value(&self) -> Result<Option<AttributeValue>, ConvertError> {
         // Shares the buffer: no copy.

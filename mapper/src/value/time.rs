@@ -62,7 +62,9 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{DateTime, Datelike, NaiveDate, NaiveTime, SecondsFormat, Timelike, Utc};
 
 use super::epoch_seconds::EpochSeconds;
-use super::{FromAttributeValue, KeyAttribute, ScalarType, SetElement, SetMember, SetType, ToAttributeValue};
+use super::{
+    AttributeType, FromAttributeValue, KeyAttribute, ScalarType, SetElement, SetMember, SetType, ToAttributeValue,
+};
 use crate::error::{ConvertError, ConvertErrorKind};
 
 // ---------------------------------------------------------------------------------------------
@@ -274,6 +276,8 @@ fn wrong_type(rust_type: &'static str, expected: &'static str, found: &Attribute
 // DateTime<Utc>: the sortable default
 
 impl ToAttributeValue for DateTime<Utc> {
+    const ATTRIBUTE_TYPE: &'static AttributeType = &AttributeType::S;
+
     fn to_attribute_value(&self) -> Result<Option<AttributeValue>, ConvertError> {
         format_timestamp(self).map(|text| Some(AttributeValue::S(text)))
     }
@@ -528,6 +532,12 @@ macro_rules! time_type {
         }
 
         impl ToAttributeValue for $name {
+            const ATTRIBUTE_TYPE: &'static AttributeType = match <$format>::SCALAR_TYPE {
+                ScalarType::S => &AttributeType::S,
+                ScalarType::N => &AttributeType::N,
+                ScalarType::B => &AttributeType::B,
+            };
+
             fn to_attribute_value(&self) -> Result<Option<AttributeValue>, ConvertError> {
                 <$format>::write(&self.0).map(Some)
             }

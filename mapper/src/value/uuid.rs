@@ -3,7 +3,9 @@
 use aws_sdk_dynamodb::types::AttributeValue;
 use uuid::Uuid;
 
-use super::{FromAttributeValue, KeyAttribute, ScalarType, SetElement, SetMember, SetType, ToAttributeValue};
+use super::{
+    AttributeType, FromAttributeValue, KeyAttribute, ScalarType, SetElement, SetMember, SetType, ToAttributeValue,
+};
 use crate::error::{ConvertError, ConvertErrorKind};
 
 fn format_uuid(uuid: &Uuid) -> String {
@@ -21,6 +23,8 @@ fn parse_uuid(text: String) -> Result<Uuid, ConvertError> {
 }
 
 impl ToAttributeValue for Uuid {
+    const ATTRIBUTE_TYPE: &'static AttributeType = &AttributeType::S;
+
     #[inline]
     fn to_attribute_value(&self) -> Result<Option<AttributeValue>, ConvertError> {
         Ok(Some(AttributeValue::S(format_uuid(self))))
