@@ -564,10 +564,13 @@ async fn an_empty_batch_sends_nothing() {
 // ---------------------------------------------------------------------------------------------
 // Spans
 
+/// A span's name, its parent's id and its fields.
+type SpanRecord = (String, Option<u64>, HashMap<String, String>);
+
 /// The names and fields of the spans created, and each span's parent.
 #[derive(Clone, Default)]
 struct Spans {
-    spans: Arc<std::sync::Mutex<Vec<(String, Option<u64>, HashMap<String, String>)>>>,
+    spans: Arc<std::sync::Mutex<Vec<SpanRecord>>>,
     next: Arc<std::sync::atomic::AtomicU64>,
     /// The spans entered, innermost last (one thread: a current-thread runtime).
     entered: Arc<std::sync::Mutex<Vec<u64>>>,
