@@ -92,7 +92,11 @@ async fn each_request_has_a_span_with_table_operation_and_capacity() {
     assert_eq!(operations, ["CreateTable", "PutItem", "GetItem", "Query"]);
     assert!(recorded.iter().all(|(_, f)| f["table"] == things.name()));
     // The capacity DynamoDB reported for the read.
-    let get = &recorded.iter().find(|(_, f)| f["operation"] == "GetItem").expect("a GetItem span").1;
+    let get = &recorded
+        .iter()
+        .find(|(_, f)| f["operation"] == "GetItem")
+        .expect("a GetItem span")
+        .1;
     let capacity: f64 = get.get("consumed_capacity").expect("recorded").parse().unwrap();
     assert!(capacity > 0.0, "{capacity}");
 }
