@@ -608,10 +608,14 @@ async fn run(
                 if !tables.contains(&&*entry.table) {
                     tables.push(&entry.table);
                 }
-                items
-                    .entry(entry.table.to_string())
-                    .or_default()
-                    .push(entry.request.clone());
+                // The request is kept: it is sent again if this one fails as a whole.
+                let request = entry.request.clone();
+                match items.get_mut(&*entry.table) {
+                    Some(writes) => writes.push(request),
+                    None => {
+                        items.insert(entry.table.to_string(), vec![request]);
+                    }
+                }
             }
             let tables = tables.join(",");
             let client = client.clone();
