@@ -543,8 +543,9 @@ async fn pynamo_items_are_read_queried_updated_and_deleted_through_pynamo_date_t
     };
     assert_eq!(meta["extra"], s("rust"));
     assert_eq!(meta["checked"], s("2019-01-13T14:00:00.250000000Z"));
-    // Untouched items keep PynamoDB's exact text.
-    assert_eq!(stored[&all[2]]["value"], n("1E+2"));
+    // Untouched items are left alone; DynamoDB (unlike moto) returns every number in its
+    // normalised form, so PynamoDB's `1E+2` reads back as `100` whoever wrote it.
+    assert_eq!(stored[&all[2]]["value"], n("100"));
 
     // Delete by the item read, and by key.
     table.delete_item(&updated).await.unwrap();

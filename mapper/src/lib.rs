@@ -87,6 +87,10 @@
 //! [`Item`]/[`Attributes`] and [`schema`] describe a type, [`expr`] builds conditions and
 //! updates, [`extension`] applies the lifecycle rules before writes and after reads, and
 //! [`ops`] sends the requests. See [`Item`](derive@Item) for the attribute reference.
+//!
+//! With the `testing` feature, `testing` gives your tests an in-process local DynamoDB, fault
+//! injection (throttling, unprocessed batch items, transaction conflicts) and strict request
+//! checks.
 
 // The derives name this crate `::dynamodb_mapper`; so do its own unit tests.
 #[cfg(test)]
@@ -104,6 +108,8 @@ mod retry;
 pub mod schema;
 mod table;
 mod target;
+#[cfg(feature = "testing")]
+pub mod testing;
 pub mod value;
 
 #[doc(hidden)]

@@ -1,6 +1,7 @@
 //! The operations, one per file. Each is a builder that owns what it needs (its item already
 //! converted, a cheap handle on its table), so every builder, future and stream is `'static`
-//! and `Send`. Writes become a plan and reads decode through one path; this
+//! and `Send`. Writes become a write plan by one path (the same for a single request, a batch
+//! chunk or a transaction action) and reads decode through one path too; this
 //! module only sends, inside a `tracing` span per request.
 
 mod admin;
