@@ -5,6 +5,7 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
+use std::time::Duration;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{DateTime, TimeZone, Utc};
@@ -12,7 +13,8 @@ use dynamodb_mapper::extension::{
     AtomicCounters, AutoTimestamps, AutoUuids, BeforeWrite, Extension, VersionedRecords, WriteMode,
 };
 use dynamodb_mapper::ops::{CapacityMeter, Fetched};
-use dynamodb_mapper::{Attributes, Error, Item, Mapper, RefusalKind, Table};
+use dynamodb_mapper::testing::{Faults, InjectedFault, Times};
+use dynamodb_mapper::{Attributes, Error, Item, Mapper, RefusalKind, RetryPolicy, Table};
 use dynamodb_mapper_workspace::local;
 use uuid::Uuid;
 
@@ -567,13 +569,27 @@ async fn an_empty_batch_sends_nothing() {
 /// A span's name, its parent's id and its fields.
 type SpanRecord = (String, Option<u64>, HashMap<String, String>);
 
-/// The names and fields of the spans created, and each span's parent.
+/// Records every span of the process: its name, fields and parent. Installed as the global
+/// subscriber (a per-thread one can miss spans whose call sites other tests' threads
+/// registered first); tests find their own spans by table name.
 #[derive(Clone, Default)]
 struct Spans {
     spans: Arc<std::sync::Mutex<Vec<SpanRecord>>>,
     next: Arc<std::sync::atomic::AtomicU64>,
-    /// The spans entered, innermost last (one thread: a current-thread runtime).
-    entered: Arc<std::sync::Mutex<Vec<u64>>>,
+}
+
+thread_local! {
+    /// The spans entered on this thread, innermost last.
+    static ENTERED: std::cell::RefCell<Vec<u64>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+fn recorded_spans() -> &'static Spans {
+    static SPANS: std::sync::OnceLock<Spans> = std::sync::OnceLock::new();
+    SPANS.get_or_init(|| {
+        let spans = Spans::default();
+        tracing::subscriber::set_global_default(spans.clone()).expect("the only global subscriber");
+        spans
+    })
 }
 
 struct Fields<'a>(&'a mut HashMap<String, String>);
@@ -598,7 +614,7 @@ impl tracing::Subscriber for Spans {
         fields.insert("id".into(), id.to_string());
         let parent = match span.parent() {
             Some(parent) => Some(parent.into_u64()),
-            None if span.is_contextual() => self.entered.lock().unwrap().last().copied(),
+            None if span.is_contextual() => ENTERED.with(|e| e.borrow().last().copied()),
             None => None,
         };
         self.spans
@@ -611,46 +627,44 @@ impl tracing::Subscriber for Spans {
     fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
     fn event(&self, _: &tracing::Event<'_>) {}
     fn enter(&self, span: &tracing::span::Id) {
-        self.entered.lock().unwrap().push(span.into_u64());
+        ENTERED.with(|e| e.borrow_mut().push(span.into_u64()));
     }
     fn exit(&self, span: &tracing::span::Id) {
-        let mut entered = self.entered.lock().unwrap();
-        if let Some(at) = entered.iter().rposition(|id| *id == span.into_u64()) {
-            entered.remove(at);
-        }
+        ENTERED.with(|e| {
+            let mut entered = e.borrow_mut();
+            if let Some(at) = entered.iter().rposition(|id| *id == span.into_u64()) {
+                entered.remove(at);
+            }
+        });
     }
 }
 
 #[tokio::test(flavor = "current_thread")]
 async fn each_request_has_a_span_inside_its_round() {
+    let recorder = recorded_spans();
     let mapper = Mapper::new(local::client());
     let events = table::<Event>(&mapper, "events").await;
-    let spans = Spans::default();
-    let written = {
-        let _guard = tracing::subscriber::set_default(spans.clone());
-        events.put_all((0..60).map(|i| event("t", i))).await.unwrap()
-    };
+    let written = events.put_all((0..60).map(|i| event("t", i))).await.unwrap();
     assert!(written.unprocessed.is_empty());
-    let spans = spans.spans.lock().unwrap().clone();
-    let rounds: Vec<_> = spans
-        .iter()
-        .filter(|(name, ..)| name == "dynamodb_batch_round")
-        .collect();
-    assert_eq!(rounds.len(), 1);
-    assert_eq!(rounds[0].2["round"], "1");
-    assert_eq!(rounds[0].2["writes"], "60");
-    let round_id: u64 = rounds[0].2["id"].parse().unwrap();
+    let spans = recorder.spans.lock().unwrap().clone();
     let requests: Vec<_> = spans
         .iter()
         .filter(|(name, _, fields)| {
-            name == "dynamodb" && fields.get("operation").map(String::as_str) == Some("BatchWriteItem")
+            name == "dynamodb"
+                && fields.get("operation").map(String::as_str) == Some("BatchWriteItem")
+                && fields.get("table") == Some(&events.name().to_owned())
         })
         .collect();
     assert_eq!(requests.len(), 3);
-    for (_, parent, fields) in requests {
-        assert_eq!(*parent, Some(round_id), "{fields:?}");
-        assert_eq!(fields["table"], events.name());
-    }
+    let parents: HashSet<u64> = requests
+        .iter()
+        .map(|(_, parent, _)| parent.expect("a parent"))
+        .collect();
+    assert_eq!(parents.len(), 1, "one round");
+    let parent = parents.into_iter().next().unwrap().to_string();
+    let round = spans.iter().find(|(_, _, fields)| fields["id"] == parent).unwrap();
+    assert_eq!(round.0, "dynamodb_batch_round");
+    assert_eq!((round.2["round"].as_str(), round.2["writes"].as_str()), ("1", "60"));
 }
 
 #[tokio::test]
@@ -676,4 +690,223 @@ async fn handles_are_taken_once_and_only_from_their_own_batch() {
 #[derive(Attributes, Debug, Clone, PartialEq)]
 struct ProfileId {
     id: String,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Faults: unprocessed items and keys, throttling (the `testing` feature's fault injection)
+
+/// A mapper whose client injects `faults` (and the SDK's testing retries: 3 attempts).
+fn faulty_mapper(faults: &Faults) -> Mapper {
+    Mapper::new(local::client_builder().faults(faults).build())
+}
+
+/// Fast rounds for tests: 1 to 5 ms waits, 3 rounds without progress.
+fn fast_rounds() -> RetryPolicy {
+    RetryPolicy::default()
+        .max_attempts(u32::MAX)
+        .base_delay(Duration::from_millis(1))
+        .max_delay(Duration::from_millis(5))
+        .max_rounds_without_progress(3)
+}
+
+/// How many writes each `BatchWriteItem` request carried, as the SDK built it.
+fn writes_per_request(faults: &Faults) -> Vec<usize> {
+    faults
+        .requests_of("BatchWriteItem")
+        .iter()
+        .map(|r| {
+            r.body["RequestItems"]
+                .as_object()
+                .unwrap()
+                .values()
+                .map(|writes| writes.as_array().unwrap().len())
+                .sum()
+        })
+        .collect()
+}
+
+/// The sort keys (`seq`) of the writes or keys a fault withheld from one request.
+fn withheld_seqs(fault: &Option<InjectedFault>) -> HashSet<u32> {
+    let Some(InjectedFault::Unprocessed(withheld)) = fault else {
+        return HashSet::new();
+    };
+    let mut seqs = HashSet::new();
+    for entries in withheld.as_object().unwrap().values() {
+        let list = entries.get("Keys").unwrap_or(entries).as_array().unwrap();
+        for entry in list {
+            let key = entry
+                .pointer("/PutRequest/Item")
+                .or(entry.pointer("/DeleteRequest/Key"))
+                .unwrap_or(entry);
+            seqs.insert(key["seq"]["N"].as_str().unwrap().parse().unwrap());
+        }
+    }
+    seqs
+}
+
+#[tokio::test]
+async fn unprocessed_items_for_some_rounds_are_all_written_with_bounded_requests() {
+    let faults = Faults::new();
+    let mapper = faulty_mapper(&faults);
+    let events = table::<Event>(&mapper, "events").await;
+    // The first three requests each leave their last 5 writes unprocessed.
+    faults.on("BatchWriteItem").unprocessed(5, 3);
+    let given: Vec<Event> = (0..60).map(|i| event("u", i)).collect();
+    let written = events.put_all(given.clone()).retry(fast_rounds()).await.unwrap();
+    assert!(written.unprocessed.is_empty(), "{:?}", written.errors);
+    assert!(written.errors.is_empty());
+    // Round 1: 25 + 25 + 10 writes, 15 left over; round 2: those 15, all written.
+    assert_eq!((written.rounds, written.requests), (2, 4));
+    assert_eq!(writes_per_request(&faults), [25, 25, 10, 15]);
+    assert!(faults.requests_of("BatchWriteItem").iter().all(|r| r.attempt == 1));
+    // Nothing lost: every item stored, as given.
+    let stored = raw_items(&events).await;
+    assert_eq!(stored.len(), 60);
+    let got = events.get_all(given.iter().map(|e| ("u", e.seq))).await.unwrap();
+    let got: Vec<Event> = got.items.into_iter().map(|f| f.found().unwrap()).collect();
+    assert_eq!(got, given);
+}
+
+#[tokio::test]
+async fn unprocessed_items_forever_come_back_exactly_after_the_rounds_without_progress() {
+    let faults = Faults::new();
+    let mapper = faulty_mapper(&faults);
+    let events = table::<Event>(&mapper, "events").await;
+    faults.on("BatchWriteItem").unprocessed(2, Times::Always);
+    let given: Vec<Event> = (0..30).map(|i| event("f", i)).collect();
+    let written = events.put_all(given.clone()).retry(fast_rounds()).await.unwrap();
+    // Round 1: [0..25] and [25..30], 23, 24, 28, 29 withheld. Round 2: those four, 28 and 29
+    // withheld, so 23 and 24 are written. Rounds 3 to 5: 28 and 29 withheld, no progress; the
+    // third such round stops.
+    assert_eq!((written.rounds, written.requests), (5, 6));
+    assert_eq!(written.unprocessed, given[28..].to_vec());
+    assert!(written.errors.is_empty(), "{:?}", written.errors);
+    let requests = faults.requests_of("BatchWriteItem");
+    let last = requests.last().unwrap();
+    let left: HashSet<u32> = written.unprocessed.iter().map(|e| e.seq).collect();
+    assert_eq!(
+        withheld_seqs(&last.fault),
+        left,
+        "the leftovers are exactly what was withheld"
+    );
+    assert!(writes_per_request(&faults).iter().all(|&n| n <= 25));
+    // 0 lost: what is not left over is stored.
+    let stored: HashSet<String> = raw_items(&events)
+        .await
+        .iter()
+        .map(|i| i["seq"].as_n().unwrap().clone())
+        .collect();
+    assert_eq!(stored, (0..28).map(|i| i.to_string()).collect());
+
+    // The deadline stops the rounds too: none starts after it.
+    faults.clear_requests();
+    let policy = fast_rounds()
+        .base_delay(Duration::from_millis(50))
+        .max_delay(Duration::from_millis(50))
+        .max_rounds_without_progress(100)
+        .deadline(Duration::from_millis(120));
+    let started = std::time::Instant::now();
+    let written = events.put_all(given[28..].to_vec()).retry(policy).await.unwrap();
+    assert!(started.elapsed() < Duration::from_secs(2));
+    assert_eq!(written.unprocessed, given[28..].to_vec());
+    // Stopped by the deadline, long before 100 rounds without progress.
+    assert!(written.rounds >= 2 && written.rounds < 100, "{} rounds", written.rounds);
+}
+
+#[tokio::test]
+async fn unprocessed_keys_are_fetched_again_or_reported_unprocessed_never_missing() {
+    let faults = Faults::new();
+    let mapper = faulty_mapper(&faults);
+    let events = table::<Event>(&mapper, "events").await;
+    let stored: Vec<Event> = (0..150).map(|i| event("k", i)).collect();
+    assert!(events.put_all(stored.clone()).await.unwrap().unprocessed.is_empty());
+
+    // Some rounds: the first two requests leave 10 keys each; all are fetched in round 2.
+    faults.on("BatchGetItem").unprocessed(10, 2);
+    let keys: Vec<(String, u32)> = (0..160).map(|i| ("k".to_owned(), i)).collect();
+    let got = events.get_all(keys.clone()).retry(fast_rounds()).await.unwrap();
+    assert_eq!((got.rounds, got.requests), (2, 3));
+    for (i, fetched) in got.items.iter().enumerate() {
+        if i < 150 {
+            assert_eq!(fetched.as_found(), Some(&stored[i]), "key {i}");
+        } else {
+            assert!(fetched.is_missing(), "key {i}: {fetched:?}");
+        }
+    }
+    let sizes: Vec<usize> = faults
+        .requests_of("BatchGetItem")
+        .iter()
+        .map(|r| {
+            r.body["RequestItems"]
+                .as_object()
+                .unwrap()
+                .values()
+                .map(|t| t["Keys"].as_array().unwrap().len())
+                .sum()
+        })
+        .collect();
+    assert_eq!(sizes, [100, 60, 20]);
+
+    // Forever: the withheld keys are `Unprocessed`, in their places; the others are answered.
+    faults.clear_requests();
+    faults.on("BatchGetItem").unprocessed(3, Times::Always);
+    let got = events.get_all(keys).retry(fast_rounds()).await.unwrap();
+    let last = faults.requests_of("BatchGetItem").last().unwrap().clone();
+    let withheld = withheld_seqs(&last.fault);
+    assert_eq!(withheld.len(), 3);
+    for (i, fetched) in got.items.iter().enumerate() {
+        let seq = i as u32;
+        if withheld.contains(&seq) {
+            assert!(fetched.is_unprocessed(), "key {i}: {fetched:?}");
+        } else if i < 150 {
+            assert_eq!(fetched.as_found(), Some(&stored[i]), "key {i}");
+        } else {
+            assert!(fetched.is_missing(), "key {i}: {fetched:?}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn throttling_is_retried_by_the_sdk_then_by_the_rounds_then_handed_back() {
+    let faults = Faults::new();
+    let mapper = faulty_mapper(&faults);
+    let events = table::<Event>(&mapper, "events").await;
+    let given: Vec<Event> = (0..10).map(|i| event("t", i)).collect();
+
+    // Two throttles: the SDK's own retries (3 attempts) absorb them in one round.
+    faults.on("BatchWriteItem").throttle(2);
+    let written = events.put_all(given.clone()).retry(fast_rounds()).await.unwrap();
+    assert!(written.unprocessed.is_empty());
+    assert_eq!((written.rounds, written.requests), (1, 1));
+    let attempts: Vec<u32> = faults.requests_of("BatchWriteItem").iter().map(|r| r.attempt).collect();
+    assert_eq!(attempts, [1, 2, 3]);
+    assert_eq!(raw_items(&events).await.len(), 10);
+
+    // Four throttles: the SDK gives up after 3 attempts, the next round gets through.
+    faults.clear_requests();
+    faults.on("BatchWriteItem").throttle(4);
+    let written = events.put_all(given.clone()).retry(fast_rounds()).await.unwrap();
+    assert!(written.unprocessed.is_empty(), "{:?}", written.errors);
+    assert_eq!((written.rounds, written.requests), (2, 2));
+    let attempts: Vec<u32> = faults.requests_of("BatchWriteItem").iter().map(|r| r.attempt).collect();
+    assert_eq!(attempts, [1, 2, 3, 1, 2]);
+
+    // Always throttled: 3 rounds without progress, 3 attempts each, then everything is handed
+    // back with the throttling error, which is retryable.
+    faults.clear_requests();
+    faults.on("BatchWriteItem").throttle(Times::Always);
+    let written = events
+        .delete_all(given.iter().map(|e| ("t", e.seq)))
+        .retry(fast_rounds())
+        .await
+        .unwrap();
+    assert_eq!(written.rounds, 3);
+    assert_eq!(faults.requests_of("BatchWriteItem").len(), 9);
+    assert_eq!(
+        written.unprocessed,
+        (0..10).map(|i| ("t".to_owned(), i)).collect::<Vec<_>>()
+    );
+    assert_eq!(written.errors.len(), 1);
+    assert!(written.errors[0].is_retryable(), "{}", written.errors[0]);
+    assert_eq!(raw_items(&events).await.len(), 10, "nothing deleted");
 }
