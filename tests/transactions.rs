@@ -276,7 +276,7 @@ fn builders_and_results_are_send_and_static() {
     check::<dynamodb_mapper::ops::TransactWrite>();
     check::<dynamodb_mapper::ops::TransactGet>();
     check::<dynamodb_mapper::ops::Committed>();
-    check::<dynamodb_mapper::ops::Fetched>();
+    check::<dynamodb_mapper::ops::TransactGetOutput>();
     check::<dynamodb_mapper::ops::TransactionCanceled>();
 }
 

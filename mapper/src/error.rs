@@ -231,6 +231,12 @@ pub enum RefusalKind {
     TransactionTooLarge,
     /// A client request token that is empty or longer than 36 characters.
     InvalidToken,
+    /// Two writes or reads of one item (the same table and key) in one batch call, which
+    /// DynamoDB rejects: a put and a delete of the same key count too.
+    DuplicateKey,
+    /// A condition on a write of a batch (added by an extension), which a batch request
+    /// cannot carry.
+    ConditionInBatch,
 }
 
 /// A condition that did not hold on a write (`ConditionalCheckFailedException`).

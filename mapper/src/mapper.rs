@@ -7,7 +7,7 @@ use aws_sdk_dynamodb::Client;
 use crate::error::Error;
 use crate::extension::{Chain, Extension};
 use crate::item::Item;
-use crate::ops::{ChangeOutcome, Fetched, TransactGet, TransactReadModifyWrite, TransactWrite};
+use crate::ops::{ChangeOutcome, TransactGet, TransactGetOutput, TransactReadModifyWrite, TransactWrite};
 use crate::table::Table;
 use crate::target::{Config, Target};
 
@@ -63,6 +63,18 @@ impl Mapper {
         &self.config.client
     }
 
+    /// A batch of puts and deletes across tables, sent in `BatchWriteItem` requests with the
+    /// leftovers retried and handed back typed. See [`BatchWrite`](crate::ops::BatchWrite).
+    pub fn batch_write(&self) -> crate::ops::BatchWrite {
+        crate::ops::BatchWrite::new(self.config.clone())
+    }
+
+    /// A batch of reads across tables, sent in `BatchGetItem` requests, each key with its own
+    /// outcome. See [`BatchGet`](crate::ops::BatchGet).
+    pub fn batch_get(&self) -> crate::ops::BatchGet {
+        crate::ops::BatchGet::new(self.config.clone())
+    }
+
     /// The table of `T`, named by `#[item(table = "...")]` (after the
     /// [prefix](MapperBuilder::table_prefix)).
     pub fn table<T: Item>(&self) -> Result<Table<T>, Error> {
@@ -114,7 +126,7 @@ impl Mapper {
     /// [`TransactReadModifyWrite`].
     pub fn transact_read_modify_write<'f, F, R>(&self, reads: TransactGet, change: F) -> TransactReadModifyWrite<'f, F>
     where
-        F: FnMut(&mut Fetched, &mut TransactWrite) -> R + 'f,
+        F: FnMut(&mut TransactGetOutput, &mut TransactWrite) -> R + 'f,
         R: ChangeOutcome,
     {
         TransactReadModifyWrite::new(self.config.client.clone(), self.config.consumed_capacity, reads, change)

@@ -100,6 +100,11 @@ impl RetryPolicy {
         self.max_rounds_without_progress
     }
 
+    /// The deadline, if one is set.
+    pub fn time_limit(&self) -> Option<Duration> {
+        self.deadline
+    }
+
     /// A random wait before retry `retry` (0 for the first retry): full jitter.
     pub fn delay(&self, retry: u32) -> Duration {
         let ceiling = self

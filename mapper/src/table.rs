@@ -8,7 +8,8 @@ use crate::error::Error;
 use crate::item::{Item, KeyFrom, Versioned};
 use crate::mapper::Mapper;
 use crate::ops::{
-    AnyKey, ChangeOutcome, CreateTable, Delete, Get, Patch, Put, Query, ReadModifyWrite, Scan, Update, key_value,
+    AnyKey, BatchWrite, ChangeOutcome, CreateTable, Delete, DeleteHandle, DeleteItemHandle, Get, GetAll, Patch, Put,
+    PutHandle, Query, ReadModifyWrite, Scan, Update, WriteAll, key_value,
 };
 use crate::schema::IndexSchema;
 use crate::target::Target;
@@ -63,6 +64,7 @@ impl<T: Item> Table<T> {
         }
     }
 
+    /// The handle operations own: for the mapper's multi-table operations.
     pub(crate) fn target(&self) -> &Target {
         &self.target
     }
@@ -119,6 +121,53 @@ impl<T: Item> Table<T> {
     /// still the one `item` was read with.
     pub fn delete_item(&self, item: &T) -> Delete<T> {
         Delete::new(self.target.clone(), item.to_item(), true)
+    }
+
+    /// Puts any number of items in `BatchWriteItem` requests (25 writes each, several at a
+    /// time), retrying what DynamoDB leaves unprocessed; what is still not written at the end
+    /// comes back as your own items. A `#[version]` is refused unless
+    /// [`without_version_check`](WriteAll::without_version_check). See [`BatchWrite`].
+    pub fn put_all(&self, items: impl IntoIterator<Item = T>) -> WriteAll<PutHandle<T>>
+    where
+        T: Send + 'static,
+    {
+        let mut batch = BatchWrite::new(self.target.config().clone());
+        let handle = batch.put(self, items);
+        WriteAll::new(batch, handle)
+    }
+
+    /// Deletes the items with these keys, as a batch (no version check); the keys not deleted
+    /// come back. See [`BatchWrite`].
+    pub fn delete_all<K>(&self, keys: impl IntoIterator<Item = K>) -> WriteAll<DeleteHandle<T>>
+    where
+        T: KeyFrom<K> + 'static,
+        T::Key: Clone + Send + 'static,
+    {
+        let mut batch = BatchWrite::new(self.target.config().clone());
+        let handle = batch.delete(self, keys);
+        WriteAll::new(batch, handle)
+    }
+
+    /// Deletes the stored items with the keys of `items` (items that were read), as a batch; a
+    /// `#[version]` is refused unless [`without_version_check`](WriteAll::without_version_check).
+    /// See [`BatchWrite::delete_items`].
+    pub fn delete_items(&self, items: impl IntoIterator<Item = T>) -> WriteAll<DeleteItemHandle<T>>
+    where
+        T: Send + 'static,
+    {
+        let mut batch = BatchWrite::new(self.target.config().clone());
+        let handle = batch.delete_items(self, items);
+        WriteAll::new(batch, handle)
+    }
+
+    /// Reads the items with these keys in `BatchGetItem` requests (100 keys each), one
+    /// [`Fetched`](crate::ops::Fetched) per key in the order given: found, missing, unprocessed
+    /// or unreadable. See [`GetAll`].
+    pub fn get_all<K>(&self, keys: impl IntoIterator<Item = K>) -> GetAll<T>
+    where
+        T: KeyFrom<K> + Send + 'static,
+    {
+        GetAll::new(self, keys)
     }
 
     /// Reads the item, applies `change` and writes it back, retrying from the stored item when

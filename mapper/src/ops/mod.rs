@@ -5,6 +5,9 @@
 //! module only sends, inside a `tracing` span per request.
 
 mod admin;
+mod batch;
+mod batch_get;
+mod batch_write;
 mod capacity;
 mod create_table;
 mod delete;
@@ -21,6 +24,10 @@ mod transact_loop;
 mod transact_write;
 mod update;
 
+pub use batch_get::{BatchGet, BatchGetOutput, Fetched, GetAll, GetAllOutput, GetHandle};
+pub use batch_write::{
+    BatchWrite, BatchWriteOutput, DeleteHandle, DeleteItemHandle, PutHandle, WriteAll, WriteAllOutput, WriteHandle,
+};
 pub use capacity::CapacityMeter;
 pub use create_table::{Billing, CreateTable};
 pub use delete::Delete;
@@ -31,10 +38,11 @@ pub use put::Put;
 pub use query::{AnyKey, KeyValue, Query};
 pub use read_modify_write::{ChangeOutcome, ModifyError, ReadModifyWrite};
 pub use scan::Scan;
-pub use transact_get::{Fetched, GetHandle, TransactGet};
+pub use transact_get::{TransactGet, TransactGetOutput, TxGetHandle};
 pub use transact_loop::TransactReadModifyWrite;
 pub use transact_write::{
-    CancellationCode, CancellationReason, Committed, TransactWrite, TransactionCanceled, TxAction, TxPatch, WriteHandle,
+    CancellationCode, CancellationReason, Committed, TransactWrite, TransactionCanceled, TxAction, TxPatch,
+    TxWriteHandle,
 };
 pub use update::Update;
 

@@ -25,8 +25,8 @@ use crate::target::Target;
 /// Reads up to 100 items of any tables as one snapshot, all as of the same moment
 /// (`TransactGetItems`). Made by [`Mapper::transact_get`](crate::Mapper::transact_get).
 ///
-/// Each [`get`](Self::get) returns a typed [`GetHandle`]; after [`send`](Self::send), the
-/// [`Fetched`] items are read through them, decoded after the extensions' `after_read`, in the
+/// Each [`get`](Self::get) returns a typed [`TxGetHandle`]; after [`send`](Self::send), the
+/// [`TransactGetOutput`] items are read through them, decoded after the extensions' `after_read`, in the
 /// order they were added. Refused before sending: no get, more than 100, the same item twice.
 ///
 /// ```no_run
@@ -69,29 +69,29 @@ fn decode_as<T: Item + Send + 'static>(target: &Target, item: ItemMap) -> Result
 }
 
 /// A typed handle on one get of a [`TransactGet`].
-pub struct GetHandle<T> {
+pub struct TxGetHandle<T> {
     index: usize,
     _item: super::Marker<T>,
 }
 
-impl<T> GetHandle<T> {
+impl<T> TxGetHandle<T> {
     /// The get's position: 0 for the first one added.
     pub fn index(&self) -> usize {
         self.index
     }
 }
 
-impl<T> Clone for GetHandle<T> {
+impl<T> Clone for TxGetHandle<T> {
     fn clone(&self) -> Self {
         *self
     }
 }
 
-impl<T> Copy for GetHandle<T> {}
+impl<T> Copy for TxGetHandle<T> {}
 
-impl<T> fmt::Debug for GetHandle<T> {
+impl<T> fmt::Debug for TxGetHandle<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("GetHandle").field("index", &self.index).finish()
+        f.debug_struct("TxGetHandle").field("index", &self.index).finish()
     }
 }
 
@@ -106,7 +106,7 @@ impl TransactGet {
     }
 
     /// Reads the item with this key from `table`.
-    pub fn get<T, K>(&mut self, table: &Table<T>, key: K) -> GetHandle<T>
+    pub fn get<T, K>(&mut self, table: &Table<T>, key: K) -> TxGetHandle<T>
     where
         T: Item + KeyFrom<K> + Send + 'static,
     {
@@ -116,7 +116,7 @@ impl TransactGet {
             key: T::key_from(key),
             decode: decode_as::<T>,
         });
-        GetHandle {
+        TxGetHandle {
             index: self.gets.len() - 1,
             _item: PhantomData,
         }
@@ -139,7 +139,7 @@ impl TransactGet {
     }
 
     /// Reads the items.
-    pub async fn send(self) -> Result<Fetched, Error> {
+    pub async fn send(self) -> Result<TransactGetOutput, Error> {
         let count = self.gets.len();
         if count == 0 {
             return Err(Error::refused(
@@ -232,12 +232,12 @@ impl TransactGet {
                 },
             )
             .collect::<Result<Vec<_>, Error>>()?;
-        Ok(Fetched { items })
+        Ok(TransactGetOutput { items })
     }
 }
 
 impl IntoFuture for TransactGet {
-    type Output = Result<Fetched, Error>;
+    type Output = Result<TransactGetOutput, Error>;
     type IntoFuture = Pin<Box<dyn Future<Output = Self::Output> + Send>>;
 
     fn into_future(self) -> Self::IntoFuture {
@@ -255,28 +255,28 @@ impl fmt::Debug for TransactGet {
 }
 
 /// The items a [`TransactGet`] read, in the order the gets were added, each decoded as its
-/// own type: read them through their [`GetHandle`]s.
-pub struct Fetched {
+/// own type: read them through their [`TxGetHandle`]s.
+pub struct TransactGetOutput {
     items: Vec<Option<Box<dyn Any + Send>>>,
 }
 
-impl Fetched {
+impl TransactGetOutput {
     pub(crate) fn empty() -> Self {
-        Fetched { items: Vec::new() }
+        TransactGetOutput { items: Vec::new() }
     }
 
     /// The item behind `handle`; `None` if there is no such item (or it was taken).
-    pub fn get<T: 'static>(&self, handle: GetHandle<T>) -> Option<&T> {
+    pub fn get<T: 'static>(&self, handle: TxGetHandle<T>) -> Option<&T> {
         self.items.get(handle.index)?.as_ref()?.downcast_ref()
     }
 
     /// The item behind `handle`, to change.
-    pub fn get_mut<T: 'static>(&mut self, handle: GetHandle<T>) -> Option<&mut T> {
+    pub fn get_mut<T: 'static>(&mut self, handle: TxGetHandle<T>) -> Option<&mut T> {
         self.items.get_mut(handle.index)?.as_mut()?.downcast_mut()
     }
 
     /// Takes the item behind `handle` out; `None` if there is no such item (or it was taken).
-    pub fn take<T: 'static>(&mut self, handle: GetHandle<T>) -> Option<T> {
+    pub fn take<T: 'static>(&mut self, handle: TxGetHandle<T>) -> Option<T> {
         let slot = self.items.get_mut(handle.index)?;
         match slot.take()?.downcast::<T>() {
             Ok(item) => Some(*item),
@@ -298,9 +298,9 @@ impl Fetched {
     }
 }
 
-impl fmt::Debug for Fetched {
+impl fmt::Debug for TransactGetOutput {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let found: Vec<bool> = self.items.iter().map(Option::is_some).collect();
-        f.debug_struct("Fetched").field("found", &found).finish()
+        f.debug_struct("TransactGetOutput").field("found", &found).finish()
     }
 }

@@ -6,7 +6,7 @@ use std::pin::Pin;
 
 use aws_sdk_dynamodb::Client;
 
-use super::{ChangeOutcome, Committed, Fetched, ModifyError, TransactGet, TransactWrite};
+use super::{ChangeOutcome, Committed, ModifyError, TransactGet, TransactGetOutput, TransactWrite};
 use crate::error::Error;
 use crate::retry::{Retries, RetryPolicy};
 
@@ -73,7 +73,7 @@ pub struct TransactReadModifyWrite<'f, F> {
 
 impl<'f, F, R> TransactReadModifyWrite<'f, F>
 where
-    F: FnMut(&mut Fetched, &mut TransactWrite) -> R + 'f,
+    F: FnMut(&mut TransactGetOutput, &mut TransactWrite) -> R + 'f,
     R: ChangeOutcome,
 {
     pub(crate) fn new(client: Client, consumed_capacity: bool, reads: TransactGet, change: F) -> Self {
@@ -98,7 +98,7 @@ where
         let mut retries = Retries::new(self.policy);
         loop {
             let mut items = if self.reads.is_empty() {
-                Fetched::empty()
+                TransactGetOutput::empty()
             } else {
                 self.reads.clone().send().await?
             };
@@ -134,7 +134,7 @@ where
 
 impl<'f, F, R> IntoFuture for TransactReadModifyWrite<'f, F>
 where
-    F: FnMut(&mut Fetched, &mut TransactWrite) -> R + Send + 'f,
+    F: FnMut(&mut TransactGetOutput, &mut TransactWrite) -> R + Send + 'f,
     R: ChangeOutcome + 'f,
     R::Refusal: Send + 'f,
 {

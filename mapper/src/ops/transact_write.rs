@@ -36,7 +36,7 @@ use crate::value::ToAttributeValue;
 /// condition of its own, and asks DynamoDB for the stored item if its condition fails
 /// (`ReturnValuesOnConditionCheckFailure = ALL_OLD`).
 ///
-/// Each action returns a typed [`WriteHandle`]: after the commit it reads the item as written
+/// Each action returns a typed [`TxWriteHandle`]: after the commit it reads the item as written
 /// from [`Committed`]; after a cancellation it reads that action's reason and stored item from
 /// [`TransactionCanceled`].
 ///
@@ -116,29 +116,29 @@ impl PendingKind {
 
 /// A typed handle on one action of a [`TransactWrite`]: its position, and the item type it
 /// reads back (from [`Committed`] or [`TransactionCanceled`]).
-pub struct WriteHandle<T> {
+pub struct TxWriteHandle<T> {
     index: usize,
     _item: super::Marker<T>,
 }
 
-impl<T> WriteHandle<T> {
+impl<T> TxWriteHandle<T> {
     /// The action's position: 0 for the first action added.
     pub fn index(&self) -> usize {
         self.index
     }
 }
 
-impl<T> Clone for WriteHandle<T> {
+impl<T> Clone for TxWriteHandle<T> {
     fn clone(&self) -> Self {
         *self
     }
 }
 
-impl<T> Copy for WriteHandle<T> {}
+impl<T> Copy for TxWriteHandle<T> {}
 
-impl<T> fmt::Debug for WriteHandle<T> {
+impl<T> fmt::Debug for TxWriteHandle<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("WriteHandle").field("index", &self.index).finish()
+        f.debug_struct("TxWriteHandle").field("index", &self.index).finish()
     }
 }
 
@@ -182,15 +182,15 @@ impl<T> TxAction<'_, T> {
     }
 
     /// The action's typed handle.
-    pub fn handle(self) -> WriteHandle<T> {
-        WriteHandle {
+    pub fn handle(self) -> TxWriteHandle<T> {
+        TxWriteHandle {
             index: self.index,
             _item: PhantomData,
         }
     }
 }
 
-impl<T> From<TxAction<'_, T>> for WriteHandle<T> {
+impl<T> From<TxAction<'_, T>> for TxWriteHandle<T> {
     fn from(action: TxAction<'_, T>) -> Self {
         action.handle()
     }
@@ -297,15 +297,15 @@ impl<T: Item> TxPatch<'_, T> {
     }
 
     /// The action's typed handle.
-    pub fn handle(self) -> WriteHandle<T> {
-        WriteHandle {
+    pub fn handle(self) -> TxWriteHandle<T> {
+        TxWriteHandle {
             index: self.index,
             _item: PhantomData,
         }
     }
 }
 
-impl<T: Item> From<TxPatch<'_, T>> for WriteHandle<T> {
+impl<T: Item> From<TxPatch<'_, T>> for TxWriteHandle<T> {
     fn from(patch: TxPatch<'_, T>) -> Self {
         patch.handle()
     }
@@ -883,7 +883,7 @@ impl Prepared {
     }
 }
 
-/// A committed transaction: what each action wrote, read through its [`WriteHandle`].
+/// A committed transaction: what each action wrote, read through its [`TxWriteHandle`].
 ///
 /// `TransactWriteItems` returns no item, so what is returned is what the mapper knows it
 /// wrote, without a re-read:
@@ -920,7 +920,7 @@ impl Committed {
 
     /// The item an action wrote, after the extensions' `after_read` (see the type's
     /// documentation for what each action knows).
-    pub fn item<T: Item>(&self, handle: WriteHandle<T>) -> Result<T, Error> {
+    pub fn item<T: Item>(&self, handle: TxWriteHandle<T>) -> Result<T, Error> {
         let action = self.action(handle.index)?;
         let item = action.item.clone().ok_or_else(|| {
             Error::refused(
@@ -936,7 +936,7 @@ impl Committed {
 
     /// The attributes an action is known to have written, as sent; `None` for a delete or a
     /// condition check.
-    pub fn item_map<T>(&self, handle: WriteHandle<T>) -> Option<&ItemMap> {
+    pub fn item_map<T>(&self, handle: TxWriteHandle<T>) -> Option<&ItemMap> {
         self.actions.get(handle.index).and_then(|a| a.item.as_ref())
     }
 
@@ -1151,12 +1151,12 @@ impl TransactionCanceled {
     /// # Panics
     ///
     /// If `handle` is not of this transaction (its index is out of range).
-    pub fn reason<T>(&self, handle: WriteHandle<T>) -> &CancellationReason {
+    pub fn reason<T>(&self, handle: TxWriteHandle<T>) -> &CancellationReason {
         &self.reasons[handle.index]
     }
 
     /// The item stored now for the action behind `handle`, decoded as its type.
-    pub fn item<T: Item>(&self, handle: WriteHandle<T>) -> Result<Option<T>, Error> {
+    pub fn item<T: Item>(&self, handle: TxWriteHandle<T>) -> Result<Option<T>, Error> {
         match self.reasons.get(handle.index) {
             Some(reason) => Ok(reason.item()?),
             None => Ok(None),

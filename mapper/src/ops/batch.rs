@@ -1,0 +1,310 @@
+//! What batch writes and batch gets share: the identity of a key (to find a leftover among the
+//! requests sent, and to refuse duplicates), the rounds of retries, and the options of a batch.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use aws_sdk_dynamodb::types::AttributeValue;
+
+use super::CapacityMeter;
+use crate::error::{Error, RefusalKind};
+use crate::item::ItemMap;
+use crate::retry::RetryPolicy;
+use crate::schema::TableSchema;
+
+/// How many requests of a batch are in flight at once, unless set.
+pub(crate) const DEFAULT_CONCURRENCY: usize = 8;
+
+/// A number identifying one batch, so that a handle cannot be used with another batch's result.
+pub(crate) fn next_batch_id() -> u64 {
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    NEXT.fetch_add(1, Ordering::Relaxed)
+}
+
+/// The options every batch has.
+#[derive(Debug, Clone)]
+pub(crate) struct BatchOptions {
+    pub(crate) retry: RetryPolicy,
+    pub(crate) concurrency: usize,
+    pub(crate) meter: Option<CapacityMeter>,
+}
+
+impl Default for BatchOptions {
+    fn default() -> Self {
+        BatchOptions {
+            retry: default_policy(),
+            concurrency: DEFAULT_CONCURRENCY,
+            meter: None,
+        }
+    }
+}
+
+/// The default policy of a batch's rounds: [`RetryPolicy::default`] (20 ms base, 1 s cap, 3
+/// rounds in a row without progress), with no limit on the rounds that make progress.
+pub(crate) fn default_policy() -> RetryPolicy {
+    RetryPolicy::default().max_attempts(u32::MAX)
+}
+
+/// Refuses a concurrency of 0.
+pub(crate) fn check_concurrency(concurrency: usize) -> Result<(), Error> {
+    if concurrency == 0 {
+        return Err(Error::refused(
+            RefusalKind::InvalidArgument,
+            "`concurrency(0)`: a batch sends at least one request at a time",
+        ));
+    }
+    Ok(())
+}
+
+/// A key as bytes that compare equal exactly when DynamoDB would address the same item: the
+/// table, then each key attribute's type and value (numbers normalized, as DynamoDB compares
+/// them by value).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) struct KeyId(Vec<u8>);
+
+/// The names of a table's key attributes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct KeyNames {
+    pub(crate) partition: &'static str,
+    pub(crate) sort: Option<&'static str>,
+}
+
+impl KeyNames {
+    pub(crate) fn of(schema: &'static TableSchema) -> Self {
+        KeyNames {
+            partition: schema.partition_key.name,
+            sort: schema.sort_key.map(|k| k.name),
+        }
+    }
+
+    /// The identity of the key `item` carries (an item or a key); `None` if an attribute is
+    /// missing or not a key type.
+    pub(crate) fn key_id(&self, table: &str, item: &ItemMap) -> Option<KeyId> {
+        let mut out = Vec::with_capacity(table.len() + 48);
+        push_part(&mut out, table.as_bytes());
+        for name in std::iter::once(self.partition).chain(self.sort) {
+            match item.get(name)? {
+                AttributeValue::S(s) => {
+                    out.push(b'S');
+                    push_part(&mut out, s.as_bytes());
+                }
+                AttributeValue::N(n) => {
+                    out.push(b'N');
+                    push_part(&mut out, normalize_number(n).as_bytes());
+                }
+                AttributeValue::B(b) => {
+                    out.push(b'B');
+                    push_part(&mut out, b.as_ref());
+                }
+                _ => return None,
+            }
+        }
+        Some(KeyId(out))
+    }
+}
+
+fn push_part(out: &mut Vec<u8>, part: &[u8]) {
+    out.extend_from_slice(&(part.len() as u64).to_le_bytes());
+    out.extend_from_slice(part);
+}
+
+/// A number's value as text: sign, significant digits and the power of ten of the last digit,
+/// so that `1`, `1.0`, `01` and `1E0` compare equal.
+pub(crate) fn normalize_number(text: &str) -> String {
+    let text = text.trim();
+    let (negative, rest) = match text.as_bytes().first() {
+        Some(b'-') => (true, &text[1..]),
+        Some(b'+') => (false, &text[1..]),
+        _ => (false, text),
+    };
+    let (mantissa, exponent) = match rest.find(['e', 'E']) {
+        Some(at) => (&rest[..at], rest[at + 1..].parse::<i64>().unwrap_or(0)),
+        None => (rest, 0),
+    };
+    let (whole, fraction) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let digits: String = whole.chars().chain(fraction.chars()).collect();
+    let mut exponent = exponent - fraction.len() as i64;
+    let trimmed = digits.trim_start_matches('0');
+    let significant = trimmed.trim_end_matches('0');
+    if significant.is_empty() {
+        return "0".to_owned();
+    }
+    exponent += (trimmed.len() - significant.len()) as i64;
+    format!("{}{significant}e{exponent}", if negative { "-" } else { "" })
+}
+
+/// Which key attribute names each table of a batch has: two item types written to one table
+/// must agree on them.
+#[derive(Default)]
+pub(crate) struct TableKeys {
+    tables: HashMap<Arc<str>, KeyNames>,
+}
+
+impl TableKeys {
+    pub(crate) fn register(&mut self, table: &Arc<str>, schema: &'static TableSchema) -> Result<KeyNames, Error> {
+        let names = KeyNames::of(schema);
+        match self.tables.get(table) {
+            Some(known) if *known != names => Err(Error::refused(
+                RefusalKind::InvalidKey,
+                format!(
+                    "table `{table}` is given items of two types with different keys \
+                     ({known:?} and {names:?}, the latter from `{}`)",
+                    schema.item.type_name
+                ),
+            )),
+            Some(known) => Ok(*known),
+            None => {
+                self.tables.insert(table.clone(), names);
+                Ok(names)
+            }
+        }
+    }
+
+    pub(crate) fn get(&self, table: &str) -> Option<KeyNames> {
+        self.tables.get(table).copied()
+    }
+}
+
+/// A refusal of a duplicate key, naming the table and both positions.
+pub(crate) fn duplicate(table: &str, what: &str, first: &str) -> Error {
+    Error::refused(
+        RefusalKind::DuplicateKey,
+        format!(
+            "{what} has the same key as {first} in table `{table}`: one batch request cannot \
+             touch an item twice"
+        ),
+    )
+}
+
+/// Adds a position to a refusal's message; other errors pass unchanged.
+pub(crate) fn locate(error: Error, position: &str) -> Error {
+    match error {
+        Error::Refused(refusal) => Error::refused(refusal.kind(), format!("{position}: {}", refusal.message())),
+        other => other,
+    }
+}
+
+/// The rounds of a batch: when to stop, how long to wait before the next one.
+pub(crate) struct Rounds {
+    policy: RetryPolicy,
+    started: Instant,
+    round: u32,
+    idle: u32,
+}
+
+/// Why the rounds of a batch stopped with work left.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Stop {
+    /// `max_rounds_without_progress` rounds in a row did nothing.
+    NoProgress,
+    /// `max_attempts` rounds were sent.
+    Rounds,
+    /// The next round would start after the deadline.
+    Deadline,
+}
+
+impl Rounds {
+    pub(crate) fn new(policy: RetryPolicy) -> Self {
+        Rounds {
+            policy,
+            started: Instant::now(),
+            round: 0,
+            idle: 0,
+        }
+    }
+
+    /// Starts a round; returns its number, from 1.
+    pub(crate) fn start(&mut self) -> u32 {
+        self.round += 1;
+        self.round
+    }
+
+    /// The rounds started so far.
+    pub(crate) fn count(&self) -> u32 {
+        self.round
+    }
+
+    /// After a round that left work: the wait before the next round, or why to stop.
+    pub(crate) fn next(&mut self, progressed: bool) -> Result<Duration, Stop> {
+        if progressed {
+            self.idle = 0;
+        } else {
+            self.idle += 1;
+        }
+        if self.idle >= self.policy.rounds_without_progress() {
+            return Err(Stop::NoProgress);
+        }
+        if self.round >= self.policy.attempts() {
+            return Err(Stop::Rounds);
+        }
+        let delay = self.policy.delay(self.round - 1);
+        if let Some(deadline) = self.policy.time_limit()
+            && self.started.elapsed() + delay > deadline
+        {
+            return Err(Stop::Deadline);
+        }
+        Ok(delay)
+    }
+}
+
+/// Adds a request's consumed capacity to a running total.
+pub(crate) fn add_capacity(total: &mut Option<f64>, units: Option<f64>) {
+    if let Some(units) = units {
+        *total = Some(total.unwrap_or(0.0) + units);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_compare_by_value() {
+        for (a, b) in [
+            ("1", "1.0"),
+            ("01", "1"),
+            ("1E2", "100"),
+            ("-0.50", "-5e-1"),
+            ("0", "-0.000"),
+        ] {
+            assert_eq!(normalize_number(a), normalize_number(b), "{a} {b}");
+        }
+        for (a, b) in [("1", "10"), ("1", "-1"), ("0.1", "1")] {
+            assert_ne!(normalize_number(a), normalize_number(b), "{a} {b}");
+        }
+    }
+
+    #[test]
+    fn rounds_stop_without_progress_and_back_off_under_the_cap() {
+        let policy = RetryPolicy::default()
+            .max_attempts(u32::MAX)
+            .base_delay(Duration::from_millis(4))
+            .max_delay(Duration::from_millis(10))
+            .max_rounds_without_progress(2);
+        let mut rounds = Rounds::new(policy);
+        rounds.start();
+        assert!(rounds.next(true).unwrap() <= Duration::from_millis(4));
+        rounds.start();
+        assert!(rounds.next(false).unwrap() <= Duration::from_millis(8));
+        rounds.start();
+        assert!(rounds.next(true).unwrap() <= Duration::from_millis(10));
+        rounds.start();
+        assert!(rounds.next(false).is_ok());
+        rounds.start();
+        assert_eq!(rounds.next(false), Err(Stop::NoProgress));
+
+        let mut capped = Rounds::new(policy.max_attempts(2));
+        capped.start();
+        assert!(capped.next(true).is_ok());
+        capped.start();
+        assert_eq!(capped.next(true), Err(Stop::Rounds));
+
+        let mut late = Rounds::new(policy.deadline(Duration::ZERO).base_delay(Duration::from_millis(1)));
+        late.start();
+        // A zero delay may still fit a zero deadline; any positive one does not.
+        let stopped = (0..50).any(|_| late.next(true) == Err(Stop::Deadline));
+        assert!(stopped);
+    }
+}
