@@ -435,12 +435,12 @@ fn check_types(cx: &Ctxt, field: &Field) {
     if a.auto_timestamp.is_some() && types::certainly_not(types::unwrap_option(ty), types::is_utc_datetime) {
         cx.error_spanned_by(
             ty,
-            "`#[auto_timestamp]` sets the current time: use `DateTime<Utc>` or `Option<DateTime<Utc>>`",
+            "`#[auto_timestamp]` sets the current time as `DateTime<Utc>` writes it: use `DateTime<Utc>` or `Option<DateTime<Utc>>`",
         );
     }
     if a.ttl.is_some()
         && types::certainly_not(types::unwrap_option(ty), |t| {
-            types::is_utc_datetime(t) || types::is_integer(t)
+            types::is_utc_datetime(t) || types::is_integer(t) || types::is_time_wrapper(t)
         })
     {
         cx.error_spanned_by(

@@ -65,6 +65,14 @@ pub fn is_utc_datetime(ty: &Type) -> bool {
     }
 }
 
+/// The crate's time types with a format of their own (`dynamodb_mapper::value`).
+const TIME_WRAPPERS: &[&str] = &["JavaInstant", "PynamoDateTime", "UnixSeconds", "UnixMillis"];
+
+/// Whether `ty` is one of the crate's time types with a format of their own.
+pub fn is_time_wrapper(ty: &Type) -> bool {
+    last_segment(ty).is_some_and(|(name, args)| args.is_empty() && TIME_WRAPPERS.contains(&name.as_str()))
+}
+
 /// Types whose storage is known, so a lifecycle attribute on one of them is known to be a
 /// mistake. Any other path (an alias, a type parameter, a type of the user's) is left to the
 /// trait bounds of the generated code.
@@ -99,7 +107,10 @@ pub fn certainly_not(ty: &Type, accepts: impl Fn(&Type) -> bool) -> bool {
     }
     match ty {
         Type::Path(_) => last_segment(ty).is_some_and(|(name, _)| {
-            KNOWN.contains(&name.as_str()) || INTEGERS.contains(&name.as_str()) || name == "Option"
+            KNOWN.contains(&name.as_str())
+                || TIME_WRAPPERS.contains(&name.as_str())
+                || INTEGERS.contains(&name.as_str())
+                || name == "Option"
         }),
         _ => true,
     }
