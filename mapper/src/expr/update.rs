@@ -5,8 +5,6 @@
 //! so: an [`UpdateValue`] is an operand (a value, a path, or a function of operands), and only
 //! [`UpdateValue::plus`]/[`UpdateValue::minus`] make a [`SetValue`], which nothing nests.
 
-use std::collections::HashMap;
-
 use aws_sdk_dynamodb::types::AttributeValue;
 
 use super::path::Path;
@@ -302,20 +300,20 @@ impl UpdateExpression {
         Ok((!text.is_empty()).then_some(text))
     }
 
-    /// Refuses two actions on overlapping paths. Only paths with the same root can overlap,
-    /// so this is linear for the usual update of distinct top-level attributes.
+    /// Refuses two actions on overlapping paths. Only paths with the same root can overlap:
+    /// the actions are sorted by root (one small allocation), and neighbours with the same
+    /// root compared.
     fn check_overlaps(&self) -> Result<(), Error> {
-        let mut by_root: HashMap<&str, Vec<&Path>> = HashMap::with_capacity(self.actions.len());
-        for action in &self.actions {
-            let path = action.path();
-            let same_root = by_root.entry(path.root()).or_default();
-            if let Some(other) = same_root.iter().find(|other| other.overlaps(path)) {
+        let mut paths: Vec<&Path> = self.actions.iter().map(UpdateAction::path).collect();
+        paths.sort_unstable_by(|a, b| a.root().cmp(b.root()));
+        for (i, path) in paths.iter().enumerate() {
+            let same_root = paths[i + 1..].iter().take_while(|other| other.root() == path.root());
+            if let Some(other) = same_root.into_iter().find(|other| other.overlaps(path)) {
                 return Err(Error::refused(
                     RefusalKind::OverlappingPaths,
-                    format!("update actions on overlapping paths `{other}` and `{path}`"),
+                    format!("update actions on overlapping paths `{path}` and `{other}`"),
                 ));
             }
-            same_root.push(path);
         }
         Ok(())
     }

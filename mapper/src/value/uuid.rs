@@ -55,13 +55,14 @@ impl KeyAttribute for Uuid {
                         reason: e.to_string(),
                     })
                 })?;
-                let written = format_uuid(&uuid);
-                if written == text {
+                // Compared on the stack: a key read costs no allocation.
+                let mut buffer = Uuid::encode_buffer();
+                if uuid.hyphenated().encode_lower(&mut buffer).as_bytes() == text.as_bytes() {
                     Ok(uuid)
                 } else {
                     Err(ConvertError::new(ConvertErrorKind::NonCanonicalKey {
                         value: text,
-                        written,
+                        written: format_uuid(&uuid),
                         rust_type: "Uuid",
                         matching: None,
                     }))
@@ -82,5 +83,27 @@ impl SetElement for Uuid {
             SetMember::Text(text) => parse_uuid(text),
             other => Err(other.mismatch::<Uuid>()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_uuid_key_must_be_stored_as_it_is_written() {
+        let text = "3f2b9c1e-58d4-4a7b-9e61-0c5d2a8fb4e3";
+        let read = Uuid::from_key_attribute_value(AttributeValue::S(text.into())).unwrap();
+        assert_eq!(read.to_string(), text);
+        let upper = Uuid::from_key_attribute_value(AttributeValue::S(text.to_uppercase())).unwrap_err();
+        assert!(
+            matches!(upper.kind(), ConvertErrorKind::NonCanonicalKey { written, .. } if written == text),
+            "{upper}"
+        );
+        // As an attribute (not a key), any form reads.
+        assert_eq!(
+            Uuid::from_attribute_value(AttributeValue::S(text.to_uppercase())).unwrap(),
+            read
+        );
     }
 }
