@@ -71,11 +71,19 @@ pub fn value_size(value: &AttributeValue) -> usize {
     }
 }
 
-/// One byte per two significant digits, plus one.
+/// One byte per two significant digits, plus one. Counted without allocating: the digits of
+/// the mantissa, less leading and trailing zeros.
 fn number_size(text: &str) -> usize {
     let mantissa = text.split(['e', 'E']).next().unwrap_or("");
-    let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
-    let significant = digits.trim_start_matches('0').trim_end_matches('0').len();
+    let digits = || mantissa.bytes().filter(u8::is_ascii_digit);
+    let total = digits().count();
+    let leading = digits().take_while(|d| *d == b'0').count();
+    let significant = if leading == total {
+        0
+    } else {
+        let trailing = digits().rev().take_while(|d| *d == b'0').count();
+        total - leading - trailing
+    };
     significant.div_ceil(2) + 1
 }
 
