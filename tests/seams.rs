@@ -394,15 +394,17 @@ async fn a_capacity_meter_adds_up_what_the_server_reports() {
     let meter = CapacityMeter::new();
     table.put(&ticket(1)).capacity(&meter).await.unwrap();
     let after_put = meter.total();
+    assert!(after_put > 0.0, "the put's capacity is recorded: {after_put}");
     table.get(("p", 1u32)).capacity(&meter).await.unwrap();
+    let after_get = meter.total();
+    assert!(after_get > after_put, "{after_get} after {after_put}");
     let page = table.query("p").capacity(&meter).page().await.unwrap();
-    assert!(meter.total() >= after_put);
-    // What the page reports is what the meter added for it.
-    if let Some(units) = page.consumed_capacity {
-        assert!(units > 0.0);
-        assert!(meter.total() >= after_put + units);
-    }
-    println!("consumed capacity: {}", meter.total());
+    let units = page.consumed_capacity.expect("a metered page reports its capacity");
+    assert!(units > 0.0);
+    assert_eq!(meter.total(), after_get + units, "the meter added exactly the page's units");
+    // Without a meter (and without the mapper's setting) no capacity is asked for.
+    let unmetered = table.query("p").page().await.unwrap();
+    assert_eq!(unmetered.consumed_capacity, None);
 }
 
 #[tokio::test]
