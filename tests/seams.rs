@@ -401,7 +401,11 @@ async fn a_capacity_meter_adds_up_what_the_server_reports() {
     let page = table.query("p").capacity(&meter).page().await.unwrap();
     let units = page.consumed_capacity.expect("a metered page reports its capacity");
     assert!(units > 0.0);
-    assert_eq!(meter.total(), after_get + units, "the meter added exactly the page's units");
+    assert_eq!(
+        meter.total(),
+        after_get + units,
+        "the meter added exactly the page's units"
+    );
     // Without a meter (and without the mapper's setting) no capacity is asked for.
     let unmetered = table.query("p").page().await.unwrap();
     assert_eq!(unmetered.consumed_capacity, None);

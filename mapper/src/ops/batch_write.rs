@@ -744,18 +744,7 @@ async fn send_chunk(
         .instrument(span.clone())
         .await
         .map_err(|e| Error::from_sdk(tables, e))?;
-    let units: Option<f64> = output
-        .consumed_capacity
-        .iter()
-        .flatten()
-        .filter_map(|c| c.capacity_units())
-        .reduce(|a, b| a + b);
-    if let Some(units) = units {
-        span.record("consumed_capacity", units);
-        if let Some(meter) = meter {
-            meter.add(units);
-        }
-    }
+    super::record_capacity(&span, meter, output.consumed_capacity.iter().flatten());
     Ok(output)
 }
 

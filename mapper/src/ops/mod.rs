@@ -106,13 +106,23 @@ where
         let error = Error::from_sdk(target.name(), e);
         crate::plan::read::condition_failed(target.chain(), schema, target.name(), error)
     })?;
-    if let Some(units) = output.consumed_capacity().and_then(|c| c.capacity_units()) {
-        span.record("consumed_capacity", units);
-        if let Some(meter) = meter {
-            meter.add(units);
-        }
-    }
+    record_capacity(&span, meter, output.consumed_capacity().into_iter());
     Ok(output)
+}
+
+/// Records the capacity a request consumed (summed over the tables it touched) on its span and
+/// on `meter`; nothing when DynamoDB reported none.
+pub(crate) fn record_capacity<'a>(
+    span: &Span,
+    meter: Option<&CapacityMeter>,
+    reported: impl Iterator<Item = &'a ConsumedCapacity>,
+) -> Option<f64> {
+    let units = reported.filter_map(|c| c.capacity_units()).reduce(|a, b| a + b)?;
+    span.record("consumed_capacity", units);
+    if let Some(meter) = meter {
+        meter.add(units);
+    }
+    Some(units)
 }
 
 /// The span every request runs in.

@@ -210,17 +210,7 @@ impl TransactGet {
             }
             Err(error) => return Err(Error::from_sdk(&tables, error)),
         };
-        if capacity.is_some() {
-            let units: f64 = output
-                .consumed_capacity()
-                .iter()
-                .filter_map(|c| c.capacity_units())
-                .sum();
-            span.record("consumed_capacity", units);
-            if let Some(meter) = &self.meter {
-                meter.add(units);
-            }
-        }
+        super::record_capacity(&span, self.meter.as_ref(), output.consumed_capacity().iter());
         let mut responses = output.responses.unwrap_or_default().into_iter();
         let items = self
             .gets

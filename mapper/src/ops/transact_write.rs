@@ -856,17 +856,7 @@ impl Prepared {
                 }
             }
         };
-        let units: f64 = output
-            .consumed_capacity()
-            .iter()
-            .filter_map(|c| c.capacity_units())
-            .sum();
-        if self.capacity.is_some() {
-            span.record("consumed_capacity", units);
-            if let Some(meter) = &self.meter {
-                meter.add(units);
-            }
-        }
+        super::record_capacity(&span, self.meter.as_ref(), output.consumed_capacity().iter());
         Ok(Committed {
             actions: self
                 .actions
