@@ -7,7 +7,7 @@ use futures_util::stream::{Stream, TryStreamExt};
 
 use super::CapacityMeter;
 use super::page::{self, Cursor, Page, RawPage};
-use super::read_options::{self, Fetched, PagedRead, ReadOptions};
+use super::read_options::{self, PagedRead, ReadOptions, Response};
 use crate::error::{ConvertError, Error, RefusalKind};
 use crate::expr::{Condition, Placeholders};
 use crate::item::{Attributes, Item};
@@ -252,7 +252,7 @@ impl<T: Item + 'static, S: 'static, O: Attributes + Send + 'static> PagedRead fo
     }
 
     /// Sends one `Query` request.
-    async fn request(self) -> Result<Fetched, Error> {
+    async fn request(self) -> Result<Response, Error> {
         let target = &self.target;
         let options = &self.options;
         let (partition_key, sort_key, keys_of) = match self.index {

@@ -144,7 +144,7 @@ pub(crate) fn read_page<O: Attributes>(
 }
 
 /// One response of a query or scan, whichever it was.
-pub(crate) struct Fetched {
+pub(crate) struct Response {
     pub(crate) items: Option<Vec<ItemMap>>,
     pub(crate) last_evaluated_key: Option<ItemMap>,
     pub(crate) count: i32,
@@ -153,9 +153,9 @@ pub(crate) struct Fetched {
 
 macro_rules! fetched_from {
     ($($output:ty),*) => {$(
-        impl From<$output> for Fetched {
+        impl From<$output> for Response {
             fn from(output: $output) -> Self {
-                Fetched {
+                Response {
                     capacity: output.consumed_capacity.as_ref().and_then(|c| c.capacity_units()),
                     items: output.items,
                     last_evaluated_key: output.last_evaluated_key,
@@ -184,7 +184,7 @@ pub(crate) trait PagedRead: Clone + Send + 'static {
     fn options_mut(&mut self) -> &mut ReadOptions;
 
     /// Sends one request.
-    fn request(self) -> impl Future<Output = Result<Fetched, Error>> + Send;
+    fn request(self) -> impl Future<Output = Result<Response, Error>> + Send;
 }
 
 /// One page, each item read on its own.

@@ -6,7 +6,7 @@ use futures_util::stream::{self, Stream, StreamExt, TryStreamExt};
 
 use super::CapacityMeter;
 use super::page::{self, Cursor, Page, RawPage};
-use super::read_options::{self, Fetched, PagedRead, ReadOptions};
+use super::read_options::{self, PagedRead, ReadOptions, Response};
 use crate::error::{Error, RefusalKind};
 use crate::expr::{Condition, Placeholders};
 use crate::item::{Attributes, Item};
@@ -176,7 +176,7 @@ impl<T: Item + 'static, O: Attributes + Send + 'static> PagedRead for Scan<T, O>
     }
 
     /// Sends one `Scan` request.
-    async fn request(self) -> Result<Fetched, Error> {
+    async fn request(self) -> Result<Response, Error> {
         let target = &self.target;
         let options = &self.options;
         if let Some((segment, total)) = self.segment
