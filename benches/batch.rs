@@ -11,16 +11,15 @@
 //! ```
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
 
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::{PutRequest, WriteRequest};
 use criterion::{BatchSize, Criterion};
 use dynamodb_mapper::{Mapper, Table};
+use dynamodb_mapper_workspace::bench_support::criterion_median;
 use dynamodb_mapper_workspace::fixtures::{Order, to_item_by_hand};
 use dynamodb_mapper_workspace::local;
 use futures::StreamExt;
-use serde_json::Value;
 use uuid::Uuid;
 
 /// How many items each run writes (`BATCH_BENCH_ITEMS`, 10,000 by default).
@@ -146,20 +145,6 @@ impl Fixture {
     }
 }
 
-/// Criterion's median estimate for a function, in nanoseconds.
-fn median(group: &str, function: &str) -> Option<f64> {
-    let path: PathBuf = criterion_dir().join(group).join(function).join("new/estimates.json");
-    let text = std::fs::read_to_string(path).ok()?;
-    let estimates: Value = serde_json::from_str(&text).ok()?;
-    estimates["median"]["point_estimate"].as_f64()
-}
-
-fn criterion_dir() -> PathBuf {
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target"), PathBuf::from);
-    target.join("criterion")
-}
-
 const GROUP: &str = "batch_write";
 
 fn main() {
@@ -189,9 +174,9 @@ fn main() {
     group.finish();
     criterion.final_summary();
 
-    let batch = median(GROUP, "mapper_batch");
-    let raw = median(GROUP, "raw_sdk_batch");
-    let single = median(GROUP, "mapper_single_puts");
+    let batch = criterion_median(GROUP, "mapper_batch");
+    let raw = criterion_median(GROUP, "raw_sdk_batch");
+    let single = criterion_median(GROUP, "mapper_single_puts");
     let shown = |ns: Option<f64>| ns.map_or("-".to_owned(), |ns| format!("{:.1} ms", ns / 1e6));
     println!();
     println!(

@@ -10,50 +10,18 @@
 //! cargo bench --bench conversion
 //! ```
 
-use std::alloc::{GlobalAlloc, Layout, System};
 use std::collections::HashMap;
 use std::hint::black_box;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::SystemTime;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use criterion::{BatchSize, Criterion};
 use dynamodb_mapper::Item;
+use dynamodb_mapper_workspace::bench_support::{CountingAllocator, allocations};
 use dynamodb_mapper_workspace::fixtures::{Order, from_item_by_hand, to_item_by_hand};
 
 type ItemMap = HashMap<String, AttributeValue>;
-
-/// Counts every allocation and reallocation, then hands it to the system allocator.
-struct CountingAllocator;
-
-static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
-
-// SAFETY: every call is forwarded unchanged to `System`, which upholds the contract.
-unsafe impl GlobalAlloc for CountingAllocator {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        // SAFETY: the caller upholds `GlobalAlloc::alloc`'s contract.
-        unsafe { System.alloc(layout) }
-    }
-
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        // SAFETY: the caller upholds `GlobalAlloc::alloc_zeroed`'s contract.
-        unsafe { System.alloc_zeroed(layout) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: the caller upholds `GlobalAlloc::dealloc`'s contract.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        // SAFETY: the caller upholds `GlobalAlloc::realloc`'s contract.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
 
 #[global_allocator]
 static GLOBAL: CountingAllocator = CountingAllocator;
@@ -128,9 +96,9 @@ fn bench_from_item(c: &mut Criterion, derived: &ItemMap, serde_item: &ItemMap) {
 /// How many allocations (and reallocations) one call of `convert` makes.
 fn count_allocations<I, O>(input: I, convert: impl FnOnce(I) -> O) -> usize {
     let input = black_box(input);
-    ALLOCATIONS.store(0, Ordering::Relaxed);
+    let before = allocations();
     let output = black_box(convert(input));
-    let count = ALLOCATIONS.load(Ordering::Relaxed);
+    let count = allocations() - before;
     drop(output);
     count
 }

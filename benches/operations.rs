@@ -10,11 +10,9 @@
 //! cargo bench --bench operations
 //! ```
 
-use std::alloc::{GlobalAlloc, Layout, System};
 use std::collections::HashMap;
 use std::hint::black_box;
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use aws_sdk_dynamodb::Client;
@@ -29,6 +27,7 @@ use aws_smithy_types::body::SdkBody;
 use chrono::{DateTime, SecondsFormat, TimeZone, Utc};
 use criterion::Criterion;
 use dynamodb_mapper::{Item, Mapper, Table};
+use dynamodb_mapper_workspace::bench_support::{self, CountingAllocator, criterion_median};
 use dynamodb_mapper_workspace::fixtures::{Order, from_item_by_hand, to_item_by_hand};
 use serde_json::{Value, json};
 
@@ -36,36 +35,6 @@ type ItemMap = HashMap<String, AttributeValue>;
 
 // ---------------------------------------------------------------------------------------------
 // Allocation counting, outside criterion's timing.
-
-struct CountingAllocator;
-
-static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
-
-// SAFETY: every call is forwarded unchanged to `System`, which upholds the contract.
-unsafe impl GlobalAlloc for CountingAllocator {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        // SAFETY: the caller upholds `GlobalAlloc::alloc`'s contract.
-        unsafe { System.alloc(layout) }
-    }
-
-    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        // SAFETY: the caller upholds `GlobalAlloc::alloc_zeroed`'s contract.
-        unsafe { System.alloc_zeroed(layout) }
-    }
-
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: the caller upholds `GlobalAlloc::dealloc`'s contract.
-        unsafe { System.dealloc(ptr, layout) }
-    }
-
-    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
-        // SAFETY: the caller upholds `GlobalAlloc::realloc`'s contract.
-        unsafe { System.realloc(ptr, layout, new_size) }
-    }
-}
 
 #[global_allocator]
 static GLOBAL: CountingAllocator = CountingAllocator;
@@ -512,23 +481,9 @@ fn run(fixture: &Fixture, operation: &str, mapper: bool) {
 
 fn allocations(fixture: &Fixture, operation: &str, mapper: bool) -> usize {
     run(fixture, operation, mapper); // warm
-    let before = ALLOCATIONS.load(Ordering::Relaxed);
+    let before = bench_support::allocations();
     run(fixture, operation, mapper);
-    ALLOCATIONS.load(Ordering::Relaxed) - before
-}
-
-/// Criterion's median estimate for a function, in nanoseconds.
-fn median(group: &str, function: &str) -> Option<f64> {
-    let path: PathBuf = criterion_dir().join(group).join(function).join("new/estimates.json");
-    let text = std::fs::read_to_string(path).ok()?;
-    let estimates: Value = serde_json::from_str(&text).ok()?;
-    estimates["median"]["point_estimate"].as_f64()
-}
-
-fn criterion_dir() -> PathBuf {
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target"), PathBuf::from);
-    target.join("criterion")
+    bench_support::allocations() - before
 }
 
 fn main() {
@@ -571,7 +526,10 @@ fn main() {
         "operation", "mapper", "raw SDK", "ratio", "mapper allocs", "raw allocs"
     );
     for operation in OPERATIONS {
-        let (mapper, raw) = (median(operation, "mapper"), median(operation, "raw_sdk"));
+        let (mapper, raw) = (
+            criterion_median(operation, "mapper"),
+            criterion_median(operation, "raw_sdk"),
+        );
         let shown = |ns: Option<f64>| ns.map_or("-".to_owned(), |ns| format!("{:.1} µs", ns / 1000.0));
         let ratio = match (mapper, raw) {
             (Some(m), Some(r)) => format!("{:.3}x", m / r),

@@ -1,5 +1,6 @@
 //! Shared code of the workspace's tests, examples and benchmarks. Not published.
 
+pub mod bench_support;
 pub mod fixtures;
 pub mod local;
 
