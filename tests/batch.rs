@@ -664,7 +664,7 @@ async fn each_request_has_a_span_inside_its_round() {
     let parent = parents.into_iter().next().unwrap().to_string();
     let round = spans.iter().find(|(_, _, fields)| fields["id"] == parent).unwrap();
     assert_eq!(round.0, "dynamodb_batch_round");
-    assert_eq!((round.2["round"].as_str(), round.2["writes"].as_str()), ("1", "60"));
+    assert_eq!((round.2["round"].as_str(), round.2["pending"].as_str()), ("1", "60"));
 }
 
 #[tokio::test]
@@ -909,4 +909,62 @@ async fn throttling_is_retried_by_the_sdk_then_by_the_rounds_then_handed_back() 
     assert_eq!(written.errors.len(), 1);
     assert!(written.errors[0].is_retryable(), "{}", written.errors[0]);
     assert_eq!(raw_items(&events).await.len(), 10, "nothing deleted");
+}
+
+#[tokio::test]
+async fn a_throttled_request_is_prepared_again_and_a_server_error_is_handed_back() {
+    let faults = Faults::new();
+    let mapper = Mapper::builder(local::client_builder().faults(&faults).build())
+        .extensions([
+            Arc::new(AtomicCounters) as Arc<dyn Extension>,
+            Arc::new(AutoUuids),
+            Arc::new(fixed_clock()),
+        ])
+        .build();
+    let pages = table::<Page>(&mapper, "pages").await;
+    let given: Vec<Page> = (0..5).map(|i| page(&format!("p{i}"))).collect();
+    let first_token = |body: &serde_json::Value| {
+        body["RequestItems"][pages.name()][0]["PutRequest"]["Item"]["token"]["S"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+
+    // Throttled past the SDK's 3 attempts: DynamoDB wrote nothing, so the next round sends
+    // the writes prepared anew, the extensions run again (a new UUID where none was set).
+    faults.on("BatchWriteItem").throttle(3);
+    let written = pages.put_all(given.clone()).retry(fast_rounds()).await.unwrap();
+    assert!(written.unprocessed.is_empty(), "{:?}", written.errors);
+    assert_eq!((written.rounds, written.requests), (2, 2));
+    let bodies: Vec<_> = faults
+        .requests_of("BatchWriteItem")
+        .into_iter()
+        .map(|r| r.body)
+        .collect();
+    assert_eq!(bodies.len(), 4, "3 attempts by the SDK, then 1 in the second round");
+    assert_eq!(
+        first_token(&bodies[0]),
+        first_token(&bodies[2]),
+        "the SDK resends the same request"
+    );
+    assert_ne!(
+        first_token(&bodies[0]),
+        first_token(&bodies[3]),
+        "the round prepared it again"
+    );
+    let stored = raw(&pages, "p0").await;
+    assert_eq!(stored["token"], s(&first_token(&bodies[3])));
+    assert_eq!(raw_items(&pages).await.len(), 5);
+
+    // A server error outlasting the SDK's attempts: DynamoDB does not say whether the writes
+    // were done, so the rounds do not resend them; they are handed back with the error.
+    faults.clear_requests();
+    faults.on("BatchWriteItem").server_error(3);
+    let written = pages.put_all(given.clone()).retry(fast_rounds()).await.unwrap();
+    assert_eq!(written.unprocessed, given);
+    assert_eq!((written.rounds, written.requests), (1, 1));
+    assert_eq!(faults.requests_of("BatchWriteItem").len(), 3);
+    assert_eq!(written.errors.len(), 1);
+    let error = &written.errors[0];
+    assert!(error.is_retryable() && !error.is_throttling(), "{error}");
 }

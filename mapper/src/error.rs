@@ -298,11 +298,15 @@ impl ConditionFailed {
     }
 }
 
-/// Error codes of transient failures: retrying the same request later may succeed.
-const RETRYABLE_CODES: &[&str] = &[
+/// Error codes of a request refused for want of capacity: nothing was done.
+const THROTTLING_CODES: &[&str] = &[
     "ProvisionedThroughputExceededException",
     "ThrottlingException",
     "RequestLimitExceeded",
+];
+
+/// Error codes of other transient failures: retrying the same request later may succeed.
+const RETRYABLE_CODES: &[&str] = &[
     "TransactionConflictException",
     "TransactionInProgressException",
     "InternalServerError",
@@ -389,13 +393,30 @@ impl Error {
     /// stale write cannot succeed (re-read instead), and never an error after the write was
     /// applied ([`WrittenButUnreadable`](Error::WrittenButUnreadable)).
     pub fn is_retryable(&self) -> bool {
-        match self {
-            Error::Sdk { status, source, .. } => {
-                status.is_some_and(|s| s >= 500) || source.code().is_some_and(|c| RETRYABLE_CODES.contains(&c))
+        self.is_throttling()
+            || match self {
+                Error::Sdk { status, source, .. } => {
+                    status.is_some_and(|s| s >= 500) || source.code().is_some_and(|c| RETRYABLE_CODES.contains(&c))
+                }
+                Error::TransactionCanceled(canceled) => canceled.is_retryable(),
+                _ => false,
             }
-            Error::TransactionCanceled(canceled) => canceled.is_retryable(),
-            _ => false,
-        }
+    }
+
+    /// Whether DynamoDB refused the request for want of capacity
+    /// (`ProvisionedThroughputExceeded`, `ThrottlingException`, `RequestLimitExceeded`): it did
+    /// nothing, and the same request may succeed later. Unlike a server error (also
+    /// [retryable](Self::is_retryable)), this says the request was not applied.
+    ///
+    /// ```
+    /// # fn handle(error: dynamodb_mapper::Error) {
+    /// if error.is_throttling() {
+    ///     // Slow down: nothing was written.
+    /// }
+    /// # }
+    /// ```
+    pub fn is_throttling(&self) -> bool {
+        matches!(self, Error::Sdk { source, .. } if source.code().is_some_and(|c| THROTTLING_CODES.contains(&c)))
     }
 
     /// The failed condition, if this is one.

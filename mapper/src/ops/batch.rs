@@ -1,18 +1,24 @@
 //! What batch writes and batch gets share: the identity of a key (to find a leftover among the
-//! requests sent, and to refuse duplicates), the rounds of retries, and the options of a batch.
+//! requests sent, and to refuse duplicates), the rounds that send and resend the requests, and
+//! the options of a batch.
 
 use std::collections::HashMap;
+use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use aws_sdk_dynamodb::types::AttributeValue;
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnConsumedCapacity};
+use futures_util::stream::{self, StreamExt};
+use tracing::Instrument;
 
 use super::CapacityMeter;
 use crate::error::{Error, RefusalKind};
 use crate::item::ItemMap;
 use crate::retry::RetryPolicy;
 use crate::schema::TableSchema;
+use crate::target::Config;
 
 /// How many requests of a batch are in flight at once, unless set.
 pub(crate) const DEFAULT_CONCURRENCY: usize = 8;
@@ -249,11 +255,158 @@ impl Rounds {
     }
 }
 
-/// Adds a request's consumed capacity to a running total.
-pub(crate) fn add_capacity(total: &mut Option<f64>, units: Option<f64>) {
+/// One kind of batch request (`BatchWriteItem`, `BatchGetItem`) as [`run`] drives it. The
+/// entries of a batch are numbered from 0; a round sends the pending ones in chunks, and each
+/// answer says which entries are done, which go to the next round, and which failed.
+pub(crate) trait Batch {
+    /// The operation's name, for the spans.
+    const OPERATION: &'static str;
+
+    /// A request's answer.
+    type Answer: Send + 'static;
+
+    /// Splits the pending entries (in order) into requests.
+    fn chunks(&self, pending: &[usize]) -> Vec<Vec<usize>>;
+
+    /// The request of the entries `chunk`, ready to send with `sender`.
+    fn request(
+        &mut self,
+        sender: &Sender,
+        chunk: &[usize],
+    ) -> impl Future<Output = Result<Self::Answer, Error>> + Send + use<Self>;
+
+    /// Takes in the outcome of the request of `chunk`.
+    fn settle(&mut self, chunk: Vec<usize>, outcome: Result<Self::Answer, Error>, round: &mut Round);
+}
+
+/// What the answers of one round said.
+#[derive(Default)]
+pub(crate) struct Round {
+    left: Vec<usize>,
+    progressed: bool,
+    retryable: Option<Error>,
+    errors: Vec<Error>,
+    consumed: Option<f64>,
+}
+
+impl Round {
+    /// An entry is done (written, found, or known to be missing).
+    pub(crate) fn done(&mut self) {
+        self.progressed = true;
+    }
+
+    /// An entry goes to the next round.
+    pub(crate) fn again(&mut self, at: usize) {
+        self.left.push(at);
+    }
+
+    /// A request failed with `error`, which is transient, and its entries went to the next
+    /// round ([`again`](Self::again)). If the rounds stop there, the error is reported.
+    pub(crate) fn retryable(&mut self, error: Error) {
+        self.retryable = Some(error);
+    }
+
+    /// A request, or the preparation of an entry, failed for good.
+    pub(crate) fn failed(&mut self, error: Error) {
+        self.errors.push(error);
+    }
+
+    /// Adds a request's consumed capacity.
+    pub(crate) fn consumed(&mut self, units: Option<f64>) {
+        add_capacity(&mut self.consumed, units);
+    }
+}
+
+fn add_capacity(total: &mut Option<f64>, units: Option<f64>) {
     if let Some(units) = units {
         *total = Some(total.unwrap_or(0.0) + units);
     }
+}
+
+/// What every request of a batch is sent with.
+pub(crate) struct Sender {
+    pub(crate) client: Client,
+    pub(crate) capacity: Option<ReturnConsumedCapacity>,
+    pub(crate) meter: Option<CapacityMeter>,
+}
+
+/// What the rounds of a batch did.
+#[derive(Debug, Default)]
+pub(crate) struct Ran {
+    pub(crate) errors: Vec<Error>,
+    pub(crate) consumed_capacity: Option<f64>,
+    pub(crate) requests: u32,
+    pub(crate) rounds: u32,
+    /// How many entries were still pending when the rounds stopped.
+    pub(crate) left: usize,
+}
+
+/// Sends the `total` entries of `batch` in rounds: each round sends what is pending, up to
+/// `options.concurrency` requests at a time, in a `dynamodb_batch_round` span; what the
+/// answers leave goes to the next round after the policy's delay, until nothing is left or
+/// the policy stops the rounds.
+pub(crate) async fn run<B: Batch>(batch: &mut B, config: &Config, options: &BatchOptions, total: usize) -> Ran {
+    let sender = Sender {
+        client: config.client.clone(),
+        capacity: (options.meter.is_some() || config.consumed_capacity).then_some(ReturnConsumedCapacity::Total),
+        meter: options.meter.clone(),
+    };
+    let mut ran = Ran::default();
+    let mut pending: Vec<usize> = (0..total).collect();
+    let mut rounds = Rounds::new(options.retry);
+    while !pending.is_empty() {
+        let span = tracing::debug_span!(
+            "dynamodb_batch_round",
+            operation = B::OPERATION,
+            round = rounds.start(),
+            pending = pending.len(),
+            left = tracing::field::Empty
+        );
+        let requests: Vec<_> = batch
+            .chunks(&pending)
+            .into_iter()
+            .map(|chunk| {
+                let request = batch.request(&sender, &chunk);
+                async move { (chunk, request.await) }
+            })
+            .collect();
+        ran.requests += requests.len() as u32;
+        let outcomes: Vec<_> = stream::iter(requests)
+            .buffer_unordered(options.concurrency)
+            .collect()
+            .instrument(span.clone())
+            .await;
+        let mut round = Round::default();
+        for (chunk, outcome) in outcomes {
+            batch.settle(chunk, outcome, &mut round);
+        }
+        ran.errors.append(&mut round.errors);
+        add_capacity(&mut ran.consumed_capacity, round.consumed);
+        span.record("left", round.left.len());
+        pending = round.left;
+        if pending.is_empty() {
+            break;
+        }
+        pending.sort_unstable();
+        match rounds.next(round.progressed) {
+            Ok(delay) => {
+                // Only fails without an async sleep, which the client needed to send at all.
+                if let Err(error) = crate::retry::sleep(&sender.client, delay).instrument(span).await {
+                    ran.errors.extend(round.retryable);
+                    ran.errors.push(error);
+                    break;
+                }
+            }
+            Err(stop) => {
+                tracing::debug!(parent: &span, ?stop, left = pending.len(), "batch stopped with entries left");
+                ran.errors.extend(round.retryable);
+                break;
+            }
+        }
+    }
+    ran.rounds = rounds.count();
+    ran.left = pending.len();
+    ran
 }
 
 #[cfg(test)]

@@ -6,13 +6,10 @@ use std::future::{Future, IntoFuture};
 use std::pin::Pin;
 use std::sync::Arc;
 
-use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::operation::batch_get_item::BatchGetItemOutput;
-use aws_sdk_dynamodb::types::{KeysAndAttributes, ReturnConsumedCapacity};
-use futures_util::stream::{self, StreamExt};
-use tracing::Instrument;
+use aws_sdk_dynamodb::types::KeysAndAttributes;
 
-use super::batch::{self, BatchOptions, KeyId, KeyNames, Rounds, TableKeys};
+use super::batch::{self, Batch, BatchOptions, KeyId, KeyNames, Round, Sender, TableKeys};
 use super::{CapacityMeter, Marker};
 use crate::error::{ConvertError, Error, RefusalKind};
 use crate::expr::Placeholders;
@@ -68,7 +65,8 @@ use crate::target::{Config, Target};
 /// [`RefusalKind::DuplicateKey`]) or are not valid keys. They are sent in their order, in
 /// requests of at most 100 keys, up to [`concurrency`](Self::concurrency) at a time. Keys
 /// DynamoDB answers as `UnprocessedKeys`, and the keys of a request that failed with a
-/// retryable error after the SDK's own retries, are sent again in rounds exactly as for
+/// [retryable](Error::is_retryable) error after the SDK's own retries (a read is safe to
+/// resend, so server errors too), are sent again in rounds as for
 /// [`BatchWrite`](super::BatchWrite) (see there how the rounds and the SDK's retries combine).
 ///
 /// Strong consistency ([`consistent_read`](Self::consistent_read)) and the projection are
@@ -299,9 +297,18 @@ impl BatchGet {
             consistent,
             options,
         } = self;
-        let prepared = prepare(groups, &consistent)?;
-        let capacity = (options.meter.is_some() || config.consumed_capacity).then_some(ReturnConsumedCapacity::Total);
-        Ok(run(config.client.clone(), id, prepared, options, capacity).await)
+        let mut gets = prepare(groups, &consistent)?;
+        let total = gets.entries.len();
+        let ran = batch::run(&mut gets, &config, &options, total).await;
+        Ok(BatchGetOutput {
+            errors: ran.errors,
+            consumed_capacity: ran.consumed_capacity,
+            requests: ran.requests,
+            rounds: ran.rounds,
+            id,
+            groups: gets.slots.into_iter().map(|s| Some(s.into_any())).collect(),
+            unprocessed: gets.failed + ran.left,
+        })
     }
 }
 
@@ -379,11 +386,15 @@ struct TableRead {
     attribute_names: Option<HashMap<String, String>>,
 }
 
-struct Prepared {
+/// The keys of a batch get, checked, as the rounds send them.
+struct Gets {
     entries: Vec<Entry>,
     slots: Vec<Box<dyn Slots>>,
+    /// Each key, to find the items and unprocessed keys DynamoDB answers.
     index: HashMap<KeyId, usize>,
     tables: HashMap<Arc<str>, TableRead>,
+    /// Keys of requests that failed for good.
+    failed: usize,
 }
 
 struct Entry {
@@ -393,7 +404,7 @@ struct Entry {
     index: usize,
 }
 
-fn prepare(groups: Vec<GetGroup>, consistent: &[String]) -> Result<Prepared, Error> {
+fn prepare(groups: Vec<GetGroup>, consistent: &[String]) -> Result<Gets, Error> {
     let total = groups.iter().map(|g| g.keys.len()).sum();
     let mut entries = Vec::with_capacity(total);
     let mut index = HashMap::with_capacity(total);
@@ -461,11 +472,12 @@ fn prepare(groups: Vec<GetGroup>, consistent: &[String]) -> Result<Prepared, Err
             });
         }
     }
-    Ok(Prepared {
+    Ok(Gets {
         entries,
         slots,
         index,
         tables,
+        failed: 0,
     })
 }
 
@@ -511,197 +523,121 @@ fn projection(
 
 type AttributeNames = HashMap<String, String>;
 
-/// Splits the keys `pending` into requests of at most 100 keys, in order.
-fn chunks(pending: &[usize]) -> Vec<Vec<usize>> {
-    pending.chunks(MAX_BATCH_GET_KEYS).map(<[usize]>::to_vec).collect()
-}
-
-async fn run(
-    client: Client,
-    id: u64,
-    prepared: Prepared,
-    options: BatchOptions,
-    capacity: Option<ReturnConsumedCapacity>,
-) -> BatchGetOutput {
-    let Prepared {
-        entries,
-        mut slots,
-        index,
-        tables,
-    } = prepared;
-    let mut errors = Vec::new();
-    let mut consumed = None;
-    let mut requests = 0;
-    let mut failed = 0;
-    let mut pending: Vec<usize> = (0..entries.len()).collect();
-    let mut rounds = Rounds::new(options.retry);
-    while !pending.is_empty() {
-        let round = rounds.start();
-        let round_span = tracing::debug_span!(
-            "dynamodb_batch_round",
-            operation = "BatchGetItem",
-            round,
-            keys = pending.len(),
-            left = tracing::field::Empty
-        );
-        let requests_of_round = chunks(&pending).into_iter().map(|chunk| {
-            let mut by_table: HashMap<&str, Vec<ItemMap>> = HashMap::new();
-            let mut order: Vec<&str> = Vec::new();
-            for &at in &chunk {
-                let entry = &entries[at];
-                let keys = by_table.entry(&entry.table).or_insert_with(|| {
-                    order.push(&entry.table);
-                    Vec::new()
-                });
-                keys.push(entry.key.clone());
-            }
-            let names = order.join(",");
-            let request: HashMap<String, KeysAndAttributes> = by_table
-                .into_iter()
-                .map(|(table, keys)| {
-                    let read = &tables[table];
-                    let keys_and_attributes = KeysAndAttributes::builder()
-                        .set_keys(Some(keys))
-                        .set_consistent_read(read.consistent.then_some(true))
-                        .set_projection_expression(read.expression.clone())
-                        .set_expression_attribute_names(read.attribute_names.clone())
-                        .build()
-                        .expect("keys are set");
-                    (table.to_owned(), keys_and_attributes)
-                })
-                .collect();
-            let client = client.clone();
-            let meter = options.meter.clone();
-            let capacity = capacity.clone();
-            async move {
-                let outcome = send_chunk(&client, &names, request, capacity, meter.as_ref()).await;
-                (chunk, outcome)
-            }
-        });
-        let outcomes: Vec<_> = stream::iter(requests_of_round)
-            .buffer_unordered(options.concurrency)
-            .collect()
-            .instrument(round_span.clone())
-            .await;
-
-        let mut left = Vec::new();
-        let mut progressed = false;
-        let mut last_retryable = None;
-        for (chunk, outcome) in outcomes {
-            requests += 1;
-            match outcome {
-                Ok(output) => {
-                    for used in output.consumed_capacity.iter().flatten() {
-                        batch::add_capacity(&mut consumed, used.capacity_units());
-                    }
-                    let mut answered = vec![false; chunk.len()];
-                    let position: HashMap<usize, usize> = chunk.iter().enumerate().map(|(n, &at)| (at, n)).collect();
-                    for (table, items) in output.responses.into_iter().flatten() {
-                        let Some(read) = tables.get(table.as_str()) else {
-                            continue;
-                        };
-                        for item in items {
-                            let Some(&at) = read.names.key_id(&table, &item).and_then(|id| index.get(&id)) else {
-                                tracing::warn!(table, "an item matches no key of this batch");
-                                continue;
-                            };
-                            if let Some(&n) = position.get(&at) {
-                                answered[n] = true;
-                            }
-                            let entry = &entries[at];
-                            slots[entry.group].found(entry.index, item);
-                            progressed = true;
-                        }
-                    }
-                    let mut unprocessed = vec![false; chunk.len()];
-                    for (table, keys) in output.unprocessed_keys.into_iter().flatten() {
-                        let Some(read) = tables.get(table.as_str()) else {
-                            continue;
-                        };
-                        for key in keys.keys {
-                            match read
-                                .names
-                                .key_id(&table, &key)
-                                .and_then(|id| index.get(&id))
-                                .and_then(|at| position.get(at))
-                            {
-                                Some(&n) => unprocessed[n] = true,
-                                None => tracing::warn!(table, "an unprocessed key matches no key of this request"),
-                            }
-                        }
-                    }
-                    for (n, &at) in chunk.iter().enumerate() {
-                        if unprocessed[n] && !answered[n] {
-                            left.push(at);
-                        } else if !answered[n] {
-                            let entry = &entries[at];
-                            slots[entry.group].missing(entry.index);
-                            progressed = true;
-                        }
-                    }
-                }
-                Err(error) if error.is_retryable() => {
-                    left.extend(chunk);
-                    last_retryable = Some(error);
-                }
-                Err(error) => {
-                    failed += chunk.len();
-                    errors.push(error);
-                }
-            }
-        }
-        round_span.record("left", left.len());
-        if left.is_empty() {
-            pending = left;
-            break;
-        }
-        left.sort_unstable();
-        pending = left;
-        match rounds.next(progressed) {
-            Ok(delay) => {
-                if let Err(error) = crate::retry::sleep(&client, delay).instrument(round_span).await {
-                    errors.extend(last_retryable);
-                    errors.push(error);
-                    break;
-                }
-            }
-            Err(stop) => {
-                tracing::debug!(parent: &round_span, ?stop, left = pending.len(), "batch get stopped with keys left");
-                errors.extend(last_retryable);
-                break;
-            }
-        }
-    }
-    BatchGetOutput {
-        errors,
-        consumed_capacity: consumed,
-        requests,
-        rounds: rounds.count(),
-        id,
-        groups: slots.into_iter().map(|s| Some(s.into_any())).collect(),
-        unprocessed: failed + pending.len(),
+impl Gets {
+    /// The key of `chunk` an item or unprocessed key DynamoDB answered stands for: its
+    /// position in `chunk`, and the key's place in the batch.
+    fn find(&self, table: &str, item: &ItemMap, chunk: &[usize]) -> Option<(usize, usize)> {
+        let read = self.tables.get(table)?;
+        let at = *self.index.get(&read.names.key_id(table, item)?)?;
+        Some((chunk.iter().position(|&c| c == at)?, at))
     }
 }
 
-/// Sends one request, in its own span.
-async fn send_chunk(
-    client: &Client,
-    tables: &str,
-    request: HashMap<String, KeysAndAttributes>,
-    capacity: Option<ReturnConsumedCapacity>,
-    meter: Option<&CapacityMeter>,
-) -> Result<BatchGetItemOutput, Error> {
-    let span = super::span(tables, "BatchGetItem");
-    let output = client
-        .batch_get_item()
-        .set_request_items(Some(request))
-        .set_return_consumed_capacity(capacity)
-        .send()
-        .instrument(span.clone())
-        .await
-        .map_err(|e| Error::from_sdk(tables, e))?;
-    super::record_capacity(&span, meter, output.consumed_capacity.iter().flatten());
-    Ok(output)
+impl Batch for Gets {
+    const OPERATION: &'static str = "BatchGetItem";
+    type Answer = BatchGetItemOutput;
+
+    /// Requests of at most 100 keys, in order.
+    fn chunks(&self, pending: &[usize]) -> Vec<Vec<usize>> {
+        pending.chunks(MAX_BATCH_GET_KEYS).map(<[usize]>::to_vec).collect()
+    }
+
+    fn request(
+        &mut self,
+        sender: &Sender,
+        chunk: &[usize],
+    ) -> impl Future<Output = Result<BatchGetItemOutput, Error>> + Send + use<> {
+        let mut by_table: HashMap<&str, Vec<ItemMap>> = HashMap::new();
+        let mut order: Vec<&str> = Vec::new();
+        for &at in chunk {
+            let entry = &self.entries[at];
+            let keys = by_table.entry(&entry.table).or_insert_with(|| {
+                order.push(&entry.table);
+                Vec::new()
+            });
+            // Keys are small, and a read is safe to resend: the request is rebuilt from them.
+            keys.push(entry.key.clone());
+        }
+        let tables = order.join(",");
+        let items: HashMap<String, KeysAndAttributes> = by_table
+            .into_iter()
+            .map(|(table, keys)| {
+                let read = &self.tables[table];
+                let keys_and_attributes = KeysAndAttributes::builder()
+                    .set_keys(Some(keys))
+                    .set_consistent_read(read.consistent.then_some(true))
+                    .set_projection_expression(read.expression.clone())
+                    .set_expression_attribute_names(read.attribute_names.clone())
+                    .build()
+                    .expect("keys are set");
+                (table.to_owned(), keys_and_attributes)
+            })
+            .collect();
+        let client = sender.client.clone();
+        let capacity = sender.capacity.clone();
+        let meter = sender.meter.clone();
+        async move {
+            let request = client
+                .batch_get_item()
+                .set_request_items(Some(items))
+                .set_return_consumed_capacity(capacity)
+                .send();
+            super::send_to(&tables, "BatchGetItem", meter.as_ref(), request).await
+        }
+    }
+
+    fn settle(&mut self, chunk: Vec<usize>, outcome: Result<BatchGetItemOutput, Error>, round: &mut Round) {
+        let output = match outcome {
+            Ok(output) => output,
+            Err(error) if error.is_retryable() => {
+                for at in chunk {
+                    round.again(at);
+                }
+                return round.retryable(error);
+            }
+            Err(error) => {
+                self.failed += chunk.len();
+                return round.failed(error);
+            }
+        };
+        for used in output.consumed_capacity.iter().flatten() {
+            round.consumed(used.capacity_units());
+        }
+        let mut answered = vec![false; chunk.len()];
+        for (table, items) in output.responses.into_iter().flatten() {
+            for item in items {
+                let Some((n, at)) = self.find(&table, &item, &chunk) else {
+                    tracing::warn!(table, "an item matches no key of its request");
+                    continue;
+                };
+                answered[n] = true;
+                let entry = &self.entries[at];
+                self.slots[entry.group].found(entry.index, item);
+                round.done();
+            }
+        }
+        let mut unprocessed = vec![false; chunk.len()];
+        for (table, keys) in output.unprocessed_keys.into_iter().flatten() {
+            for key in keys.keys {
+                match self.find(&table, &key, &chunk) {
+                    Some((n, _)) => unprocessed[n] = true,
+                    None => tracing::warn!(table, "an unprocessed key matches no key of its request"),
+                }
+            }
+        }
+        for (n, &at) in chunk.iter().enumerate() {
+            if answered[n] {
+                continue;
+            }
+            if unprocessed[n] {
+                round.again(at);
+            } else {
+                let entry = &self.entries[at];
+                self.slots[entry.group].missing(entry.index);
+                round.done();
+            }
+        }
+    }
 }
 
 /// Reads the items of one table with these keys, as a batch. Made by [`Table::get_all`]; see

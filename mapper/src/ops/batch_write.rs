@@ -8,18 +8,15 @@
 //! left then is handed back as the caller's own values.
 
 use std::any::Any;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::future::{Future, IntoFuture};
 use std::pin::Pin;
 use std::sync::Arc;
 
-use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::operation::batch_write_item::BatchWriteItemOutput;
-use aws_sdk_dynamodb::types::{DeleteRequest, PutRequest, ReturnConsumedCapacity, WriteRequest};
-use futures_util::stream::{self, StreamExt};
-use tracing::Instrument;
+use aws_sdk_dynamodb::types::{DeleteRequest, PutRequest, WriteRequest};
 
-use super::batch::{self, BatchOptions, KeyId, Rounds, TableKeys};
+use super::batch::{self, Batch, BatchOptions, KeyId, KeyNames, Round, Sender, TableKeys};
 use super::{CapacityMeter, Marker};
 use crate::error::{ConvertError, Error, RefusalKind};
 use crate::extension::WriteMode;
@@ -84,10 +81,12 @@ use crate::target::{Config, Target};
 /// - **The SDK's**, configured on the client: a request that fails as a whole with a throttling
 ///   or server error is resent by the SDK (standard mode: 3 attempts with backoff).
 /// - **The batch's rounds**, configured by [`retry`](BatchWrite::retry): what DynamoDB answered
-///   as `UnprocessedItems` (a partial success, which the SDK does not retry), and the writes of
-///   a request that still failed with a retryable error after the SDK's attempts, are sent again
-///   in the next round, after a wait of [`RetryPolicy::delay`] (exponential, full jitter). The
-///   rounds stop when everything is written, after
+///   as `UnprocessedItems` (a partial success, which the SDK does not retry) is sent again, as
+///   DynamoDB returned it, in the next round, after a wait of [`RetryPolicy::delay`]
+///   (exponential, full jitter). So are the writes of a request still throttled after the SDK's
+///   attempts ([`Error::is_throttling`]: DynamoDB wrote none of them); they are prepared again
+///   from your items, so the extensions run again (a timestamp is the time of the resend, an
+///   unset UUID is generated anew). The rounds stop when everything is written, after
 ///   [`max_rounds_without_progress`](RetryPolicy::max_rounds_without_progress) rounds in a row
 ///   that wrote nothing, after [`max_attempts`](RetryPolicy::max_attempts) rounds, or when the
 ///   next round would start after the [`deadline`](RetryPolicy::deadline). By default there is no
@@ -95,8 +94,11 @@ use crate::target::{Config, Target};
 ///   to 20 ms × 2ⁿ capped at 1 s.
 ///
 /// A write can thus be attempted up to (SDK attempts) × (rounds) times. A request that fails
-/// with an error that is not retryable (a missing table, a validation error) is not resent; its
-/// writes are left over with the error in [`errors`](BatchWriteOutput::errors).
+/// otherwise is not resent by the rounds, and its writes are left over with the error in
+/// [`errors`](BatchWriteOutput::errors): an error that is not retryable (a missing table, a
+/// validation error), and a server error that outlasted the SDK's attempts, after which
+/// DynamoDB does not say whether the writes were done (as for a single write, the caller
+/// decides).
 ///
 /// What is left over at the end is never dropped: [`take`](BatchWriteOutput::take) hands it
 /// back per handle.
@@ -112,30 +114,49 @@ pub struct BatchWrite {
 /// The writes one call added.
 struct Group {
     target: Target,
+    table: Arc<str>,
     schema: &'static TableSchema,
     what: &'static str,
-    writes: Vec<Result<WriteKind, ConvertError>>,
-    originals: Box<dyn Originals>,
+    values: Box<dyn Values>,
 }
 
-/// A group's values as the caller gave them, forgotten one by one as they are written.
-trait Originals: Send {
+/// A group's values as the caller gave them: each becomes a write when the batch is prepared
+/// (and again if its request was throttled), and is forgotten once written; what is left is
+/// handed back.
+trait Values: Send {
+    fn len(&self) -> usize;
+    /// The write of the value at `index`; `None` once it is forgotten.
+    fn write(&self, index: usize) -> Option<Result<WriteKind, ConvertError>>;
     fn forget(&mut self, index: usize);
     fn left(&self) -> usize;
     fn into_any(self: Box<Self>) -> Box<dyn Any + Send>;
 }
 
-impl<X: Send + 'static> Originals for Vec<Option<X>> {
+/// The values of one call, and how each becomes a write.
+struct Given<X> {
+    values: Vec<Option<X>>,
+    write: fn(&X) -> Result<WriteKind, ConvertError>,
+}
+
+impl<X: Send + 'static> Values for Given<X> {
+    fn len(&self) -> usize {
+        self.values.len()
+    }
+
+    fn write(&self, index: usize) -> Option<Result<WriteKind, ConvertError>> {
+        self.values[index].as_ref().map(self.write)
+    }
+
     fn forget(&mut self, index: usize) {
-        self[index] = None;
+        self.values[index] = None;
     }
 
     fn left(&self) -> usize {
-        self.iter().filter(|x| x.is_some()).count()
+        self.values.iter().filter(|x| x.is_some()).count()
     }
 
     fn into_any(self: Box<Self>) -> Box<dyn Any + Send> {
-        self
+        Box::new(self.values)
     }
 }
 
@@ -236,31 +257,32 @@ impl BatchWrite {
         target: &Target,
         schema: &'static TableSchema,
         what: &'static str,
-        writes: Vec<Result<WriteKind, ConvertError>>,
-        originals: Vec<Option<X>>,
+        values: impl IntoIterator<Item = X>,
+        write: fn(&X) -> Result<WriteKind, ConvertError>,
     ) -> usize {
         self.groups.push(Group {
             target: target.clone(),
+            table: Arc::from(target.name()),
             schema,
             what,
-            writes,
-            originals: Box::new(originals),
+            values: Box::new(Given {
+                values: values.into_iter().map(Some).collect(),
+                write,
+            }),
         });
         self.groups.len() - 1
     }
 
     /// Puts `items` into `table`, replacing any stored item with the same key. The items are
-    /// converted now; the extensions run when the batch is sent.
+    /// converted, and run through the extensions, when the batch is sent.
     pub fn put<T: Item + Send + 'static>(
         &mut self,
         table: &Table<T>,
         items: impl IntoIterator<Item = T>,
     ) -> PutHandle<T> {
-        let (writes, originals): (Vec<_>, Vec<_>) = items
-            .into_iter()
-            .map(|item| (item.to_item().map(WriteKind::Put), Some(item)))
-            .unzip();
-        let group = self.add(table.target(), T::TABLE, "put", writes, originals);
+        let group = self.add(table.target(), T::TABLE, "put", items, |item| {
+            item.to_item().map(WriteKind::Put)
+        });
         PutHandle {
             batch: self.id,
             group,
@@ -276,14 +298,10 @@ impl BatchWrite {
         T: KeyFrom<K>,
         T::Key: Clone + Send + 'static,
     {
-        let (writes, originals): (Vec<_>, Vec<_>) = keys
-            .into_iter()
-            .map(|key| {
-                let key = <T as KeyFrom<K>>::into_key(key);
-                (T::key_to_item(key.clone()).map(WriteKind::Delete), Some(key))
-            })
-            .unzip();
-        let group = self.add(table.target(), T::TABLE, "delete", writes, originals);
+        let keys = keys.into_iter().map(<T as KeyFrom<K>>::into_key);
+        let group = self.add(table.target(), T::TABLE, "delete", keys, |key| {
+            T::key_to_item(key.clone()).map(WriteKind::Delete)
+        });
         DeleteHandle {
             batch: self.id,
             group,
@@ -300,11 +318,9 @@ impl BatchWrite {
         table: &Table<T>,
         items: impl IntoIterator<Item = T>,
     ) -> DeleteItemHandle<T> {
-        let (writes, originals): (Vec<_>, Vec<_>) = items
-            .into_iter()
-            .map(|item| (item.to_item().map(WriteKind::DeleteItem), Some(item)))
-            .unzip();
-        let group = self.add(table.target(), T::TABLE, "delete_items", writes, originals);
+        let group = self.add(table.target(), T::TABLE, "delete_items", items, |item| {
+            item.to_item().map(WriteKind::DeleteItem)
+        });
         DeleteItemHandle {
             batch: self.id,
             group,
@@ -343,7 +359,7 @@ impl BatchWrite {
 
     /// How many writes the batch holds.
     pub fn len(&self) -> usize {
-        self.groups.iter().map(|g| g.writes.len()).sum()
+        self.groups.iter().map(|g| g.values.len()).sum()
     }
 
     /// Whether the batch holds no write.
@@ -363,9 +379,19 @@ impl BatchWrite {
             options,
             skip_version_check,
         } = self;
-        let prepared = prepare(groups, skip_version_check)?;
-        let capacity = (options.meter.is_some() || config.consumed_capacity).then_some(ReturnConsumedCapacity::Total);
-        Ok(run(config.client.clone(), id, prepared, options, capacity).await)
+        let mut writes = Writes::prepare(groups, skip_version_check)?;
+        let total = writes.entries.len();
+        let ran = batch::run(&mut writes, &config, &options, total).await;
+        let groups = writes.groups;
+        Ok(BatchWriteOutput {
+            errors: ran.errors,
+            consumed_capacity: ran.consumed_capacity,
+            requests: ran.requests,
+            rounds: ran.rounds,
+            id,
+            unprocessed: groups.iter().map(|g| g.values.left()).sum(),
+            groups: groups.into_iter().map(|g| Some(g.values.into_any())).collect(),
+        })
     }
 }
 
@@ -434,114 +460,165 @@ impl BatchWriteOutput {
     }
 }
 
-/// Writes prepared and ready to send.
-struct Prepared {
+/// The writes of a batch, prepared, as the rounds send them.
+struct Writes {
+    groups: Vec<Group>,
     entries: Vec<Entry>,
-    groups: Vec<Box<dyn Originals>>,
+    /// Each write's key, to find the writes DynamoDB leaves unprocessed.
     index: HashMap<KeyId, usize>,
     keys: TableKeys,
+    skip_version_check: bool,
 }
 
-/// One write, as sent.
+/// One write.
 struct Entry {
-    table: Arc<str>,
-    request: WriteRequest,
+    /// The request, until it is sent; back when DynamoDB returns it unprocessed.
+    request: Option<WriteRequest>,
     size: usize,
     group: usize,
     index: usize,
 }
 
-/// Runs every write through the extensions into a request, refusing what DynamoDB would reject.
-fn prepare(groups: Vec<Group>, skip_version_check: bool) -> Result<Prepared, Error> {
-    let total = groups.iter().map(|g| g.writes.len()).sum();
-    let mut entries = Vec::with_capacity(total);
-    let mut index = HashMap::with_capacity(total);
-    let mut keys = TableKeys::default();
-    let mut originals = Vec::with_capacity(groups.len());
-    for (g, group) in groups.into_iter().enumerate() {
-        let Group {
-            target,
-            schema,
-            what,
-            writes,
-            originals: values,
-        } = group;
-        originals.push(values);
-        let table: Arc<str> = Arc::from(target.name());
-        let names = keys.register(&table, schema)?;
-        let position = |i: usize| format!("write {i} of `{what}` #{g} to table `{table}`");
-        for (i, write) in writes.into_iter().enumerate() {
-            let kind = write.map_err(|e| batch::locate(Error::from(e), &position(i)))?;
-            let write = Write {
-                kind,
-                condition: None,
-                mode: WriteMode::Batch,
-                skip_version_check,
-            };
-            let plan = plan::prepare(target.chain(), schema, target.name(), write)
-                .map_err(|e| batch::locate(e, &position(i)))?;
-            if plan.condition.is_some() || plan.names.is_some() || plan.values.is_some() {
-                return Err(Error::refused(
-                    RefusalKind::ConditionInBatch,
-                    format!(
-                        "{}: an extension added a condition, and a batch write cannot carry one",
-                        position(i)
-                    ),
-                ));
-            }
-            let (id, request, size) = match plan.action {
-                Action::Put { item } => {
-                    let id = names.key_id(&table, &item);
-                    let size = limits::item_size(&item);
-                    let put = PutRequest::builder()
-                        .set_item(Some(item))
-                        .build()
-                        .map_err(build_error)?;
-                    (id, WriteRequest::builder().put_request(put).build(), size)
-                }
-                Action::Delete { key } => {
-                    let id = names.key_id(&table, &key);
-                    let size = limits::item_size(&key);
-                    let delete = DeleteRequest::builder()
-                        .set_key(Some(key))
-                        .build()
-                        .map_err(build_error)?;
-                    (id, WriteRequest::builder().delete_request(delete).build(), size)
-                }
-                Action::Update { .. } | Action::ConditionCheck { .. } => {
-                    unreachable!("a batch plans only puts and deletes")
-                }
-            };
-            let id = id.ok_or_else(|| {
-                Error::refused(
-                    RefusalKind::InvalidKey,
-                    format!("{}: the key attributes are missing or not a key type", position(i)),
-                )
-            })?;
-            let at = entries.len();
-            if let Some(first) = index.insert(id, at) {
-                let first: &Entry = &entries[first];
-                return Err(batch::duplicate(
-                    &table,
-                    &position(i),
-                    &format!("write {} of #{}", first.index, first.group),
-                ));
-            }
-            entries.push(Entry {
-                table: table.clone(),
-                request,
-                size,
-                group: g,
-                index: i,
-            });
-        }
+impl Group {
+    /// Where write `i` of this group (number `g`) is, for error messages.
+    fn position(&self, g: usize, i: usize) -> String {
+        format!("write {i} of `{}` #{g} to table `{}`", self.what, self.table)
     }
-    Ok(Prepared {
-        entries,
-        groups: originals,
-        index,
-        keys,
-    })
+
+    /// Runs write `i` through the extensions into a request, refusing what DynamoDB would
+    /// reject. Returns its key, the request and the size the 16 MB limit counts.
+    fn prepare(&self, g: usize, i: usize, skip_version_check: bool) -> Result<(KeyId, WriteRequest, usize), Error> {
+        let position = || self.position(g, i);
+        let kind = self
+            .values
+            .write(i)
+            .expect("a write is prepared only while its value is held")
+            .map_err(|e| batch::locate(Error::from(e), &position()))?;
+        let write = Write {
+            kind,
+            condition: None,
+            mode: WriteMode::Batch,
+            skip_version_check,
+        };
+        let plan = plan::prepare(self.target.chain(), self.schema, &self.table, write)
+            .map_err(|e| batch::locate(e, &position()))?;
+        if plan.condition.is_some() || plan.names.is_some() || plan.values.is_some() {
+            return Err(Error::refused(
+                RefusalKind::ConditionInBatch,
+                format!(
+                    "{}: an extension added a condition, and a batch write cannot carry one",
+                    position()
+                ),
+            ));
+        }
+        let names = KeyNames::of(self.schema);
+        let (id, request, size) = match plan.action {
+            Action::Put { item } => {
+                let id = names.key_id(&self.table, &item);
+                let size = limits::item_size(&item);
+                let put = PutRequest::builder()
+                    .set_item(Some(item))
+                    .build()
+                    .map_err(build_error)?;
+                (id, WriteRequest::builder().put_request(put).build(), size)
+            }
+            Action::Delete { key } => {
+                let id = names.key_id(&self.table, &key);
+                let size = limits::item_size(&key);
+                let delete = DeleteRequest::builder()
+                    .set_key(Some(key))
+                    .build()
+                    .map_err(build_error)?;
+                (id, WriteRequest::builder().delete_request(delete).build(), size)
+            }
+            Action::Update { .. } | Action::ConditionCheck { .. } => {
+                unreachable!("a batch plans only puts and deletes")
+            }
+        };
+        let id = id.ok_or_else(|| {
+            Error::refused(
+                RefusalKind::InvalidKey,
+                format!("{}: the key attributes are missing or not a key type", position()),
+            )
+        })?;
+        Ok((id, request, size))
+    }
+}
+
+impl Writes {
+    /// Prepares every write, refusing the batch at the first one DynamoDB would reject, or
+    /// a second write of one item.
+    fn prepare(groups: Vec<Group>, skip_version_check: bool) -> Result<Writes, Error> {
+        let total = groups.iter().map(|g| g.values.len()).sum();
+        let mut entries = Vec::with_capacity(total);
+        let mut index = HashMap::with_capacity(total);
+        let mut keys = TableKeys::default();
+        for (g, group) in groups.iter().enumerate() {
+            keys.register(&group.table, group.schema)?;
+            for i in 0..group.values.len() {
+                let (id, request, size) = group.prepare(g, i, skip_version_check)?;
+                if let Some(first) = index.insert(id, entries.len()) {
+                    let first: &Entry = &entries[first];
+                    return Err(batch::duplicate(
+                        &group.table,
+                        &group.position(g, i),
+                        &format!("write {} of #{}", first.index, first.group),
+                    ));
+                }
+                entries.push(Entry {
+                    request: Some(request),
+                    size,
+                    group: g,
+                    index: i,
+                });
+            }
+        }
+        Ok(Writes {
+            groups,
+            entries,
+            index,
+            keys,
+            skip_version_check,
+        })
+    }
+
+    /// Prepares the write `at` anew, after its request was throttled.
+    fn prepare_again(&mut self, at: usize) -> Result<(), Error> {
+        let entry = &self.entries[at];
+        let group = &self.groups[entry.group];
+        let (id, request, size) = group.prepare(entry.group, entry.index, self.skip_version_check)?;
+        // An extension may have generated a new key; both map to this write.
+        match self.index.get(&id) {
+            Some(&other) if other != at => {
+                let other = &self.entries[other];
+                return Err(batch::duplicate(
+                    &group.table,
+                    &group.position(entry.group, entry.index),
+                    &format!("write {} of #{}", other.index, other.group),
+                ));
+            }
+            Some(_) => {}
+            None => {
+                self.index.insert(id, at);
+            }
+        }
+        let entry = &mut self.entries[at];
+        entry.request = Some(request);
+        entry.size = size;
+        Ok(())
+    }
+
+    /// The write of an unprocessed request DynamoDB returned, if it is one of `chunk`'s.
+    fn find(&self, table: &str, request: &WriteRequest, chunk: &[usize]) -> Option<usize> {
+        let names = self.keys.get(table)?;
+        let key = match (&request.put_request, &request.delete_request) {
+            (Some(put), _) => &put.item,
+            (None, Some(delete)) => &delete.key,
+            (None, None) => return None,
+        };
+        let at = *self.index.get(&names.key_id(table, key)?)?;
+        chunk.iter().position(|&c| c == at)
+    }
 }
 
 fn build_error(error: aws_sdk_dynamodb::error::BuildError) -> Error {
@@ -549,12 +626,12 @@ fn build_error(error: aws_sdk_dynamodb::error::BuildError) -> Error {
 }
 
 /// Splits the writes `pending` into requests: at most 25 writes and 16 MB each, in order.
-fn chunks(pending: &[usize], entries: &[Entry]) -> Vec<Vec<usize>> {
+fn chunks(pending: &[usize], sizes: impl Fn(usize) -> usize) -> Vec<Vec<usize>> {
     let mut chunks = Vec::with_capacity(pending.len().div_ceil(MAX_BATCH_WRITE_ITEMS));
     let mut current = Vec::with_capacity(MAX_BATCH_WRITE_ITEMS);
     let mut size = 0;
     for &at in pending {
-        let entry_size = entries[at].size;
+        let entry_size = sizes(at);
         if current.len() == MAX_BATCH_WRITE_ITEMS || (!current.is_empty() && size + entry_size > MAX_BATCH_WRITE_SIZE) {
             chunks.push(std::mem::replace(
                 &mut current,
@@ -571,181 +648,94 @@ fn chunks(pending: &[usize], entries: &[Entry]) -> Vec<Vec<usize>> {
     chunks
 }
 
-/// Sends the prepared writes in rounds until they are done or the policy stops.
-async fn run(
-    client: Client,
-    id: u64,
-    prepared: Prepared,
-    options: BatchOptions,
-    capacity: Option<ReturnConsumedCapacity>,
-) -> BatchWriteOutput {
-    let Prepared {
-        entries,
-        mut groups,
-        index,
-        keys,
-    } = prepared;
-    let mut errors = Vec::new();
-    let mut consumed = None;
-    let mut requests = 0;
-    let mut failed = 0;
-    let mut pending: Vec<usize> = (0..entries.len()).collect();
-    let mut rounds = Rounds::new(options.retry);
-    while !pending.is_empty() {
-        let round = rounds.start();
-        let round_span = tracing::debug_span!(
-            "dynamodb_batch_round",
-            operation = "BatchWriteItem",
-            round,
-            writes = pending.len(),
-            left = tracing::field::Empty
-        );
-        let requests_of_round = chunks(&pending, &entries).into_iter().map(|chunk| {
-            let mut items: HashMap<String, Vec<WriteRequest>> = HashMap::new();
-            let mut tables: Vec<&str> = Vec::new();
-            for &at in &chunk {
-                let entry = &entries[at];
-                if !tables.contains(&&*entry.table) {
-                    tables.push(&entry.table);
-                }
-                // The request is kept: it is sent again if this one fails as a whole.
-                let request = entry.request.clone();
-                match items.get_mut(&*entry.table) {
-                    Some(writes) => writes.push(request),
-                    None => {
-                        items.insert(entry.table.to_string(), vec![request]);
-                    }
-                }
-            }
-            let tables = tables.join(",");
-            let client = client.clone();
-            let meter = options.meter.clone();
-            let capacity = capacity.clone();
-            async move {
-                let outcome = send_chunk(&client, &tables, items, capacity, meter.as_ref()).await;
-                (chunk, outcome)
-            }
-        });
-        let outcomes: Vec<_> = stream::iter(requests_of_round)
-            .buffer_unordered(options.concurrency)
-            .collect()
-            .instrument(round_span.clone())
-            .await;
+impl Batch for Writes {
+    const OPERATION: &'static str = "BatchWriteItem";
+    type Answer = BatchWriteItemOutput;
 
-        let mut left = Vec::new();
-        let mut progressed = false;
-        let mut last_retryable = None;
-        for (chunk, outcome) in outcomes {
-            requests += 1;
-            match outcome {
-                Ok(output) => {
-                    for used in output.consumed_capacity.iter().flatten() {
-                        batch::add_capacity(&mut consumed, used.capacity_units());
-                    }
-                    let unprocessed = unprocessed_entries(output.unprocessed_items, &keys, &index);
-                    for at in chunk {
-                        if unprocessed.contains(&at) {
-                            left.push(at);
-                        } else {
-                            let entry = &entries[at];
-                            groups[entry.group].forget(entry.index);
-                            progressed = true;
+    fn chunks(&self, pending: &[usize]) -> Vec<Vec<usize>> {
+        chunks(pending, |at| self.entries[at].size)
+    }
+
+    fn request(
+        &mut self,
+        sender: &Sender,
+        chunk: &[usize],
+    ) -> impl Future<Output = Result<BatchWriteItemOutput, Error>> + Send + use<> {
+        let mut items: HashMap<String, Vec<WriteRequest>> = HashMap::new();
+        let mut tables: Vec<&str> = Vec::new();
+        for &at in chunk {
+            let entry = &mut self.entries[at];
+            let table = &*self.groups[entry.group].table;
+            if !tables.contains(&table) {
+                tables.push(table);
+            }
+            // Moved, not copied: DynamoDB returns what it leaves unprocessed, and a throttled
+            // request is prepared again.
+            let request = entry.request.take().expect("a pending write holds its request");
+            match items.get_mut(table) {
+                Some(writes) => writes.push(request),
+                None => {
+                    items.insert(table.to_owned(), vec![request]);
+                }
+            }
+        }
+        let tables = tables.join(",");
+        let client = sender.client.clone();
+        let capacity = sender.capacity.clone();
+        let meter = sender.meter.clone();
+        async move {
+            let request = client
+                .batch_write_item()
+                .set_request_items(Some(items))
+                .set_return_consumed_capacity(capacity)
+                .send();
+            super::send_to(&tables, "BatchWriteItem", meter.as_ref(), request).await
+        }
+    }
+
+    fn settle(&mut self, chunk: Vec<usize>, outcome: Result<BatchWriteItemOutput, Error>, round: &mut Round) {
+        match outcome {
+            Ok(output) => {
+                for used in output.consumed_capacity.iter().flatten() {
+                    round.consumed(used.capacity_units());
+                }
+                let mut returned: Vec<Option<WriteRequest>> = vec![None; chunk.len()];
+                for (table, requests) in output.unprocessed_items.into_iter().flatten() {
+                    for request in requests {
+                        match self.find(&table, &request, &chunk) {
+                            Some(n) => returned[n] = Some(request),
+                            None => tracing::warn!(table, "an unprocessed write matches no write of its request"),
                         }
                     }
                 }
-                Err(error) if error.is_retryable() => {
-                    left.extend(chunk);
-                    last_retryable = Some(error);
-                }
-                Err(error) => {
-                    failed += chunk.len();
-                    errors.push(error);
-                }
-            }
-        }
-        round_span.record("left", left.len());
-        if left.is_empty() {
-            break;
-        }
-        left.sort_unstable();
-        pending = left;
-        match rounds.next(progressed) {
-            Ok(delay) => {
-                // Only fails without an async sleep, which the client needed to send at all.
-                if let Err(error) = crate::retry::sleep(&client, delay).instrument(round_span).await {
-                    errors.extend(last_retryable);
-                    errors.push(error);
-                    break;
+                for (at, request) in chunk.into_iter().zip(returned) {
+                    let entry = &mut self.entries[at];
+                    match request {
+                        Some(request) => {
+                            entry.request = Some(request);
+                            round.again(at);
+                        }
+                        None => {
+                            self.groups[entry.group].values.forget(entry.index);
+                            round.done();
+                        }
+                    }
                 }
             }
-            Err(stop) => {
-                tracing::debug!(parent: &round_span, ?stop, left = pending.len(), "batch write stopped with writes left");
-                errors.extend(last_retryable);
-                break;
+            // DynamoDB wrote none of them: prepared anew, they go to the next round.
+            Err(error) if error.is_throttling() => {
+                for at in chunk {
+                    match self.prepare_again(at) {
+                        Ok(()) => round.again(at),
+                        Err(error) => round.failed(error),
+                    }
+                }
+                round.retryable(error);
             }
+            // Not retryable, or of unknown outcome: left over, with the error.
+            Err(error) => round.failed(error),
         }
     }
-    let unprocessed = groups.iter().map(|g| g.left()).sum();
-    debug_assert!(unprocessed >= failed);
-    BatchWriteOutput {
-        errors,
-        consumed_capacity: consumed,
-        requests,
-        rounds: rounds.count(),
-        id,
-        groups: groups.into_iter().map(|g| Some(g.into_any())).collect(),
-        unprocessed,
-    }
-}
-
-/// The entries DynamoDB answered as unprocessed, found by their table and key.
-fn unprocessed_entries(
-    unprocessed: Option<HashMap<String, Vec<WriteRequest>>>,
-    keys: &TableKeys,
-    index: &HashMap<KeyId, usize>,
-) -> HashSet<usize> {
-    let mut found = HashSet::new();
-    for (table, requests) in unprocessed.into_iter().flatten() {
-        let Some(names) = keys.get(&table) else {
-            tracing::warn!(table, "unprocessed writes for a table this batch did not write to");
-            continue;
-        };
-        for request in requests {
-            let key = request
-                .put_request
-                .as_ref()
-                .map(|p| &p.item)
-                .or(request.delete_request.as_ref().map(|d| &d.key));
-            match key.and_then(|k| names.key_id(&table, k)).and_then(|id| index.get(&id)) {
-                Some(&at) => {
-                    found.insert(at);
-                }
-                None => tracing::warn!(table, "an unprocessed write matches no write of this batch"),
-            }
-        }
-    }
-    found
-}
-
-/// Sends one request, in its own span.
-async fn send_chunk(
-    client: &Client,
-    tables: &str,
-    items: HashMap<String, Vec<WriteRequest>>,
-    capacity: Option<ReturnConsumedCapacity>,
-    meter: Option<&CapacityMeter>,
-) -> Result<BatchWriteItemOutput, Error> {
-    let span = super::span(tables, "BatchWriteItem");
-    let output = client
-        .batch_write_item()
-        .set_request_items(Some(items))
-        .set_return_consumed_capacity(capacity)
-        .send()
-        .instrument(span.clone())
-        .await
-        .map_err(|e| Error::from_sdk(tables, e))?;
-    super::record_capacity(&span, meter, output.consumed_capacity.iter().flatten());
-    Ok(output)
 }
 
 /// Puts, deletes or item deletes on one table, sent as a batch. Made by [`Table::put_all`],
@@ -847,27 +837,15 @@ pub struct WriteAllOutput<U> {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
 
-    fn entries(sizes: &[usize]) -> Vec<Entry> {
-        sizes
-            .iter()
-            .enumerate()
-            .map(|(index, &size)| Entry {
-                table: Arc::from("t"),
-                request: WriteRequest::builder().build(),
-                size,
-                group: 0,
-                index,
-            })
-            .collect()
+    fn chunks(pending: &[usize], sizes: &[usize]) -> Vec<Vec<usize>> {
+        super::chunks(pending, |at| sizes[at])
     }
 
     #[test]
     fn requests_hold_at_most_25_writes_in_order() {
-        let entries = entries(&[10; 60]);
         let pending: Vec<usize> = (0..60).collect();
-        let chunks = chunks(&pending, &entries);
+        let chunks = chunks(&pending, &[10; 60]);
         assert_eq!(chunks.iter().map(Vec::len).collect::<Vec<_>>(), [25, 25, 10]);
         assert_eq!(chunks.concat(), pending);
     }
@@ -876,7 +854,7 @@ mod tests {
     fn requests_hold_at_most_16_mb() {
         let mb = 1024 * 1024;
         // 400 KB items: 25 of them are 10 MB, under the limit.
-        let small = entries(&[400 * 1024; 30]);
+        let small = [400 * 1024; 30];
         let pending: Vec<usize> = (0..30).collect();
         assert_eq!(
             chunks(&pending, &small).iter().map(Vec::len).collect::<Vec<_>>(),
@@ -884,7 +862,7 @@ mod tests {
         );
         // Writes whose sizes add up past 16 MB start a new request (sizes as the limit counts
         // them; a single item is at most 400 KB, so only requests of big writes get here).
-        let big = entries(&[6 * mb, 6 * mb, 4 * mb, 1, 6 * mb]);
+        let big = [6 * mb, 6 * mb, 4 * mb, 1, 6 * mb];
         let pending: Vec<usize> = (0..5).collect();
         assert_eq!(chunks(&pending, &big), [vec![0, 1, 2], vec![3, 4]]);
     }

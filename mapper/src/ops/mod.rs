@@ -63,28 +63,35 @@ use crate::target::Target;
 /// Marks the Rust types an operation reads or writes, without holding them.
 pub(crate) type Marker<T> = std::marker::PhantomData<fn() -> T>;
 
-/// An SDK output that reports the capacity its request consumed.
+/// An SDK output that reports the capacity its request consumed (per table, for a batch).
 pub(crate) trait ReportsCapacity {
-    fn consumed_capacity(&self) -> Option<&ConsumedCapacity>;
+    fn consumed(&self) -> &[ConsumedCapacity];
 }
 
 macro_rules! reports_capacity {
-    ($($output:ty),*) => {$(
-        impl ReportsCapacity for $output {
-            fn consumed_capacity(&self) -> Option<&ConsumedCapacity> {
-                <$output>::consumed_capacity(self)
+    (one: $($output:ty),*; many: $($outputs:ty),*) => {
+        $(impl ReportsCapacity for $output {
+            fn consumed(&self) -> &[ConsumedCapacity] {
+                <$output>::consumed_capacity(self).map_or(&[], std::slice::from_ref)
             }
-        }
-    )*};
+        })*
+        $(impl ReportsCapacity for $outputs {
+            fn consumed(&self) -> &[ConsumedCapacity] {
+                <$outputs>::consumed_capacity(self)
+            }
+        })*
+    };
 }
 
 reports_capacity!(
-    aws_sdk_dynamodb::operation::put_item::PutItemOutput,
+    one: aws_sdk_dynamodb::operation::put_item::PutItemOutput,
     aws_sdk_dynamodb::operation::get_item::GetItemOutput,
     aws_sdk_dynamodb::operation::update_item::UpdateItemOutput,
     aws_sdk_dynamodb::operation::delete_item::DeleteItemOutput,
     aws_sdk_dynamodb::operation::query::QueryOutput,
-    aws_sdk_dynamodb::operation::scan::ScanOutput
+    aws_sdk_dynamodb::operation::scan::ScanOutput;
+    many: aws_sdk_dynamodb::operation::batch_write_item::BatchWriteItemOutput,
+    aws_sdk_dynamodb::operation::batch_get_item::BatchGetItemOutput
 );
 
 /// Sends one request in a span naming the table and the operation; records the capacity it
@@ -101,12 +108,29 @@ where
     E: std::error::Error + 'static,
     aws_sdk_dynamodb::Error: From<SdkError<E, HttpResponse>>,
 {
-    let span = span(target.name(), operation);
-    let output = request.instrument(span.clone()).await.map_err(|e| {
-        let error = Error::from_sdk(target.name(), e);
-        crate::plan::read::condition_failed(target.chain(), schema, target.name(), error)
-    })?;
-    record_capacity(&span, meter, output.consumed_capacity().into_iter());
+    send_to(target.name(), operation, meter, request)
+        .await
+        .map_err(|error| crate::plan::read::condition_failed(target.chain(), schema, target.name(), error))
+}
+
+/// Sends one request in a span naming the tables (comma-separated) and the operation; records
+/// the capacity it consumed on the span and on `meter`.
+pub(crate) async fn send_to<O: ReportsCapacity, E>(
+    tables: &str,
+    operation: &'static str,
+    meter: Option<&CapacityMeter>,
+    request: impl Future<Output = Result<O, SdkError<E, HttpResponse>>>,
+) -> Result<O, Error>
+where
+    E: std::error::Error + 'static,
+    aws_sdk_dynamodb::Error: From<SdkError<E, HttpResponse>>,
+{
+    let span = span(tables, operation);
+    let output = request
+        .instrument(span.clone())
+        .await
+        .map_err(|e| Error::from_sdk(tables, e))?;
+    record_capacity(&span, meter, output.consumed().iter());
     Ok(output)
 }
 
