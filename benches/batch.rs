@@ -5,16 +5,24 @@
 //! summary prints each median and the two ratios the design targets: single puts ÷ batch
 //! (≥ 10×) and raw throughput ÷ mapper throughput (the mapper at ≥ 0.95× of raw).
 //!
+//! The in-process server answers in microseconds, so this measures the per-item cost of the
+//! server and of both clients more than round trips, which is what batching saves against a
+//! real endpoint. `BATCH_BENCH_LATENCY_MS` adds that much latency to every request (the
+//! testing feature's fault injection) to show the ratio with a network round trip.
+//!
 //! ```text
 //! cargo bench --bench batch -- --sample-size 10 --measurement-time 5 --warm-up-time 1
 //! BATCH_BENCH_ITEMS=2000 cargo bench --bench batch   # fewer items, on a slow server
+//! BATCH_BENCH_ITEMS=2000 BATCH_BENCH_LATENCY_MS=1 cargo bench --bench batch
 //! ```
 
 use std::collections::HashMap;
+use std::time::Duration;
 
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::{PutRequest, WriteRequest};
 use criterion::{BatchSize, Criterion};
+use dynamodb_mapper::testing::{Faults, Times};
 use dynamodb_mapper::{Mapper, Table};
 use dynamodb_mapper_workspace::bench_support::criterion_median;
 use dynamodb_mapper_workspace::fixtures::{Order, to_item_by_hand};
@@ -29,6 +37,14 @@ fn items() -> usize {
         .and_then(|n| n.parse().ok())
         .unwrap_or(10_000)
 }
+/// The latency added to every request (`BATCH_BENCH_LATENCY_MS`, none by default).
+fn latency() -> Option<Duration> {
+    std::env::var("BATCH_BENCH_LATENCY_MS")
+        .ok()
+        .and_then(|ms| ms.parse().ok())
+        .map(Duration::from_millis)
+}
+
 /// Requests in flight at once: the mapper's default, and the raw side's.
 const CONCURRENCY: usize = 8;
 
@@ -48,7 +64,17 @@ impl Fixture {
             .expect("a runtime");
         // Both sides send their requests through the same client; the tests' strict request
         // checks are left out, as they parse every request body and are no part of either side.
-        let client = runtime.block_on(async { local::client_builder().without_strict_checks().build() });
+        let client = runtime.block_on(async {
+            let mut builder = local::client_builder().without_strict_checks();
+            if let Some(delay) = latency() {
+                let faults = Faults::new();
+                for operation in ["PutItem", "BatchWriteItem"] {
+                    faults.on(operation).latency(delay, Times::Always);
+                }
+                builder = builder.faults(&faults);
+            }
+            builder.build()
+        });
         let mapper = Mapper::new(client.clone());
         let orders = mapper
             .table_named::<Order>(&local::unique_table_name("bench-orders"))
@@ -181,8 +207,9 @@ fn main() {
     let shown = |ns: Option<f64>| ns.map_or("-".to_owned(), |ns| format!("{:.1} ms", ns / 1e6));
     println!();
     println!(
-        "{count} items, {CONCURRENCY} requests in flight, local DynamoDB at {}",
-        local::endpoint()
+        "{count} items, {CONCURRENCY} requests in flight, local DynamoDB at {}, added latency {:?}",
+        local::endpoint(),
+        latency().unwrap_or_default()
     );
     println!("  mapper batch write    {:>12}", shown(batch));
     println!("  raw SDK BatchWriteItem{:>12}", shown(raw));

@@ -88,7 +88,7 @@ fn number_size(text: &str) -> usize {
 }
 
 /// Refuses an item over [`MAX_ITEM_SIZE`].
-pub(crate) fn check_item_size(item: &ItemMap, what: &str) -> Result<(), Error> {
+pub(crate) fn check_item_size(item: &ItemMap, what: impl std::fmt::Display) -> Result<(), Error> {
     let size = item_size(item);
     if size > MAX_ITEM_SIZE {
         return Err(Error::refused(

@@ -16,10 +16,25 @@ use crate::error::{Error, RefusalKind};
 /// checks the request's texts for placeholders declared but unused, or used but undeclared.
 #[derive(Debug, Default)]
 pub struct Placeholders {
-    /// Attribute name → its placeholder's number.
-    by_name: HashMap<String, u32>,
+    /// The attribute names, by placeholder number.
+    names: Vec<String>,
+    /// Name → placeholder number, once there are too many names to scan.
+    by_name: Option<HashMap<String, u32>>,
     values: Vec<AttributeValue>,
     hand_written: bool,
+}
+
+/// Up to this many names, finding a name's placeholder scans them (faster than hashing).
+const SCANNED_NAMES: usize = 24;
+
+/// `#n7`, `:v3`: a prefix and a number.
+fn placeholder(prefix: &str, number: usize) -> String {
+    let mut buffer = itoa::Buffer::new();
+    let digits = buffer.format(number);
+    let mut out = String::with_capacity(prefix.len() + digits.len());
+    out.push_str(prefix);
+    out.push_str(digits);
+    out
 }
 
 impl Placeholders {
@@ -44,14 +59,21 @@ impl Placeholders {
 
     /// Writes the placeholder for an attribute name into `out`.
     pub(crate) fn push_name(&mut self, name: &str, out: &mut String) {
-        let next = self.by_name.len() as u32;
-        let number = match self.by_name.get(name) {
-            Some(n) => *n,
-            None => {
-                self.by_name.insert(name.to_owned(), next);
-                next
-            }
+        let known = match &self.by_name {
+            Some(by_name) => by_name.get(name).map(|&n| n as usize),
+            None => self.names.iter().position(|known| known == name),
         };
+        let number = known.unwrap_or_else(|| {
+            let next = self.names.len();
+            self.names.push(name.to_owned());
+            if let Some(by_name) = &mut self.by_name {
+                by_name.insert(name.to_owned(), next as u32);
+            } else if self.names.len() > SCANNED_NAMES {
+                let numbered = self.names.iter().enumerate().map(|(n, name)| (name.clone(), n as u32));
+                self.by_name = Some(numbered.collect());
+            }
+            next
+        });
         out.push_str("#n");
         out.push_str(itoa::Buffer::new().format(number));
     }
@@ -72,17 +94,18 @@ impl Placeholders {
     /// when there are none (DynamoDB rejects empty maps). If a hand-written expression was
     /// merged, first checks that the texts use exactly the placeholders declared.
     pub fn finish(self, expressions: &[Option<&str>]) -> Result<RenderedExpressions, Error> {
-        let names = (!self.by_name.is_empty()).then(|| {
-            self.by_name
+        let names = (!self.names.is_empty()).then(|| {
+            self.names
                 .into_iter()
-                .map(|(name, n)| (format!("#n{n}"), name))
+                .enumerate()
+                .map(|(n, name)| (placeholder("#n", n), name))
                 .collect()
         });
         let values = (!self.values.is_empty()).then(|| {
             self.values
                 .into_iter()
                 .enumerate()
-                .map(|(n, value)| (format!(":v{n}"), value))
+                .map(|(n, value)| (placeholder(":v", n), value))
                 .collect()
         });
         let rendered = RenderedExpressions { names, values };
@@ -180,6 +203,18 @@ mod tests {
         assert_eq!(p.value(AttributeValue::Null(true)), ":v1");
         let rendered = p.finish(&[Some("#n0 = :v0 AND #n1 = :v1")]).unwrap();
         assert_eq!(rendered.names.unwrap()["#n1"], "a.b");
+    }
+
+    #[test]
+    fn many_names_keep_their_placeholders() {
+        let mut p = Placeholders::new();
+        let first: Vec<String> = (0..100).map(|i| p.name(&format!("a{i}"))).collect();
+        let again: Vec<String> = (0..100).rev().map(|i| p.name(&format!("a{i}"))).collect();
+        assert_eq!(first, again.into_iter().rev().collect::<Vec<_>>());
+        assert_eq!(first[99], "#n99");
+        let names = p.finish(&[None]).unwrap().names.unwrap();
+        assert_eq!(names.len(), 100);
+        assert_eq!(names["#n42"], "a42");
     }
 
     #[test]

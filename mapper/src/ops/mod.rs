@@ -54,6 +54,7 @@ use std::future::Future;
 use aws_sdk_dynamodb::config::http::HttpResponse;
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::types::ConsumedCapacity;
+use futures_util::FutureExt;
 use tracing::{Instrument, Span};
 
 use crate::error::Error;
@@ -97,41 +98,43 @@ reports_capacity!(
 /// Sends one request in a span naming the table and the operation; records the capacity it
 /// consumed on the span and on `meter`; sorts its error, passing a failed condition's item
 /// through the extensions.
-pub(crate) async fn send<O: ReportsCapacity, E>(
-    target: &Target,
+///
+/// Like [`send_to`], a plain function returning a future that holds the SDK's future once
+/// (an `async fn` taking it would hold it twice: the SDK's futures are several KB).
+pub(crate) fn send<'a, O: ReportsCapacity, E>(
+    target: &'a Target,
     schema: &'static TableSchema,
     operation: &'static str,
-    meter: Option<&CapacityMeter>,
-    request: impl Future<Output = Result<O, SdkError<E, HttpResponse>>>,
-) -> Result<O, Error>
+    meter: Option<&'a CapacityMeter>,
+    request: impl Future<Output = Result<O, SdkError<E, HttpResponse>>> + 'a,
+) -> impl Future<Output = Result<O, Error>> + 'a
 where
     E: std::error::Error + 'static,
     aws_sdk_dynamodb::Error: From<SdkError<E, HttpResponse>>,
 {
-    send_to(target.name(), operation, meter, request)
-        .await
-        .map_err(|error| crate::plan::read::condition_failed(target.chain(), schema, target.name(), error))
+    send_to(target.name(), operation, meter, request).map(move |sent| {
+        sent.map_err(|error| crate::plan::read::condition_failed(target.chain(), schema, target.name(), error))
+    })
 }
 
 /// Sends one request in a span naming the tables (comma-separated) and the operation; records
 /// the capacity it consumed on the span and on `meter`.
-pub(crate) async fn send_to<O: ReportsCapacity, E>(
-    tables: &str,
+pub(crate) fn send_to<'a, O: ReportsCapacity, E>(
+    tables: &'a str,
     operation: &'static str,
-    meter: Option<&CapacityMeter>,
-    request: impl Future<Output = Result<O, SdkError<E, HttpResponse>>>,
-) -> Result<O, Error>
+    meter: Option<&'a CapacityMeter>,
+    request: impl Future<Output = Result<O, SdkError<E, HttpResponse>>> + 'a,
+) -> impl Future<Output = Result<O, Error>> + 'a
 where
     E: std::error::Error + 'static,
     aws_sdk_dynamodb::Error: From<SdkError<E, HttpResponse>>,
 {
     let span = span(tables, operation);
-    let output = request
-        .instrument(span.clone())
-        .await
-        .map_err(|e| Error::from_sdk(tables, e))?;
-    record_capacity(&span, meter, output.consumed().iter());
-    Ok(output)
+    request.instrument(span.clone()).map(move |sent| {
+        let output = sent.map_err(|e| Error::from_sdk(tables, e))?;
+        record_capacity(&span, meter, output.consumed().iter());
+        Ok(output)
+    })
 }
 
 /// Records the capacity a request consumed (summed over the tables it touched) on its span and

@@ -143,7 +143,7 @@ pub(crate) fn prepare_keeping(
     if matches!(operation, Operation::Put | Operation::Update) {
         check_key(schema, &item)?;
         check_index_keys(schema, &item)?;
-        limits::check_item_size(&item, &format!("the `{}` item", schema.item.type_name))?;
+        limits::check_item_size(&item, format_args!("the `{}` item", schema.item.type_name))?;
     }
 
     let kept =
