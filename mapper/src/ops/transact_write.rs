@@ -681,20 +681,23 @@ fn prepare_action(index: usize, pending: Pending) -> Result<(TransactWriteItem, 
             .flatten()
             .map(|(k, v)| k.len() + v.len())
             .sum::<usize>();
-    let fail = ReturnValuesOnConditionCheckFailure::AllOld;
-    let table = target.name().to_owned();
-    let (item, size, known) = match plan.action {
-        Action::Put { item } => {
-            let size = limits::item_size(&item);
-            let put = types::Put::builder()
-                .table_name(table)
-                .set_item(Some(item))
+    // The four action types share these settings, on builders of different types.
+    macro_rules! with_plan {
+        ($builder:expr) => {
+            $builder
+                .table_name(target.name())
                 .set_condition_expression(plan.condition)
                 .set_expression_attribute_names(plan.names)
                 .set_expression_attribute_values(plan.values)
-                .return_values_on_condition_check_failure(fail)
+                .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
                 .build()
-                .map_err(|e| build_error(index, e))?;
+                .map_err(|e| build_error(index, e))?
+        };
+    }
+    let (item, size, known) = match plan.action {
+        Action::Put { item } => {
+            let size = limits::item_size(&item);
+            let put = with_plan!(types::Put::builder().set_item(Some(item)));
             (TransactWriteItem::builder().put(put).build(), size, written)
         }
         Action::Update { key, expression } => {
@@ -708,16 +711,11 @@ fn prepare_action(index: usize, pending: Pending) -> Result<(TransactWriteItem, 
                 ));
             };
             let size = limits::item_size(&key) + expression.len();
-            let update = types::Update::builder()
-                .table_name(table)
-                .set_key(Some(key))
-                .update_expression(expression)
-                .set_condition_expression(plan.condition)
-                .set_expression_attribute_names(plan.names)
-                .set_expression_attribute_values(plan.values)
-                .return_values_on_condition_check_failure(fail)
-                .build()
-                .map_err(|e| build_error(index, e))?;
+            let update = with_plan!(
+                types::Update::builder()
+                    .set_key(Some(key))
+                    .update_expression(expression)
+            );
             let known = written.map(|written| match original {
                 Some(original) => known_update(schema, original, written, expected_version.as_ref()),
                 None => written,
@@ -726,28 +724,12 @@ fn prepare_action(index: usize, pending: Pending) -> Result<(TransactWriteItem, 
         }
         Action::Delete { key } => {
             let size = limits::item_size(&key);
-            let delete = types::Delete::builder()
-                .table_name(table)
-                .set_key(Some(key))
-                .set_condition_expression(plan.condition)
-                .set_expression_attribute_names(plan.names)
-                .set_expression_attribute_values(plan.values)
-                .return_values_on_condition_check_failure(fail)
-                .build()
-                .map_err(|e| build_error(index, e))?;
+            let delete = with_plan!(types::Delete::builder().set_key(Some(key)));
             (TransactWriteItem::builder().delete(delete).build(), size, None)
         }
         Action::ConditionCheck { key } => {
             let size = limits::item_size(&key);
-            let check = types::ConditionCheck::builder()
-                .table_name(table)
-                .set_key(Some(key))
-                .set_condition_expression(plan.condition)
-                .set_expression_attribute_names(plan.names)
-                .set_expression_attribute_values(plan.values)
-                .return_values_on_condition_check_failure(fail)
-                .build()
-                .map_err(|e| build_error(index, e))?;
+            let check = with_plan!(types::ConditionCheck::builder().set_key(Some(key)));
             (TransactWriteItem::builder().condition_check(check).build(), size, None)
         }
     };
