@@ -315,14 +315,7 @@ impl<T: Item + 'static, S: 'static, O: Attributes + Send + 'static> PagedRead fo
             key_condition.push_str(&condition);
         }
         crate::limits::check_expression("key condition", &key_condition)?;
-        let filter = options
-            .filter
-            .clone()
-            .map(|f| f.render_into(&mut placeholders))
-            .transpose()?;
-        if let Some(filter) = &filter {
-            crate::limits::check_expression("filter", filter)?;
-        }
+        let filter = options.filter(&mut placeholders)?;
         let (select, projection) = options.select(&mut placeholders)?;
         let expressions = placeholders.finish(&[Some(&key_condition), filter.as_deref(), projection.as_deref()])?;
 

@@ -50,6 +50,15 @@ impl ReadOptions {
         }
     }
 
+    /// The filter expression, rendered through the request's placeholders and checked
+    /// against DynamoDB's expression size.
+    pub(crate) fn filter(&self, placeholders: &mut Placeholders) -> Result<Option<String>, Error> {
+        let Some(filter) = &self.filter else { return Ok(None) };
+        let text = filter.clone().render_into(placeholders)?;
+        crate::limits::check_expression("filter", &text)?;
+        Ok(Some(text))
+    }
+
     /// `Select` and the projection expression: the attributes of the projected type, or the
     /// count only.
     pub(crate) fn select(&self, placeholders: &mut Placeholders) -> Result<(Option<Select>, Option<String>), Error> {

@@ -191,14 +191,7 @@ impl<T: Item + 'static, O: Attributes + Send + 'static> PagedRead for Scan<T, O>
         options.check_index_projection(self.index, T::SCHEMA.type_name)?;
         let limit = options.limit()?;
         let mut placeholders = Placeholders::new();
-        let filter = options
-            .filter
-            .clone()
-            .map(|f| f.render_into(&mut placeholders))
-            .transpose()?;
-        if let Some(filter) = &filter {
-            crate::limits::check_expression("filter", filter)?;
-        }
+        let filter = options.filter(&mut placeholders)?;
         let (select, projection) = options.select(&mut placeholders)?;
         let expressions = placeholders.finish(&[filter.as_deref(), projection.as_deref()])?;
 
