@@ -440,12 +440,12 @@ fn check_types(cx: &Ctxt, field: &Field) {
     }
     if a.ttl.is_some()
         && types::certainly_not(types::unwrap_option(ty), |t| {
-            types::is_utc_datetime(t) || types::is_integer(t) || types::is_time_wrapper(t)
+            types::is_utc_datetime(t) || types::is_epoch_seconds_integer(t) || types::is_time_wrapper(t)
         })
     {
         cx.error_spanned_by(
             ty,
-            "`#[ttl]` is a time: use `DateTime<Utc>` or an integer of epoch seconds, or an `Option` of them",
+            "`#[ttl]` is a time: use `DateTime<Utc>`, epoch seconds in an `i32`, `i64`, `i128`, `u32`, `u64` or `u128`, a time type of `dynamodb_mapper::value`, or an `Option` of them",
         );
     }
 }

@@ -45,6 +45,14 @@ pub fn unwrap_option(ty: &Type) -> &Type {
     option_inner(ty).unwrap_or(ty)
 }
 
+/// Whether `ty` is an integer type that stores epoch seconds (`EpochSeconds` is implemented
+/// for these: the narrower ones cannot hold a time far enough from 1970).
+pub fn is_epoch_seconds_integer(ty: &Type) -> bool {
+    last_segment(ty)
+        .is_some_and(|(n, args)| args.is_empty() && ["i32", "i64", "i128", "u32", "u64", "u128"].contains(&n.as_str()))
+}
+
+/// Whether `ty` is a primitive integer type.
 pub fn is_integer(ty: &Type) -> bool {
     last_segment(ty).is_some_and(|(n, args)| args.is_empty() && INTEGERS.contains(&n.as_str()))
 }
