@@ -722,6 +722,7 @@ async fn conditions_from_the_caller_and_the_extensions_are_combined() {
         .await
         .unwrap_err();
     assert!(err.as_condition_failed().is_some());
+    assert_eq!(raw(&docs, "c").await["version"], n("0"), "nothing written");
     // Both hold.
     let v1 = docs
         .update(&v0)
@@ -729,6 +730,15 @@ async fn conditions_from_the_caller_and_the_extensions_are_combined() {
         .await
         .unwrap();
     assert_eq!(v1.version, Some(1));
+    // The caller's condition holds while the version's fails (`v0` is stale): the version's
+    // condition was kept beside the caller's, not replaced by it.
+    let err = docs
+        .update(&v0)
+        .condition(Condition::attr("body").eq("v0"))
+        .await
+        .unwrap_err();
+    assert!(err.as_condition_failed().is_some(), "{err}");
+    assert_eq!(raw(&docs, "c").await["version"], n("1"));
 }
 
 #[tokio::test]

@@ -512,6 +512,10 @@ async fn limits_are_refused_before_sending() {
     );
     let too_many: Vec<_> = table.scan().parallel(u32::MAX).collect().await;
     assert_eq!(too_many.len(), 1, "refused before any segment is made");
+    assert_eq!(
+        kind(too_many.into_iter().next().unwrap().unwrap_err()),
+        RefusalKind::InvalidArgument
+    );
     assert_eq!(kind(Cursor::from_token("zz").unwrap_err()), RefusalKind::BadCursor);
     let long_key = "k".repeat(2049);
     assert_eq!(

@@ -6,6 +6,7 @@ use std::collections::HashSet;
 use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{DateTime, TimeZone, Utc};
 use dynamodb_mapper::expr::{Condition, Expression, Path};
+use dynamodb_mapper::testing::{self, ClientBuilder, StrictChecks};
 use dynamodb_mapper::{Attributes, Cursor, Error, Item, Mapper, RefusalKind, Table};
 use dynamodb_mapper_workspace::local;
 use futures::TryStreamExt;
@@ -679,17 +680,17 @@ async fn every_request_passes_the_placeholder_check() {
     // Every client of the suite checks each request on the wire; this proves the check runs
     // and can fail.
     let table = orders().await;
-    let before = local::checked_requests();
-    table
-        .query("x")
+    // Checks of this test's own, as the suite's counter moves with every test running.
+    let checks = StrictChecks::new();
+    let client = ClientBuilder::new(local::endpoint()).strict_checks(&checks).build();
+    let own = Mapper::new(client.clone()).table_named::<Order>(table.name()).unwrap();
+    own.query("x")
         .filter(Condition::attr("status").eq("a"))
         .all()
         .await
         .unwrap();
-    assert!(local::checked_requests() > before);
-    let err = table
-        .mapper()
-        .client()
+    assert_eq!(checks.checked_requests(), 1);
+    let err = client
         .scan()
         .table_name(table.name())
         .filter_expression("#s = :a")
@@ -701,6 +702,15 @@ async fn every_request_passes_the_placeholder_check() {
         .unwrap_err();
     let message = format!("{:?}", err);
     assert!(message.contains("declared but unused"), "{message}");
+    assert_eq!(
+        testing::refusal_in(&err).map(|r| r.kind()),
+        Some(RefusalKind::Placeholders)
+    );
+    assert_eq!(
+        checks.checked_requests(),
+        1,
+        "a refused request is not counted as passed"
+    );
 }
 
 #[tokio::test]

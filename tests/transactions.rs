@@ -587,11 +587,19 @@ async fn limits_are_refused_before_sending() {
     assert_eq!(refusal(tx.send().await.unwrap_err()), RefusalKind::TransactionTooLarge);
 
     // A token of 36 characters is sent (and then fails on the missing table).
-    let mut tx = mapper.transact_write();
-    tx.put(&missing, &account("a", 1));
+    let faults = Faults::new();
+    let recorded = faulty(&faults, false);
+    let mut tx = recorded.transact_write();
+    tx.put(
+        &recorded.table_named::<Account>(missing.name()).unwrap(),
+        &account("a", 1),
+    );
     tx.client_request_token("x".repeat(36));
     let error = tx.send().await.unwrap_err();
     assert!(error.as_refusal().is_none(), "{error:?}");
+    let sent = faults.requests_of("TransactWriteItems");
+    assert_eq!(sent.len(), 1);
+    assert_eq!(token_of(&sent[0]), "x".repeat(36));
 }
 
 #[tokio::test]
@@ -613,12 +621,27 @@ async fn a_callers_token_is_sent_and_a_replay_applies_once() {
         note: "n".into(),
     };
     let token = "order-42-payment";
-    let mut tx = mapper.transact_write();
-    tx.put(&entries, &entry).condition(Condition::attr("seq").not_exists());
-    tx.client_request_token(token);
-    let committed = tx.send().await.unwrap();
+    let faults = Faults::new();
+    let recorded = faulty(&faults, false);
+    let entries_recorded = recorded.table_named::<Entry>(entries.name()).unwrap();
+    let send = || {
+        let mut tx = recorded.transact_write();
+        tx.put(&entries_recorded, &entry)
+            .condition(Condition::attr("seq").not_exists());
+        tx.client_request_token(token);
+        tx.send()
+    };
+    let committed = send().await.unwrap();
     assert_eq!(committed.client_request_token(), token);
     assert!(raw(&entries, &[("ledger", s("l")), ("seq", n("1"))]).await.is_some());
+    // The same transaction with the same token: DynamoDB answers it as already done, where a
+    // second application would fail its `not_exists` condition.
+    let replayed = send().await.unwrap();
+    assert_eq!(replayed.client_request_token(), token);
+    let sent: Vec<String> = faults.requests_of("TransactWriteItems").iter().map(token_of).collect();
+    assert_eq!(sent, [token, token], "the caller's token went over the wire both times");
+    let stored = entries.scan().all().await.unwrap();
+    assert_eq!(stored, [entry]);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1021,19 +1044,26 @@ async fn a_rebuilt_transaction_after_a_version_conflict_gets_a_new_token() {
         .unwrap();
     let sent = faults.requests_of("TransactWriteItems");
     assert_eq!(sent.len(), 2);
-    let version = |r: &RecordedRequest| {
-        r.body["TransactItems"][0]["Update"]["ExpressionAttributeValues"]
-            .as_object()
+    // The version the condition expects: `#nX = :vY` where `#nX` names `version`.
+    let expected_version = |r: &RecordedRequest| {
+        let update = &r.body["TransactItems"][0]["Update"];
+        let names = update["ExpressionAttributeNames"].as_object().unwrap();
+        let name = names.iter().find(|(_, v)| *v == "version").unwrap().0;
+        let condition = update["ConditionExpression"].as_str().unwrap();
+        let after = &condition[condition.find(&format!("{name} = ")).unwrap() + name.len() + 3..];
+        let value = after.split([' ', ')']).next().unwrap();
+        update["ExpressionAttributeValues"][value]["N"]
+            .as_str()
             .unwrap()
-            .values()
-            .filter_map(|v| v["N"].as_str().map(str::to_owned))
-            .collect::<Vec<_>>()
+            .parse::<u64>()
+            .unwrap()
     };
-    assert_ne!(
-        version(&sent[0]),
-        version(&sent[1]),
-        "the rebuilt request carries new versions"
+    assert_eq!(
+        expected_version(&sent[1]),
+        expected_version(&sent[0]) + 1,
+        "the rebuilt request expects the version the other writer left"
     );
+    assert_eq!(runs, 2);
     assert_ne!(token_of(&sent[0]), token_of(&sent[1]), "and a new token");
     assert_eq!(raw_id(&accounts, "a").await.unwrap()["balance"], n("1099"));
 }
