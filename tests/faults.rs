@@ -356,17 +356,23 @@ async fn strict_checks_refuse_an_oversized_batch_before_it_is_sent() {
         .unwrap_err();
     assert_eq!(error.code(), Some("ValidationException"));
 
-    // Through the mapper, the refusal is found in the source chain of its error too.
-    let mapper = Mapper::new(local.client_builder().strict_checks(&checks).build());
+    // Through the mapper, a key DynamoDB would refuse is refused by the mapper itself: the
+    // checks never see it, and `refusal_in` finds the mapper's refusal as well.
+    let mapper = Mapper::new(local.client_builder().faults(&faults).strict_checks(&checks).build());
     let things = mapper.table_named::<Thing>(table.name()).unwrap();
     let error = things.get("").await.unwrap_err();
-    // The interceptor refused it: an SDK error, whose source chain holds the refusal.
-    assert!(matches!(error, Error::Sdk { .. }), "{error:?}");
+    assert_eq!(
+        error.as_refusal().map(|r| r.kind()),
+        Some(RefusalKind::EmptyKeyValue),
+        "{error:?}"
+    );
     assert_eq!(
         testing::refusal_in(&error).map(|r| r.kind()),
         Some(RefusalKind::EmptyKeyValue),
         "{error:?}"
     );
+    assert!(faults.requests_of("GetItem").is_empty(), "nothing was sent");
+    assert_eq!(checks.checked_requests(), 0);
 }
 
 #[tokio::test]

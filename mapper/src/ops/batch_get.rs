@@ -448,7 +448,7 @@ fn prepare(groups: Vec<GetGroup>, consistent: &[String]) -> Result<Gets, Error> 
         let position = |i: usize| format!("key {i} of get #{g} from table `{table}`");
         for (i, key) in group.keys.into_iter().enumerate() {
             let key = key.map_err(|e| batch::locate(Error::from(e), &position(i)))?;
-            check_key(group.schema, &key).map_err(|e| batch::locate(e, &position(i)))?;
+            crate::plan::check_key(group.schema, &key).map_err(|e| batch::locate(e, &position(i)))?;
             let id = names.key_id(&table, &key).ok_or_else(|| {
                 Error::refused(
                     RefusalKind::InvalidKey,
@@ -479,24 +479,6 @@ fn prepare(groups: Vec<GetGroup>, consistent: &[String]) -> Result<Gets, Error> 
         tables,
         failed: 0,
     })
-}
-
-/// Checks each key attribute's type and size.
-fn check_key(schema: &'static crate::schema::TableSchema, key: &ItemMap) -> Result<(), Error> {
-    let parts = std::iter::once((schema.partition_key, crate::limits::KeyRole::Partition))
-        .chain(schema.sort_key.map(|k| (k, crate::limits::KeyRole::Sort)));
-    for (part, role) in parts {
-        match key.get(part.name) {
-            Some(value) => crate::plan::check_key_value(&part, role, value, None)?,
-            None => {
-                return Err(Error::refused(
-                    RefusalKind::InvalidKey,
-                    format!("the key has no attribute `{}`", part.name),
-                ));
-            }
-        }
-    }
-    Ok(())
 }
 
 /// The projection expression for `schema`, with the key attributes added so that each item

@@ -67,6 +67,7 @@ impl<T: Item, O: Attributes> Get<T, O> {
     pub async fn send(self) -> Result<Option<O>, Error> {
         let target = &self.target;
         let key = self.key?;
+        crate::plan::check_key(T::TABLE, &key)?;
         let mut placeholders = Placeholders::new();
         let projection = super::read_options::projection(self.projection, &mut placeholders)?;
         let expressions = placeholders.finish(&[projection.as_deref()])?;

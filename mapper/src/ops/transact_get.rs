@@ -160,6 +160,7 @@ impl TransactGet {
         let mut keys: Vec<(&Target, ItemMap)> = Vec::with_capacity(count);
         for (index, get) in self.gets.iter().enumerate() {
             let key = get.key.clone()?;
+            crate::plan::check_key(get.schema, &key).map_err(|e| super::batch::locate(e, &format!("get {index}")))?;
             if let Some(earlier) = keys
                 .iter()
                 .position(|(t, k)| t.name() == get.target.name() && *k == key)

@@ -201,8 +201,9 @@ fn key_schemas(schema: &'static TableSchema) -> impl Iterator<Item = (KeySchema,
     std::iter::once((schema.partition_key, KeyRole::Partition)).chain(schema.sort_key.map(|k| (k, KeyRole::Sort)))
 }
 
-/// Checks the primary key attributes an item carries.
-fn check_key(schema: &'static TableSchema, item: &ItemMap) -> Result<(), Error> {
+/// Checks the primary key attributes an item (or a key) carries: present, of the key's type,
+/// not empty, not too large.
+pub(crate) fn check_key(schema: &'static TableSchema, item: &ItemMap) -> Result<(), Error> {
     for (key, role) in key_schemas(schema) {
         match item.get(key.name) {
             Some(value) => check_key_value(&key, role, value, None)?,
