@@ -255,6 +255,21 @@ fn check_index_keys(schema: &'static TableSchema, item: &ItemMap) -> Result<(), 
     Ok(())
 }
 
+/// A key attribute's name in a refusal: "`pk`", or "`pk` of index `by_status`".
+struct KeyName<'a> {
+    key: &'a str,
+    index: Option<&'a str>,
+}
+
+impl std::fmt::Display for KeyName<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.index {
+            Some(index) => write!(f, "{}` of index `{index}", self.key),
+            None => f.write_str(self.key),
+        }
+    }
+}
+
 /// A key value: the key's scalar type, not empty, within its size limit.
 pub(crate) fn check_key_value(
     key: &KeySchema,
@@ -262,10 +277,8 @@ pub(crate) fn check_key_value(
     value: &AttributeValue,
     index: Option<&str>,
 ) -> Result<(), Error> {
-    let name = match index {
-        Some(index) => format!("{}` of index `{index}", key.name),
-        None => key.name.to_owned(),
-    };
+    // Formatted only into a refusal's message.
+    let name = KeyName { key: key.name, index };
     let matches = matches!(
         (value, key.scalar_type),
         (AttributeValue::S(_), ScalarType::S)
@@ -287,7 +300,7 @@ pub(crate) fn check_key_value(
             ),
         ));
     }
-    limits::check_key_value(&name, role, value)
+    limits::check_key_value(name, role, value)
 }
 
 #[cfg(test)]
