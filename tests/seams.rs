@@ -468,8 +468,14 @@ async fn limits_are_refused_before_sending() {
     assert!(err.to_string().contains("by_status"), "{err}");
     assert_eq!(kind(err), RefusalKind::EmptyKeyValue);
     // Reads by key too: a get, a delete, a transactional get.
-    assert_eq!(kind(table.get(("", 1u32)).await.unwrap_err()), RefusalKind::EmptyKeyValue);
-    assert_eq!(kind(table.delete(("", 1u32)).await.unwrap_err()), RefusalKind::EmptyKeyValue);
+    assert_eq!(
+        kind(table.get(("", 1u32)).await.unwrap_err()),
+        RefusalKind::EmptyKeyValue
+    );
+    assert_eq!(
+        kind(table.delete(("", 1u32)).await.unwrap_err()),
+        RefusalKind::EmptyKeyValue
+    );
     let mut reads = table.mapper().transact_get();
     let _empty = reads.get(&table, ("", 1u32));
     assert_eq!(kind(reads.send().await.unwrap_err()), RefusalKind::EmptyKeyValue);

@@ -124,7 +124,11 @@ pub(crate) enum KeyRole {
 
 /// Refuses a key value DynamoDB would reject: an empty string or binary, or one over the
 /// size limit of its role. `name` names the attribute (and its index, if any) in the message.
-pub(crate) fn check_key_value(name: impl std::fmt::Display, role: KeyRole, value: &AttributeValue) -> Result<(), Error> {
+pub(crate) fn check_key_value(
+    name: impl std::fmt::Display,
+    role: KeyRole,
+    value: &AttributeValue,
+) -> Result<(), Error> {
     let size = match value {
         AttributeValue::S(s) => s.len(),
         AttributeValue::B(b) => b.as_ref().len(),
