@@ -1,6 +1,7 @@
 //! Shared code of the workspace's tests, examples and benchmarks. Not published.
 
 pub mod bench_support;
+pub mod clock;
 pub mod fixtures;
 pub mod local;
 

@@ -56,3 +56,25 @@ pub fn checked_requests() -> usize {
 pub fn expire_ttl() -> Option<usize> {
     local_server().map(|server| server.expire_ttl().expect("TTL sweep"))
 }
+
+/// Runs `future` to completion on a thread of its own, with a runtime of its own, and returns
+/// its output: for tests whose synchronous code (a read-modify-write's change, say) must make
+/// another writer act before it goes on.
+pub fn block_on_elsewhere<F>(future: F) -> F::Output
+where
+    F: std::future::Future + Send,
+    F::Output: Send,
+{
+    std::thread::scope(|scope| {
+        scope
+            .spawn(|| {
+                tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .expect("a runtime")
+                    .block_on(future)
+            })
+            .join()
+            .expect("the other writer's thread")
+    })
+}

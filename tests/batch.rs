@@ -4,17 +4,16 @@
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use aws_sdk_dynamodb::types::AttributeValue;
-use chrono::{DateTime, TimeZone, Utc};
-use dynamodb_mapper::extension::{
-    AtomicCounters, AutoTimestamps, AutoUuids, BeforeWrite, Extension, VersionedRecords, WriteMode,
-};
+use chrono::{DateTime, Utc};
+use dynamodb_mapper::extension::{AtomicCounters, AutoUuids, BeforeWrite, Extension, VersionedRecords, WriteMode};
 use dynamodb_mapper::ops::{CapacityMeter, Fetched};
 use dynamodb_mapper::testing::{Faults, InjectedFault, Times};
 use dynamodb_mapper::{Attributes, Error, Item, Mapper, RefusalKind, RetryPolicy, Table};
+use dynamodb_mapper_workspace::clock::stepping_clock;
 use dynamodb_mapper_workspace::local;
 use uuid::Uuid;
 
@@ -488,21 +487,13 @@ fn page(id: &str) -> Page {
     }
 }
 
-fn fixed_clock() -> AutoTimestamps {
-    let minutes = Arc::new(AtomicI64::new(0));
-    AutoTimestamps::with_clock(Arc::new(move || {
-        Utc.with_ymd_and_hms(2030, 1, 1, 0, 0, 0).unwrap()
-            + chrono::Duration::minutes(minutes.fetch_add(1, Ordering::SeqCst))
-    }))
-}
-
 #[tokio::test]
 async fn counters_timestamps_and_uuids_apply_in_a_batch_put() {
     let mapper = Mapper::builder(local::client())
         .extensions([
             Arc::new(VersionedRecords) as Arc<dyn Extension>,
             Arc::new(AtomicCounters),
-            Arc::new(fixed_clock()),
+            Arc::new(stepping_clock()),
             Arc::new(AutoUuids),
         ])
         .build();
@@ -539,7 +530,7 @@ async fn leftovers_are_the_items_as_given_not_as_the_extensions_changed_them() {
         .extensions([
             Arc::new(AtomicCounters) as Arc<dyn Extension>,
             Arc::new(AutoUuids),
-            Arc::new(fixed_clock()),
+            Arc::new(stepping_clock()),
         ])
         .build();
     // A table that does not exist: every write is left over.
@@ -925,7 +916,7 @@ async fn a_throttled_request_is_prepared_again_and_a_server_error_is_handed_back
         .extensions([
             Arc::new(AtomicCounters) as Arc<dyn Extension>,
             Arc::new(AutoUuids),
-            Arc::new(fixed_clock()),
+            Arc::new(stepping_clock()),
         ])
         .build();
     let pages = table::<Page>(&mapper, "pages").await;

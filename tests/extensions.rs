@@ -6,12 +6,11 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use aws_sdk_dynamodb::types::AttributeValue;
-use chrono::{DateTime, TimeZone, Utc};
+use chrono::{DateTime, Utc};
 use dynamodb_mapper::expr::Condition;
-use dynamodb_mapper::extension::{
-    AfterRead, AtomicCounters, AutoTimestamps, AutoUuids, BeforeWrite, Extension, VersionedRecords,
-};
+use dynamodb_mapper::extension::{AfterRead, AtomicCounters, AutoUuids, BeforeWrite, Extension, VersionedRecords};
 use dynamodb_mapper::{Error, Item, Mapper, RefusalKind, RetryPolicy, Table};
+use dynamodb_mapper_workspace::clock::{at, stepping_clock};
 use dynamodb_mapper_workspace::local;
 use uuid::Uuid;
 
@@ -330,15 +329,11 @@ async fn read_modify_write_gives_up_after_its_attempts() {
                 .read_modify_write("c", |c| {
                     c.value += 1;
                     let interferer = interferer.clone();
-                    std::thread::spawn(move || {
-                        tokio::runtime::Runtime::new().unwrap().block_on(async {
-                            let mut stored = interferer.get("c").consistent_read().await.unwrap().unwrap();
-                            stored.value += 100;
-                            interferer.update(&stored).await.unwrap();
-                        })
-                    })
-                    .join()
-                    .unwrap();
+                    local::block_on_elsewhere(async {
+                        let mut stored = interferer.get("c").consistent_read().await.unwrap().unwrap();
+                        stored.value += 100;
+                        interferer.update(&stored).await.unwrap();
+                    });
                 })
                 .retry(
                     RetryPolicy::default()
@@ -368,19 +363,6 @@ struct Note {
     #[auto_timestamp]
     #[update_behavior(write_if_not_exists)]
     created_at: Option<DateTime<Utc>>,
-}
-
-/// A clock that advances one minute per reading.
-fn stepping_clock() -> AutoTimestamps {
-    let minutes = Arc::new(AtomicI64::new(0));
-    AutoTimestamps::with_clock(Arc::new(move || {
-        Utc.with_ymd_and_hms(2030, 1, 1, 0, 0, 0).unwrap()
-            + chrono::Duration::minutes(minutes.fetch_add(1, Ordering::SeqCst))
-    }))
-}
-
-fn at(minute: i64) -> Option<DateTime<Utc>> {
-    Some(Utc.with_ymd_and_hms(2030, 1, 1, 0, 0, 0).unwrap() + chrono::Duration::minutes(minute))
 }
 
 fn note(id: &str) -> Note {

@@ -5,15 +5,15 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicI64, Ordering};
 
 use aws_sdk_dynamodb::types::AttributeValue;
-use chrono::{DateTime, TimeZone, Utc};
+use chrono::{DateTime, Utc};
 use dynamodb_mapper::expr::Condition;
-use dynamodb_mapper::extension::{AtomicCounters, AutoTimestamps, AutoUuids, Extension, VersionedRecords};
+use dynamodb_mapper::extension::{AtomicCounters, AutoUuids, Extension, VersionedRecords};
 use dynamodb_mapper::ops::{CancellationCode, ModifyError};
 use dynamodb_mapper::testing::{self, Faults, InjectedFault, RecordedRequest};
 use dynamodb_mapper::{Error, Item, Mapper, RefusalKind, RetryPolicy, Table};
+use dynamodb_mapper_workspace::clock::{at, stepping_clock};
 use dynamodb_mapper_workspace::local;
 
 // ---------------------------------------------------------------------------------------------
@@ -78,19 +78,6 @@ struct Entry {
     #[sort_key]
     seq: u32,
     note: String,
-}
-
-/// A clock that advances one minute per reading.
-fn stepping_clock() -> AutoTimestamps {
-    let minutes = Arc::new(AtomicI64::new(0));
-    AutoTimestamps::with_clock(Arc::new(move || {
-        Utc.with_ymd_and_hms(2030, 1, 1, 0, 0, 0).unwrap()
-            + chrono::Duration::minutes(minutes.fetch_add(1, Ordering::SeqCst))
-    }))
-}
-
-fn at(minute: i64) -> Option<DateTime<Utc>> {
-    Some(Utc.with_ymd_and_hms(2030, 1, 1, 0, 0, 0).unwrap() + chrono::Duration::minutes(minute))
 }
 
 fn all_extensions() -> Mapper {
@@ -799,20 +786,9 @@ async fn the_loop_retries_a_version_conflict_from_a_fresh_read() {
                 other.balance += 1000;
                 // (On a thread of its own, with a client and runtime of its own: the change
                 // closure is not async.)
-                std::thread::scope(|scope| {
-                    scope
-                        .spawn(|| {
-                            let runtime = tokio::runtime::Builder::new_current_thread()
-                                .enable_all()
-                                .build()
-                                .unwrap();
-                            runtime.block_on(async {
-                                let accounts = Mapper::new(local::client()).table_named::<Account>(&name).unwrap();
-                                accounts.update(&other).await.unwrap()
-                            })
-                        })
-                        .join()
-                        .unwrap();
+                local::block_on_elsewhere(async {
+                    let accounts = Mapper::new(local::client()).table_named::<Account>(&name).unwrap();
+                    accounts.update(&other).await.unwrap()
                 });
             }
             a.balance -= 1;
@@ -1021,20 +997,9 @@ async fn a_rebuilt_transaction_after_a_version_conflict_gets_a_new_token() {
             if runs == 1 {
                 let mut other = a.clone();
                 other.balance += 1000;
-                std::thread::scope(|scope| {
-                    scope
-                        .spawn(|| {
-                            let runtime = tokio::runtime::Builder::new_current_thread()
-                                .enable_all()
-                                .build()
-                                .unwrap();
-                            runtime.block_on(async {
-                                let accounts = Mapper::new(local::client()).table_named::<Account>(&name).unwrap();
-                                accounts.update(&other).await.unwrap()
-                            })
-                        })
-                        .join()
-                        .unwrap();
+                local::block_on_elsewhere(async {
+                    let accounts = Mapper::new(local::client()).table_named::<Account>(&name).unwrap();
+                    accounts.update(&other).await.unwrap()
                 });
             }
             a.balance -= 1;
