@@ -11,6 +11,7 @@ use std::sync::OnceLock;
 
 use aws_sdk_dynamodb::Client;
 use dynamodb_mapper::testing::{ClientBuilder, LocalDynamoDb, StrictChecks};
+use dynamodb_mapper::{Item, ItemMap, Mapper, Table};
 
 pub use dynamodb_mapper::testing::unique_table_name;
 
@@ -77,4 +78,37 @@ where
             .join()
             .expect("the other writer's thread")
     })
+}
+
+/// `T`'s table under a name no other test uses (starting with `prefix`), created and active.
+pub async fn new_table<T: Item + 'static>(mapper: &Mapper, prefix: &str) -> Table<T> {
+    let table = mapper
+        .table_named::<T>(&unique_table_name(prefix))
+        .expect("a table handle");
+    table.create_table().await.expect("the table is created");
+    table
+}
+
+/// Every item stored in `table`, read behind the mapper's back (a consistent scan, page by
+/// page), exactly as DynamoDB holds it.
+pub async fn raw_items<T: Item>(table: &Table<T>) -> Vec<ItemMap> {
+    let mut items = Vec::new();
+    let mut start = None;
+    loop {
+        let page = table
+            .mapper()
+            .client()
+            .scan()
+            .table_name(table.name())
+            .consistent_read(true)
+            .set_exclusive_start_key(start)
+            .send()
+            .await
+            .expect("a raw scan");
+        items.extend(page.items.unwrap_or_default());
+        start = page.last_evaluated_key.filter(|k| !k.is_empty());
+        if start.is_none() {
+            return items;
+        }
+    }
 }

@@ -631,6 +631,33 @@ async fn a_callers_token_is_sent_and_a_replay_applies_once() {
     assert_eq!(stored, [entry]);
 }
 
+#[tokio::test]
+async fn a_token_reused_for_other_actions_is_its_own_error_and_writes_nothing() {
+    let mapper = Mapper::new(local::client());
+    let entries = table::<Entry>(&mapper, "tx-entries").await;
+    let entry = |seq: u32| Entry {
+        ledger: "l".into(),
+        seq,
+        note: "n".into(),
+    };
+    // A token unique to this test run: DynamoDB keeps a token for ten minutes.
+    let token = format!("reuse-{}", fastrand::u64(..));
+    let mut first = mapper.transact_write();
+    first.put(&entries, &entry(1));
+    first.client_request_token(&token);
+    first.send().await.unwrap();
+
+    let mut other = mapper.transact_write();
+    other.put(&entries, &entry(2));
+    other.client_request_token(&token);
+    let error = other.send().await.unwrap_err();
+    assert!(matches!(error, Error::TokenReused { .. }), "{error:?}");
+    assert!(!error.is_retryable(), "resending the same request cannot succeed");
+    assert!(error.to_string().contains("client request token"), "{error}");
+    assert!(raw(&entries, &[("ledger", s("l")), ("seq", n("2"))]).await.is_none());
+    assert!(raw(&entries, &[("ledger", s("l")), ("seq", n("1"))]).await.is_some());
+}
+
 // ---------------------------------------------------------------------------------------------
 // Transactional gets
 

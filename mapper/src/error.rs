@@ -14,6 +14,7 @@
 //! | [`TooManyConflicts`](Error::TooManyConflicts) | a retry loop lost every race | later |
 //! | [`ItemNotFound`](Error::ItemNotFound) | the item to change does not exist | no |
 //! | [`TransactionCanceled`](Error::TransactionCanceled) | a transaction was cancelled; a typed reason per action, in the order added | see [`TransactionCanceled::is_retryable`] |
+//! | [`TokenReused`](Error::TokenReused) | a transaction's client request token was used within ten minutes for other actions (`IdempotentParameterMismatch`); nothing was written | no: use a fresh token |
 //! | [`Sdk`](Error::Sdk) | anything else: throttling, network, service errors | see [`Error::is_retryable`] |
 
 use std::fmt;
@@ -124,6 +125,20 @@ pub enum Error {
     /// Carries one reason per action, in the order the actions were added.
     #[error(transparent)]
     TransactionCanceled(Box<crate::ops::TransactionCanceled>),
+
+    /// A transaction's client request token was used, within the last ten minutes, for a
+    /// transaction with other actions (`IdempotentParameterMismatchException`): DynamoDB did
+    /// not apply this one. Resending it cannot succeed; a new transaction needs a new token.
+    #[error("the client request token was used for another transaction on `{table}`: {message}")]
+    TokenReused {
+        /// The tables of the transaction.
+        table: String,
+        /// DynamoDB's message.
+        message: String,
+        /// The SDK's error.
+        #[source]
+        source: Box<aws_sdk_dynamodb::Error>,
+    },
 
     /// Any other error of the SDK: throttling, network, service errors.
     /// [`is_retryable`](Error::is_retryable) tells the transient ones.
@@ -367,6 +382,11 @@ impl Error {
             aws_sdk_dynamodb::Error::ConditionalCheckFailedException(e) => {
                 Error::ConditionFailed(ConditionFailed::new(table, e.item))
             }
+            aws_sdk_dynamodb::Error::IdempotentParameterMismatchException(_) => Error::TokenReused {
+                table,
+                message,
+                source: Box::new(error),
+            },
             aws_sdk_dynamodb::Error::ResourceNotFoundException(_) => Error::TableNotFound {
                 table,
                 message,

@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::config::SharedAsyncSleep;
 
 use crate::error::Error;
 use crate::extension::{Chain, Extension};
@@ -51,6 +52,7 @@ impl Mapper {
             table_prefix: String::new(),
             consumed_capacity: false,
             extensions: Chain::default_extensions(),
+            sleep: None,
         }
     }
 
@@ -113,12 +115,12 @@ impl Mapper {
     /// A transaction of writes on any tables of this mapper: all applied or none. See
     /// [`TransactWrite`].
     pub fn transact_write(&self) -> TransactWrite {
-        TransactWrite::new(self.config.client.clone(), self.config.consumed_capacity)
+        TransactWrite::new(self.config.clone())
     }
 
     /// A consistent read of up to 100 items of any tables. See [`TransactGet`].
     pub fn transact_get(&self) -> TransactGet {
-        TransactGet::new(self.config.client.clone(), self.config.consumed_capacity)
+        TransactGet::new(self.config.clone())
     }
 
     /// Reads the items of `reads`, runs `change` on them to build a transaction, commits it,
@@ -129,7 +131,7 @@ impl Mapper {
         F: FnMut(&mut TransactGetOutput, &mut TransactWrite) -> R + 'f,
         R: ChangeOutcome,
     {
-        TransactReadModifyWrite::new(self.config.client.clone(), self.config.consumed_capacity, reads, change)
+        TransactReadModifyWrite::new(self.config.clone(), reads, change)
     }
 }
 
@@ -154,6 +156,7 @@ pub struct MapperBuilder {
     table_prefix: String,
     consumed_capacity: bool,
     extensions: Vec<Arc<dyn Extension>>,
+    sleep: Option<SharedAsyncSleep>,
 }
 
 impl MapperBuilder {
@@ -205,6 +208,37 @@ impl MapperBuilder {
         self
     }
 
+    /// What the mapper's own retry loops wait with between rounds and attempts (a batch's
+    /// leftovers, a transaction's resend, a read-modify-write conflict). By default they wait
+    /// on the client's `sleep_impl`, as the SDK's own retries do; a test can pass a sleep that
+    /// records each wait, or one on a paused clock, without touching the client's timeouts.
+    ///
+    /// ```no_run
+    /// use std::time::Duration;
+    /// use dynamodb_mapper::Mapper;
+    /// use dynamodb_mapper::aws_sdk_dynamodb::config::{AsyncSleep, SharedAsyncSleep, Sleep};
+    ///
+    /// /// Logs each backoff, then waits on the client's own sleep.
+    /// #[derive(Debug)]
+    /// struct Logged(SharedAsyncSleep);
+    ///
+    /// impl AsyncSleep for Logged {
+    ///     fn sleep(&self, duration: Duration) -> Sleep {
+    ///         println!("backing off for {duration:?}");
+    ///         self.0.sleep(duration)
+    ///     }
+    /// }
+    ///
+    /// # fn run(client: dynamodb_mapper::aws_sdk_dynamodb::Client) {
+    /// let inner = client.config().sleep_impl().expect("the client has a sleep");
+    /// let mapper = Mapper::builder(client).sleep_impl(SharedAsyncSleep::new(Logged(inner))).build();
+    /// # }
+    /// ```
+    pub fn sleep_impl(mut self, sleep: SharedAsyncSleep) -> Self {
+        self.sleep = Some(sleep);
+        self
+    }
+
     /// The mapper.
     pub fn build(self) -> Mapper {
         Mapper {
@@ -213,6 +247,7 @@ impl MapperBuilder {
                 table_prefix: self.table_prefix,
                 consumed_capacity: self.consumed_capacity,
                 chain: Chain::new(self.extensions),
+                sleep: self.sleep,
             }),
         }
     }

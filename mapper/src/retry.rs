@@ -8,10 +8,10 @@
 
 use std::time::{Duration, Instant};
 
-use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::config::AsyncSleep;
 
 use crate::error::Error;
+use crate::target::Config;
 
 /// Attempts, exponential backoff with full jitter, and an overall deadline.
 ///
@@ -140,7 +140,7 @@ impl Retries {
 
     /// Waits before the next attempt and counts it; `false` (without waiting) when the policy
     /// allows no more.
-    pub(crate) async fn wait(&mut self, client: &Client) -> Result<bool, Error> {
+    pub(crate) async fn wait(&mut self, config: &Config) -> Result<bool, Error> {
         if self.attempts >= self.policy.max_attempts {
             return Ok(false);
         }
@@ -150,20 +150,22 @@ impl Retries {
         {
             return Ok(false);
         }
-        sleep(client, delay).await?;
+        sleep(config, delay).await?;
         self.attempts += 1;
         Ok(true)
     }
 }
 
-/// Sleeps on the client's async sleep (or the SDK's default one).
-pub(crate) async fn sleep(client: &Client, delay: Duration) -> Result<(), Error> {
+/// Sleeps on the mapper's async sleep ([`MapperBuilder::sleep_impl`](crate::MapperBuilder::sleep_impl)),
+/// else the client's, else the SDK's default one.
+pub(crate) async fn sleep(config: &Config, delay: Duration) -> Result<(), Error> {
     if delay.is_zero() {
         return Ok(());
     }
-    let sleep = client
-        .config()
-        .sleep_impl()
+    let sleep = config
+        .sleep
+        .clone()
+        .or_else(|| config.client.config().sleep_impl())
         .or_else(aws_smithy_async::rt::sleep::default_async_sleep)
         .ok_or_else(|| {
             Error::Configuration(

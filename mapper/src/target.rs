@@ -5,6 +5,7 @@
 use std::sync::Arc;
 
 use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::config::SharedAsyncSleep;
 use aws_sdk_dynamodb::types::ReturnConsumedCapacity;
 
 use crate::extension::Chain;
@@ -15,6 +16,15 @@ pub(crate) struct Config {
     pub(crate) table_prefix: String,
     pub(crate) consumed_capacity: bool,
     pub(crate) chain: Chain,
+    /// What the mapper's own retry loops wait with; the client's sleep when `None`.
+    pub(crate) sleep: Option<SharedAsyncSleep>,
+}
+
+impl Config {
+    /// `TOTAL` when the mapper records consumed capacity, or the caller asked for it.
+    pub(crate) fn capacity_request(&self, asked: bool) -> Option<ReturnConsumedCapacity> {
+        (asked || self.consumed_capacity).then_some(ReturnConsumedCapacity::Total)
+    }
 }
 
 /// One table of one mapper.
@@ -47,6 +57,6 @@ impl Target {
 
     /// `TOTAL` when the mapper records consumed capacity, or the caller asked for it.
     pub(crate) fn capacity_request(&self, asked: bool) -> Option<ReturnConsumedCapacity> {
-        (asked || self.config.consumed_capacity).then_some(ReturnConsumedCapacity::Total)
+        self.config.capacity_request(asked)
     }
 }

@@ -245,7 +245,7 @@ impl Rounds {
         if self.round >= self.policy.attempts() {
             return Err(Stop::Rounds);
         }
-        let delay = self.policy.delay(self.round - 1);
+        let delay = self.policy.delay(self.round.saturating_sub(1));
         if let Some(deadline) = self.policy.time_limit()
             && self.started.elapsed() + delay > deadline
         {
@@ -355,10 +355,13 @@ pub(crate) async fn run<B: Batch>(batch: &mut B, config: &Config, options: &Batc
     let mut pending: Vec<usize> = (0..total).collect();
     let mut rounds = Rounds::new(options.retry);
     while !pending.is_empty() {
+        // Counted here, not in the span's fields: those are evaluated only when a subscriber
+        // listens, and the rounds must count (and stop) without one.
+        let round_number = rounds.start();
         let span = tracing::debug_span!(
             "dynamodb_batch_round",
             operation = B::OPERATION,
-            round = rounds.start(),
+            round = round_number,
             pending = pending.len(),
             left = tracing::field::Empty
         );
@@ -391,7 +394,7 @@ pub(crate) async fn run<B: Batch>(batch: &mut B, config: &Config, options: &Batc
         match rounds.next(round.progressed) {
             Ok(delay) => {
                 // Only fails without an async sleep, which the client needed to send at all.
-                if let Err(error) = crate::retry::sleep(&sender.client, delay).instrument(span).await {
+                if let Err(error) = crate::retry::sleep(config, delay).instrument(span).await {
                     ran.errors.extend(round.retryable);
                     ran.errors.push(error);
                     break;

@@ -156,7 +156,7 @@ where
             if stored.is_none() && !retry_same {
                 return Err(error.into());
             }
-            if !retries.wait(self.target.client()).await? {
+            if !retries.wait(self.target.config()).await? {
                 return Err(Error::TooManyConflicts {
                     attempts: retries.attempts(),
                     last: Box::new(error),

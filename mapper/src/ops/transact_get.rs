@@ -6,7 +6,8 @@ use std::future::{Future, IntoFuture};
 use std::marker::PhantomData;
 use std::pin::Pin;
 
-use aws_sdk_dynamodb::Client;
+use std::sync::Arc;
+
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::transact_get_items::TransactGetItemsError;
 use aws_sdk_dynamodb::types::{self, TransactGetItem};
@@ -20,7 +21,7 @@ use crate::item::{Item, ItemMap, KeyFrom};
 use crate::limits;
 use crate::schema::TableSchema;
 use crate::table::Table;
-use crate::target::Target;
+use crate::target::{Config, Target};
 
 /// Reads up to 100 items of any tables as one snapshot, all as of the same moment
 /// (`TransactGetItems`). Made by [`Mapper::transact_get`](crate::Mapper::transact_get).
@@ -47,8 +48,7 @@ use crate::target::Target;
 #[derive(Clone)]
 #[must_use = "a transaction does nothing until it is sent"]
 pub struct TransactGet {
-    client: Client,
-    consumed_capacity: bool,
+    config: Arc<Config>,
     gets: Vec<PendingGet>,
     meter: Option<CapacityMeter>,
 }
@@ -96,10 +96,9 @@ impl<T> fmt::Debug for TxGetHandle<T> {
 }
 
 impl TransactGet {
-    pub(crate) fn new(client: Client, consumed_capacity: bool) -> Self {
+    pub(crate) fn new(config: Arc<Config>) -> Self {
         TransactGet {
-            client,
-            consumed_capacity,
+            config,
             gets: Vec::new(),
             meter: None,
         }
@@ -183,8 +182,9 @@ impl TransactGet {
         }
         let tables = table_names(self.gets.iter().map(|g| &g.target));
         let span = super::span(&tables, "TransactGetItems");
-        let capacity = (self.consumed_capacity || self.meter.is_some()).then_some(types::ReturnConsumedCapacity::Total);
+        let capacity = self.config.capacity_request(self.meter.is_some());
         let result = self
+            .config
             .client
             .transact_get_items()
             .set_transact_items(Some(items))

@@ -4,11 +4,12 @@ use std::future::{Future, IntoFuture};
 use std::marker::PhantomData;
 use std::pin::Pin;
 
-use aws_sdk_dynamodb::Client;
+use std::sync::Arc;
 
 use super::{ChangeOutcome, Committed, ModifyError, TransactGet, TransactGetOutput, TransactWrite};
 use crate::error::Error;
 use crate::retry::{Retries, RetryPolicy};
+use crate::target::Config;
 
 /// Reads items in one snapshot ([`TransactGet`]), lets a change closure decide what to write
 /// ([`TransactWrite`]), and commits it; when another writer got there first, reads again, runs
@@ -62,8 +63,7 @@ use crate::retry::{Retries, RetryPolicy};
 /// ```
 #[must_use = "an operation does nothing until it is awaited"]
 pub struct TransactReadModifyWrite<'f, F> {
-    client: Client,
-    consumed_capacity: bool,
+    config: Arc<Config>,
     reads: TransactGet,
     change: F,
     policy: RetryPolicy,
@@ -76,10 +76,9 @@ where
     F: FnMut(&mut TransactGetOutput, &mut TransactWrite) -> R + 'f,
     R: ChangeOutcome,
 {
-    pub(crate) fn new(client: Client, consumed_capacity: bool, reads: TransactGet, change: F) -> Self {
+    pub(crate) fn new(config: Arc<Config>, reads: TransactGet, change: F) -> Self {
         TransactReadModifyWrite {
-            client,
-            consumed_capacity,
+            config,
             reads,
             change,
             policy: RetryPolicy::default(),
@@ -102,7 +101,7 @@ where
             } else {
                 self.reads.clone().send().await?
             };
-            let mut tx = TransactWrite::new(self.client.clone(), self.consumed_capacity);
+            let mut tx = TransactWrite::new(self.config.clone());
             (self.change)(&mut items, &mut tx)
                 .into_result()
                 .map_err(ModifyError::Refused)?;
@@ -120,7 +119,7 @@ where
             if !again {
                 return Err(error.into());
             }
-            if !retries.wait(&self.client).await? {
+            if !retries.wait(&self.config).await? {
                 return Err(Error::TooManyConflicts {
                     attempts: retries.attempts(),
                     last: Box::new(error),

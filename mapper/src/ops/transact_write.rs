@@ -5,7 +5,8 @@ use std::future::{Future, IntoFuture};
 use std::marker::PhantomData;
 use std::pin::Pin;
 
-use aws_sdk_dynamodb::Client;
+use std::sync::Arc;
+
 use aws_sdk_dynamodb::config::http::HttpResponse;
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::types::{self, AttributeValue, ReturnValuesOnConditionCheckFailure, TransactWriteItem};
@@ -21,7 +22,7 @@ use crate::plan::{self, Action, Write, WriteKind};
 use crate::retry::{Retries, RetryPolicy};
 use crate::schema::{TableSchema, Tag};
 use crate::table::Table;
-use crate::target::Target;
+use crate::target::{Config, Target};
 use crate::value::ToAttributeValue;
 
 /// Writes on any tables of one mapper, applied all together or not at all
@@ -56,7 +57,7 @@ use crate::value::ToAttributeValue;
 /// [`retry`](Self::retry) policy allows), so DynamoDB applies it at most once. A rebuilt
 /// transaction (new versions after a conflict, as in
 /// [`Mapper::transact_read_modify_write`](crate::Mapper::transact_read_modify_write)) gets a
-/// new token: DynamoDB answers `IdempotentParameterMismatch` to a token reused with other
+/// new token: DynamoDB answers `IdempotentParameterMismatch` ([`Error::TokenReused`]) to a token reused with other
 /// parameters.
 ///
 /// ```no_run
@@ -77,8 +78,7 @@ use crate::value::ToAttributeValue;
 /// ```
 #[must_use = "a transaction does nothing until it is sent"]
 pub struct TransactWrite {
-    client: Client,
-    consumed_capacity: bool,
+    config: Arc<Config>,
     actions: Vec<Pending>,
     token: Option<String>,
     policy: RetryPolicy,
@@ -327,10 +327,9 @@ pub(crate) fn key_of(schema: &'static TableSchema, item: &ItemMap) -> ItemMap {
 }
 
 impl TransactWrite {
-    pub(crate) fn new(client: Client, consumed_capacity: bool) -> Self {
+    pub(crate) fn new(config: Arc<Config>) -> Self {
         TransactWrite {
-            client,
-            consumed_capacity,
+            config,
             actions: Vec::new(),
             token: None,
             policy: RetryPolicy::default().max_attempts(3),
@@ -440,7 +439,7 @@ impl TransactWrite {
 
     /// Sends `token` as the client request token (1 to 36 characters), the caller's
     /// idempotency key: DynamoDB applies a transaction with the same token and the same
-    /// actions once within ten minutes, and refuses (`IdempotentParameterMismatch`) the same
+    /// actions once within ten minutes, and refuses ([`Error::TokenReused`]) the same
     /// token with other actions. Without it, a fresh random token is made.
     pub fn client_request_token(&mut self, token: impl Into<String>) -> &mut Self {
         self.token = Some(token.into());
@@ -528,8 +527,8 @@ impl TransactWrite {
             ));
         }
         Ok(Prepared {
-            client: self.client,
-            capacity: (self.consumed_capacity || self.meter.is_some()).then_some(types::ReturnConsumedCapacity::Total),
+            capacity: self.config.capacity_request(self.meter.is_some()),
+            config: self.config,
             items,
             actions,
             token,
@@ -607,7 +606,7 @@ impl PreparedAction {
 
 /// A transaction ready to send.
 struct Prepared {
-    client: Client,
+    config: Arc<Config>,
     capacity: Option<types::ReturnConsumedCapacity>,
     items: Vec<TransactWriteItem>,
     actions: Vec<PreparedAction>,
@@ -812,6 +811,7 @@ impl Prepared {
         let mut retries = Retries::new(self.policy);
         let output = loop {
             let result = self
+                .config
                 .client
                 .transact_write_items()
                 .set_transact_items(Some(self.items.clone()))
@@ -823,7 +823,7 @@ impl Prepared {
             match result {
                 Ok(output) => break output,
                 Err(error) => {
-                    if resend_identical(&error) && retries.wait(&self.client).await? {
+                    if resend_identical(&error) && retries.wait(&self.config).await? {
                         tracing::debug!(parent: &span, attempt = retries.attempts(), "outcome unknown: sending the identical transaction again");
                         continue;
                     }
@@ -1276,7 +1276,7 @@ mod tests {
         let config = aws_sdk_dynamodb::Config::builder()
             .behavior_version(aws_sdk_dynamodb::config::BehaviorVersion::latest())
             .build();
-        let mapper = Mapper::new(Client::from_conf(config));
+        let mapper = Mapper::new(aws_sdk_dynamodb::Client::from_conf(config));
         mapper.table::<Account>().unwrap().target().clone()
     }
 
