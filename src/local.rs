@@ -11,7 +11,7 @@ use std::sync::OnceLock;
 
 use aws_sdk_dynamodb::Client;
 use dynamodb_mapper::testing::{ClientBuilder, LocalDynamoDb, StrictChecks};
-use dynamodb_mapper::{Item, ItemMap, Mapper, Table};
+use dynamodb_mapper::{Item, ItemMap, KeyFrom, Mapper, Table};
 
 pub use dynamodb_mapper::testing::unique_table_name;
 
@@ -111,4 +111,21 @@ pub async fn raw_items<T: Item>(table: &Table<T>) -> Vec<ItemMap> {
             return items;
         }
     }
+}
+
+/// The item stored under `key` in `table`, read behind the mapper's back (a consistent
+/// `GetItem`), exactly as DynamoDB holds it; empty when there is none.
+pub async fn raw_item<T: Item + KeyFrom<K>, K>(table: &Table<T>, key: K) -> ItemMap {
+    table
+        .mapper()
+        .client()
+        .get_item()
+        .table_name(table.name())
+        .set_key(Some(T::key_from(key).expect("a key")))
+        .consistent_read(true)
+        .send()
+        .await
+        .expect("a raw get")
+        .item
+        .unwrap_or_default()
 }

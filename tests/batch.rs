@@ -14,7 +14,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{DateTime, Utc};
 use dynamodb_mapper::extension::{AtomicCounters, AutoUuids, BeforeWrite, Extension, VersionedRecords, WriteMode};
 use dynamodb_mapper::ops::{CapacityMeter, Fetched};
-use dynamodb_mapper::{Attributes, Error, Item, Mapper, RefusalKind, Table};
+use dynamodb_mapper::{Attributes, Error, Item, KeyFrom, Mapper, RefusalKind, Table};
 use dynamodb_mapper_workspace::clock::stepping_clock;
 use dynamodb_mapper_workspace::local;
 use uuid::Uuid;
@@ -38,19 +38,8 @@ async fn raw_items<T: Item>(table: &Table<T>) -> Vec<Raw> {
 }
 
 /// The stored item with partition key `id` (a table keyed by `id` alone).
-async fn raw<T: Item>(table: &Table<T>, id: &str) -> Raw {
-    table
-        .mapper()
-        .client()
-        .get_item()
-        .table_name(table.name())
-        .key("id", s(id))
-        .consistent_read(true)
-        .send()
-        .await
-        .unwrap()
-        .item
-        .unwrap_or_default()
+async fn raw<T: Item + KeyFrom<&'static str>>(table: &Table<T>, id: &'static str) -> Raw {
+    local::raw_item(table, id).await
 }
 
 fn refusal(error: &Error) -> RefusalKind {
