@@ -343,7 +343,7 @@ fn attribute_types_are_recorded_per_field() {
     let version = schema.attributes.iter().find(|a| a.name == "version").unwrap();
     assert_eq!(version.rust_type, "Option<u64>");
     match <Vec<Audit> as ToAttributeValue>::ATTRIBUTE_TYPE {
-        AttributeType::L(AttributeType::Struct(nested)) => assert_eq!(nested.schema().type_name, "Audit"),
+        AttributeType::L(AttributeType::Struct(nested)) => assert_eq!(nested.type_name(), "Audit"),
         other => panic!("{other:?}"),
     }
 }

@@ -51,6 +51,16 @@ struct Payment {
     split: BTreeMap<String, i64>,
 }
 
+/// The schema of a struct of this file stored as a nested map, by its name (the attribute
+/// types record the nested struct's name).
+fn nested_schema(type_name: &str) -> &'static dynamodb_mapper::schema::ItemSchema {
+    match type_name {
+        "Line" => Line::SCHEMA,
+        "Audit" => Audit::SCHEMA,
+        other => panic!("no nested struct `{other}` in this test"),
+    }
+}
+
 #[derive(Item, Debug, Clone, PartialEq)]
 #[item(rename_all = "camelCase")]
 struct Order {
@@ -325,7 +335,7 @@ impl Source {
                     .collect(),
             ),
             AttributeType::Struct(nested) if depth > 0 => {
-                AttributeValue::M(self.shaped_item(nested.schema(), depth - 1))
+                AttributeValue::M(self.shaped_item(nested_schema(nested.type_name()), depth - 1))
             }
             // Decided at run time (here, serde fields of `Option`s): often `NULL`.
             _ if self.chance(4) => AttributeValue::Null(true),

@@ -179,7 +179,7 @@ fn expand_struct(container: &Container, fields: &[Field], krate: &Path) -> Token
         #[automatically_derived]
         impl #impl_generics #krate::value::ToAttributeValue for #ident #ty_generics #where_clause {
             const ATTRIBUTE_TYPE: &'static #value_mod::AttributeType = &#value_mod::AttributeType::Struct(
-                #value_mod::NestedStruct::new(|| <Self as #krate::Attributes>::SCHEMA, #top_level_only),
+                #value_mod::NestedStruct::new(#type_name, #top_level_only),
             );
 
             fn to_attribute_value(&self) -> #private::Result<::core::option::Option<#private::Value>, #krate::ConvertError> {

@@ -5,12 +5,9 @@ use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 
-use crate::error::ConvertError;
 use crate::schema::{ItemSchema, TableSchema};
-use crate::value::{FromAttributeValue, KeyAttribute, ScalarType, ToAttributeValue};
-
-/// An item as the SDK sends and receives it.
-pub type ItemMap = HashMap<String, AttributeValue>;
+pub use crate::value::ItemMap;
+use crate::value::{ConvertError, FromAttributeValue, KeyAttribute, ScalarType, ToAttributeValue};
 
 /// A struct stored as a map of attributes: a whole item, a nested map (`M`) inside one, or
 /// fields flattened into one (`#[attribute(flatten)]`).
@@ -172,4 +169,20 @@ impl KeyAttribute for NoSortKey {
 /// items, for instance).
 pub(crate) fn decode<O: Attributes>(mut item: ItemMap) -> Result<O, ConvertError> {
     O::read_attributes(&mut item).map_err(|e| e.in_item(O::SCHEMA.type_name))
+}
+
+impl crate::ConditionFailed {
+    /// The item stored now, decoded; `None` if no item is stored.
+    pub fn item<T: Attributes>(&self) -> Result<Option<T>, ConvertError> {
+        self.item_map().cloned().map(decode).transpose()
+    }
+}
+
+impl crate::error::CancellationReason {
+    /// The item stored now, decoded as `T`; `None` when no item is stored or the action's
+    /// condition did not fail. ([`TransactionCanceled::item`](crate::ops::TransactionCanceled::item)
+    /// decodes it as the action's own type, through its handle.)
+    pub fn item<T: Attributes>(&self) -> Result<Option<T>, crate::Error> {
+        Ok(self.item_map().cloned().map(decode).transpose()?)
+    }
 }

@@ -125,7 +125,8 @@ pub use item::{Attributes, Item, ItemMap, KeyFrom, NoSortKey, Versioned};
 pub use mapper::{Mapper, MapperBuilder};
 pub use ops::{Cursor, Page};
 pub use retry::RetryPolicy;
-pub use table::{Index, Table};
+pub use table::Index;
+pub use target::Table;
 
 /// Derives [`Item`](trait@Item) (and [`Attributes`](trait@Attributes)) for a struct with named
 /// fields: a table's item type.

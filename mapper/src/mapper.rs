@@ -9,8 +9,7 @@ use crate::error::Error;
 use crate::extension::{Chain, Extension};
 use crate::item::Item;
 use crate::ops::{ChangeOutcome, TransactGet, TransactGetOutput, TransactReadModifyWrite, TransactWrite};
-use crate::table::Table;
-use crate::target::{Config, Target};
+use crate::target::{Config, Table, Target};
 
 /// The entry point: wraps an `aws_sdk_dynamodb::Client` and hands out typed [`Table`]s.
 ///
@@ -250,5 +249,12 @@ impl MapperBuilder {
                 sleep: self.sleep,
             }),
         }
+    }
+}
+
+impl<T: Item> Table<T> {
+    /// The mapper this table belongs to.
+    pub fn mapper(&self) -> Mapper {
+        Mapper::from_config(self.target().config().clone())
     }
 }

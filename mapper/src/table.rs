@@ -1,87 +1,23 @@
-//! [`Table<T>`]: typed operations on one table, and [`Index`] for its secondary indexes. They
-//! only build operations; the operations own a cheap handle on the table, so their futures and
-//! streams are `'static`.
+//! The operations of a [`Table<T>`], and [`Index`] for its secondary indexes. They only build
+//! operations; the operations own a cheap handle on the table, so their futures and streams
+//! are `'static`.
 
 use std::marker::PhantomData;
 
 use crate::error::Error;
 use crate::item::{Item, KeyFrom, Versioned};
-use crate::mapper::Mapper;
 use crate::ops::{
     AnyKey, BatchWrite, ChangeOutcome, CreateTable, Delete, DeleteHandle, DeleteItemHandle, Get, GetAll, Patch, Put,
     PutHandle, Query, ReadModifyWrite, Scan, Update, WriteAll, key_value,
 };
 use crate::schema::IndexSchema;
-use crate::target::Target;
+use crate::target::{Table, Target};
 use crate::value::{KeyAttribute, ToAttributeValue};
 
-/// The table of item type `T`. Made by [`Mapper::table`] or [`Mapper::table_named`]; cheap to
-/// clone.
-///
-/// Every operation is a builder: set its options, then `.await` it (or call `send`). Builders
-/// own what they need, so they can be returned from functions and spawned.
-///
-/// ```no_run
-/// # use dynamodb_mapper::{Item, Table, expr::Condition};
-/// # #[derive(Item, Clone)] #[item(table = "customers")]
-/// # struct Customer { #[partition_key] id: String, #[sort_key] region: String, visits: u32 }
-/// # async fn run(customers: Table<Customer>, customer: Customer) -> Result<(), dynamodb_mapper::Error> {
-/// customers.put(&customer).condition(Condition::attr("id").not_exists()).await?;
-/// let found: Option<Customer> = customers.get(("42", "eu")).consistent_read().await?;
-/// let updated: Customer = customers.update(&customer).await?;
-/// let visited: Customer = customers.patch(("42", "eu")).add("visits", 1).await?;
-/// let in_eu: Vec<Customer> = customers.query("42").sort_begins_with("eu").all().await?;
-/// customers.delete(("42", "eu")).await?;
-/// # Ok(()) }
-/// ```
-pub struct Table<T> {
-    target: Target,
-    _item: PhantomData<fn() -> T>,
-}
-
-impl<T> Clone for Table<T> {
-    fn clone(&self) -> Self {
-        Table {
-            target: self.target.clone(),
-            _item: PhantomData,
-        }
-    }
-}
-
-impl<T> std::fmt::Debug for Table<T> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Table")
-            .field("name", &self.target.name())
-            .finish_non_exhaustive()
-    }
-}
-
 impl<T: Item> Table<T> {
-    pub(crate) fn new(target: Target) -> Self {
-        Table {
-            target,
-            _item: PhantomData,
-        }
-    }
-
-    /// The handle operations own: for the mapper's multi-table operations.
-    pub(crate) fn target(&self) -> &Target {
-        &self.target
-    }
-
-    /// The table's name in DynamoDB.
-    pub fn name(&self) -> &str {
-        self.target.name()
-    }
-
-    /// The mapper this table belongs to.
-    pub fn mapper(&self) -> Mapper {
-        Mapper::from_config(self.target.config().clone())
-    }
-
     /// Writes an item, replacing any item with the same key.
     pub fn put(&self, item: &T) -> Put<T> {
-        Put::new(self.target.clone(), item)
+        Put::new(self.target().clone(), item)
     }
 
     /// Reads the item with this key: `table.get("id")` or `table.get(("id", "sort"))`.
@@ -89,14 +25,14 @@ impl<T: Item> Table<T> {
     where
         T: KeyFrom<K>,
     {
-        Get::new(self.target.clone(), T::key_from(key))
+        Get::new(self.target().clone(), T::key_from(key))
     }
 
     /// Updates the stored item from `item`: sets its present attributes and removes those
     /// that are `None` (unless [`ignore_nulls`](Update::ignore_nulls)), creating the item if
     /// there is none. Returns the item as stored after the update.
     pub fn update(&self, item: &T) -> Update<T> {
-        Update::new(self.target.clone(), item)
+        Update::new(self.target().clone(), item)
     }
 
     /// Updates the item with this key by update actions (`set`, `remove`, `add`, `delete`),
@@ -105,7 +41,7 @@ impl<T: Item> Table<T> {
     where
         T: KeyFrom<K>,
     {
-        Patch::new(self.target.clone(), T::key_from(key))
+        Patch::new(self.target().clone(), T::key_from(key))
     }
 
     /// Deletes the item with this key (without a version check).
@@ -113,14 +49,14 @@ impl<T: Item> Table<T> {
     where
         T: KeyFrom<K>,
     {
-        Delete::new(self.target.clone(), T::key_from(key), false)
+        Delete::new(self.target().clone(), T::key_from(key), false)
     }
 
     /// Deletes the stored item with the key of `item`. With
     /// [`VersionedRecords`](crate::extension::VersionedRecords), only if the stored version is
     /// still the one `item` was read with.
     pub fn delete_item(&self, item: &T) -> Delete<T> {
-        Delete::new(self.target.clone(), item.to_item(), true)
+        Delete::new(self.target().clone(), item.to_item(), true)
     }
 
     /// Puts any number of items in `BatchWriteItem` requests (25 writes each, several at a
@@ -131,7 +67,7 @@ impl<T: Item> Table<T> {
     where
         T: Send + 'static,
     {
-        let mut batch = BatchWrite::new(self.target.config().clone());
+        let mut batch = BatchWrite::new(self.target().config().clone());
         let handle = batch.put(self, items);
         WriteAll::new(batch, handle)
     }
@@ -143,7 +79,7 @@ impl<T: Item> Table<T> {
         T: KeyFrom<K> + 'static,
         T::Key: Clone + Send + 'static,
     {
-        let mut batch = BatchWrite::new(self.target.config().clone());
+        let mut batch = BatchWrite::new(self.target().config().clone());
         let handle = batch.delete(self, keys);
         WriteAll::new(batch, handle)
     }
@@ -155,7 +91,7 @@ impl<T: Item> Table<T> {
     where
         T: Send + 'static,
     {
-        let mut batch = BatchWrite::new(self.target.config().clone());
+        let mut batch = BatchWrite::new(self.target().config().clone());
         let handle = batch.delete_items(self, items);
         WriteAll::new(batch, handle)
     }
@@ -205,7 +141,7 @@ impl<T: Item> Table<T> {
         F: FnMut(&mut T) -> R + 'f,
         R: ChangeOutcome,
     {
-        ReadModifyWrite::new(self.target.clone(), T::key_from(key), change)
+        ReadModifyWrite::new(self.target().clone(), T::key_from(key), change)
     }
 
     /// The items with this partition key, optionally narrowed by sort key conditions.
@@ -213,12 +149,12 @@ impl<T: Item> Table<T> {
     where
         T::PartitionKey: KeyAttribute,
     {
-        Query::new(self.target.clone(), None, key_value(partition_key.into()))
+        Query::new(self.target().clone(), None, key_value(partition_key.into()))
     }
 
     /// Every item of the table.
     pub fn scan(&self) -> Scan<T> {
-        Scan::new(self.target.clone(), None)
+        Scan::new(self.target().clone(), None)
     }
 
     /// A secondary index of the table, by the name given in `#[index_partition_key]` /
@@ -232,7 +168,7 @@ impl<T: Item> Table<T> {
             ))
         })?;
         Ok(Index {
-            target: self.target.clone(),
+            target: self.target().clone(),
             schema,
             _item: PhantomData,
         })
@@ -240,17 +176,17 @@ impl<T: Item> Table<T> {
 
     /// Creates the table from `T`'s schema: keys, indexes, billing, stream, TTL.
     pub fn create_table(&self) -> CreateTable<T> {
-        CreateTable::new(self.target.clone())
+        CreateTable::new(self.target().clone())
     }
 
     /// Deletes the table and every item in it.
     pub async fn delete_table(&self) -> Result<(), Error> {
-        crate::ops::delete_table(&self.target).await
+        crate::ops::delete_table(self.target()).await
     }
 
     /// DynamoDB's description of the table.
     pub async fn describe_table(&self) -> Result<aws_sdk_dynamodb::types::TableDescription, Error> {
-        crate::ops::describe_table(&self.target).await
+        crate::ops::describe_table(self.target()).await
     }
 
     /// Whether the table exists.

@@ -18,7 +18,7 @@ use crate::item::{Attributes, Item, ItemMap, KeyFrom};
 use crate::limits::MAX_BATCH_GET_KEYS;
 use crate::retry::RetryPolicy;
 use crate::schema::ItemSchema;
-use crate::table::Table;
+use crate::target::Table;
 use crate::target::{Config, Target};
 
 /// Reads of any number of keys, across tables, in `BatchGetItem` requests. Made by

@@ -25,7 +25,7 @@ use crate::limits::{self, MAX_BATCH_WRITE_ITEMS, MAX_BATCH_WRITE_SIZE};
 use crate::plan::{self, Action, Write, WriteKind};
 use crate::retry::RetryPolicy;
 use crate::schema::TableSchema;
-use crate::table::Table;
+use crate::target::Table;
 use crate::target::{Config, Target};
 
 /// Puts and deletes of any number of items, across tables, in `BatchWriteItem` requests. Made by

@@ -24,6 +24,7 @@ mod transact_loop;
 mod transact_write;
 mod update;
 
+pub use crate::error::{CancellationCode, CancellationReason, TransactionCanceled, UnreadableItem};
 pub use batch_get::{BatchGet, BatchGetOutput, Fetched, GetAll, GetAllOutput, GetHandle};
 pub use batch_write::{
     BatchWrite, BatchWriteOutput, DeleteHandle, DeleteItemHandle, PutHandle, WriteAll, WriteAllOutput, WriteHandle,
@@ -32,7 +33,7 @@ pub use capacity::CapacityMeter;
 pub use create_table::{Billing, CreateTable};
 pub use delete::Delete;
 pub use get::Get;
-pub use page::{Cursor, Page, UnreadableItem};
+pub use page::{Cursor, Page};
 pub use patch::Patch;
 pub use put::Put;
 pub use query::{AnyKey, KeyValue, Query};
@@ -40,10 +41,7 @@ pub use read_modify_write::{ChangeOutcome, ModifyError, ReadModifyWrite};
 pub use scan::Scan;
 pub use transact_get::{TransactGet, TransactGetOutput, TxGetHandle};
 pub use transact_loop::TransactReadModifyWrite;
-pub use transact_write::{
-    CancellationCode, CancellationReason, Committed, TransactWrite, TransactionCanceled, TxAction, TxPatch,
-    TxWriteHandle,
-};
+pub use transact_write::{Committed, TransactWrite, TxAction, TxPatch, TxWriteHandle};
 pub use update::Update;
 
 pub(crate) use admin::{delete_table, describe_table};

@@ -5,7 +5,7 @@ use std::future::Future;
 use aws_sdk_dynamodb::types::AttributeValue;
 use futures_util::stream::{self, Stream, TryStreamExt};
 
-use crate::error::{Error, RefusalKind};
+use crate::error::{Error, RefusalKind, UnreadableItem};
 use crate::item::ItemMap;
 
 /// One page of a query or scan.
@@ -26,33 +26,6 @@ pub struct Page<O> {
     /// [`MapperBuilder::consumed_capacity`](crate::MapperBuilder::consumed_capacity) and
     /// [`CapacityMeter`](super::CapacityMeter)).
     pub consumed_capacity: Option<f64>,
-}
-
-/// An item of a page that could not be read: its primary key, to find it again (a raw
-/// `GetItem` through [`Mapper::client`](crate::Mapper::client) shows every attribute), and why.
-///
-/// Items are decoded in place, moving their values out, so the page keeps no copy of each
-/// item just in case; the error names the attribute, the Rust type and, for most conversion
-/// errors, the stored value.
-#[derive(Debug)]
-#[non_exhaustive]
-pub struct UnreadableItem {
-    /// The item's primary key attributes, as stored.
-    pub key: ItemMap,
-    /// Why it could not be read.
-    pub error: Error,
-}
-
-impl std::fmt::Display for UnreadableItem {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "an item could not be read: {}", self.error)
-    }
-}
-
-impl std::error::Error for UnreadableItem {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        Some(&self.error)
-    }
 }
 
 /// A page as fetched: each item's outcome, in order.

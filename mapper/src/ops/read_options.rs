@@ -7,7 +7,8 @@ use std::future::Future;
 use futures_util::stream::Stream;
 
 use super::CapacityMeter;
-use super::page::{self, Cursor, RawPage, UnreadableItem};
+use super::page::{self, Cursor, RawPage};
+use crate::error::UnreadableItem;
 use crate::error::{Error, RefusalKind};
 use crate::expr::{Condition, Placeholders};
 use crate::extension::ItemImage;

@@ -20,7 +20,7 @@ use crate::extension::ItemImage;
 use crate::item::{Item, ItemMap, KeyFrom};
 use crate::limits;
 use crate::schema::TableSchema;
-use crate::table::Table;
+use crate::target::Table;
 use crate::target::{Config, Target};
 
 /// Reads up to 100 items of any tables as one snapshot, all as of the same moment

@@ -6,7 +6,7 @@ use std::hash::{BuildHasher, Hash};
 use aws_sdk_dynamodb::types::AttributeValue;
 
 use super::{AttributeType, FromAttributeValue, SetElement, SetMember, SetType, ToAttributeValue};
-use crate::error::ConvertError;
+use crate::value::ConvertError;
 
 impl<T: ToAttributeValue> ToAttributeValue for Option<T> {
     const ATTRIBUTE_TYPE: &'static AttributeType = T::ATTRIBUTE_TYPE;

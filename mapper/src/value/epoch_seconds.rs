@@ -28,7 +28,7 @@
 use aws_sdk_dynamodb::types::AttributeValue;
 
 use super::{FromAttributeValue, ToAttributeValue};
-use crate::error::{ConvertError, ConvertErrorKind};
+use crate::value::{ConvertError, ConvertErrorKind};
 
 /// A time that can be stored as epoch seconds: `DateTime<Utc>`, the integer types (already
 /// seconds), and `Option` of them.

@@ -47,9 +47,14 @@ pub mod via_serde;
 #[cfg(feature = "chrono")]
 pub use time::{JavaInstant, PynamoDateTime, UnixMillis, UnixSeconds};
 
+use std::collections::HashMap;
+
 use aws_sdk_dynamodb::types::AttributeValue;
 
 pub use error::{ConvertError, ConvertErrorKind};
+
+/// An item as the SDK sends and receives it: attribute names to values.
+pub type ItemMap = HashMap<String, AttributeValue>;
 
 /// A Rust value that can be written as a DynamoDB attribute.
 #[diagnostic::on_unimplemented(
@@ -165,23 +170,27 @@ pub enum AttributeType {
     Dynamic,
 }
 
-/// A struct stored as a nested map: leads to its schema. Made by the derives.
-#[derive(Clone, Copy)]
+/// A struct stored as a nested map: its name, and which attributes that act only at the top
+/// level of an item it has (for the derive's compile-time checks). Made by the derives; the
+/// struct's whole schema is its [`Attributes::SCHEMA`](crate::Attributes::SCHEMA).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct NestedStruct {
-    schema: fn() -> &'static crate::schema::ItemSchema,
+    type_name: &'static str,
     top_level_only: u8,
 }
 
 impl NestedStruct {
     #[doc(hidden)]
-    pub const fn new(schema: fn() -> &'static crate::schema::ItemSchema, top_level_only: u8) -> Self {
-        NestedStruct { schema, top_level_only }
+    pub const fn new(type_name: &'static str, top_level_only: u8) -> Self {
+        NestedStruct {
+            type_name,
+            top_level_only,
+        }
     }
 
-    /// The struct's schema. (Reached through a function, so that a struct can contain itself,
-    /// as in `children: Vec<Node>`.)
-    pub fn schema(&self) -> &'static crate::schema::ItemSchema {
-        (self.schema)()
+    /// The struct's name.
+    pub const fn type_name(&self) -> &'static str {
+        self.type_name
     }
 
     /// Which attributes that act only at the top level of an item (keys, `#[version]`,
@@ -189,21 +198,6 @@ impl NestedStruct {
     #[doc(hidden)]
     pub const fn top_level_only(&self) -> u8 {
         self.top_level_only
-    }
-}
-
-impl PartialEq for NestedStruct {
-    fn eq(&self, other: &Self) -> bool {
-        std::ptr::eq(self.schema(), other.schema())
-    }
-}
-
-impl Eq for NestedStruct {}
-
-impl std::fmt::Debug for NestedStruct {
-    // Only the name: a struct may contain itself.
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_tuple("NestedStruct").field(&self.schema().type_name).finish()
     }
 }
 

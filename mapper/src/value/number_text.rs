@@ -8,7 +8,7 @@
 
 use std::str::FromStr;
 
-use crate::error::{ConvertError, ConvertErrorKind};
+use crate::value::{ConvertError, ConvertErrorKind};
 
 /// Exponents are read up to this magnitude; beyond it only the sign matters (any non-zero
 /// mantissa is out of range or fractional).

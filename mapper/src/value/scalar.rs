@@ -7,7 +7,7 @@ use bytes::Bytes;
 use super::{
     AttributeType, FromAttributeValue, KeyAttribute, ScalarType, SetElement, SetMember, SetType, ToAttributeValue,
 };
-use crate::error::ConvertError;
+use crate::value::ConvertError;
 
 impl ToAttributeValue for bool {
     const ATTRIBUTE_TYPE: &'static AttributeType = &AttributeType::Bool;

@@ -65,7 +65,7 @@ use super::epoch_seconds::EpochSeconds;
 use super::{
     AttributeType, FromAttributeValue, KeyAttribute, ScalarType, SetElement, SetMember, SetType, ToAttributeValue,
 };
-use crate::error::{ConvertError, ConvertErrorKind};
+use crate::value::{ConvertError, ConvertErrorKind};
 
 // ---------------------------------------------------------------------------------------------
 // Reading text

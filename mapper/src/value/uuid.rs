@@ -6,7 +6,7 @@ use uuid::Uuid;
 use super::{
     AttributeType, FromAttributeValue, KeyAttribute, ScalarType, SetElement, SetMember, SetType, ToAttributeValue,
 };
-use crate::error::{ConvertError, ConvertErrorKind};
+use crate::value::{ConvertError, ConvertErrorKind};
 
 fn format_uuid(uuid: &Uuid) -> String {
     let mut buffer = Uuid::encode_buffer();

@@ -32,7 +32,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::error::{ConvertError, ConvertErrorKind};
+use crate::value::{ConvertError, ConvertErrorKind};
 
 fn serde_error(e: serde_dynamo::Error) -> ConvertError {
     ConvertError::new(ConvertErrorKind::Serde { message: e.to_string() })

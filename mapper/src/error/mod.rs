@@ -22,9 +22,12 @@ use std::fmt;
 use aws_sdk_dynamodb::config::http::HttpResponse;
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 
-pub use crate::value::{ConvertError, ConvertErrorKind};
+mod canceled;
 
-use crate::item::ItemMap;
+pub use crate::value::{ConvertError, ConvertErrorKind};
+pub use canceled::{CancellationCode, CancellationReason, TransactionCanceled};
+
+use crate::value::ItemMap;
 
 /// Every error the mapper returns.
 #[derive(Debug, thiserror::Error)]
@@ -85,7 +88,7 @@ pub enum Error {
     /// refused it); carries its key and the reason. A stream of items yields this in the
     /// item's place and goes on with the next one.
     #[error(transparent)]
-    UnreadableItem(Box<crate::ops::UnreadableItem>),
+    UnreadableItem(Box<UnreadableItem>),
 
     /// The table does not fit the mapper's expectations (a missing table name, an
     /// extension that is not loaded, ...).
@@ -124,7 +127,7 @@ pub enum Error {
     /// A transaction was cancelled (`TransactionCanceledException`): nothing was written.
     /// Carries one reason per action, in the order the actions were added.
     #[error(transparent)]
-    TransactionCanceled(Box<crate::ops::TransactionCanceled>),
+    TransactionCanceled(Box<TransactionCanceled>),
 
     /// A transaction's client request token was used, within the last ten minutes, for a
     /// transaction with other actions (`IdempotentParameterMismatchException`): DynamoDB did
@@ -288,11 +291,6 @@ impl ConditionFailed {
         self.item.as_ref()
     }
 
-    /// The item stored now, decoded; `None` if no item is stored.
-    pub fn item<T: crate::Attributes>(&self) -> Result<Option<T>, ConvertError> {
-        self.item.clone().map(crate::item::decode).transpose()
-    }
-
     /// The item stored now, consumed.
     pub fn into_item_map(self) -> Option<ItemMap> {
         self.item
@@ -310,6 +308,33 @@ impl ConditionFailed {
 
     pub(crate) fn set_after_read_error(&mut self, error: Error) {
         self.after_read = Some(Box::new(error));
+    }
+}
+
+/// An item of a page that could not be read: its primary key, to find it again (a raw
+/// `GetItem` through [`Mapper::client`](crate::Mapper::client) shows every attribute), and why.
+///
+/// Items are decoded in place, moving their values out, so the page keeps no copy of each
+/// item just in case; the error names the attribute, the Rust type and, for most conversion
+/// errors, the stored value.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct UnreadableItem {
+    /// The item's primary key attributes, as stored.
+    pub key: ItemMap,
+    /// Why it could not be read.
+    pub error: Error,
+}
+
+impl std::fmt::Display for UnreadableItem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "an item could not be read: {}", self.error)
+    }
+}
+
+impl std::error::Error for UnreadableItem {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.error)
     }
 }
 
@@ -448,7 +473,7 @@ impl Error {
     }
 
     /// The transaction's cancellation, if this is one.
-    pub fn as_transaction_canceled(&self) -> Option<&crate::ops::TransactionCanceled> {
+    pub fn as_transaction_canceled(&self) -> Option<&TransactionCanceled> {
         match self {
             Error::TransactionCanceled(c) => Some(c),
             _ => None,
