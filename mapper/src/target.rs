@@ -64,7 +64,7 @@ impl Target {
     }
 }
 
-/// The table of item type `T`. Made by [`Mapper::table`] or [`Mapper::table_named`]; cheap to
+/// The table of item type `T`. Made by [`Mapper::table`](crate::Mapper::table) or [`Mapper::table_named`](crate::Mapper::table_named); cheap to
 /// clone.
 ///
 /// Every operation is a builder: set its options, then `.await` it (or call `send`). Builders

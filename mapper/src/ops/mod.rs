@@ -6,46 +6,29 @@
 
 mod admin;
 mod batch;
-mod batch_get;
-mod batch_write;
 mod capacity;
-mod create_table;
-mod delete;
-mod get;
-mod page;
-mod patch;
-mod put;
-mod query;
-mod read_modify_write;
-mod read_options;
-mod scan;
-mod transact_get;
-mod transact_loop;
-mod transact_write;
-mod update;
+mod change;
+mod read;
+mod single;
+mod transaction;
 
 pub use crate::error::{CancellationCode, CancellationReason, TransactionCanceled, UnreadableItem};
-pub use batch_get::{BatchGet, BatchGetOutput, Fetched, GetAll, GetAllOutput, GetHandle};
-pub use batch_write::{
-    BatchWrite, BatchWriteOutput, DeleteHandle, DeleteItemHandle, PutHandle, WriteAll, WriteAllOutput, WriteHandle,
+pub use admin::{Billing, CreateTable};
+pub use batch::{
+    BatchGet, BatchGetOutput, BatchWrite, BatchWriteOutput, DeleteHandle, DeleteItemHandle, Fetched, GetAll,
+    GetAllOutput, GetHandle, PutHandle, WriteAll, WriteAllOutput, WriteHandle,
 };
 pub use capacity::CapacityMeter;
-pub use create_table::{Billing, CreateTable};
-pub use delete::Delete;
-pub use get::Get;
-pub use page::{Cursor, Page};
-pub use patch::Patch;
-pub use put::Put;
-pub use query::{AnyKey, KeyValue, Query};
-pub use read_modify_write::{ChangeOutcome, ModifyError, ReadModifyWrite};
-pub use scan::Scan;
-pub use transact_get::{TransactGet, TransactGetOutput, TxGetHandle};
-pub use transact_loop::TransactReadModifyWrite;
-pub use transact_write::{Committed, TransactWrite, TxAction, TxPatch, TxWriteHandle};
-pub use update::Update;
+pub use change::{ChangeOutcome, ModifyError};
+pub use read::{AnyKey, Cursor, KeyValue, Page, Query, Scan};
+pub use single::{Delete, Get, Patch, Put, ReadModifyWrite, Update};
+pub use transaction::{
+    Committed, TransactGet, TransactGetOutput, TransactReadModifyWrite, TransactWrite, TxAction, TxGetHandle, TxPatch,
+    TxWriteHandle,
+};
 
 pub(crate) use admin::{delete_table, describe_table};
-pub(crate) use query::key_value;
+pub(crate) use read::key_value;
 
 use std::future::Future;
 

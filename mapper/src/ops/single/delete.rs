@@ -1,4 +1,4 @@
-//! `PutItem`.
+//! `DeleteItem`.
 
 use std::future::{Future, IntoFuture};
 use std::marker::PhantomData;
@@ -6,36 +6,41 @@ use std::pin::Pin;
 
 use aws_sdk_dynamodb::types::{ReturnValue, ReturnValuesOnConditionCheckFailure};
 
-use super::CapacityMeter;
 use crate::error::{ConvertError, Error};
 use crate::expr::Condition;
 use crate::item::{Item, ItemMap};
+use crate::ops::CapacityMeter;
 use crate::plan::{self, Action, Write, WriteKind};
 use crate::target::Target;
 
-/// Writes an item, replacing any item with the same key. Made by [`Table::put`](crate::Table::put).
+/// Deletes one item by key. Made by [`Table::delete`](crate::Table::delete) and
+/// [`Table::delete_item`](crate::Table::delete_item). Deleting an item that does not exist
+/// succeeds, unless a condition says otherwise.
 #[must_use = "an operation does nothing until it is awaited"]
-pub struct Put<T> {
+pub struct Delete<T> {
     target: Target,
-    item: Result<ItemMap, ConvertError>,
+    /// The key, or the whole item for `delete_item`.
+    target_item: Result<ItemMap, ConvertError>,
+    whole_item: bool,
     condition: Option<Condition>,
     meter: Option<CapacityMeter>,
     _item: PhantomData<fn() -> T>,
 }
 
-impl<T: Item> Put<T> {
-    pub(crate) fn new(target: Target, item: &T) -> Self {
-        Put {
+impl<T: Item> Delete<T> {
+    pub(crate) fn new(target: Target, target_item: Result<ItemMap, ConvertError>, whole_item: bool) -> Self {
+        Delete {
             target,
-            item: item.to_item(),
+            target_item,
+            whole_item,
             condition: None,
             meter: None,
             _item: PhantomData,
         }
     }
 
-    /// Writes only if `condition` holds for the stored item (or for an empty item if there is
-    /// none); otherwise fails with [`Error::ConditionFailed`], which carries the stored item.
+    /// Deletes only if `condition` holds for the stored item; otherwise fails with
+    /// [`Error::ConditionFailed`], which carries the stored item.
     pub fn condition(mut self, condition: impl Into<Condition>) -> Self {
         self.condition = Some(condition.into());
         self
@@ -47,47 +52,42 @@ impl<T: Item> Put<T> {
         self
     }
 
-    /// Writes the item.
+    /// Deletes the item.
     pub async fn send(self) -> Result<(), Error> {
-        self.execute(None, false).await.map(drop)
+        self.execute(None).await.map(drop)
     }
 
-    /// Writes the item and returns the one it replaced, if any.
+    /// Deletes the item and returns it, if there was one.
     pub async fn return_old(self) -> Result<Option<T>, Error> {
         let target = self.target.clone();
-        match self.execute(Some(ReturnValue::AllOld), false).await?.0 {
+        match self.execute(Some(ReturnValue::AllOld)).await? {
             Some(old) => plan::read::decode_written(target.chain(), T::TABLE, target.name(), old).map(Some),
             None => Ok(None),
         }
     }
 
-    /// Writes the item and returns it as written: with the values the extensions set (a new
-    /// version, timestamps, generated ids).
-    pub async fn return_item(self) -> Result<T, Error> {
-        let target = self.target.clone();
-        let (_, written) = self.execute(None, true).await?;
-        let written = written.unwrap_or_default();
-        plan::read::decode_written(target.chain(), T::TABLE, target.name(), written)
-    }
-
-    /// Sends the put; returns the replaced item and, if `keep`, the item as sent.
-    async fn execute(
-        self,
-        return_values: Option<ReturnValue>,
-        keep: bool,
-    ) -> Result<(Option<ItemMap>, Option<ItemMap>), Error> {
+    async fn execute(self, return_values: Option<ReturnValue>) -> Result<Option<ItemMap>, Error> {
         let target = &self.target;
-        let write = Write::single(WriteKind::Put(self.item?), self.condition);
-        let plan = plan::prepare(target.chain(), T::TABLE, target.name(), write)?;
-        let Action::Put { item } = plan.action else {
-            unreachable!("a put plans a put")
+        let item = self.target_item?;
+        let kind = if self.whole_item {
+            WriteKind::DeleteItem(item)
+        } else {
+            WriteKind::Delete(item)
         };
-        let kept = keep.then(|| item.clone());
+        let plan = plan::prepare(
+            target.chain(),
+            T::TABLE,
+            target.name(),
+            Write::single(kind, self.condition),
+        )?;
+        let Action::Delete { key } = plan.action else {
+            unreachable!("a delete plans a delete")
+        };
         let request = target
             .client()
-            .put_item()
+            .delete_item()
             .table_name(target.name())
-            .set_item(Some(item))
+            .set_key(Some(key))
             .set_condition_expression(plan.condition)
             .set_expression_attribute_names(plan.names)
             .set_expression_attribute_values(plan.values)
@@ -95,12 +95,12 @@ impl<T: Item> Put<T> {
             .set_return_values(return_values)
             .set_return_consumed_capacity(target.capacity_request(self.meter.is_some()))
             .send();
-        let output = super::send(target, T::TABLE, "PutItem", self.meter.as_ref(), request).await?;
-        Ok((output.attributes.filter(|a| !a.is_empty()), kept))
+        let output = crate::ops::send(target, T::TABLE, "DeleteItem", self.meter.as_ref(), request).await?;
+        Ok(output.attributes.filter(|a| !a.is_empty()))
     }
 }
 
-impl<T: Item + 'static> IntoFuture for Put<T> {
+impl<T: Item + 'static> IntoFuture for Delete<T> {
     type Output = Result<(), Error>;
     type IntoFuture = Pin<Box<dyn Future<Output = Self::Output> + Send>>;
 

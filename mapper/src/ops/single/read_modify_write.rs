@@ -1,7 +1,5 @@
 //! The read-modify-write loop of optimistic locking.
 
-use std::convert::Infallible;
-use std::fmt;
 use std::future::{Future, IntoFuture};
 use std::marker::PhantomData;
 use std::pin::Pin;
@@ -9,76 +7,10 @@ use std::pin::Pin;
 use super::{Get, Update};
 use crate::error::{ConvertError, Error};
 use crate::item::{Item, ItemMap};
+use crate::ops::ChangeOutcome;
+use crate::ops::ModifyError;
 use crate::retry::{Retries, RetryPolicy};
 use crate::target::Target;
-
-/// What a change closure returns: `()` for a change that always applies, or
-/// `Result<(), E>` for one that may refuse (`Err(e)` ends the loop without writing).
-pub trait ChangeOutcome {
-    /// Why a change was refused (`Infallible` for `()`).
-    type Refusal;
-
-    /// The outcome as a `Result`.
-    fn into_result(self) -> Result<(), Self::Refusal>;
-}
-
-impl ChangeOutcome for () {
-    type Refusal = Infallible;
-
-    fn into_result(self) -> Result<(), Infallible> {
-        Ok(())
-    }
-}
-
-impl<E> ChangeOutcome for Result<(), E> {
-    type Refusal = E;
-
-    fn into_result(self) -> Result<(), E> {
-        self
-    }
-}
-
-/// Why a read-modify-write did not write: the change refused, or the mapper failed.
-#[derive(Debug)]
-pub enum ModifyError<E> {
-    /// The change closure refused (e.g. "insufficient funds"); nothing was written.
-    Refused(E),
-    /// Reading or writing failed ([`Error::TooManyConflicts`] when every attempt lost a race).
-    Failed(Error),
-}
-
-impl<E> From<Error> for ModifyError<E> {
-    fn from(error: Error) -> Self {
-        ModifyError::Failed(error)
-    }
-}
-
-impl From<ModifyError<Infallible>> for Error {
-    fn from(error: ModifyError<Infallible>) -> Self {
-        match error {
-            ModifyError::Failed(e) => e,
-            ModifyError::Refused(never) => match never {},
-        }
-    }
-}
-
-impl<E: fmt::Display> fmt::Display for ModifyError<E> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            ModifyError::Refused(e) => write!(f, "the change was refused: {e}"),
-            ModifyError::Failed(e) => fmt::Display::fmt(e, f),
-        }
-    }
-}
-
-impl<E: std::error::Error + 'static> std::error::Error for ModifyError<E> {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            ModifyError::Refused(e) => Some(e),
-            ModifyError::Failed(e) => Some(e),
-        }
-    }
-}
 
 /// Reads an item (consistently), applies a change and writes it back with
 /// [`update`](crate::Table::update). If another writer got there first (the `#[version]` moved
@@ -108,7 +40,7 @@ pub struct ReadModifyWrite<'f, T, F> {
     change: F,
     policy: RetryPolicy,
     /// The change may borrow for `'f`.
-    _types: super::Marker<(T, &'f ())>,
+    _types: crate::ops::Marker<(T, &'f ())>,
 }
 
 impl<'f, T: Item, F, R> ReadModifyWrite<'f, T, F>

@@ -12,12 +12,12 @@ use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::types::{self, AttributeValue, ReturnValuesOnConditionCheckFailure, TransactWriteItem};
 use tracing::Instrument;
 
-use super::CapacityMeter;
 use crate::error::{CancellationCode, CancellationReason, ConvertError, Error, RefusalKind, TransactionCanceled};
 use crate::expr::{Condition, Path, SetValue, UpdateExpression, UpdateValue};
 use crate::extension::{ItemImage, tagged};
 use crate::item::{Item, ItemMap, KeyFrom};
 use crate::limits;
+use crate::ops::CapacityMeter;
 use crate::plan::{self, Action, Write, WriteKind};
 use crate::retry::{Retries, RetryPolicy};
 use crate::schema::{TableSchema, Tag};
@@ -118,7 +118,7 @@ impl PendingKind {
 /// reads back (from [`Committed`] or [`TransactionCanceled`]).
 pub struct TxWriteHandle<T> {
     index: usize,
-    _item: super::Marker<T>,
+    _item: crate::ops::Marker<T>,
 }
 
 impl<T> TxWriteHandle<T> {
@@ -147,7 +147,7 @@ impl<T> fmt::Debug for TxWriteHandle<T> {
 pub struct TxAction<'a, T> {
     tx: &'a mut TransactWrite,
     index: usize,
-    _item: super::Marker<T>,
+    _item: crate::ops::Marker<T>,
 }
 
 impl<T> TxAction<'_, T> {
@@ -202,7 +202,7 @@ impl<T> From<TxAction<'_, T>> for TxWriteHandle<T> {
 pub struct TxPatch<'a, T> {
     tx: &'a mut TransactWrite,
     index: usize,
-    _item: super::Marker<T>,
+    _item: crate::ops::Marker<T>,
 }
 
 impl<T: Item> TxPatch<'_, T> {
@@ -807,7 +807,7 @@ pub(crate) fn table_names<'a>(targets: impl Iterator<Item = &'a Target>) -> Stri
 impl Prepared {
     async fn send(self) -> Result<Committed, Error> {
         let tables = table_names(self.actions.iter().map(|a| &a.target));
-        let span = super::span(&tables, "TransactWriteItems");
+        let span = crate::ops::span(&tables, "TransactWriteItems");
         let mut retries = Retries::new(self.policy);
         let output = loop {
             let result = self
@@ -838,7 +838,7 @@ impl Prepared {
                 }
             }
         };
-        super::record_capacity(&span, self.meter.as_ref(), output.consumed_capacity().iter());
+        crate::ops::record_capacity(&span, self.meter.as_ref(), output.consumed_capacity().iter());
         Ok(Committed {
             actions: self
                 .actions

@@ -9,13 +9,13 @@ use std::sync::Arc;
 use aws_sdk_dynamodb::operation::batch_get_item::BatchGetItemOutput;
 use aws_sdk_dynamodb::types::KeysAndAttributes;
 
-use super::batch::{self, Batch, BatchOptions, KeyId, KeyNames, Round, Sender, TableKeys};
-use super::{CapacityMeter, Marker};
+use super::{self as batch, Batch, BatchOptions, KeyId, KeyNames, Round, Sender, TableKeys};
 use crate::error::{ConvertError, Error, RefusalKind};
 use crate::expr::Placeholders;
 use crate::extension::ItemImage;
 use crate::item::{Attributes, Item, ItemMap, KeyFrom};
 use crate::limits::MAX_BATCH_GET_KEYS;
+use crate::ops::{CapacityMeter, Marker};
 use crate::retry::RetryPolicy;
 use crate::schema::ItemSchema;
 use crate::target::Table;
@@ -491,7 +491,7 @@ fn projection(
         return Ok((None, None));
     };
     let mut placeholders = Placeholders::new();
-    let mut text = super::read_options::projection(Some(schema), &mut placeholders)?.unwrap_or_default();
+    let mut text = crate::ops::read::projection(Some(schema), &mut placeholders)?.unwrap_or_default();
     for key in std::iter::once(names.partition).chain(names.sort) {
         if schema.attribute(key).is_none() {
             text.push_str(", ");
@@ -564,7 +564,7 @@ impl Batch for Gets {
                 .set_request_items(Some(items))
                 .set_return_consumed_capacity(capacity)
                 .send();
-            super::send_to(&tables, "BatchGetItem", meter.as_ref(), request).await
+            crate::ops::send_to(&tables, "BatchGetItem", meter.as_ref(), request).await
         }
     }
 

@@ -13,12 +13,12 @@ use aws_sdk_dynamodb::operation::transact_get_items::TransactGetItemsError;
 use aws_sdk_dynamodb::types::{self, TransactGetItem};
 use tracing::Instrument;
 
-use super::CapacityMeter;
-use super::transact_write::{PreparedAction, canceled, table_names};
+use super::write::{PreparedAction, canceled, table_names};
 use crate::error::{ConvertError, Error, RefusalKind};
 use crate::extension::ItemImage;
 use crate::item::{Item, ItemMap, KeyFrom};
 use crate::limits;
+use crate::ops::CapacityMeter;
 use crate::schema::TableSchema;
 use crate::target::Table;
 use crate::target::{Config, Target};
@@ -71,7 +71,7 @@ fn decode_as<T: Item + Send + 'static>(target: &Target, item: ItemMap) -> Result
 /// A typed handle on one get of a [`TransactGet`].
 pub struct TxGetHandle<T> {
     index: usize,
-    _item: super::Marker<T>,
+    _item: crate::ops::Marker<T>,
 }
 
 impl<T> TxGetHandle<T> {
@@ -159,7 +159,8 @@ impl TransactGet {
         let mut keys: Vec<(&Target, ItemMap)> = Vec::with_capacity(count);
         for (index, get) in self.gets.iter().enumerate() {
             let key = get.key.clone()?;
-            crate::plan::check_key(get.schema, &key).map_err(|e| super::batch::locate(e, &format!("get {index}")))?;
+            crate::plan::check_key(get.schema, &key)
+                .map_err(|e| crate::ops::batch::locate(e, &format!("get {index}")))?;
             if let Some(earlier) = keys
                 .iter()
                 .position(|(t, k)| t.name() == get.target.name() && *k == key)
@@ -181,7 +182,7 @@ impl TransactGet {
             keys.push((&get.target, key));
         }
         let tables = table_names(self.gets.iter().map(|g| &g.target));
-        let span = super::span(&tables, "TransactGetItems");
+        let span = crate::ops::span(&tables, "TransactGetItems");
         let capacity = self.config.capacity_request(self.meter.is_some());
         let result = self
             .config
@@ -211,7 +212,7 @@ impl TransactGet {
             }
             Err(error) => return Err(Error::from_sdk(&tables, error)),
         };
-        super::record_capacity(&span, self.meter.as_ref(), output.consumed_capacity().iter());
+        crate::ops::record_capacity(&span, self.meter.as_ref(), output.consumed_capacity().iter());
         let mut responses = output.responses.unwrap_or_default().into_iter();
         let items = self
             .gets

@@ -6,10 +6,10 @@ use std::pin::Pin;
 
 use aws_sdk_dynamodb::types::{ReturnValue, ReturnValuesOnConditionCheckFailure};
 
-use super::CapacityMeter;
 use crate::error::{ConvertError, Error};
 use crate::expr::Condition;
 use crate::item::{Item, ItemMap};
+use crate::ops::CapacityMeter;
 use crate::plan::{self, Action, Write, WriteKind, WritePlan};
 use crate::target::Target;
 
@@ -97,7 +97,7 @@ pub(super) async fn send_update<T: Item>(
         .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
         .set_return_consumed_capacity(target.capacity_request(meter.is_some()))
         .send();
-    let output = super::send(target, T::TABLE, "UpdateItem", meter, request).await?;
+    let output = crate::ops::send(target, T::TABLE, "UpdateItem", meter, request).await?;
     plan::read::decode_written(
         target.chain(),
         T::TABLE,

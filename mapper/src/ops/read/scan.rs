@@ -4,12 +4,12 @@ use std::marker::PhantomData;
 
 use futures_util::stream::{self, Stream, StreamExt, TryStreamExt};
 
-use super::CapacityMeter;
 use super::page::{self, Cursor, Page, RawPage};
-use super::read_options::{self, PagedRead, ReadOptions, Response};
+use super::{self as read_options, PagedRead, ReadOptions, Response};
 use crate::error::{Error, RefusalKind};
 use crate::expr::{Condition, Placeholders};
 use crate::item::{Attributes, Item};
+use crate::ops::CapacityMeter;
 use crate::schema::IndexSchema;
 use crate::target::Target;
 
@@ -213,7 +213,7 @@ impl<T: Item + 'static, O: Attributes + Send + 'static> PagedRead for Scan<T, O>
             .set_exclusive_start_key(options.start.clone().map(Cursor::into_item_map))
             .set_return_consumed_capacity(target.capacity_request(options.meter.is_some()))
             .send();
-        let output = super::send(target, T::TABLE, "Scan", options.meter.as_ref(), request).await?;
+        let output = crate::ops::send(target, T::TABLE, "Scan", options.meter.as_ref(), request).await?;
         Ok(output.into())
     }
 }

@@ -6,10 +6,10 @@ use std::pin::Pin;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 
-use super::CapacityMeter;
 use crate::error::{ConvertError, Error, RefusalKind};
 use crate::expr::{Condition, Path, SetValue, UpdateExpression, UpdateValue};
 use crate::item::{Item, ItemMap};
+use crate::ops::CapacityMeter;
 use crate::plan::{self, Write, WriteKind};
 use crate::schema::Tag;
 use crate::target::Target;

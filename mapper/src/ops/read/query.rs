@@ -5,13 +5,13 @@ use std::marker::PhantomData;
 use aws_sdk_dynamodb::types::AttributeValue;
 use futures_util::stream::{Stream, TryStreamExt};
 
-use super::CapacityMeter;
 use super::page::{self, Cursor, Page, RawPage};
-use super::read_options::{self, PagedRead, ReadOptions, Response};
+use super::{self as read_options, PagedRead, ReadOptions, Response};
 use crate::error::{ConvertError, Error, RefusalKind};
 use crate::expr::{Condition, Placeholders};
 use crate::item::{Attributes, Item};
 use crate::limits::KeyRole;
+use crate::ops::CapacityMeter;
 use crate::schema::{IndexSchema, KeySchema};
 use crate::target::Target;
 use crate::value::{KeyAttribute, ScalarType, ToAttributeValue};
@@ -68,7 +68,7 @@ pub struct Query<T, S, O = T> {
     sort: Option<Result<SortCondition, ConvertError>>,
     descending: bool,
     options: ReadOptions,
-    _types: super::Marker<(T, S, O)>,
+    _types: crate::ops::Marker<(T, S, O)>,
 }
 
 impl<T, S, O> Clone for Query<T, S, O> {
@@ -336,7 +336,7 @@ impl<T: Item + 'static, S: 'static, O: Attributes + Send + 'static> PagedRead fo
             .set_exclusive_start_key(options.start.clone().map(Cursor::into_item_map))
             .set_return_consumed_capacity(target.capacity_request(options.meter.is_some()))
             .send();
-        let output = super::send(target, T::TABLE, "Query", options.meter.as_ref(), request).await?;
+        let output = crate::ops::send(target, T::TABLE, "Query", options.meter.as_ref(), request).await?;
         Ok(output.into())
     }
 }

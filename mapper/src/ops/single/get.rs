@@ -4,11 +4,11 @@ use std::future::{Future, IntoFuture};
 use std::marker::PhantomData;
 use std::pin::Pin;
 
-use super::CapacityMeter;
 use crate::error::{ConvertError, Error};
 use crate::expr::Placeholders;
 use crate::extension::ItemImage;
 use crate::item::{Attributes, Item, ItemMap};
+use crate::ops::CapacityMeter;
 use crate::schema::ItemSchema;
 use crate::target::Target;
 
@@ -69,7 +69,7 @@ impl<T: Item, O: Attributes> Get<T, O> {
         let key = self.key?;
         crate::plan::check_key(T::TABLE, &key)?;
         let mut placeholders = Placeholders::new();
-        let projection = super::read_options::projection(self.projection, &mut placeholders)?;
+        let projection = crate::ops::read::projection(self.projection, &mut placeholders)?;
         let expressions = placeholders.finish(&[projection.as_deref()])?;
 
         let request = target
@@ -82,7 +82,7 @@ impl<T: Item, O: Attributes> Get<T, O> {
             .set_expression_attribute_names(expressions.names)
             .set_return_consumed_capacity(target.capacity_request(self.meter.is_some()))
             .send();
-        let output = super::send(target, T::TABLE, "GetItem", self.meter.as_ref(), request).await?;
+        let output = crate::ops::send(target, T::TABLE, "GetItem", self.meter.as_ref(), request).await?;
         let image = if self.projection.is_some() {
             ItemImage::Partial
         } else {

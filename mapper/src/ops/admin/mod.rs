@@ -1,4 +1,8 @@
-//! `DescribeTable` and `DeleteTable`.
+//! Table administration: `CreateTable` from the item's schema, `DescribeTable`, `DeleteTable`.
+
+mod create_table;
+
+pub use create_table::{Billing, CreateTable};
 
 use aws_sdk_dynamodb::types::TableDescription;
 use tracing::Instrument;
@@ -13,7 +17,7 @@ pub(crate) async fn describe_table(target: &Target) -> Result<TableDescription, 
         .describe_table()
         .table_name(target.name())
         .send()
-        .instrument(super::span(target.name(), "DescribeTable"))
+        .instrument(crate::ops::span(target.name(), "DescribeTable"))
         .await
         .map_err(|e| Error::from_sdk(target.name(), e))?;
     output
@@ -28,7 +32,7 @@ pub(crate) async fn delete_table(target: &Target) -> Result<(), Error> {
         .delete_table()
         .table_name(target.name())
         .send()
-        .instrument(super::span(target.name(), "DeleteTable"))
+        .instrument(crate::ops::span(target.name(), "DeleteTable"))
         .await
         .map_err(|e| Error::from_sdk(target.name(), e))?;
     Ok(())

@@ -16,12 +16,12 @@ use std::sync::Arc;
 use aws_sdk_dynamodb::operation::batch_write_item::BatchWriteItemOutput;
 use aws_sdk_dynamodb::types::{DeleteRequest, PutRequest, WriteRequest};
 
-use super::batch::{self, Batch, BatchOptions, KeyId, KeyNames, Round, Sender, TableKeys};
-use super::{CapacityMeter, Marker};
+use super::{self as batch, Batch, BatchOptions, KeyId, KeyNames, Round, Sender, TableKeys};
 use crate::error::{ConvertError, Error, RefusalKind};
 use crate::extension::WriteMode;
 use crate::item::{Item, KeyFrom};
 use crate::limits::{self, MAX_BATCH_WRITE_ITEMS, MAX_BATCH_WRITE_SIZE};
+use crate::ops::{CapacityMeter, Marker};
 use crate::plan::{self, Action, Write, WriteKind};
 use crate::retry::RetryPolicy;
 use crate::schema::TableSchema;
@@ -689,7 +689,7 @@ impl Batch for Writes {
                 .set_request_items(Some(items))
                 .set_return_consumed_capacity(capacity)
                 .send();
-            super::send_to(&tables, "BatchWriteItem", meter.as_ref(), request).await
+            crate::ops::send_to(&tables, "BatchWriteItem", meter.as_ref(), request).await
         }
     }
 

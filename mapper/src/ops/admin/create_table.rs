@@ -199,7 +199,7 @@ impl<T: Item> CreateTable<T> {
                 .expect("stream_enabled is set")
         });
 
-        let span = super::span(name, "CreateTable");
+        let span = crate::ops::span(name, "CreateTable");
         let created = target
             .client()
             .create_table()

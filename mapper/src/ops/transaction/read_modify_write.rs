@@ -6,8 +6,9 @@ use std::pin::Pin;
 
 use std::sync::Arc;
 
-use super::{ChangeOutcome, Committed, ModifyError, TransactGet, TransactGetOutput, TransactWrite};
+use super::{Committed, TransactGet, TransactGetOutput, TransactWrite};
 use crate::error::Error;
+use crate::ops::{ChangeOutcome, ModifyError};
 use crate::retry::{Retries, RetryPolicy};
 use crate::target::Config;
 
@@ -26,7 +27,7 @@ use crate::target::Config;
 /// transaction is cancelled only by version conflicts, `TransactionConflict`s or throttling,
 /// or fails with a retryable error. It stops at once when the closure refuses
 /// ([`ModifyError::Refused`]), when an action's own condition fails (the
-/// [`TransactionCanceled`](super::TransactionCanceled) is returned, typed), or on any other
+/// [`TransactionCanceled`](crate::ops::TransactionCanceled) is returned, typed), or on any other
 /// error. A closure that adds no action ends the loop with an empty [`Committed`], sending
 /// nothing.
 ///

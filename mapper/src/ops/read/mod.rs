@@ -1,4 +1,15 @@
-//! What query and scan share: their options, the projection, and reading a page.
+//! Reads of many items: query and scan over one set of read options, pages and cursors.
+
+mod page;
+mod query;
+mod scan;
+
+pub use page::{Cursor, Page};
+pub use query::{AnyKey, KeyValue, Query};
+pub use scan::Scan;
+
+pub(crate) use page::RawPage;
+pub(crate) use query::key_value;
 
 use aws_sdk_dynamodb::types::Select;
 
@@ -6,13 +17,12 @@ use std::future::Future;
 
 use futures_util::stream::Stream;
 
-use super::CapacityMeter;
-use super::page::{self, Cursor, RawPage};
 use crate::error::UnreadableItem;
 use crate::error::{Error, RefusalKind};
 use crate::expr::{Condition, Placeholders};
 use crate::extension::ItemImage;
 use crate::item::{Attributes, Item, ItemMap};
+use crate::ops::CapacityMeter;
 use crate::schema::{IndexKind, IndexSchema, ItemSchema, Projection, TableSchema};
 use crate::target::Target;
 

@@ -1,6 +1,17 @@
-//! What batch writes and batch gets share: the identity of a key (to find a leftover among the
-//! requests sent, and to refuse duplicates), the rounds that send and resend the requests, and
-//! the options of a batch.
+//! Batches: writes and gets of any number of items across tables, in requests of DynamoDB's
+//! sizes, with what DynamoDB leaves undone sent again in rounds and what is left handed back.
+//!
+//! What batch writes and batch gets share is here: the identity of a key (to find a leftover
+//! among the requests sent, and to refuse duplicates), the rounds that send and resend the
+//! requests, and the options of a batch.
+
+mod get;
+mod write;
+
+pub use get::{BatchGet, BatchGetOutput, Fetched, GetAll, GetAllOutput, GetHandle};
+pub use write::{
+    BatchWrite, BatchWriteOutput, DeleteHandle, DeleteItemHandle, PutHandle, WriteAll, WriteAllOutput, WriteHandle,
+};
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -13,9 +24,9 @@ use aws_sdk_dynamodb::types::{AttributeValue, ReturnConsumedCapacity};
 use futures_util::stream::{self, StreamExt};
 use tracing::Instrument;
 
-use super::CapacityMeter;
 use crate::error::{Error, RefusalKind};
 use crate::item::ItemMap;
+use crate::ops::CapacityMeter;
 use crate::retry::RetryPolicy;
 use crate::schema::TableSchema;
 use crate::target::Config;
