@@ -128,7 +128,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .collect();
     let committed = tx.send().await?;
     for handle in opened {
-        let account = committed.item(handle)?;
+        // A put stores exactly what it sends: the item is known whole, new version included.
+        let account = committed.item(handle)?.known().expect("a put is known whole");
         println!(
             "opened {} with {} cents at version {:?}",
             account.id, account.balance_cents, account.version

@@ -174,14 +174,13 @@ async fn batches_across_tables_come_back_typed_per_handle() {
         }],
     );
     let deleted = batch.delete(&profiles, ["gone"]);
-    batch.capacity(&meter);
     assert_eq!(batch.len(), 32);
-    let mut result = batch.await.unwrap();
+    let mut result = batch.capacity(&meter).await.unwrap();
     assert!(result.is_complete());
     assert_eq!(result.requests, 2);
-    assert!(result.take(put_events).is_empty());
-    assert!(result.take(put_profiles).is_empty());
-    assert!(result.take(deleted).is_empty());
+    assert!(result.take(put_events).unwrap().is_empty());
+    assert!(result.take(put_profiles).unwrap().is_empty());
+    assert!(result.take(deleted).unwrap().is_empty());
     assert_eq!(raw_items(&events).await.len(), 30);
     assert_eq!(raw(&profiles, "ana").await["age"], n("40"));
     assert!(raw(&profiles, "gone").await.is_empty());
@@ -192,12 +191,11 @@ async fn batches_across_tables_come_back_typed_per_handle() {
     let mut batch = mapper.batch_get();
     let some_events = batch.get(&events, [("x", 29u32), ("x", 99), ("x", 0)]);
     let some_profiles = batch.get(&profiles, ["gone", "ana"]);
-    batch.consistent_read(&profiles);
-    let mut got = batch.await.unwrap();
+    let mut got = batch.consistent_read(&profiles).await.unwrap();
     assert!(got.is_complete());
-    let events_got: Vec<Option<Event>> = got.take(some_events).into_iter().map(Fetched::found).collect();
+    let events_got: Vec<Option<Event>> = got.take(some_events).unwrap().into_iter().map(Fetched::found).collect();
     assert_eq!(events_got, [Some(event("x", 29)), None, Some(event("x", 0))]);
-    let profiles_got = got.take(some_profiles);
+    let profiles_got = got.take(some_profiles).unwrap();
     assert!(profiles_got[0].is_missing());
     assert_eq!(profiles_got[1].as_found().map(|p| p.age), Some(40));
 }
@@ -262,9 +260,9 @@ async fn a_failed_request_leaves_its_writes_over_typed_and_the_rest_written() {
         "{}",
         result.errors[0]
     );
-    assert_eq!(result.take(put_people), people[25..].to_vec());
+    assert_eq!(result.take(put_people).unwrap(), people[25..].to_vec());
     assert_eq!(
-        result.take(put_events),
+        result.take(put_events).unwrap(),
         (0..5).map(|i| event("n", i)).collect::<Vec<_>>()
     );
     let stored: HashSet<String> = raw_items(&profiles)
@@ -537,9 +535,13 @@ async fn handles_are_taken_once_and_only_from_their_own_batch() {
     let mut second = mapper.batch_write();
     let b = second.put(&profiles, [Profile { id: "b".into(), age: 2 }]);
     let mut first = first.await.unwrap();
-    assert!(first.take(a).is_empty());
-    let taken = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| first.take(b)));
-    assert!(taken.is_err(), "a handle of another batch is refused");
+    assert!(first.take(a).unwrap().is_empty());
+    let error = first.take(b).unwrap_err();
+    assert_eq!(
+        refusal(&error),
+        RefusalKind::ForeignHandle,
+        "a handle of another batch is refused"
+    );
 
     // Two projections of one table in one batch get are refused: DynamoDB takes one per table.
     let mut batch = mapper.batch_get();

@@ -109,7 +109,6 @@ fn faulty_mapper(faults: &Faults) -> Mapper {
 /// Fast rounds for tests: 1 to 5 ms waits, 3 rounds without progress.
 fn fast_rounds() -> RetryPolicy {
     RetryPolicy::default()
-        .max_attempts(u32::MAX)
         .base_delay(Duration::from_millis(1))
         .max_delay(Duration::from_millis(5))
         .max_rounds_without_progress(3)
@@ -427,10 +426,7 @@ async fn leftovers_needing_three_rounds_report_three_rounds_and_waits_under_the_
     // writes, 10 left; round 2: those 10, 5 left; round 3: the last 5, all written.
     faults.on("BatchWriteItem").unprocessed(5, 3);
     let (base, cap) = (Duration::from_millis(40), Duration::from_millis(60));
-    let policy = RetryPolicy::default()
-        .max_attempts(u32::MAX)
-        .base_delay(base)
-        .max_delay(cap);
+    let policy = RetryPolicy::default().base_delay(base).max_delay(cap);
     let given: Vec<Event> = (0..30).map(|i| event("r", i)).collect();
     let written = events.put_all(given.clone()).retry(policy).await.unwrap();
     assert!(written.unprocessed.is_empty(), "{:?}", written.errors);
@@ -472,7 +468,7 @@ async fn leftovers_that_never_end_stop_after_the_callers_rounds_and_come_back() 
     faults.on("BatchWriteItem").unprocessed(2, Times::Always);
     let (base, cap) = (Duration::from_millis(1), Duration::from_millis(3));
     let policy = RetryPolicy::default()
-        .max_attempts(4)
+        .max_rounds(4)
         .base_delay(base)
         .max_delay(cap)
         .max_rounds_without_progress(100);

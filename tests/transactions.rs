@@ -9,8 +9,9 @@ use std::sync::Arc;
 use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{DateTime, Utc};
 use dynamodb_mapper::expr::Condition;
-use dynamodb_mapper::extension::{AtomicCounters, AutoUuids, Extension, VersionedRecords};
-use dynamodb_mapper::ops::{CancellationCode, ModifyError};
+use dynamodb_mapper::extension::{AtomicCounters, AutoUuids, BeforeWrite, Extension, Operation, VersionedRecords};
+use dynamodb_mapper::ops::{CancellationCode, ModifyError, WrittenItem};
+use dynamodb_mapper::schema::Tag;
 use dynamodb_mapper::testing::{self, Faults, InjectedFault, RecordedRequest};
 use dynamodb_mapper::{Error, Item, Mapper, RefusalKind, RetryPolicy, Table};
 use dynamodb_mapper_workspace::clock::{at, stepping_clock};
@@ -138,6 +139,12 @@ fn canceled(error: Error) -> Box<dynamodb_mapper::ops::TransactionCanceled> {
     }
 }
 
+fn sorted(names: &[String]) -> Vec<&str> {
+    let mut names: Vec<&str> = names.iter().map(String::as_str).collect();
+    names.sort_unstable();
+    names
+}
+
 fn refusal(error: Error) -> RefusalKind {
     error
         .as_refusal()
@@ -155,7 +162,11 @@ async fn put_of_a_new_item_applies_every_extension_and_returns_the_item_as_writt
     let mut tx = mapper.transact_write();
     let put = tx.put(&profiles, &profile("p", "Ana")).handle();
     let committed = tx.send().await.unwrap();
-    let written = committed.item(put).unwrap();
+    let written = committed
+        .item(put)
+        .unwrap()
+        .known()
+        .expect("a put stores what it sends");
 
     let stored = raw_id(&profiles, "p").await.unwrap();
     assert_eq!(stored["version"], n("0"));
@@ -222,16 +233,18 @@ async fn update_of_a_read_item_applies_every_extension_and_returns_what_is_known
     assert_eq!(stored["name"], s("Ana Silva"));
     assert_eq!(stored["nickname"], s("ana"));
 
-    // The known item: new version, counter and timestamp, without a re-read.
-    let written = committed.item(update).unwrap();
-    assert_eq!(written.version, Some(1));
-    assert_eq!(written.updated_at, at(1));
-    assert_eq!(written.name, "Ana Silva");
-    assert_eq!(written.token, token);
-    // The counter from the item read: 10 + 5.
+    // What is known without a re-read: the new version, the timestamp, the values sent. The
+    // counter and the created-at were decided by the server, and say so.
+    let WrittenItem::Partial(written) = committed.item(update).unwrap() else {
+        panic!("the server decided the counter")
+    };
+    assert_eq!(written.known["version"], n("1"));
+    assert_eq!(written.known["updated_at"], time(1));
+    assert_eq!(written.known["name"], s("Ana Silva"));
+    assert_eq!(written.known["token"], s(token.as_deref().unwrap()));
+    assert_eq!(sorted(&written.decided_by_server), ["created_at", "visits"]);
+    assert!(!written.others_kept && written.removed.is_empty());
     let read_again = profiles.get("p").consistent_read().await.unwrap().unwrap();
-    assert_eq!(written.visits, 10 + 5);
-    assert_eq!(written.visits, read_again.visits);
 
     // An update removes what the item no longer has.
     let mut read = read_again;
@@ -244,8 +257,8 @@ async fn update_of_a_read_item_applies_every_extension_and_returns_what_is_known
     assert_eq!(stored["version"], n("2"));
     assert_eq!(stored["visits"], n("20"));
 
-    // An unset uuid on an update is `if_not_exists`: the stored one stays; the known item
-    // cannot tell which value is stored, and says unset.
+    // An unset uuid on an update is `if_not_exists`: the stored one stays; the outcome says
+    // the server decided it.
     let mut read = profiles.get("p").consistent_read().await.unwrap().unwrap();
     read.token = None;
     let mut tx = mapper.transact_write();
@@ -254,7 +267,144 @@ async fn update_of_a_read_item_applies_every_extension_and_returns_what_is_known
     let stored = raw_id(&profiles, "p").await.unwrap();
     assert_eq!(stored["token"], s(token.as_deref().unwrap()));
     assert_eq!(stored["version"], n("3"));
-    assert_eq!(committed.item(handle).unwrap().token, None);
+    let WrittenItem::Partial(written) = committed.item(handle).unwrap() else {
+        panic!("the server decided the token")
+    };
+    assert!(written.decided_by_server.contains(&"token".to_owned()));
+    assert!(!written.known.contains_key("token"));
+}
+
+#[tokio::test]
+async fn committed_says_what_the_server_decided_and_never_guesses_it() {
+    let mapper = all_extensions();
+    let profiles = table::<Profile>(&mapper, "tx-ext").await;
+    profiles.put(&profile("p", "Ana")).await.unwrap(); // visits 10, created at minute 0
+    let mut read = profiles.get("p").consistent_read().await.unwrap().unwrap();
+    // The struct's counter is not what is stored, the created-at and the id are unset: the
+    // server decides all three (`if_not_exists(visits, 5) + 5`, `if_not_exists(created_at,
+    // ..)`, `if_not_exists(token, ..)`).
+    read.visits = 999;
+    read.created_at = None;
+    read.token = None;
+    let stored_token = profiles.get("p").consistent_read().await.unwrap().unwrap().token;
+    let mut tx = mapper.transact_write();
+    let update = tx.update(&profiles, &read).handle();
+    let committed = tx.send().await.unwrap();
+
+    let stored = raw_id(&profiles, "p").await.unwrap();
+    assert_eq!(stored["visits"], n("15"), "the stored 10 plus 5, not 999 plus 5");
+    assert_eq!(stored["created_at"], time(0), "the stored created-at is kept");
+    assert_eq!(
+        stored["token"],
+        s(stored_token.as_deref().unwrap()),
+        "the stored id is kept"
+    );
+    assert_eq!(stored["version"], n("1"));
+
+    let WrittenItem::Partial(written) = committed.item(update).unwrap() else {
+        panic!("the server decided three attributes")
+    };
+    assert_eq!(sorted(&written.decided_by_server), ["created_at", "token", "visits"]);
+    for name in ["visits", "created_at", "token"] {
+        assert!(!written.known.contains_key(name), "{name} is not reported with a guess");
+    }
+    // Everything reported as known is what is stored.
+    for (name, value) in &written.known {
+        assert_eq!(&stored[name], value, "{name}");
+    }
+    assert_eq!(committed.item_map(update), Some(&written.known));
+}
+
+/// A version of the caller's own on the attribute tagged `#[tag("revision")]`, instead of
+/// `VersionedRecords`: it writes the next revision on condition that the one read is stored,
+/// and records what it expects, so that the mapper tells its conflicts apart without knowing
+/// its rule.
+struct Revisions;
+
+impl Extension for Revisions {
+    fn before_write(&self, cx: &mut BeforeWrite<'_>) -> Result<(), Error> {
+        let Some(name) = cx
+            .schema()
+            .item
+            .tagged(|t| *t == Tag::User("revision"))
+            .next()
+            .map(|a| a.name)
+        else {
+            return Ok(());
+        };
+        if !matches!(cx.operation(), Operation::Put | Operation::Update) {
+            return Ok(());
+        }
+        let read = cx.item().get(name).cloned();
+        let next = match &read {
+            Some(AttributeValue::N(read)) => read.parse::<u64>().unwrap() + 1,
+            _ => 1,
+        };
+        cx.item_mut().insert(name.to_owned(), n(&next.to_string()));
+        let condition = match &read {
+            Some(read) => Condition::attr(name).eq(read.clone()),
+            None => Condition::attr(name).not_exists(),
+        };
+        cx.add_condition(condition);
+        cx.expect(name, read);
+        Ok(())
+    }
+}
+
+#[derive(Item, Debug, Clone, PartialEq)]
+struct Note {
+    #[partition_key]
+    id: String,
+    body: String,
+    #[tag("revision")]
+    revision: Option<u64>,
+}
+
+#[tokio::test]
+async fn a_users_own_version_extension_is_read_from_its_record() {
+    let mapper = Mapper::builder(local::client())
+        .extensions([Arc::new(Revisions) as Arc<dyn Extension>])
+        .build();
+    let notes = table::<Note>(&mapper, "tx-notes").await;
+    let note = |body: &str, revision| Note {
+        id: "n".into(),
+        body: body.into(),
+        revision,
+    };
+    notes.put(&note("first", None)).await.unwrap();
+    let read = notes.get("n").consistent_read().await.unwrap().unwrap();
+    assert_eq!(read.revision, Some(1));
+    // Another writer moves the revision on.
+    notes.update(&read).await.unwrap();
+    assert_eq!(raw_id(&notes, "n").await.unwrap()["revision"], n("2"));
+
+    // A transaction from the stale read: a conflict, told apart by the extension's record.
+    let mut tx = mapper.transact_write();
+    let stale = tx.update(&notes, &note("stale", Some(1))).handle();
+    let cancellation = canceled(tx.send().await.unwrap_err());
+    let reason = cancellation.reason(stale);
+    assert!(reason.is_version_conflict() && !reason.is_condition_failure());
+    assert_eq!(reason.expected_version(), Some(&n("1")));
+    assert!(cancellation.is_conflict(), "a read-modify-write would read again");
+    assert_eq!(raw_id(&notes, "n").await.unwrap()["body"], s("first"));
+
+    // From the stored revision, with a condition of the caller's that fails: not a conflict.
+    let mut tx = mapper.transact_write();
+    let guarded = tx
+        .update(&notes, &note("guarded", Some(2)))
+        .condition(Condition::attr("body").eq("something else"))
+        .handle();
+    let cancellation = canceled(tx.send().await.unwrap_err());
+    assert!(cancellation.reason(guarded).is_condition_failure());
+    assert!(!cancellation.is_conflict());
+
+    // And it commits: the outcome is the item with the extension's new revision, known whole.
+    let mut tx = mapper.transact_write();
+    let fresh = tx.update(&notes, &note("fresh", Some(2))).handle();
+    let committed = tx.send().await.unwrap();
+    let written = committed.item(fresh).unwrap().known().expect("every value was sent");
+    assert_eq!(written, note("fresh", Some(3)));
+    assert_eq!(raw_id(&notes, "n").await.unwrap()["revision"], n("3"));
 }
 
 #[test]
@@ -283,11 +433,14 @@ async fn update_of_a_new_item_starts_version_and_counter_and_generates_ids() {
         uuid::Uuid::parse_str(stored["token"].as_s().unwrap()).is_ok(),
         "if_not_exists(token, :new)"
     );
-    let written = committed.item(created).unwrap();
+    let WrittenItem::Partial(written) = committed.item(created).unwrap() else {
+        panic!("the server decided the counter")
+    };
     assert_eq!(
-        (written.version, written.visits, written.updated_at),
-        (Some(0), 10, at(0))
+        (&written.known["version"], &written.known["updated_at"]),
+        (&n("0"), &time(0))
     );
+    assert_eq!(sorted(&written.decided_by_server), ["created_at", "token", "visits"]);
 }
 
 #[tokio::test]
@@ -557,7 +710,7 @@ async fn limits_are_refused_before_sending() {
 
     let mut tx = mapper.transact_write();
     tx.put(&missing, &account("a", 1));
-    tx.client_request_token("x".repeat(37));
+    let tx = tx.client_request_token("x".repeat(37));
     assert_eq!(refusal(tx.send().await.unwrap_err()), RefusalKind::InvalidToken);
 
     // Eleven items of 390 KB: each under the item limit, together over 4 MB.
@@ -581,7 +734,7 @@ async fn limits_are_refused_before_sending() {
         &recorded.table_named::<Account>(missing.name()).unwrap(),
         &account("a", 1),
     );
-    tx.client_request_token("x".repeat(36));
+    let tx = tx.client_request_token("x".repeat(36));
     let error = tx.send().await.unwrap_err();
     assert!(error.as_refusal().is_none(), "{error:?}");
     let sent = faults.requests_of("TransactWriteItems");
@@ -615,7 +768,7 @@ async fn a_callers_token_is_sent_and_a_replay_applies_once() {
         let mut tx = recorded.transact_write();
         tx.put(&entries_recorded, &entry)
             .condition(Condition::attr("seq").not_exists());
-        tx.client_request_token(token);
+        let tx = tx.client_request_token(token);
         tx.send()
     };
     let committed = send().await.unwrap();
@@ -644,12 +797,12 @@ async fn a_token_reused_for_other_actions_is_its_own_error_and_writes_nothing() 
     let token = format!("reuse-{}", fastrand::u64(..));
     let mut first = mapper.transact_write();
     first.put(&entries, &entry(1));
-    first.client_request_token(&token);
+    let first = first.client_request_token(&token);
     first.send().await.unwrap();
 
     let mut other = mapper.transact_write();
     other.put(&entries, &entry(2));
-    other.client_request_token(&token);
+    let other = other.client_request_token(&token);
     let error = other.send().await.unwrap_err();
     assert!(matches!(error, Error::TokenReused { .. }), "{error:?}");
     assert!(!error.is_retryable(), "resending the same request cannot succeed");
@@ -982,7 +1135,7 @@ async fn the_token_is_kept_on_an_identical_resend_after_a_server_error() {
     assert_eq!(sent.iter().map(|r| r.attempt).collect::<Vec<_>>(), [1, 1]);
     assert_eq!(sent[0].body, sent[1].body, "identical, token included");
     assert_eq!(token_of(&sent[0]), committed.client_request_token());
-    assert_eq!(committed.item(handle).unwrap().version, Some(0));
+    assert_eq!(committed.item(handle).unwrap().known().unwrap().version, Some(0));
     assert_eq!(raw_id(&accounts, "a").await.unwrap()["version"], n("0"));
 
     // The caller's own token is kept too; throttling is resent the same way.
@@ -990,7 +1143,7 @@ async fn the_token_is_kept_on_an_identical_resend_after_a_server_error() {
     faults.on("TransactWriteItems").throttle(2);
     let mut tx = mapper.transact_write();
     tx.put(&accounts, &account("b", 5));
-    tx.client_request_token("payment-2024-0042");
+    let tx = tx.client_request_token("payment-2024-0042");
     tx.send().await.unwrap();
     let tokens: Vec<String> = faults.requests_of("TransactWriteItems").iter().map(token_of).collect();
     assert_eq!(tokens, ["payment-2024-0042"; 3]);
@@ -1000,7 +1153,7 @@ async fn the_token_is_kept_on_an_identical_resend_after_a_server_error() {
     faults.on("TransactWriteItems").server_error(1);
     let mut tx = mapper.transact_write();
     tx.put(&accounts, &account("c", 5));
-    tx.retry(RetryPolicy::never());
+    let tx = tx.retry(RetryPolicy::never());
     let error = tx.send().await.unwrap_err();
     assert!(error.is_retryable(), "{error:?}");
     assert_eq!(faults.requests_of("TransactWriteItems").len(), 1);

@@ -1,5 +1,6 @@
-//! [`RetryPolicy`]: how often and how long the mapper's own retry loops try again
-//! (read-modify-write conflicts; batch leftovers and transaction conflicts use it too).
+//! [`RetryPolicy`]: how often and how long the mapper's own retry loops try again: the
+//! attempts of a read-modify-write or of a transaction's identical resend, and the rounds of a
+//! batch's leftovers.
 //!
 //! These loops sit on top of the SDK's own retries, which resend a single request after
 //! throttling or a server error (configured on the client, `aws_config::retry`). The mapper
@@ -13,7 +14,13 @@ use aws_sdk_dynamodb::config::AsyncSleep;
 use crate::error::Error;
 use crate::target::Config;
 
-/// Attempts, exponential backoff with full jitter, and an overall deadline.
+/// Attempts, rounds, exponential backoff with full jitter, and an overall deadline.
+///
+/// Each loop counts what it repeats: a read-modify-write and a transaction's resend count
+/// **attempts** ([`max_attempts`](Self::max_attempts), 8 by default), a batch counts
+/// **rounds** of what DynamoDB left undone ([`max_rounds`](Self::max_rounds), no limit by
+/// default, with [`max_rounds_without_progress`](Self::max_rounds_without_progress) in a row
+/// at most, 3 by default). The backoff and the deadline apply to both.
 ///
 /// The wait before retry `n` (counting from 0) is a random duration between zero and
 /// `min(max_delay, base_delay × 2ⁿ)` ("full jitter"), so that writers that collided once do
@@ -30,10 +37,13 @@ use crate::target::Config;
 ///     .deadline(Duration::from_secs(2));
 /// assert!(policy.delay(10) <= Duration::from_millis(200));
 /// assert_eq!(RetryPolicy::never().attempts(), 1);
+/// assert_eq!(RetryPolicy::never().rounds(), 1);
+/// assert_eq!(RetryPolicy::default().max_rounds(4).rounds(), 4);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RetryPolicy {
     max_attempts: u32,
+    max_rounds: u32,
     base_delay: Duration,
     max_delay: Duration,
     deadline: Option<Duration>,
@@ -41,10 +51,12 @@ pub struct RetryPolicy {
 }
 
 impl Default for RetryPolicy {
-    /// 8 attempts, 20 ms base, 1 s cap, no deadline, 3 rounds without progress.
+    /// 8 attempts, no limit on rounds that make progress, 3 rounds without progress, 20 ms
+    /// base, 1 s cap, no deadline.
     fn default() -> Self {
         RetryPolicy {
             max_attempts: 8,
+            max_rounds: u32::MAX,
             base_delay: Duration::from_millis(20),
             max_delay: Duration::from_secs(1),
             deadline: None,
@@ -54,14 +66,22 @@ impl Default for RetryPolicy {
 }
 
 impl RetryPolicy {
-    /// One attempt, no retry.
+    /// One attempt, one round: no retry.
     pub fn never() -> Self {
-        RetryPolicy::default().max_attempts(1)
+        RetryPolicy::default().max_attempts(1).max_rounds(1)
     }
 
-    /// At most `attempts` attempts in all (at least 1).
+    /// At most `attempts` attempts in all (at least 1), for the loops that repeat one request:
+    /// a read-modify-write, a transaction's identical resend.
     pub fn max_attempts(mut self, attempts: u32) -> Self {
         self.max_attempts = attempts.max(1);
+        self
+    }
+
+    /// For a batch: at most `rounds` rounds in all (at least 1), the first included. Each round
+    /// sends what the previous ones left undone.
+    pub fn max_rounds(mut self, rounds: u32) -> Self {
+        self.max_rounds = rounds.max(1);
         self
     }
 
@@ -93,6 +113,11 @@ impl RetryPolicy {
     /// The most attempts.
     pub fn attempts(&self) -> u32 {
         self.max_attempts
+    }
+
+    /// The most rounds of a batch.
+    pub fn rounds(&self) -> u32 {
+        self.max_rounds
     }
 
     /// The rounds without progress a round-based loop allows.

@@ -8,7 +8,7 @@ use crate::error::Error;
 use crate::item::{Item, KeyFrom, Versioned};
 use crate::ops::{
     AnyKey, BatchWrite, ChangeOutcome, CreateTable, Delete, DeleteHandle, DeleteItemHandle, Get, GetAll, Patch, Put,
-    PutHandle, Query, ReadModifyWrite, Scan, Update, WriteAll, key_value,
+    PutHandle, Query, QueryKeys, Read, ReadModifyWrite, Scan, ScanSegment, Update, WriteAll, key_value,
 };
 use crate::schema::IndexSchema;
 use crate::target::{Table, Target};
@@ -149,12 +149,16 @@ impl<T: Item> Table<T> {
     where
         T::PartitionKey: KeyAttribute,
     {
-        Query::new(self.target().clone(), None, key_value(partition_key.into()))
+        Read::new(
+            self.target().clone(),
+            None,
+            QueryKeys::new(key_value(partition_key.into())),
+        )
     }
 
     /// Every item of the table.
     pub fn scan(&self) -> Scan<T> {
-        Scan::new(self.target().clone(), None)
+        Read::new(self.target().clone(), None, ScanSegment::default())
     }
 
     /// A secondary index of the table, by the name given in `#[index_partition_key]` /
@@ -234,11 +238,15 @@ impl<T: Item> Index<T> {
     /// The items whose index partition key equals `partition_key`. Key values are checked
     /// against the index's key types when the request is built.
     pub fn query(&self, partition_key: impl ToAttributeValue) -> Query<T, AnyKey> {
-        Query::new(self.target.clone(), Some(self.schema), key_value(partition_key))
+        Read::new(
+            self.target.clone(),
+            Some(self.schema),
+            QueryKeys::new(key_value(partition_key)),
+        )
     }
 
     /// Every item in the index.
     pub fn scan(&self) -> Scan<T> {
-        Scan::new(self.target.clone(), Some(self.schema))
+        Read::new(self.target.clone(), Some(self.schema), ScanSegment::default())
     }
 }

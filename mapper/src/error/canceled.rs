@@ -252,3 +252,25 @@ impl fmt::Display for TransactionCanceled {
 }
 
 impl std::error::Error for TransactionCanceled {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_parse_and_unknown_ones_are_kept() {
+        assert_eq!(CancellationCode::parse(None), CancellationCode::None);
+        assert_eq!(CancellationCode::parse(Some("NONE")), CancellationCode::None);
+        assert_eq!(CancellationCode::parse(Some("None")), CancellationCode::None);
+        assert_eq!(
+            CancellationCode::parse(Some("TransactionConflict")),
+            CancellationCode::TransactionConflict
+        );
+        assert_eq!(
+            CancellationCode::parse(Some("SomethingNew")),
+            CancellationCode::Unknown("SomethingNew".into())
+        );
+        assert!(CancellationCode::ThrottlingError.is_transient());
+        assert!(!CancellationCode::ConditionalCheckFailed.is_transient());
+    }
+}

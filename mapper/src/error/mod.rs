@@ -255,6 +255,9 @@ pub enum RefusalKind {
     /// A condition on a write of a batch (added by an extension), which a batch request
     /// cannot carry.
     ConditionInBatch,
+    /// A handle used with the result of another batch or transaction than the one that made
+    /// it.
+    ForeignHandle,
 }
 
 /// A condition that did not hold on a write (`ConditionalCheckFailedException`).
@@ -345,13 +348,27 @@ const THROTTLING_CODES: &[&str] = &[
     "RequestLimitExceeded",
 ];
 
-/// Error codes of other transient failures: retrying the same request later may succeed.
-const RETRYABLE_CODES: &[&str] = &[
-    "TransactionConflictException",
-    "TransactionInProgressException",
-    "InternalServerError",
-    "ServiceUnavailable",
-];
+/// Error codes of a transient failure of the service (besides any 5xx status).
+const SERVER_CODES: &[&str] = &["InternalServerError", "ServiceUnavailable"];
+
+/// Error codes of a request that met another transaction on its items.
+const CONFLICT_CODES: &[&str] = &["TransactionConflictException", "TransactionInProgressException"];
+
+/// Whether a request that failed so may be sent again exactly as it was (for a transaction,
+/// with the same client request token): its outcome is unknown (a timeout, a broken
+/// connection, a 5xx), it was throttled, or the same token is still being applied.
+pub(crate) fn may_resend_identical<E: ProvideErrorMetadata>(error: &SdkError<E, HttpResponse>) -> bool {
+    match error {
+        SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) | SdkError::ResponseError(_) => true,
+        SdkError::ServiceError(e) => {
+            e.raw().status().as_u16() >= 500
+                || e.err().code().is_some_and(|c| {
+                    THROTTLING_CODES.contains(&c) || SERVER_CODES.contains(&c) || c == "TransactionInProgressException"
+                })
+        }
+        _ => false,
+    }
+}
 
 impl Error {
     /// An extension's refusal.
@@ -441,7 +458,10 @@ impl Error {
         self.is_throttling()
             || match self {
                 Error::Sdk { status, source, .. } => {
-                    status.is_some_and(|s| s >= 500) || source.code().is_some_and(|c| RETRYABLE_CODES.contains(&c))
+                    status.is_some_and(|s| s >= 500)
+                        || source
+                            .code()
+                            .is_some_and(|c| SERVER_CODES.contains(&c) || CONFLICT_CODES.contains(&c))
                 }
                 Error::TransactionCanceled(canceled) => canceled.is_retryable(),
                 _ => false,

@@ -60,6 +60,8 @@ mod version;
 
 use std::sync::Arc;
 
+use aws_sdk_dynamodb::types::AttributeValue;
+
 pub use counter::AtomicCounters;
 #[cfg(feature = "chrono")]
 pub use timestamp::{AutoTimestamps, Clock};
@@ -146,6 +148,16 @@ pub struct BeforeWrite<'a> {
     item: &'a mut ItemMap,
     conditions: &'a mut Vec<Condition>,
     update: Option<&'a mut UpdateExpression>,
+    expected: &'a mut Vec<Expectation>,
+}
+
+/// A value a write expects to find stored, as an extension recorded it
+/// ([`BeforeWrite::expect`]).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Expectation {
+    pub(crate) name: String,
+    /// `None`: no value is stored (absent or `NULL`).
+    pub(crate) value: Option<AttributeValue>,
 }
 
 impl<'a> BeforeWrite<'a> {
@@ -158,6 +170,7 @@ impl<'a> BeforeWrite<'a> {
         item: &'a mut ItemMap,
         conditions: &'a mut Vec<Condition>,
         update: Option<&'a mut UpdateExpression>,
+        expected: &'a mut Vec<Expectation>,
     ) -> Self {
         BeforeWrite {
             operation,
@@ -168,6 +181,7 @@ impl<'a> BeforeWrite<'a> {
             item,
             conditions,
             update,
+            expected,
         }
     }
 
@@ -215,6 +229,23 @@ impl<'a> BeforeWrite<'a> {
     /// ANDs a condition into the request.
     pub fn add_condition(&mut self, condition: Condition) {
         self.conditions.push(condition);
+    }
+
+    /// Records that this write holds only if the stored attribute `name` is `value` (`None`:
+    /// no value is stored), a rule the extension enforces with its own condition
+    /// ([`add_condition`](Self::add_condition)). [`VersionedRecords`] records the version
+    /// read.
+    ///
+    /// The mapper reads the record, never the extension's rule: when the write's condition
+    /// fails and the stored item holds something else in `name`, another writer got there
+    /// first, and the failure is a conflict
+    /// ([`CancellationReason::is_version_conflict`](crate::ops::CancellationReason::is_version_conflict))
+    /// that a read-modify-write loop retries from a fresh read; otherwise it is the caller's
+    /// own condition that failed.
+    pub fn expect(&mut self, name: impl Into<String>, value: Option<AttributeValue>) {
+        let name = name.into();
+        self.expected.retain(|e| e.name != name);
+        self.expected.push(Expectation { name, value });
     }
 
     /// The update's actions, for an update or a patch; `None` for a put, delete or condition

@@ -94,13 +94,15 @@ impl Extension for VersionedRecords {
         }
         if conditional {
             // A new item: no version is stored, or a NULL one (boto3 writes Python's `None` so).
-            let condition = match read {
+            let read = read.map(|read| AttributeValue::N(read.to_string()));
+            let condition = match &read {
                 None => Condition::attr(name)
                     .not_exists()
                     .or(Condition::attr(name).has_type("NULL")),
-                Some(read) => Condition::attr(name).eq(AttributeValue::N(read.to_string())),
+                Some(read) => Condition::attr(name).eq(read.clone()),
             };
             cx.add_condition(condition);
+            cx.expect(name, read);
         }
         Ok(())
     }

@@ -20,11 +20,11 @@ pub use batch::{
 };
 pub use capacity::CapacityMeter;
 pub use change::{ChangeOutcome, ModifyError};
-pub use read::{AnyKey, Cursor, KeyValue, Page, Query, Scan};
+pub use read::{AnyKey, Cursor, KeyValue, Page, Query, QueryKeys, Read, Scan, ScanSegment};
 pub use single::{Delete, Get, Patch, Put, ReadModifyWrite, Update};
 pub use transaction::{
-    Committed, TransactGet, TransactGetOutput, TransactReadModifyWrite, TransactWrite, TxAction, TxGetHandle, TxPatch,
-    TxWriteHandle,
+    Committed, OfGet, OfWrite, PartialItem, TransactGet, TransactGetOutput, TransactReadModifyWrite, TransactWrite,
+    TxAction, TxGetHandle, TxHandle, TxPatch, TxWriteHandle, WrittenItem,
 };
 
 pub(crate) use admin::{delete_table, describe_table};

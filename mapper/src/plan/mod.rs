@@ -1,12 +1,18 @@
-//! Between the item map and the SDK: a write becomes a [`WritePlan`] here, by one code path
-//! whatever sends it (a single request, a chunk of a batch, an action of a transaction), and a
-//! returned item is read back through one path too ([`read`]).
+//! Between the item map and the SDK: a write becomes a [`Plan`] here, by one code path whatever
+//! sends it (a single request, a chunk of a batch, an action of a transaction), and a returned
+//! item is read back through one path too ([`read`]).
 //!
 //! Preparing a write: run the extensions' `before_write` on the item map, take the key, turn
 //! the item into update actions ([`update`]) when it is an update, render every expression
 //! through one placeholder allocator, and check the result against DynamoDB's
-//! [limits](crate::limits). Nothing here sends anything.
+//! [limits](crate::limits). Each kind of write has its own method on [`Write`] and its own
+//! request type, so whoever sends a plan knows its shape. Nothing here sends anything.
+//!
+//! A plan also carries what the extensions recorded (the values a write expects to find, such
+//! as the version read) and, when asked, what the write is known to store: the outcome of a
+//! transaction is read from there, never worked out again from the extensions' rules.
 
+mod known;
 pub(crate) mod read;
 pub(crate) mod update;
 
@@ -14,186 +20,263 @@ use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 
+pub(crate) use known::Known;
+
 use crate::error::{Error, RefusalKind};
 use crate::expr::{Condition, Placeholders, UpdateExpression};
-use crate::extension::{BeforeWrite, Chain, Operation, WriteMode};
+use crate::extension::{BeforeWrite, Chain, Expectation, Operation, WriteMode};
 use crate::item::ItemMap;
 use crate::limits::{self, KeyRole};
 use crate::schema::{KeySchema, TableSchema};
 use crate::value::ScalarType;
 
-/// What to write, as the caller gave it.
-#[derive(Debug)]
-pub(crate) enum WriteKind {
-    /// A put of a whole item.
-    Put(ItemMap),
-    /// An update from a whole item; absent attributes are removed unless `ignore_nulls`.
-    Update { item: ItemMap, ignore_nulls: bool },
-    /// An update from actions. `key` holds the key and, if given, the version that was read.
-    Patch { key: ItemMap, actions: UpdateExpression },
-    /// A delete by key.
-    Delete(ItemMap),
-    /// A delete of an item that was read.
-    DeleteItem(ItemMap),
-    /// A transaction's condition check on the item with this key.
-    ConditionCheck(ItemMap),
-}
-
-/// A write and how it is sent.
-#[derive(Debug)]
-pub(crate) struct Write {
-    pub(crate) kind: WriteKind,
+/// Where and how a write is prepared: the table, the caller's condition, the mode.
+pub(crate) struct Write<'a> {
+    chain: &'a Chain,
+    schema: &'static TableSchema,
+    table: &'a str,
     /// The caller's condition, ANDed with the extensions'.
-    pub(crate) condition: Option<Condition>,
-    pub(crate) mode: WriteMode,
+    condition: Option<Condition>,
+    mode: WriteMode,
     /// A batch write's opt-out of the version condition.
-    pub(crate) skip_version_check: bool,
+    skip_version_check: bool,
+    /// Whether to keep what the write is known to store (a transaction gets no item back).
+    keep: bool,
 }
 
-impl Write {
-    /// A single request's write.
-    pub(crate) fn single(kind: WriteKind, condition: Option<Condition>) -> Self {
-        Write {
-            kind,
-            condition,
-            mode: WriteMode::Single,
-            skip_version_check: false,
-        }
-    }
-}
-
-/// The request a write becomes.
+/// A `PutItem`'s item.
 #[derive(Debug)]
-pub(crate) enum Action {
-    Put { item: ItemMap },
-    Update { key: ItemMap, expression: Option<String> },
-    Delete { key: ItemMap },
-    ConditionCheck { key: ItemMap },
+pub(crate) struct PutRequest {
+    pub(crate) item: ItemMap,
 }
 
-/// A write ready to send: the action, its condition and the placeholders they use.
+/// An `UpdateItem`'s key and update expression.
 #[derive(Debug)]
-pub(crate) struct WritePlan {
-    pub(crate) action: Action,
+pub(crate) struct UpdateRequest {
+    pub(crate) key: ItemMap,
+    pub(crate) expression: String,
+}
+
+/// The key of a `DeleteItem` or of a transaction's condition check.
+#[derive(Debug)]
+pub(crate) struct KeyRequest {
+    pub(crate) key: ItemMap,
+}
+
+/// A write ready to send: its request, its condition, the placeholders they use, and what the
+/// extensions recorded.
+#[derive(Debug)]
+pub(crate) struct Plan<R> {
+    pub(crate) request: R,
     pub(crate) condition: Option<String>,
     pub(crate) names: Option<HashMap<String, String>>,
     pub(crate) values: Option<HashMap<String, AttributeValue>>,
+    /// What the write expects to find stored, as the extensions recorded it.
+    pub(crate) expected: Vec<Expectation>,
+    /// What the write is known to store, when asked for ([`Write::keep`]).
+    pub(crate) known: Option<Known>,
 }
 
-impl WritePlan {
-    /// The primary key of the item written.
-    pub(crate) fn key(&self) -> &ItemMap {
-        match &self.action {
-            Action::Put { item } => item,
-            Action::Update { key, .. } | Action::Delete { key } | Action::ConditionCheck { key } => key,
-        }
-    }
+/// What the extensions left of a write, before it becomes a request.
+struct Prepared {
+    item: ItemMap,
+    update: Option<UpdateExpression>,
+    conditions: Vec<Condition>,
+    expected: Vec<Expectation>,
 }
 
-/// Prepares a write on table `table` of `schema`.
-pub(crate) fn prepare(
-    chain: &Chain,
-    schema: &'static TableSchema,
-    table: &str,
-    write: Write,
-) -> Result<WritePlan, Error> {
-    prepare_keeping(chain, schema, table, write, false).map(|(plan, _)| plan)
-}
-
-/// Prepares a write, and if `keep`, also returns the item map of a put, update or patch as the
-/// extensions left it (before an update's item becomes actions): what a transaction knows it
-/// wrote, as it gets no item back.
-pub(crate) fn prepare_keeping(
-    chain: &Chain,
-    schema: &'static TableSchema,
-    table: &str,
-    write: Write,
-    keep: bool,
-) -> Result<(WritePlan, Option<ItemMap>), Error> {
-    let Write {
-        kind,
-        condition,
-        mode,
-        skip_version_check,
-    } = write;
-    let (operation, mut item, mut update, ignore_nulls) = match kind {
-        WriteKind::Put(item) => (Operation::Put, item, None, false),
-        WriteKind::Update { item, ignore_nulls } => {
-            (Operation::Update, item, Some(UpdateExpression::new()), ignore_nulls)
-        }
-        WriteKind::Patch { key, actions } => (Operation::Patch, key, Some(actions), true),
-        WriteKind::Delete(key) => (Operation::Delete { whole_item: false }, key, None, false),
-        WriteKind::DeleteItem(item) => (Operation::Delete { whole_item: true }, item, None, false),
-        WriteKind::ConditionCheck(key) => (Operation::ConditionCheck, key, None, false),
-    };
-    let mut conditions: Vec<Condition> = condition.into_iter().collect();
-    if !chain.is_empty() {
-        let mut cx = BeforeWrite::new(
-            operation,
-            mode,
+impl<'a> Write<'a> {
+    /// A write of a single request on `table`, with the caller's `condition`.
+    pub(crate) fn new(chain: &'a Chain, schema: &'static TableSchema, table: &'a str) -> Self {
+        Write {
+            chain,
             schema,
             table,
-            &mut item,
-            &mut conditions,
-            update.as_mut(),
-        )
-        .skip_version_check(skip_version_check);
-        chain.before_write(&mut cx)?;
-    }
-    if matches!(operation, Operation::Put | Operation::Update) {
-        check_key(schema, &item)?;
-        check_index_keys(schema, &item)?;
-        limits::check_item_size(&item, format_args!("the `{}` item", schema.item.type_name))?;
+            condition: None,
+            mode: WriteMode::Single,
+            skip_version_check: false,
+            keep: false,
+        }
     }
 
-    let kept =
-        (keep && matches!(operation, Operation::Put | Operation::Update | Operation::Patch)).then(|| item.clone());
-    let mut placeholders = Placeholders::new();
-    let action = match operation {
-        Operation::Put => Action::Put { item },
-        Operation::Update | Operation::Patch => {
-            let key = take_key(schema, &mut item)?;
-            let mut update = update.unwrap_or_default();
-            update::plan(schema, item, &mut update, !ignore_nulls);
-            let expression = update.render_into(&mut placeholders)?;
-            if let Some(text) = &expression {
-                limits::check_expression("update", text)?;
-            }
-            Action::Update { key, expression }
-        }
-        Operation::ConditionCheck => {
-            if conditions.is_empty() {
-                return Err(Error::refused(
-                    RefusalKind::InvalidArgument,
-                    "a condition check needs a condition",
-                ));
-            }
-            Action::ConditionCheck {
-                key: take_key(schema, &mut item)?,
-            }
-        }
-        _ => Action::Delete {
-            key: take_key(schema, &mut item)?,
-        },
-    };
-    let condition = Condition::all(conditions)
-        .map(|c| c.render_into(&mut placeholders))
-        .transpose()?;
-    if let Some(text) = &condition {
-        limits::check_expression("condition", text)?;
+    /// ANDs the caller's condition into the write.
+    pub(crate) fn condition(mut self, condition: Option<Condition>) -> Self {
+        self.condition = condition;
+        self
     }
-    let update_text = match &action {
-        Action::Update { expression, .. } => expression.as_deref(),
-        _ => None,
-    };
-    let rendered = placeholders.finish(&[update_text, condition.as_deref()])?;
-    let plan = WritePlan {
-        action,
-        condition,
-        names: rendered.names,
-        values: rendered.values,
-    };
-    Ok((plan, kept))
+
+    /// One action of a transaction, which keeps what it is known to store.
+    pub(crate) fn in_transaction(mut self) -> Self {
+        self.mode = WriteMode::Transaction;
+        self.keep = true;
+        self
+    }
+
+    /// One write of a batch request, optionally without the version's condition.
+    pub(crate) fn in_batch(mut self, skip_version_check: bool) -> Self {
+        self.mode = WriteMode::Batch;
+        self.skip_version_check = skip_version_check;
+        self
+    }
+
+    /// A put of a whole item.
+    pub(crate) fn put(mut self, item: ItemMap) -> Result<Plan<PutRequest>, Error> {
+        let schema = self.schema;
+        let prepared = self.before_write(Operation::Put, item, None)?;
+        check_item(schema, &prepared.item)?;
+        let known = self.keep.then(|| Known::put(&prepared.item));
+        let item = prepared.item;
+        self.finish(PutRequest { item }, prepared.conditions, prepared.expected, known)
+    }
+
+    /// An update from a whole item; absent attributes are removed unless `ignore_nulls`.
+    pub(crate) fn update(mut self, item: ItemMap, ignore_nulls: bool) -> Result<Plan<UpdateRequest>, Error> {
+        let prepared = self.before_write(Operation::Update, item, Some(UpdateExpression::new()))?;
+        check_item(self.schema, &prepared.item)?;
+        self.update_request(prepared, !ignore_nulls)
+    }
+
+    /// An update from actions. `key` holds the key and, if the caller gave it, the version
+    /// that was read.
+    pub(crate) fn patch(mut self, key: ItemMap, actions: UpdateExpression) -> Result<Plan<UpdateRequest>, Error> {
+        let prepared = self.before_write(Operation::Patch, key, Some(actions))?;
+        self.update_request(prepared, false)
+    }
+
+    /// A delete by key (`whole_item` false), or of an item that was read.
+    pub(crate) fn delete(mut self, item: ItemMap, whole_item: bool) -> Result<Plan<KeyRequest>, Error> {
+        let mut prepared = self.before_write(Operation::Delete { whole_item }, item, None)?;
+        let key = take_key(self.schema, &mut prepared.item)?;
+        self.finish(KeyRequest { key }, prepared.conditions, prepared.expected, None)
+    }
+
+    /// A transaction's condition check on the item with this key.
+    pub(crate) fn check(mut self, key: ItemMap) -> Result<Plan<KeyRequest>, Error> {
+        let mut prepared = self.before_write(Operation::ConditionCheck, key, None)?;
+        if prepared.conditions.is_empty() {
+            return Err(Error::refused(
+                RefusalKind::InvalidArgument,
+                "a condition check needs a condition",
+            ));
+        }
+        let key = take_key(self.schema, &mut prepared.item)?;
+        self.finish(KeyRequest { key }, prepared.conditions, prepared.expected, None)
+    }
+
+    /// Runs the extensions' `before_write` on the item.
+    fn before_write(
+        &mut self,
+        operation: Operation,
+        mut item: ItemMap,
+        mut update: Option<UpdateExpression>,
+    ) -> Result<Prepared, Error> {
+        let mut conditions: Vec<Condition> = self.condition.take().into_iter().collect();
+        let mut expected = Vec::new();
+        if !self.chain.is_empty() {
+            let mut cx = BeforeWrite::new(
+                operation,
+                self.mode,
+                self.schema,
+                self.table,
+                &mut item,
+                &mut conditions,
+                update.as_mut(),
+                &mut expected,
+            )
+            .skip_version_check(self.skip_version_check);
+            self.chain.before_write(&mut cx)?;
+        }
+        Ok(Prepared {
+            item,
+            update,
+            conditions,
+            expected,
+        })
+    }
+
+    /// The update of a whole item or a patch: the item's attributes become actions beside the
+    /// extensions' and the caller's.
+    fn update_request(self, prepared: Prepared, remove_absent: bool) -> Result<Plan<UpdateRequest>, Error> {
+        let Prepared {
+            mut item,
+            update,
+            conditions,
+            expected,
+        } = prepared;
+        let key = take_key(self.schema, &mut item)?;
+        let mut update = update.unwrap_or_default();
+        update::plan(self.schema, item, &mut update, remove_absent);
+        // A whole-item update names every attribute it keeps; a patch leaves the rest alone.
+        let known = self.keep.then(|| Known::update(&key, &update, !remove_absent));
+        let mut placeholders = Placeholders::new();
+        let expression = update.render_into(&mut placeholders)?.ok_or_else(|| {
+            Error::refused(
+                RefusalKind::NothingToWrite,
+                format!("the update of a `{}` item writes nothing", self.schema.item.type_name),
+            )
+        })?;
+        limits::check_expression("update", &expression)?;
+        let request = UpdateRequest { key, expression };
+        self.finish_with(request, placeholders, conditions, expected, known)
+    }
+
+    fn finish<R: Expressed>(
+        self,
+        request: R,
+        conditions: Vec<Condition>,
+        expected: Vec<Expectation>,
+        known: Option<Known>,
+    ) -> Result<Plan<R>, Error> {
+        self.finish_with(request, Placeholders::new(), conditions, expected, known)
+    }
+
+    /// Renders the condition through the request's placeholders and checks both.
+    fn finish_with<R: Expressed>(
+        self,
+        request: R,
+        mut placeholders: Placeholders,
+        conditions: Vec<Condition>,
+        expected: Vec<Expectation>,
+        known: Option<Known>,
+    ) -> Result<Plan<R>, Error> {
+        let condition = Condition::all(conditions)
+            .map(|c| c.render_into(&mut placeholders))
+            .transpose()?;
+        if let Some(text) = &condition {
+            limits::check_expression("condition", text)?;
+        }
+        let rendered = placeholders.finish(&[request.expression(), condition.as_deref()])?;
+        Ok(Plan {
+            request,
+            condition,
+            names: rendered.names,
+            values: rendered.values,
+            expected,
+            known,
+        })
+    }
+}
+
+/// A request's own expression, rendered through the plan's placeholders.
+trait Expressed {
+    fn expression(&self) -> Option<&str> {
+        None
+    }
+}
+
+impl Expressed for PutRequest {}
+impl Expressed for KeyRequest {}
+impl Expressed for UpdateRequest {
+    fn expression(&self) -> Option<&str> {
+        Some(&self.expression)
+    }
+}
+
+/// A put's or update's whole item: its key and index keys, its size.
+fn check_item(schema: &'static TableSchema, item: &ItemMap) -> Result<(), Error> {
+    check_key(schema, item)?;
+    check_index_keys(schema, item)?;
+    limits::check_item_size(item, format_args!("the `{}` item", schema.item.type_name))
 }
 
 /// The key attributes of `schema`'s table, with their roles.
@@ -211,6 +294,14 @@ pub(crate) fn check_key(schema: &'static TableSchema, item: &ItemMap) -> Result<
         }
     }
     Ok(())
+}
+
+/// The primary key attributes an item (or a key) carries, copied; those it lacks are left out.
+pub(crate) fn key_of(schema: &'static TableSchema, item: &ItemMap) -> ItemMap {
+    key_schemas(schema)
+        .filter_map(|(key, _)| item.get_key_value(key.name))
+        .map(|(name, value)| (name.clone(), value.clone()))
+        .collect()
 }
 
 /// Moves the primary key attributes out of `item` (an update's key must not be `SET`).

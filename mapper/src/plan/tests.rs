@@ -8,7 +8,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use super::*;
 use crate::Item;
 use crate::expr::{Path, SetValue, UpdateAction, UpdateValue};
-use crate::extension::{AtomicCounters, Extension, VersionedRecords};
+use crate::extension::{AtomicCounters, Expectation, Extension, VersionedRecords};
 
 #[derive(Item)]
 #[item(table = "plans")]
@@ -124,17 +124,19 @@ fn chain() -> Chain {
     Chain::new(extensions)
 }
 
+/// A single write on the `plans` table.
+fn write(chain: &Chain) -> Write<'_> {
+    Write::new(chain, Doc::TABLE, "plans")
+}
+
 fn key() -> ItemMap {
     HashMap::from([("id".to_owned(), s("d")), ("at".to_owned(), n("1"))])
 }
 
 /// The update text with placeholders replaced by names and values, for reading.
-fn readable(plan: &WritePlan) -> (String, String) {
+fn readable<R: Expressed>(plan: &Plan<R>) -> (String, String) {
     let mut texts = [
-        match &plan.action {
-            Action::Update { expression, .. } => expression.clone().unwrap_or_default(),
-            _ => String::new(),
-        },
+        plan.request.expression().unwrap_or_default().to_owned(),
         plan.condition.clone().unwrap_or_default(),
     ];
     for text in &mut texts {
@@ -163,30 +165,29 @@ fn a_patch_with_the_version_read_is_checked_and_counts() {
     key.insert("version".into(), n("4"));
     let mut actions = UpdateExpression::new();
     actions.set("title", UpdateValue::Value(s("new")));
-    let write = Write::single(WriteKind::Patch { key, actions }, None);
-    let plan = prepare(&chain(), Doc::TABLE, "plans", write).unwrap();
+    let chain = chain();
+    let plan = write(&chain).patch(key, actions).unwrap();
     let (update, condition) = readable(&plan);
     assert_eq!(
         update,
         "SET title = new, views = if_not_exists(views, 8) + 2, version = 5"
     );
     assert_eq!(condition, "version = 4");
-    let Action::Update { key, .. } = &plan.action else {
-        panic!()
-    };
-    assert_eq!(key, &self::key());
+    assert_eq!(plan.request.key, self::key());
+    // The version extension recorded what it expects.
+    assert_eq!(
+        plan.expected,
+        [Expectation {
+            name: "version".into(),
+            value: Some(n("4"))
+        }]
+    );
 }
 
 #[test]
 fn a_patch_without_the_version_moves_it_on_unchecked() {
-    let write = Write::single(
-        WriteKind::Patch {
-            key: key(),
-            actions: UpdateExpression::new(),
-        },
-        None,
-    );
-    let plan = prepare(&chain(), Doc::TABLE, "plans", write).unwrap();
+    let chain = chain();
+    let plan = write(&chain).patch(key(), UpdateExpression::new()).unwrap();
     let (update, condition) = readable(&plan);
     assert_eq!(
         update,
@@ -194,14 +195,18 @@ fn a_patch_without_the_version_moves_it_on_unchecked() {
     );
     assert_eq!(condition, "");
     assert!(plan.condition.is_none());
+    assert!(
+        plan.expected.is_empty(),
+        "nothing is expected: the version moves on unchecked"
+    );
 }
 
 #[test]
 fn a_patch_that_writes_the_counter_keeps_its_own_action() {
     let mut actions = UpdateExpression::new();
     actions.set("views", UpdateValue::Value(n("0")));
-    let write = Write::single(WriteKind::Patch { key: key(), actions }, None);
-    let plan = prepare(&chain(), Doc::TABLE, "plans", write).unwrap();
+    let chain = chain();
+    let plan = write(&chain).patch(key(), actions).unwrap();
     let (update, _) = readable(&plan);
     assert_eq!(update, "SET views = 0, version = if_not_exists(version, -1) + 1");
 }
@@ -216,14 +221,8 @@ fn a_whole_item_update_of_a_new_item() {
         version: None,
         views: 99,
     };
-    let write = Write::single(
-        WriteKind::Update {
-            item: doc.to_item().unwrap(),
-            ignore_nulls: false,
-        },
-        None,
-    );
-    let plan = prepare(&chain(), Doc::TABLE, "plans", write).unwrap();
+    let chain = chain();
+    let plan = write(&chain).update(doc.to_item().unwrap(), false).unwrap();
     let (update, condition) = readable(&plan);
     assert_eq!(
         update,
@@ -245,42 +244,31 @@ fn a_batch_put_of_a_versioned_item_needs_the_opt_out() {
         version: Some(3),
         views: 0,
     };
-    let batch = |skip_version_check| Write {
-        kind: WriteKind::Put(doc.to_item().unwrap()),
-        condition: None,
-        mode: WriteMode::Batch,
-        skip_version_check,
-    };
-    let err = prepare(&chain(), Doc::TABLE, "plans", batch(false)).unwrap_err();
+    let chain = chain();
+    let batch = |skip_version_check| write(&chain).in_batch(skip_version_check).put(doc.to_item().unwrap());
+    let err = batch(false).unwrap_err();
     assert_eq!(err.as_refusal().unwrap().kind(), RefusalKind::VersionedBatch);
     assert!(err.to_string().contains("`Doc.version`"), "{err}");
-    let plan = prepare(&chain(), Doc::TABLE, "plans", batch(true)).unwrap();
+    let plan = batch(true).unwrap();
     assert!(plan.condition.is_none() && plan.names.is_none() && plan.values.is_none());
-    let Action::Put { item } = &plan.action else { panic!() };
+    let item = &plan.request.item;
     assert_eq!(item["version"], n("4"));
     assert_eq!(item["views"], n("10"));
 }
 
 #[test]
 fn a_condition_check_takes_only_the_callers_condition() {
+    let chain = chain();
     let check = |condition: Option<Condition>| {
         let mut key = key();
         key.insert("version".into(), n("2"));
-        prepare(
-            &chain(),
-            Doc::TABLE,
-            "plans",
-            Write::single(WriteKind::ConditionCheck(key), condition),
-        )
+        write(&chain).condition(condition).in_transaction().check(key)
     };
     let err = check(None).unwrap_err();
     assert_eq!(err.as_refusal().unwrap().kind(), RefusalKind::InvalidArgument);
     let plan = check(Some(Condition::attr("title").exists())).unwrap();
     assert_eq!(readable(&plan).1, "attribute_exists(title)");
-    let Action::ConditionCheck { key } = &plan.action else {
-        panic!()
-    };
-    assert_eq!(key, &self::key());
+    assert_eq!(plan.request.key, self::key());
 }
 
 #[test]
@@ -295,8 +283,9 @@ fn keys_are_checked_before_anything_is_sent() {
     }
     .to_item()
     .unwrap();
-    let put = |item: ItemMap| prepare(&chain(), Doc::TABLE, "plans", Write::single(WriteKind::Put(item), None));
-    let kind = |r: Result<WritePlan, Error>| r.unwrap_err().as_refusal().unwrap().kind();
+    let chain = chain();
+    let put = |item: ItemMap| write(&chain).put(item);
+    let kind = |r: Result<Plan<PutRequest>, Error>| r.unwrap_err().as_refusal().unwrap().kind();
     assert_eq!(kind(put(item.clone())), RefusalKind::EmptyKeyValue);
     item.insert("id".into(), s(&"k".repeat(2049)));
     assert_eq!(kind(put(item.clone())), RefusalKind::KeyTooLarge);
@@ -313,12 +302,50 @@ fn keys_are_checked_before_anything_is_sent() {
 #[test]
 fn a_long_condition_is_refused() {
     let long = Condition::attr("a".repeat(crate::limits::MAX_EXPRESSION_SIZE)).exists();
-    let write = Write::single(WriteKind::Delete(key()), Some(long));
+    let chain = chain();
     // Names go through placeholders, so only the values and the text's shape count: a
     // condition of many clauses is what grows the text.
-    prepare(&chain(), Doc::TABLE, "plans", write).unwrap();
+    write(&chain).condition(Some(long)).delete(key(), false).unwrap();
     let many = Condition::all((0..400).map(|i| Condition::attr(format!("a{i}")).exists())).unwrap();
-    let write = Write::single(WriteKind::Delete(key()), Some(many));
-    let err = prepare(&chain(), Doc::TABLE, "plans", write).unwrap_err();
+    let err = write(&chain).condition(Some(many)).delete(key(), false).unwrap_err();
     assert_eq!(err.as_refusal().unwrap().kind(), RefusalKind::ExpressionTooLarge);
+}
+
+#[test]
+fn a_transaction_keeps_what_it_knows_it_stores() {
+    let chain = chain();
+    let doc = Doc {
+        id: "d".into(),
+        at: 1,
+        title: Some("t".into()),
+        created_by: Some("ana".into()),
+        version: Some(2),
+        views: 99,
+    };
+    // A put stores its item exactly, as the extensions left it.
+    let plan = write(&chain).in_transaction().put(doc.to_item().unwrap()).unwrap();
+    let known = plan.known.unwrap();
+    assert!(known.is_whole());
+    assert_eq!(known.attributes, plan.request.item);
+    assert_eq!(known.attributes["version"], n("3"));
+    // An update knows its plain values; the counter and the created-by are the server's.
+    let plan = write(&chain)
+        .in_transaction()
+        .update(doc.to_item().unwrap(), false)
+        .unwrap();
+    let known = plan.known.unwrap();
+    assert!(!known.is_whole() && !known.others_kept);
+    assert_eq!(known.attributes["version"], n("3"));
+    assert_eq!(known.attributes["title"], s("t"));
+    assert!(!known.attributes.contains_key("views"));
+    let mut decided = known.decided_by_server.clone();
+    decided.sort();
+    assert_eq!(decided, ["created_by", "views"]);
+    // A patch leaves the rest as stored, unknown; a single write keeps nothing.
+    let plan = write(&chain)
+        .in_transaction()
+        .patch(key(), UpdateExpression::new())
+        .unwrap();
+    assert!(plan.known.unwrap().others_kept);
+    assert!(write(&chain).put(doc.to_item().unwrap()).unwrap().known.is_none());
 }

@@ -9,14 +9,13 @@ use std::sync::Arc;
 use aws_sdk_dynamodb::operation::batch_get_item::BatchGetItemOutput;
 use aws_sdk_dynamodb::types::KeysAndAttributes;
 
-use super::{self as batch, Batch, BatchOptions, KeyId, KeyNames, Round, Sender, TableKeys};
+use super::{self as batch, Batch, BatchOptions, Groups, KeyId, KeyNames, Round, Sender, TableKeys};
 use crate::error::{ConvertError, Error, RefusalKind};
 use crate::expr::Placeholders;
 use crate::extension::ItemImage;
 use crate::item::{Attributes, Item, ItemMap, KeyFrom};
 use crate::limits::MAX_BATCH_GET_KEYS;
-use crate::ops::{CapacityMeter, Marker};
-use crate::retry::RetryPolicy;
+use crate::ops::Marker;
 use crate::schema::ItemSchema;
 use crate::target::Table;
 use crate::target::{Config, Target};
@@ -44,9 +43,8 @@ use crate::target::{Config, Target};
 /// let mut batch = mapper.batch_get();
 /// let totals = batch.get_projected::<_, Total, _>(&orders, [("ana", "o-1"), ("rui", "o-7")]);
 /// let people = batch.get(&customers, ["ana", "rui"]);
-/// batch.consistent_read(&customers);
-/// let mut result = batch.await?;
-/// for (key, fetched) in ["ana", "rui"].iter().zip(result.take(people)) {
+/// let mut result = batch.consistent_read(&customers).await?;
+/// for (key, fetched) in ["ana", "rui"].iter().zip(result.take(people)?) {
 ///     match fetched {
 ///         Fetched::Found(customer) => println!("{key}: {customer:?}"),
 ///         Fetched::Missing => println!("{key}: no such customer"),
@@ -55,7 +53,7 @@ use crate::target::{Config, Target};
 ///         _ => {}
 ///     }
 /// }
-/// let totals: Vec<Option<Total>> = result.take(totals).into_iter().map(Fetched::found).collect();
+/// let totals: Vec<Option<Total>> = result.take(totals)?.into_iter().map(Fetched::found).collect();
 /// # Ok(()) }
 /// ```
 ///
@@ -253,27 +251,13 @@ impl BatchGet {
     }
 
     /// Reads every key of `table` in this batch strongly consistently, at twice the capacity.
-    pub fn consistent_read<T: Item>(&mut self, table: &Table<T>) -> &mut Self {
+    pub fn consistent_read<T: Item>(mut self, table: &Table<T>) -> Self {
         self.consistent.push(table.name().to_owned());
         self
     }
 
-    /// How the rounds of unprocessed keys are retried (see [`BatchWrite`](super::BatchWrite)).
-    pub fn retry(&mut self, policy: RetryPolicy) -> &mut Self {
-        self.options.retry = policy;
-        self
-    }
-
-    /// How many requests are in flight at once (8 by default; 0 is refused when sending).
-    pub fn concurrency(&mut self, requests: usize) -> &mut Self {
-        self.options.concurrency = requests;
-        self
-    }
-
-    /// Adds the capacity every request consumes to `meter`.
-    pub fn capacity(&mut self, meter: &CapacityMeter) -> &mut Self {
-        self.options.meter = Some(meter.clone());
-        self
+    pub(super) fn batch_options(&mut self) -> &mut BatchOptions {
+        &mut self.options
     }
 
     /// How many keys the batch holds.
@@ -305,8 +289,7 @@ impl BatchGet {
             consumed_capacity: ran.consumed_capacity,
             requests: ran.requests,
             rounds: ran.rounds,
-            id,
-            groups: gets.slots.into_iter().map(|s| Some(s.into_any())).collect(),
+            groups: Groups::new(id, gets.slots.into_iter().map(|s| s.into_any()).collect()),
             unprocessed: gets.failed + ran.left,
         })
     }
@@ -345,25 +328,16 @@ pub struct BatchGetOutput {
     pub requests: u32,
     /// The rounds sent: 1 when nothing was left after the first.
     pub rounds: u32,
-    id: u64,
-    groups: Vec<Option<Box<dyn Any + Send>>>,
+    groups: Groups,
     unprocessed: usize,
 }
 
 impl BatchGetOutput {
     /// The outcomes of the keys `handle` stands for, one per key, in the order given. Empty
-    /// on a second call.
-    ///
-    /// # Panics
-    /// If `handle` belongs to another batch.
-    pub fn take<T: 'static, O: 'static>(&mut self, handle: GetHandle<T, O>) -> Vec<Fetched<O>> {
-        assert_eq!(handle.batch, self.id, "this handle belongs to another batch");
-        match self.groups[handle.group].take() {
-            Some(outcomes) => *outcomes
-                .downcast::<Vec<Fetched<O>>>()
-                .unwrap_or_else(|_| unreachable!("a handle's group holds its own type")),
-            None => Vec::new(),
-        }
+    /// on a second call. A handle of another batch is refused
+    /// ([`RefusalKind::ForeignHandle`]).
+    pub fn take<T: 'static, O: Send + 'static>(&mut self, handle: GetHandle<T, O>) -> Result<Vec<Fetched<O>>, Error> {
+        self.groups.take((handle.batch, handle.group))
     }
 
     /// Whether every key was fetched (found, missing or unreadable).
@@ -648,6 +622,12 @@ pub struct GetAll<T, O = T> {
     handle: GetHandle<T, O>,
 }
 
+impl<T, O> GetAll<T, O> {
+    pub(super) fn batch_options(&mut self) -> &mut BatchOptions {
+        &mut self.batch.options
+    }
+}
+
 impl<T: Item + Send + 'static> GetAll<T> {
     pub(crate) fn new<K>(table: &Table<T>, keys: impl IntoIterator<Item = K>) -> Self
     where
@@ -682,28 +662,10 @@ impl<T: Item + 'static, O: Attributes + Send + 'static> GetAll<T, O> {
         }
     }
 
-    /// How the rounds of unprocessed keys are retried.
-    pub fn retry(mut self, policy: RetryPolicy) -> Self {
-        self.batch.retry(policy);
-        self
-    }
-
-    /// How many requests are in flight at once (8 by default).
-    pub fn concurrency(mut self, requests: usize) -> Self {
-        self.batch.concurrency(requests);
-        self
-    }
-
-    /// Adds the capacity every request consumes to `meter`.
-    pub fn capacity(mut self, meter: &CapacityMeter) -> Self {
-        self.batch.capacity(meter);
-        self
-    }
-
     /// Reads the items. An `Err` means nothing was sent.
     pub async fn send(self) -> Result<GetAllOutput<O>, Error> {
         let mut output = self.batch.send().await?;
-        let items = output.take(self.handle);
+        let items = output.take(self.handle)?;
         Ok(GetAllOutput {
             items,
             errors: output.errors,

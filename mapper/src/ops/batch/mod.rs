@@ -13,6 +13,7 @@ pub use write::{
     BatchWrite, BatchWriteOutput, DeleteHandle, DeleteItemHandle, PutHandle, WriteAll, WriteAllOutput, WriteHandle,
 };
 
+use std::any::Any;
 use std::collections::HashMap;
 use std::future::Future;
 use std::sync::Arc;
@@ -34,6 +35,42 @@ use crate::target::Config;
 /// How many requests of a batch are in flight at once, unless set.
 pub(crate) const DEFAULT_CONCURRENCY: usize = 8;
 
+/// The typed outcomes of each call of a batch, kept for the handles that call returned.
+/// (Public only in name, for [`WriteHandle`]'s hidden method: its module is private.)
+#[doc(hidden)]
+#[derive(Debug)]
+pub struct Groups {
+    batch: u64,
+    groups: Vec<Option<Box<dyn Any + Send>>>,
+}
+
+impl Groups {
+    pub(crate) fn new(batch: u64, groups: Vec<Box<dyn Any + Send>>) -> Self {
+        Groups {
+            batch,
+            groups: groups.into_iter().map(Some).collect(),
+        }
+    }
+
+    /// The outcomes of the call `group` of batch `batch` (a handle's position), taken out:
+    /// refused for a handle of another batch, empty when taken before.
+    pub(crate) fn take<V: Any + Default>(&mut self, (batch, group): (u64, usize)) -> Result<V, Error> {
+        let foreign = || {
+            Error::refused(
+                RefusalKind::ForeignHandle,
+                "this handle belongs to another batch: a result answers only its own batch's handles",
+            )
+        };
+        if batch != self.batch {
+            return Err(foreign());
+        }
+        match self.groups.get_mut(group).ok_or_else(foreign)?.take() {
+            None => Ok(V::default()),
+            Some(values) => values.downcast::<V>().map(|v| *v).map_err(|_| foreign()),
+        }
+    }
+}
+
 /// A number identifying one batch, so that a handle cannot be used with another batch's result.
 pub(crate) fn next_batch_id() -> u64 {
     static NEXT: AtomicU64 = AtomicU64::new(1);
@@ -51,18 +88,45 @@ pub(crate) struct BatchOptions {
 impl Default for BatchOptions {
     fn default() -> Self {
         BatchOptions {
-            retry: default_policy(),
+            retry: RetryPolicy::default(),
             concurrency: DEFAULT_CONCURRENCY,
             meter: None,
         }
     }
 }
 
-/// The default policy of a batch's rounds: [`RetryPolicy::default`] (20 ms base, 1 s cap, 3
-/// rounds in a row without progress), with no limit on the rounds that make progress.
-pub(crate) fn default_policy() -> RetryPolicy {
-    RetryPolicy::default().max_attempts(u32::MAX)
+/// The options every batch builder has, on a builder with a `fn batch_options(&mut self) ->
+/// &mut BatchOptions`: written once for [`BatchWrite`], [`BatchGet`], [`WriteAll`] and
+/// [`GetAll`].
+macro_rules! batch_options {
+    ($($builder:ident $(<$($param:ident),*>)?),*) => {$(
+        impl$(<$($param),*>)? $builder$(<$($param),*>)? {
+            /// How the rounds of what DynamoDB leaves undone are retried: their number
+            /// ([`RetryPolicy::max_rounds`](crate::RetryPolicy::max_rounds), no limit by
+            /// default), the rounds in a row without progress (3 by default), the backoff
+            /// between them and the deadline (see [`BatchWrite`](crate::ops::BatchWrite)).
+            pub fn retry(mut self, policy: crate::RetryPolicy) -> Self {
+                self.batch_options().retry = policy;
+                self
+            }
+
+            /// How many requests are in flight at once (8 by default; 0 is refused when
+            /// sending).
+            pub fn concurrency(mut self, requests: usize) -> Self {
+                self.batch_options().concurrency = requests;
+                self
+            }
+
+            /// Adds the capacity every request consumes to `meter`.
+            pub fn capacity(mut self, meter: &crate::ops::CapacityMeter) -> Self {
+                self.batch_options().meter = Some(meter.clone());
+                self
+            }
+        }
+    )*};
 }
+
+batch_options!(BatchWrite, BatchGet, WriteAll<H>, GetAll<T, O>);
 
 /// Refuses a concurrency of 0.
 pub(crate) fn check_concurrency(concurrency: usize) -> Result<(), Error> {
@@ -216,7 +280,7 @@ pub(crate) struct Rounds {
 pub(crate) enum Stop {
     /// `max_rounds_without_progress` rounds in a row did nothing.
     NoProgress,
-    /// `max_attempts` rounds were sent.
+    /// `max_rounds` rounds were sent.
     Rounds,
     /// The next round would start after the deadline.
     Deadline,
@@ -253,7 +317,7 @@ impl Rounds {
         if self.idle >= self.policy.rounds_without_progress() {
             return Err(Stop::NoProgress);
         }
-        if self.round >= self.policy.attempts() {
+        if self.round >= self.policy.rounds() {
             return Err(Stop::Rounds);
         }
         let delay = self.policy.delay(self.round.saturating_sub(1));
@@ -446,7 +510,6 @@ mod tests {
     #[test]
     fn rounds_stop_without_progress_and_back_off_under_the_cap() {
         let policy = RetryPolicy::default()
-            .max_attempts(u32::MAX)
             .base_delay(Duration::from_millis(4))
             .max_delay(Duration::from_millis(10))
             .max_rounds_without_progress(2);
@@ -462,7 +525,7 @@ mod tests {
         rounds.start();
         assert_eq!(rounds.next(false), Err(Stop::NoProgress));
 
-        let mut capped = Rounds::new(policy.max_attempts(2));
+        let mut capped = Rounds::new(policy.max_rounds(2));
         capped.start();
         assert!(capped.next(true).is_ok());
         capped.start();

@@ -16,14 +16,12 @@ use std::sync::Arc;
 use aws_sdk_dynamodb::operation::batch_write_item::BatchWriteItemOutput;
 use aws_sdk_dynamodb::types::{DeleteRequest, PutRequest, WriteRequest};
 
-use super::{self as batch, Batch, BatchOptions, KeyId, KeyNames, Round, Sender, TableKeys};
+use super::{self as batch, Batch, BatchOptions, Groups, KeyId, KeyNames, Round, Sender, TableKeys};
 use crate::error::{ConvertError, Error, RefusalKind};
-use crate::extension::WriteMode;
-use crate::item::{Item, KeyFrom};
+use crate::item::{Item, ItemMap, KeyFrom};
 use crate::limits::{self, MAX_BATCH_WRITE_ITEMS, MAX_BATCH_WRITE_SIZE};
-use crate::ops::{CapacityMeter, Marker};
-use crate::plan::{self, Action, Write, WriteKind};
-use crate::retry::RetryPolicy;
+use crate::ops::Marker;
+use crate::plan::{Plan, Write};
 use crate::schema::TableSchema;
 use crate::target::Table;
 use crate::target::{Config, Target};
@@ -49,8 +47,8 @@ use crate::target::{Config, Target};
 /// let placed = batch.put(&orders, new_orders);
 /// let emptied = batch.delete(&carts, ["ana", "rui"]);
 /// let mut result = batch.await?;
-/// let not_placed: Vec<Order> = result.take(placed);
-/// let not_emptied: Vec<String> = result.take(emptied);
+/// let not_placed: Vec<Order> = result.take(placed)?;
+/// let not_emptied: Vec<String> = result.take(emptied)?;
 /// if !result.is_complete() {
 ///     eprintln!("{} orders and {} carts left; errors: {:?}", not_placed.len(), not_emptied.len(), result.errors);
 /// }
@@ -88,7 +86,7 @@ use crate::target::{Config, Target};
 ///   from your items, so the extensions run again (a timestamp is the time of the resend, an
 ///   unset UUID is generated anew). The rounds stop when everything is written, after
 ///   [`max_rounds_without_progress`](RetryPolicy::max_rounds_without_progress) rounds in a row
-///   that wrote nothing, after [`max_attempts`](RetryPolicy::max_attempts) rounds, or when the
+///   that wrote nothing, after [`max_rounds`](RetryPolicy::max_rounds) rounds, or when the
 ///   next round would start after the [`deadline`](RetryPolicy::deadline). By default there is no
 ///   limit on rounds that make progress, no deadline, 3 rounds without progress, and waits of up
 ///   to 20 ms × 2ⁿ capped at 1 s.
@@ -126,7 +124,7 @@ struct Group {
 trait Values: Send {
     fn len(&self) -> usize;
     /// The write of the value at `index`; `None` once it is forgotten.
-    fn write(&self, index: usize) -> Option<Result<WriteKind, ConvertError>>;
+    fn write(&self, index: usize) -> Option<Result<Source, ConvertError>>;
     fn forget(&mut self, index: usize);
     fn left(&self) -> usize;
     fn into_any(self: Box<Self>) -> Box<dyn Any + Send>;
@@ -135,7 +133,14 @@ trait Values: Send {
 /// The values of one call, and how each becomes a write.
 struct Given<X> {
     values: Vec<Option<X>>,
-    write: fn(&X) -> Result<WriteKind, ConvertError>,
+    write: fn(&X) -> Result<Source, ConvertError>,
+}
+
+/// What a value becomes before the extensions run: a put, or a delete by key or of an item
+/// that was read.
+enum Source {
+    Put(ItemMap),
+    Delete { item: ItemMap, whole_item: bool },
 }
 
 impl<X: Send + 'static> Values for Given<X> {
@@ -143,7 +148,7 @@ impl<X: Send + 'static> Values for Given<X> {
         self.values.len()
     }
 
-    fn write(&self, index: usize) -> Option<Result<WriteKind, ConvertError>> {
+    fn write(&self, index: usize) -> Option<Result<Source, ConvertError>> {
         self.values[index].as_ref().map(self.write)
     }
 
@@ -204,16 +209,7 @@ pub trait WriteHandle: sealed::Sealed {
     fn position(&self) -> (u64, usize);
 
     #[doc(hidden)]
-    fn unpack(values: Option<Box<dyn Any + Send>>) -> Self::Unprocessed;
-}
-
-/// The values left in a group (none if it was taken before).
-fn unpack<X: 'static>(values: Option<Box<dyn Any + Send>>) -> Vec<X> {
-    let Some(values) = values else { return Vec::new() };
-    let values = values
-        .downcast::<Vec<Option<X>>>()
-        .unwrap_or_else(|_| unreachable!("a handle's group holds its own type"));
-    values.into_iter().flatten().collect()
+    fn unpack(groups: &mut Groups, position: (u64, usize)) -> Result<Self::Unprocessed, Error>;
 }
 
 macro_rules! write_handle {
@@ -230,8 +226,9 @@ macro_rules! write_handle {
                 (self.batch, self.group)
             }
 
-            fn unpack(values: Option<Box<dyn Any + Send>>) -> Self::Unprocessed {
-                unpack::<$element>(values)
+            fn unpack(groups: &mut Groups, position: (u64, usize)) -> Result<Self::Unprocessed, Error> {
+                let values: Vec<Option<$element>> = groups.take(position)?;
+                Ok(values.into_iter().flatten().collect())
             }
         }
     };
@@ -258,7 +255,7 @@ impl BatchWrite {
         schema: &'static TableSchema,
         what: &'static str,
         values: impl IntoIterator<Item = X>,
-        write: fn(&X) -> Result<WriteKind, ConvertError>,
+        write: fn(&X) -> Result<Source, ConvertError>,
     ) -> usize {
         self.groups.push(Group {
             target: target.clone(),
@@ -281,7 +278,7 @@ impl BatchWrite {
         items: impl IntoIterator<Item = T>,
     ) -> PutHandle<T> {
         let group = self.add(table.target(), T::TABLE, "put", items, |item| {
-            item.to_item().map(WriteKind::Put)
+            item.to_item().map(Source::Put)
         });
         PutHandle {
             batch: self.id,
@@ -300,7 +297,10 @@ impl BatchWrite {
     {
         let keys = keys.into_iter().map(<T as KeyFrom<K>>::into_key);
         let group = self.add(table.target(), T::TABLE, "delete", keys, |key| {
-            T::key_to_item(key.clone()).map(WriteKind::Delete)
+            T::key_to_item(key.clone()).map(|item| Source::Delete {
+                item,
+                whole_item: false,
+            })
         });
         DeleteHandle {
             batch: self.id,
@@ -319,7 +319,7 @@ impl BatchWrite {
         items: impl IntoIterator<Item = T>,
     ) -> DeleteItemHandle<T> {
         let group = self.add(table.target(), T::TABLE, "delete_items", items, |item| {
-            item.to_item().map(WriteKind::DeleteItem)
+            item.to_item().map(|item| Source::Delete { item, whole_item: true })
         });
         DeleteItemHandle {
             batch: self.id,
@@ -333,28 +333,13 @@ impl BatchWrite {
     /// **without the condition** that the stored version is the one read, so a batch can
     /// overwrite a concurrent writer's change, and a delete of an item that was read deletes
     /// whatever is stored. Use a transaction or single writes to keep the check.
-    pub fn without_version_check(&mut self) -> &mut Self {
+    pub fn without_version_check(mut self) -> Self {
         self.skip_version_check = true;
         self
     }
 
-    /// How the rounds of leftovers are retried (see the type's documentation). An attempt of
-    /// the policy is a round.
-    pub fn retry(&mut self, policy: RetryPolicy) -> &mut Self {
-        self.options.retry = policy;
-        self
-    }
-
-    /// How many requests are in flight at once (8 by default; 0 is refused when sending).
-    pub fn concurrency(&mut self, requests: usize) -> &mut Self {
-        self.options.concurrency = requests;
-        self
-    }
-
-    /// Adds the capacity every request consumes to `meter`.
-    pub fn capacity(&mut self, meter: &CapacityMeter) -> &mut Self {
-        self.options.meter = Some(meter.clone());
-        self
+    pub(super) fn batch_options(&mut self) -> &mut BatchOptions {
+        &mut self.options
     }
 
     /// How many writes the batch holds.
@@ -388,9 +373,8 @@ impl BatchWrite {
             consumed_capacity: ran.consumed_capacity,
             requests: ran.requests,
             rounds: ran.rounds,
-            id,
             unprocessed: groups.iter().map(|g| g.values.left()).sum(),
-            groups: groups.into_iter().map(|g| Some(g.values.into_any())).collect(),
+            groups: Groups::new(id, groups.into_iter().map(|g| g.values.into_any()).collect()),
         })
     }
 }
@@ -431,22 +415,17 @@ pub struct BatchWriteOutput {
     pub requests: u32,
     /// The rounds sent: 1 when nothing was left over after the first.
     pub rounds: u32,
-    id: u64,
-    groups: Vec<Option<Box<dyn Any + Send>>>,
+    groups: Groups,
     unprocessed: usize,
 }
 
 impl BatchWriteOutput {
     /// What was not written of the writes `handle` stands for: the items (as given, before the
     /// extensions changed them) or the keys, in the order given. Empty when all were written,
-    /// and on a second call.
-    ///
-    /// # Panics
-    /// If `handle` belongs to another batch.
-    pub fn take<H: WriteHandle>(&mut self, handle: H) -> H::Unprocessed {
-        let (batch, group) = handle.position();
-        assert_eq!(batch, self.id, "this handle belongs to another batch");
-        H::unpack(self.groups[group].take())
+    /// and on a second call. A handle of another batch is refused
+    /// ([`RefusalKind::ForeignHandle`]).
+    pub fn take<H: WriteHandle>(&mut self, handle: H) -> Result<H::Unprocessed, Error> {
+        H::unpack(&mut self.groups, handle.position())
     }
 
     /// Whether every write was done.
@@ -489,31 +468,18 @@ impl Group {
     /// reject. Returns its key, the request and the size the 16 MB limit counts.
     fn prepare(&self, g: usize, i: usize, skip_version_check: bool) -> Result<(KeyId, WriteRequest, usize), Error> {
         let position = || self.position(g, i);
-        let kind = self
+        let source = self
             .values
             .write(i)
             .expect("a write is prepared only while its value is held")
             .map_err(|e| batch::locate(Error::from(e), &position()))?;
-        let write = Write {
-            kind,
-            condition: None,
-            mode: WriteMode::Batch,
-            skip_version_check,
-        };
-        let plan = plan::prepare(self.target.chain(), self.schema, &self.table, write)
-            .map_err(|e| batch::locate(e, &position()))?;
-        if plan.condition.is_some() || plan.names.is_some() || plan.values.is_some() {
-            return Err(Error::refused(
-                RefusalKind::ConditionInBatch,
-                format!(
-                    "{}: an extension added a condition, and a batch write cannot carry one",
-                    position()
-                ),
-            ));
-        }
+        let write = Write::new(self.target.chain(), self.schema, &self.table).in_batch(skip_version_check);
         let names = KeyNames::of(self.schema);
-        let (id, request, size) = match plan.action {
-            Action::Put { item } => {
+        let (id, request, size) = match source {
+            Source::Put(item) => {
+                let plan = write.put(item).map_err(|e| batch::locate(e, &position()))?;
+                unconditional(&plan, &position)?;
+                let item = plan.request.item;
                 let id = names.key_id(&self.table, &item);
                 let size = limits::item_size(&item);
                 let put = PutRequest::builder()
@@ -522,7 +488,12 @@ impl Group {
                     .map_err(build_error)?;
                 (id, WriteRequest::builder().put_request(put).build(), size)
             }
-            Action::Delete { key } => {
+            Source::Delete { item, whole_item } => {
+                let plan = write
+                    .delete(item, whole_item)
+                    .map_err(|e| batch::locate(e, &position()))?;
+                unconditional(&plan, &position)?;
+                let key = plan.request.key;
                 let id = names.key_id(&self.table, &key);
                 let size = limits::item_size(&key);
                 let delete = DeleteRequest::builder()
@@ -530,9 +501,6 @@ impl Group {
                     .build()
                     .map_err(build_error)?;
                 (id, WriteRequest::builder().delete_request(delete).build(), size)
-            }
-            Action::Update { .. } | Action::ConditionCheck { .. } => {
-                unreachable!("a batch plans only puts and deletes")
             }
         };
         let id = id.ok_or_else(|| {
@@ -619,6 +587,20 @@ impl Writes {
         let at = *self.index.get(&names.key_id(table, key)?)?;
         chunk.iter().position(|&c| c == at)
     }
+}
+
+/// Refuses a write to which an extension added a condition: a batch request cannot carry one.
+fn unconditional<R>(plan: &Plan<R>, position: &dyn Fn() -> String) -> Result<(), Error> {
+    if plan.condition.is_some() || plan.names.is_some() || plan.values.is_some() {
+        return Err(Error::refused(
+            RefusalKind::ConditionInBatch,
+            format!(
+                "{}: an extension added a condition, and a batch write cannot carry one",
+                position()
+            ),
+        ));
+    }
+    Ok(())
 }
 
 fn build_error(error: aws_sdk_dynamodb::error::BuildError) -> Error {
@@ -763,6 +745,12 @@ pub struct WriteAll<H> {
     handle: H,
 }
 
+impl<H> WriteAll<H> {
+    pub(super) fn batch_options(&mut self) -> &mut BatchOptions {
+        &mut self.batch.options
+    }
+}
+
 impl<H: WriteHandle> WriteAll<H> {
     pub(crate) fn new(batch: BatchWrite, handle: H) -> Self {
         WriteAll { batch, handle }
@@ -770,32 +758,14 @@ impl<H: WriteHandle> WriteAll<H> {
 
     /// Gives up optimistic locking for these writes: see [`BatchWrite::without_version_check`].
     pub fn without_version_check(mut self) -> Self {
-        self.batch.without_version_check();
-        self
-    }
-
-    /// How the rounds of leftovers are retried: see [`BatchWrite::retry`].
-    pub fn retry(mut self, policy: RetryPolicy) -> Self {
-        self.batch.retry(policy);
-        self
-    }
-
-    /// How many requests are in flight at once (8 by default).
-    pub fn concurrency(mut self, requests: usize) -> Self {
-        self.batch.concurrency(requests);
-        self
-    }
-
-    /// Adds the capacity every request consumes to `meter`.
-    pub fn capacity(mut self, meter: &CapacityMeter) -> Self {
-        self.batch.capacity(meter);
+        self.batch.skip_version_check = true;
         self
     }
 
     /// Sends the writes. An `Err` means nothing was sent.
     pub async fn send(self) -> Result<WriteAllOutput<H::Unprocessed>, Error> {
         let mut output = self.batch.send().await?;
-        let unprocessed = output.take(self.handle);
+        let unprocessed = output.take(self.handle)?;
         Ok(WriteAllOutput {
             unprocessed,
             errors: output.errors,

@@ -1,33 +1,239 @@
-//! Reads of many items: query and scan over one set of read options, pages and cursors.
+//! Reads of many items: [`Query`] and [`Scan`] are one builder, [`Read`], whose options and
+//! ways of reading (a page, every page, a stream of items, all items, a count) are written
+//! once; what differs — a query's key condition and order, a scan's segment — is its kind
+//! ([`QueryKeys`], [`ScanSegment`]). Pages and cursors are in [`page`].
 
 mod page;
 mod query;
 mod scan;
 
 pub use page::{Cursor, Page};
-pub use query::{AnyKey, KeyValue, Query};
-pub use scan::Scan;
+pub use query::{AnyKey, KeyValue, Query, QueryKeys};
+pub use scan::{Scan, ScanSegment};
 
-pub(crate) use page::RawPage;
 pub(crate) use query::key_value;
-
-use aws_sdk_dynamodb::types::Select;
 
 use std::future::Future;
 
-use futures_util::stream::Stream;
+use aws_sdk_dynamodb::types::Select;
+use futures_util::stream::{Stream, TryStreamExt};
 
-use crate::error::UnreadableItem;
-use crate::error::{Error, RefusalKind};
+use crate::error::{Error, RefusalKind, UnreadableItem};
 use crate::expr::{Condition, Placeholders};
 use crate::extension::ItemImage;
 use crate::item::{Attributes, Item, ItemMap};
-use crate::ops::CapacityMeter;
+use crate::ops::{CapacityMeter, Marker};
 use crate::schema::{IndexKind, IndexSchema, ItemSchema, Projection, TableSchema};
 use crate::target::Target;
+use page::RawPage;
+
+/// A read of many items of a table or index: a [`Query`] (one partition) or a [`Scan`] (every
+/// item), as its kind `K` says. Made by [`Table::query`](crate::Table::query),
+/// [`Table::scan`](crate::Table::scan) and their [`Index`](crate::Index) twins.
+///
+/// Read it as a [`stream`](Read::stream) of items that fetches pages as it goes, as
+/// [`all`](Read::all) items, [`page`](Read::page) by page with a [`Cursor`], or just
+/// [`count`](Read::count) them. The builder owns what it needs, so the stream can be returned
+/// from a function or spawned.
+#[must_use = "a read does nothing until it is read"]
+pub struct Read<T, O, K> {
+    target: Target,
+    index: Option<&'static IndexSchema>,
+    kind: K,
+    options: ReadOptions,
+    _types: Marker<(T, O)>,
+}
+
+impl<T, O, K: Clone> Clone for Read<T, O, K> {
+    fn clone(&self) -> Self {
+        Read {
+            target: self.target.clone(),
+            index: self.index,
+            kind: self.kind.clone(),
+            options: self.options.clone(),
+            _types: Marker::default(),
+        }
+    }
+}
+
+impl<T, O, K: std::fmt::Debug> std::fmt::Debug for Read<T, O, K> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Read")
+            .field("table", &self.target.name())
+            .field("index", &self.index.map(|i| i.name))
+            .field("kind", &self.kind)
+            .field("options", &self.options)
+            .finish()
+    }
+}
+
+mod sealed {
+    /// What a kind of read sends: one request, from the read's table, index and options.
+    pub trait ReadKind: Clone + Send + Sync + 'static {
+        #[doc(hidden)]
+        fn request<T: crate::Item>(
+            &self,
+            read: &super::Parts<'_>,
+        ) -> impl std::future::Future<Output = Result<super::Response, crate::Error>> + Send;
+    }
+}
+
+pub(crate) use sealed::ReadKind;
+
+/// What a read's kind sends its request from. (Public only in name: its module is private.)
+#[doc(hidden)]
+pub struct Parts<'a> {
+    pub(crate) target: &'a Target,
+    pub(crate) index: Option<&'static IndexSchema>,
+    pub(crate) options: &'a ReadOptions,
+}
+
+impl<T, K> Read<T, T, K> {
+    pub(crate) fn new(target: Target, index: Option<&'static IndexSchema>, kind: K) -> Self {
+        Read {
+            target,
+            index,
+            kind,
+            options: ReadOptions::default(),
+            _types: Marker::default(),
+        }
+    }
+}
+
+impl<T, O, K> Read<T, O, K> {
+    pub(crate) fn kind_mut(&mut self) -> &mut K {
+        &mut self.kind
+    }
+
+    pub(crate) fn options(&self) -> &ReadOptions {
+        &self.options
+    }
+}
+
+impl<T: Item + 'static, O: Attributes + Send + 'static, K: ReadKind> Read<T, O, K> {
+    /// Keeps only the items matching `filter`. The filter runs after the page is read:
+    /// filtered-out items still consume capacity and count toward [`limit`](Read::limit). A
+    /// query's filter cannot name a key attribute of the table or index queried (DynamoDB
+    /// refuses it: use the key condition instead).
+    pub fn filter(mut self, filter: impl Into<Condition>) -> Self {
+        self.options.filter = Some(filter.into());
+        self
+    }
+
+    /// Reads at most `limit` items per request (DynamoDB's `Limit`, 1 or more): the page size,
+    /// not a total. For a total, take from the stream: `.stream().take(n)`.
+    pub fn limit(mut self, limit: u32) -> Self {
+        self.options.limit = Some(limit);
+        self
+    }
+
+    /// Strongly consistent reads (not available on global secondary indexes).
+    pub fn consistent_read(mut self) -> Self {
+        self.options.consistent_read = true;
+        self
+    }
+
+    /// Starts after the item a previous page ended on.
+    pub fn start_from(mut self, cursor: Cursor) -> Self {
+        self.options.start = Some(cursor);
+        self
+    }
+
+    /// Adds the capacity every request consumes to `meter`.
+    pub fn capacity(mut self, meter: &CapacityMeter) -> Self {
+        self.options.meter = Some(meter.clone());
+        self
+    }
+
+    /// Reads only the attributes of `P`, a struct deriving [`Attributes`]. Extensions see
+    /// [partial](crate::extension::ItemImage::Partial) items.
+    pub fn project<P: Attributes>(self) -> Read<T, P, K> {
+        let mut options = self.options;
+        options.projection = Some(P::SCHEMA);
+        Read {
+            target: self.target,
+            index: self.index,
+            kind: self.kind,
+            options,
+            _types: Marker::default(),
+        }
+    }
+
+    /// The first page (or the page after [`start_from`](Read::start_from)). Items that cannot
+    /// be read are set aside in [`Page::unreadable`]; the cursor is kept.
+    pub async fn page(self) -> Result<Page<O>, Error> {
+        self.fetch().await.map(RawPage::into_page)
+    }
+
+    /// Every page, each fetched when the stream is polled past the previous one.
+    pub fn pages(self) -> impl Stream<Item = Result<Page<O>, Error>> + Unpin + Send + 'static {
+        self.raw_pages().map_ok(RawPage::into_page)
+    }
+
+    /// Every item, fetching pages lazily. An item that cannot be read is an
+    /// [`Error::UnreadableItem`] in its place, and the stream goes on.
+    pub fn stream(self) -> impl Stream<Item = Result<O, Error>> + Unpin + Send + 'static {
+        page::items(self.raw_pages())
+    }
+
+    /// Every item, collected; fails at the first error.
+    pub async fn all(self) -> Result<Vec<O>, Error> {
+        self.stream().try_collect().await
+    }
+
+    /// How many items match (after the filter), counted by DynamoDB over every page
+    /// (`Select = COUNT`): no item is transferred.
+    pub async fn count(mut self) -> Result<u64, Error> {
+        self.options.count_only = true;
+        let mut total = 0u64;
+        loop {
+            let fetched = self.request().await?;
+            total += u64::try_from(fetched.count).unwrap_or(0);
+            match fetched.last_evaluated_key.filter(|k| !k.is_empty()) {
+                Some(key) => self.options.start = Some(Cursor::from_item_map(key)),
+                None => return Ok(total),
+            }
+        }
+    }
+
+    /// Sends one request.
+    fn request(&self) -> impl Future<Output = Result<Response, Error>> + Send + use<'_, T, O, K> {
+        let parts = Parts {
+            target: &self.target,
+            index: self.index,
+            options: &self.options,
+        };
+        async move { self.kind.request::<T>(&parts).await }
+    }
+
+    /// One page, each item read on its own.
+    async fn fetch(self) -> Result<RawPage<O>, Error> {
+        let image = self.options.image(self.index);
+        let fetched = self.request().await?;
+        Ok(read_page(
+            &self.target,
+            T::TABLE,
+            image,
+            fetched.items,
+            fetched.last_evaluated_key,
+            fetched.capacity,
+        ))
+    }
+
+    /// Every page from the read's start, each fetched when the stream is polled past the
+    /// previous.
+    fn raw_pages(self) -> impl Stream<Item = Result<RawPage<O>, Error>> + Unpin + Send + 'static {
+        let start = self.options.start.clone();
+        page::pages(start, move |cursor| {
+            let mut read = self.clone();
+            read.options.start = cursor;
+            read.fetch()
+        })
+    }
+}
 
 /// The options of a query or scan.
-#[derive(Clone, Default)]
+#[derive(Debug, Clone, Default)]
 pub(crate) struct ReadOptions {
     pub(crate) filter: Option<Condition>,
     pub(crate) limit: Option<u32>,
@@ -147,11 +353,7 @@ pub(crate) fn read_page<O: Attributes>(
         .unwrap_or_default()
         .into_iter()
         .map(|item| {
-            let key: ItemMap = std::iter::once(schema.partition_key.name)
-                .chain(schema.sort_key.map(|k| k.name))
-                .filter_map(|name| item.get_key_value(name))
-                .map(|(name, value)| (name.clone(), value.clone()))
-                .collect();
+            let key = crate::plan::key_of(schema, &item);
             crate::plan::read::decode(target.chain(), schema, target.name(), image, item)
                 .map_err(|error| Box::new(UnreadableItem { key, error }))
         })
@@ -163,8 +365,10 @@ pub(crate) fn read_page<O: Attributes>(
     }
 }
 
-/// One response of a query or scan, whichever it was.
-pub(crate) struct Response {
+/// One response of a query or scan, whichever it was. (Public only in name: its module is
+/// private.)
+#[doc(hidden)]
+pub struct Response {
     pub(crate) items: Option<Vec<ItemMap>>,
     pub(crate) last_evaluated_key: Option<ItemMap>,
     pub(crate) count: i32,
@@ -190,60 +394,3 @@ fetched_from!(
     aws_sdk_dynamodb::operation::query::QueryOutput,
     aws_sdk_dynamodb::operation::scan::ScanOutput
 );
-
-/// A query or scan: what paging, streaming and counting need of it.
-pub(crate) trait PagedRead: Clone + Send + 'static {
-    /// The table's item type.
-    type Item: Item;
-    /// What each item is read into.
-    type Output: Attributes + Send + 'static;
-
-    fn target(&self) -> &Target;
-    fn index(&self) -> Option<&'static IndexSchema>;
-    fn options(&self) -> &ReadOptions;
-    fn options_mut(&mut self) -> &mut ReadOptions;
-
-    /// Sends one request.
-    fn request(self) -> impl Future<Output = Result<Response, Error>> + Send;
-}
-
-/// One page, each item read on its own.
-pub(crate) async fn fetch<R: PagedRead>(read: R) -> Result<RawPage<R::Output>, Error> {
-    let target = read.target().clone();
-    let image = read.options().image(read.index());
-    let fetched = read.request().await?;
-    Ok(read_page(
-        &target,
-        <R::Item as Item>::TABLE,
-        image,
-        fetched.items,
-        fetched.last_evaluated_key,
-        fetched.capacity,
-    ))
-}
-
-/// Every page from the read's start, each fetched when the stream is polled past the previous.
-pub(crate) fn raw_pages<R: PagedRead>(
-    read: R,
-) -> impl Stream<Item = Result<RawPage<R::Output>, Error>> + Unpin + Send + 'static {
-    let start = read.options().start.clone();
-    page::pages(start, move |cursor| {
-        let mut read = read.clone();
-        read.options_mut().start = cursor;
-        fetch(read)
-    })
-}
-
-/// How many items match, counted by DynamoDB over every page (`Select = COUNT`).
-pub(crate) async fn count<R: PagedRead>(mut read: R) -> Result<u64, Error> {
-    read.options_mut().count_only = true;
-    let mut total = 0u64;
-    loop {
-        let fetched = read.clone().request().await?;
-        total += u64::try_from(fetched.count).unwrap_or(0);
-        match fetched.last_evaluated_key.filter(|k| !k.is_empty()) {
-            Some(key) => read.options_mut().start = Some(Cursor::from_item_map(key)),
-            None => return Ok(total),
-        }
-    }
-}

@@ -1,19 +1,15 @@
 //! `Query`: the items of one partition, on the table or on an index.
 
-use std::marker::PhantomData;
-
 use aws_sdk_dynamodb::types::AttributeValue;
-use futures_util::stream::{Stream, TryStreamExt};
 
-use super::page::{self, Cursor, Page, RawPage};
-use super::{self as read_options, PagedRead, ReadOptions, Response};
+use super::page::Cursor;
+use super::{Parts, Read, ReadKind, Response};
 use crate::error::{ConvertError, Error, RefusalKind};
-use crate::expr::{Condition, Placeholders};
+use crate::expr::Placeholders;
 use crate::item::{Attributes, Item};
 use crate::limits::KeyRole;
-use crate::ops::CapacityMeter;
+use crate::ops::Marker;
 use crate::schema::{IndexSchema, KeySchema};
-use crate::target::Target;
 use crate::value::{KeyAttribute, ScalarType, ToAttributeValue};
 
 /// A value for a key of type `S`: anything `Into<S>` for a table's typed keys, any value for
@@ -53,59 +49,75 @@ enum SortCondition {
     BeginsWith(AttributeValue),
 }
 
-/// The items of one partition, in sort key order. Made by [`Table::query`](crate::Table::query)
-/// and [`Index::query`](crate::Index::query).
+/// The items of one partition, in sort key order: a [`Read`] whose kind is [`QueryKeys`]. Made
+/// by [`Table::query`](crate::Table::query) and [`Index::query`](crate::Index::query); `S` is
+/// the sort key's type, which the sort conditions take.
 ///
-/// Read it as a [`stream`](Query::stream) of items that fetches pages as it goes, as
-/// [`all`](Query::all) items, [`page`](Query::page) by page with a [`Cursor`], or just
-/// [`count`](Query::count) them. The builder owns what it needs, so the stream can be returned
-/// from a function or spawned.
-#[must_use = "a query does nothing until it is read"]
-pub struct Query<T, S, O = T> {
-    target: Target,
-    index: Option<&'static IndexSchema>,
+/// Besides what every read has ([`filter`](Read::filter), [`limit`](Read::limit),
+/// [`project`](Read::project), [`stream`](Read::stream), [`page`](Read::page),
+/// [`count`](Read::count), ...), a query takes a sort key condition (`sort_eq`, `sort_lt`,
+/// `sort_le`, `sort_gt`, `sort_ge`, `sort_between`, `sort_begins_with`) and an order
+/// ([`descending`](Read::descending)).
+///
+/// ```no_run
+/// # use dynamodb_mapper::{Item, Table};
+/// # use futures::TryStreamExt;
+/// # #[derive(Item, Clone)] #[item(table = "orders")]
+/// # struct Order { #[partition_key] customer: String, #[sort_key] placed: u64, total: u64 }
+/// # async fn run(orders: Table<Order>) -> Result<(), dynamodb_mapper::Error> {
+/// let recent: Vec<Order> = orders.query("ana").sort_ge(1_700_000_000u64).descending().limit(20).all().await?;
+/// let mut pages = orders.query("ana").pages();
+/// while let Some(page) = pages.try_next().await? {
+///     println!("{} orders, more: {}", page.items.len(), page.next.is_some());
+/// }
+/// # Ok(()) }
+/// ```
+pub type Query<T, S, O = T> = Read<T, O, QueryKeys<S>>;
+
+/// What a query has beyond the options every read has: the partition, the sort key condition
+/// and the order.
+pub struct QueryKeys<S> {
     partition: Result<AttributeValue, ConvertError>,
     sort: Option<Result<SortCondition, ConvertError>>,
     descending: bool,
-    options: ReadOptions,
-    _types: crate::ops::Marker<(T, S, O)>,
+    _sort: Marker<S>,
 }
 
-impl<T, S, O> Clone for Query<T, S, O> {
-    fn clone(&self) -> Self {
-        Query {
-            target: self.target.clone(),
-            index: self.index,
-            partition: self.partition.clone(),
-            sort: self.sort.clone(),
-            descending: self.descending,
-            options: self.options.clone(),
-            _types: PhantomData,
-        }
-    }
-}
-
-impl<T: Item, S> Query<T, S> {
-    pub(crate) fn new(
-        target: Target,
-        index: Option<&'static IndexSchema>,
-        partition: Result<AttributeValue, ConvertError>,
-    ) -> Self {
-        Query {
-            target,
-            index,
+impl<S> QueryKeys<S> {
+    pub(crate) fn new(partition: Result<AttributeValue, ConvertError>) -> Self {
+        QueryKeys {
             partition,
             sort: None,
             descending: false,
-            options: ReadOptions::default(),
-            _types: PhantomData,
+            _sort: Marker::default(),
         }
     }
 }
 
-impl<T: Item + 'static, S: 'static, O: Attributes + Send + 'static> Query<T, S, O> {
+impl<S> Clone for QueryKeys<S> {
+    fn clone(&self) -> Self {
+        QueryKeys {
+            partition: self.partition.clone(),
+            sort: self.sort.clone(),
+            descending: self.descending,
+            _sort: Marker::default(),
+        }
+    }
+}
+
+impl<S> std::fmt::Debug for QueryKeys<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("QueryKeys")
+            .field("partition", &self.partition)
+            .field("sort", &self.sort)
+            .field("descending", &self.descending)
+            .finish()
+    }
+}
+
+impl<T: Item + 'static, S: 'static, O: Attributes + Send + 'static> Read<T, O, QueryKeys<S>> {
     fn sort(mut self, condition: Result<SortCondition, ConvertError>) -> Self {
-        self.sort = Some(condition);
+        self.kind_mut().sort = Some(condition);
         self
     }
 
@@ -147,120 +159,23 @@ impl<T: Item + 'static, S: 'static, O: Attributes + Send + 'static> Query<T, S, 
         self.sort(prefix.into_key_value().map(SortCondition::BeginsWith))
     }
 
-    /// Keeps only the items matching `filter`. The filter runs after the page is read:
-    /// filtered-out items still consume capacity and count toward [`limit`](Query::limit).
-    /// It cannot name a key attribute of the table or index queried (DynamoDB refuses it:
-    /// use the key condition instead).
-    pub fn filter(mut self, filter: impl Into<Condition>) -> Self {
-        self.options.filter = Some(filter.into());
-        self
-    }
-
-    /// Reads at most `limit` items per request (DynamoDB's `Limit`, 1 or more): the page size,
-    /// not a total. For a total, take from the stream: `.stream().take(n)`.
-    pub fn limit(mut self, limit: u32) -> Self {
-        self.options.limit = Some(limit);
-        self
-    }
-
     /// Highest sort key first.
     pub fn descending(mut self) -> Self {
-        self.descending = true;
+        self.kind_mut().descending = true;
         self
-    }
-
-    /// Strongly consistent reads (not available on global secondary indexes).
-    pub fn consistent_read(mut self) -> Self {
-        self.options.consistent_read = true;
-        self
-    }
-
-    /// Starts after the item a previous page ended on.
-    pub fn start_from(mut self, cursor: Cursor) -> Self {
-        self.options.start = Some(cursor);
-        self
-    }
-
-    /// Adds the capacity every request consumes to `meter`.
-    pub fn capacity(mut self, meter: &CapacityMeter) -> Self {
-        self.options.meter = Some(meter.clone());
-        self
-    }
-
-    /// Reads only the attributes of `P`, a struct deriving [`Attributes`]. Extensions see
-    /// [partial](crate::extension::ItemImage::Partial) items.
-    pub fn project<P: Attributes>(self) -> Query<T, S, P> {
-        let mut options = self.options;
-        options.projection = Some(P::SCHEMA);
-        Query {
-            target: self.target,
-            index: self.index,
-            partition: self.partition,
-            sort: self.sort,
-            descending: self.descending,
-            options,
-            _types: PhantomData,
-        }
-    }
-
-    /// The first page (or the page after [`start_from`](Query::start_from)). Items that cannot
-    /// be read are set aside in [`Page::unreadable`]; the cursor is kept.
-    pub async fn page(self) -> Result<Page<O>, Error> {
-        read_options::fetch(self).await.map(RawPage::into_page)
-    }
-
-    /// Every page, each fetched when the stream is polled past the previous one.
-    pub fn pages(self) -> impl Stream<Item = Result<Page<O>, Error>> + Unpin + Send + 'static {
-        read_options::raw_pages(self).map_ok(RawPage::into_page)
-    }
-
-    /// Every item, fetching pages lazily. An item that cannot be read is an
-    /// [`Error::UnreadableItem`] in its place, and the stream goes on.
-    pub fn stream(self) -> impl Stream<Item = Result<O, Error>> + Unpin + Send + 'static {
-        page::items(read_options::raw_pages(self))
-    }
-    /// Every item, collected; fails at the first error.
-    pub async fn all(self) -> Result<Vec<O>, Error> {
-        self.stream().try_collect().await
-    }
-
-    /// How many items match (after the filter), counted by DynamoDB over every page
-    /// (`Select = COUNT`): no item is transferred.
-    pub async fn count(self) -> Result<u64, Error> {
-        read_options::count(self).await
     }
 }
 
-impl<T: Item + 'static, S: 'static, O: Attributes + Send + 'static> PagedRead for Query<T, S, O> {
-    type Item = T;
-    type Output = O;
-
-    fn target(&self) -> &Target {
-        &self.target
-    }
-
-    fn index(&self) -> Option<&'static IndexSchema> {
-        self.index
-    }
-
-    fn options(&self) -> &ReadOptions {
-        &self.options
-    }
-
-    fn options_mut(&mut self) -> &mut ReadOptions {
-        &mut self.options
-    }
-
+impl<S: 'static> ReadKind for QueryKeys<S> {
     /// Sends one `Query` request.
-    async fn request(self) -> Result<Response, Error> {
-        let target = &self.target;
-        let options = &self.options;
-        let (partition_key, sort_key, keys_of) = match self.index {
+    async fn request<T: Item>(&self, read: &Parts<'_>) -> Result<Response, Error> {
+        let Parts { target, index, options } = *read;
+        let (partition_key, sort_key, keys_of) = match index {
             Some(index) => (index.partition_key, index.sort_key, index.name),
             None => (T::TABLE.partition_key, T::TABLE.sort_key, target.name()),
         };
-        options.check_consistent_read(self.index)?;
-        options.check_index_projection(self.index, T::SCHEMA.type_name)?;
+        options.check_consistent_read(index)?;
+        options.check_index_projection(index, T::SCHEMA.type_name)?;
         let limit = options.limit()?;
         if let Some(filter) = &options.filter
             && let Some(key) = filter
@@ -275,13 +190,13 @@ impl<T: Item + 'static, S: 'static, O: Attributes + Send + 'static> PagedRead fo
                 ),
             ));
         }
-        let partition = checked(self.partition?, &partition_key, KeyRole::Partition, self.index)?;
+        let partition = checked(self.partition.clone()?, &partition_key, KeyRole::Partition, index)?;
         let mut placeholders = Placeholders::new();
         let mut key_condition = String::new();
         placeholders.push_name(partition_key.name, &mut key_condition);
         key_condition.push_str(" = ");
         placeholders.push_value(partition, &mut key_condition);
-        if let Some(sort) = self.sort {
+        if let Some(sort) = &self.sort {
             let sort_key = sort_key.ok_or_else(|| {
                 Error::refused(
                     RefusalKind::InvalidArgument,
@@ -290,9 +205,9 @@ impl<T: Item + 'static, S: 'static, O: Attributes + Send + 'static> PagedRead fo
             })?;
             let name = placeholders.name(sort_key.name);
             let value = |v: AttributeValue, placeholders: &mut Placeholders| -> Result<String, Error> {
-                Ok(placeholders.value(checked(v, &sort_key, KeyRole::Sort, self.index)?))
+                Ok(placeholders.value(checked(v, &sort_key, KeyRole::Sort, index)?))
             };
-            let condition = match sort? {
+            let condition = match sort.clone()? {
                 SortCondition::Compare(op, v) => format!("{name} {op} {}", value(v, &mut placeholders)?),
                 SortCondition::Between(low, high) => {
                     let low = value(low, &mut placeholders)?;
@@ -323,7 +238,7 @@ impl<T: Item + 'static, S: 'static, O: Attributes + Send + 'static> PagedRead fo
             .client()
             .query()
             .table_name(target.name())
-            .set_index_name(self.index.map(|i| i.name.to_owned()))
+            .set_index_name(index.map(|i| i.name.to_owned()))
             .key_condition_expression(key_condition)
             .set_filter_expression(filter)
             .set_projection_expression(projection)

@@ -1,4 +1,9 @@
 //! Operations on one item: put, get, update, patch, delete, and the read-modify-write loop.
+//!
+//! The four writes share what they hold besides their own input ([`Common`]: the table, the
+//! caller's condition, a capacity meter), their two options (written once, by
+//! [`write_options!`]) and the request they send ([`conditional_request!`]): a plan's
+//! condition, names and values, and the stored item back when the condition fails.
 
 mod delete;
 mod get;
@@ -10,6 +15,89 @@ mod update;
 pub use delete::Delete;
 pub use get::Get;
 pub use patch::Patch;
+pub(crate) use patch::{PatchActions, patch_actions};
 pub use put::Put;
 pub use read_modify_write::ReadModifyWrite;
 pub use update::Update;
+
+use crate::expr::Condition;
+use crate::ops::CapacityMeter;
+use crate::plan::Write;
+use crate::schema::TableSchema;
+use crate::target::Target;
+
+/// What every single-item write holds besides its own input.
+pub(crate) struct Common {
+    pub(crate) target: Target,
+    pub(crate) condition: Option<Condition>,
+    pub(crate) meter: Option<CapacityMeter>,
+}
+
+impl Common {
+    pub(crate) fn new(target: Target) -> Self {
+        Common {
+            target,
+            condition: None,
+            meter: None,
+        }
+    }
+
+    /// The write's plan, on this table, with the caller's condition.
+    pub(crate) fn write(&mut self, schema: &'static TableSchema) -> Write<'_> {
+        Write::new(self.target.chain(), schema, self.target.name()).condition(self.condition.take())
+    }
+}
+
+/// The options every single-item write has: `condition` and `capacity`, on a builder with a
+/// `common: Common` field.
+macro_rules! write_options {
+    ($($builder:ident),*) => {$(
+        impl<T> $builder<T> {
+            /// Writes only if `condition` holds for the stored item (or for an empty item if
+            /// there is none); otherwise fails with
+            /// [`Error::ConditionFailed`](crate::Error::ConditionFailed), which carries the
+            /// stored item. Several conditions are ANDed.
+            pub fn condition(mut self, condition: impl Into<crate::expr::Condition>) -> Self {
+                let condition = condition.into();
+                self.common.condition = Some(match self.common.condition.take() {
+                    Some(earlier) => earlier.and(condition),
+                    None => condition,
+                });
+                self
+            }
+
+            /// Adds the capacity the request consumes to `meter`.
+            pub fn capacity(mut self, meter: &crate::ops::CapacityMeter) -> Self {
+                self.common.meter = Some(meter.clone());
+                self
+            }
+        }
+    )*};
+}
+
+write_options!(Put, Update, Patch, Delete);
+
+/// A single-item write request (`put_item`, `update_item`, `delete_item` of the client) with
+/// a plan's condition, names and values, asking for the stored item when the condition fails
+/// and for the consumed capacity when it is metered; sent in its span.
+macro_rules! conditional_request {
+    ($request:ident, $common:expr, $plan:expr, $schema:expr, $operation:literal, |$builder:ident| $build:expr) => {{
+        let common = &$common;
+        let target = &common.target;
+        let $builder = target
+            .client()
+            .$request()
+            .table_name(target.name())
+            .set_condition_expression($plan.condition)
+            .set_expression_attribute_names($plan.names)
+            .set_expression_attribute_values($plan.values)
+            .return_values_on_condition_check_failure(
+                aws_sdk_dynamodb::types::ReturnValuesOnConditionCheckFailure::AllOld,
+            )
+            .set_return_consumed_capacity(target.capacity_request(common.meter.is_some()));
+        let request = $build.send();
+        crate::ops::send(target, $schema, $operation, common.meter.as_ref(), request)
+    }};
+}
+
+pub(crate) use conditional_request;

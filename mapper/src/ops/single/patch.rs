@@ -1,17 +1,16 @@
 //! `UpdateItem` from update actions: a partial update of an item by key.
 
 use std::future::{Future, IntoFuture};
-use std::marker::PhantomData;
 use std::pin::Pin;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 
+use super::Common;
 use crate::error::{ConvertError, Error, RefusalKind};
-use crate::expr::{Condition, Path, SetValue, UpdateExpression, UpdateValue};
+use crate::expr::{Path, SetValue, UpdateExpression, UpdateValue};
 use crate::item::{Item, ItemMap};
-use crate::ops::CapacityMeter;
-use crate::plan::{self, Write, WriteKind};
-use crate::schema::Tag;
+use crate::ops::Marker;
+use crate::schema::{TableSchema, Tag};
 use crate::target::Target;
 use crate::value::ToAttributeValue;
 
@@ -40,31 +39,23 @@ use crate::value::ToAttributeValue;
 /// ```
 #[must_use = "an operation does nothing until it is awaited"]
 pub struct Patch<T> {
-    target: Target,
+    pub(super) common: Common,
     key: Result<ItemMap, ConvertError>,
+    actions: PatchActions,
+    _item: Marker<T>,
+}
+
+/// The actions of a patch and the version it expects, as the caller adds them: the same for
+/// [`Patch`] and a transaction's [`TxPatch`](crate::ops::TxPatch).
+#[derive(Default)]
+pub(crate) struct PatchActions {
     actions: UpdateExpression,
     /// The first value that could not be converted.
     invalid: Option<ConvertError>,
     version: Option<Result<AttributeValue, ConvertError>>,
-    condition: Option<Condition>,
-    meter: Option<CapacityMeter>,
-    _item: PhantomData<fn() -> T>,
 }
 
-impl<T: Item> Patch<T> {
-    pub(crate) fn new(target: Target, key: Result<ItemMap, ConvertError>) -> Self {
-        Patch {
-            target,
-            key,
-            actions: UpdateExpression::new(),
-            invalid: None,
-            version: None,
-            condition: None,
-            meter: None,
-            _item: PhantomData,
-        }
-    }
-
+impl PatchActions {
     fn value(&mut self, value: impl ToAttributeValue) -> Option<AttributeValue> {
         match value.to_attribute_value() {
             Ok(Some(value)) => Some(value),
@@ -81,83 +72,59 @@ impl<T: Item> Patch<T> {
         }
     }
 
-    /// `SET path = value`.
-    pub fn set(mut self, path: impl Into<Path>, value: impl ToAttributeValue) -> Self {
+    pub(crate) fn set(&mut self, path: Path, value: impl ToAttributeValue) {
         if let Some(value) = self.value(value) {
             self.actions.set(path, UpdateValue::Value(value));
         }
-        self
     }
 
-    /// `SET path = expression`: `if_not_exists`, `list_append`, arithmetic
-    /// ([`UpdateValue`]).
-    pub fn set_to(mut self, path: impl Into<Path>, value: impl Into<SetValue>) -> Self {
+    pub(crate) fn set_to(&mut self, path: Path, value: SetValue) {
         self.actions.set(path, value);
-        self
     }
 
-    /// `REMOVE path`.
-    pub fn remove(mut self, path: impl Into<Path>) -> Self {
+    pub(crate) fn remove(&mut self, path: Path) {
         self.actions.remove(path);
-        self
     }
 
-    /// `ADD path value`: adds to a number (atomically) or adds elements to a set.
-    pub fn add(mut self, path: impl Into<Path>, value: impl ToAttributeValue) -> Self {
+    pub(crate) fn add(&mut self, path: Path, value: impl ToAttributeValue) {
         if let Some(value) = self.value(value) {
             self.actions.add(path, value);
         }
-        self
     }
 
-    /// `DELETE path value`: removes elements from a set.
-    pub fn delete(mut self, path: impl Into<Path>, value: impl ToAttributeValue) -> Self {
+    pub(crate) fn delete(&mut self, path: Path, value: impl ToAttributeValue) {
         if let Some(value) = self.value(value) {
             self.actions.delete(path, value);
         }
-        self
     }
 
-    /// Adds every action of `actions` (replacing earlier actions on the same paths).
-    pub fn actions(mut self, actions: UpdateExpression) -> Self {
+    pub(crate) fn extend(&mut self, actions: UpdateExpression) {
         for action in actions.actions() {
             self.actions.replace(action.clone());
         }
-        self
     }
 
-    /// Applies only if the stored `#[version]` is still `version` (the one read), and writes
-    /// the next one, as a whole-item update does.
-    pub fn expect_version(mut self, version: impl ToAttributeValue) -> Self {
+    pub(crate) fn expect_version(&mut self, version: impl ToAttributeValue) {
         self.version = Some(
             version
                 .to_attribute_value()
                 .and_then(|v| v.ok_or_else(|| ConvertError::custom("the expected version cannot be None"))),
         );
-        self
     }
 
-    /// Applies only if `condition` holds for the stored item; otherwise fails with
-    /// [`Error::ConditionFailed`], which carries the stored item.
-    pub fn condition(mut self, condition: impl Into<Condition>) -> Self {
-        self.condition = Some(condition.into());
-        self
-    }
-
-    /// Adds the capacity the request consumes to `meter`.
-    pub fn capacity(mut self, meter: &CapacityMeter) -> Self {
-        self.meter = Some(meter.clone());
-        self
-    }
-
-    /// Sends the patch and returns the item as stored after it.
-    pub async fn send(self) -> Result<T, Error> {
+    /// The patch's item map (the key, and the version read if one is expected: where the
+    /// extensions find it, see [`Operation::Patch`](crate::extension::Operation::Patch)) and
+    /// its actions.
+    pub(crate) fn finish(
+        self,
+        schema: &'static TableSchema,
+        mut key: ItemMap,
+    ) -> Result<(ItemMap, UpdateExpression), Error> {
         if let Some(invalid) = self.invalid {
             return Err(invalid.into());
         }
-        let mut key = self.key?;
         if let Some(version) = self.version {
-            let name = T::TABLE
+            let name = schema
                 .item
                 .tagged(|t| matches!(t, Tag::Version { .. }))
                 .next()
@@ -165,22 +132,91 @@ impl<T: Item> Patch<T> {
                 .ok_or_else(|| {
                     Error::refused(
                         RefusalKind::InvalidArgument,
-                        format!("`{}` has no `#[version]` to expect", T::SCHEMA.type_name),
+                        format!("`{}` has no `#[version]` to expect", schema.item.type_name),
                     )
                 })?;
             key.insert(name.to_owned(), version?);
         }
-        let kind = WriteKind::Patch {
+        Ok((key, self.actions))
+    }
+}
+
+/// The actions of a patch, on a builder that holds a [`PatchActions`] (through
+/// `patch_actions(&mut self)`): written once for [`Patch`] and the transaction's
+/// [`TxPatch`](crate::ops::TxPatch).
+macro_rules! patch_actions {
+    ($($builder:ident<$($life:lifetime,)? T>),*) => {$(
+        impl<$($life,)? T: crate::Item> $builder<$($life,)? T> {
+            /// `SET path = value`.
+            pub fn set(mut self, path: impl Into<crate::expr::Path>, value: impl crate::value::ToAttributeValue) -> Self {
+                self.patch_actions().set(path.into(), value);
+                self
+            }
+
+            /// `SET path = expression`: `if_not_exists`, `list_append`, arithmetic
+            /// ([`UpdateValue`](crate::expr::UpdateValue)).
+            pub fn set_to(mut self, path: impl Into<crate::expr::Path>, value: impl Into<crate::expr::SetValue>) -> Self {
+                self.patch_actions().set_to(path.into(), value.into());
+                self
+            }
+
+            /// `REMOVE path`.
+            pub fn remove(mut self, path: impl Into<crate::expr::Path>) -> Self {
+                self.patch_actions().remove(path.into());
+                self
+            }
+
+            /// `ADD path value`: adds to a number (atomically) or adds elements to a set.
+            pub fn add(mut self, path: impl Into<crate::expr::Path>, value: impl crate::value::ToAttributeValue) -> Self {
+                self.patch_actions().add(path.into(), value);
+                self
+            }
+
+            /// `DELETE path value`: removes elements from a set.
+            pub fn delete(mut self, path: impl Into<crate::expr::Path>, value: impl crate::value::ToAttributeValue) -> Self {
+                self.patch_actions().delete(path.into(), value);
+                self
+            }
+
+            /// Adds every action of `actions` (replacing earlier actions on the same paths).
+            pub fn actions(mut self, actions: crate::expr::UpdateExpression) -> Self {
+                self.patch_actions().extend(actions);
+                self
+            }
+
+            /// Applies only if the stored `#[version]` is still `version` (the one read), and
+            /// writes the next one, as a whole-item update does.
+            pub fn expect_version(mut self, version: impl crate::value::ToAttributeValue) -> Self {
+                self.patch_actions().expect_version(version);
+                self
+            }
+        }
+    )*};
+}
+
+pub(crate) use patch_actions;
+
+patch_actions!(Patch<T>);
+
+impl<T: Item> Patch<T> {
+    pub(crate) fn new(target: Target, key: Result<ItemMap, ConvertError>) -> Self {
+        Patch {
+            common: Common::new(target),
             key,
-            actions: self.actions,
-        };
-        let plan = plan::prepare(
-            self.target.chain(),
-            T::TABLE,
-            self.target.name(),
-            Write::single(kind, self.condition),
-        )?;
-        super::update::send_update(&self.target, plan, self.meter.as_ref()).await
+            actions: PatchActions::default(),
+            _item: Marker::default(),
+        }
+    }
+
+    fn patch_actions(&mut self) -> &mut PatchActions {
+        &mut self.actions
+    }
+
+    /// Sends the patch and returns the item as stored after it.
+    pub async fn send(mut self) -> Result<T, Error> {
+        let (key, actions) = self.actions.finish(T::TABLE, self.key?)?;
+        let plan = self.common.write(T::TABLE).patch(key, actions)?;
+        super::update::send_update(&self.common, plan).await
     }
 }
 

@@ -3,7 +3,6 @@
 use std::any::Any;
 use std::fmt;
 use std::future::{Future, IntoFuture};
-use std::marker::PhantomData;
 use std::pin::Pin;
 
 use std::sync::Arc;
@@ -13,7 +12,9 @@ use aws_sdk_dynamodb::operation::transact_get_items::TransactGetItemsError;
 use aws_sdk_dynamodb::types::{self, TransactGetItem};
 use tracing::Instrument;
 
-use super::write::{PreparedAction, canceled, table_names};
+use super::TxGetHandle;
+use super::outcome::{PreparedAction, canceled};
+use super::write::table_names;
 use crate::error::{ConvertError, Error, RefusalKind};
 use crate::extension::ItemImage;
 use crate::item::{Item, ItemMap, KeyFrom};
@@ -68,33 +69,6 @@ fn decode_as<T: Item + Send + 'static>(target: &Target, item: ItemMap) -> Result
     Ok(Box::new(item))
 }
 
-/// A typed handle on one get of a [`TransactGet`].
-pub struct TxGetHandle<T> {
-    index: usize,
-    _item: crate::ops::Marker<T>,
-}
-
-impl<T> TxGetHandle<T> {
-    /// The get's position: 0 for the first one added.
-    pub fn index(&self) -> usize {
-        self.index
-    }
-}
-
-impl<T> Clone for TxGetHandle<T> {
-    fn clone(&self) -> Self {
-        *self
-    }
-}
-
-impl<T> Copy for TxGetHandle<T> {}
-
-impl<T> fmt::Debug for TxGetHandle<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("TxGetHandle").field("index", &self.index).finish()
-    }
-}
-
 impl TransactGet {
     pub(crate) fn new(config: Arc<Config>) -> Self {
         TransactGet {
@@ -115,10 +89,7 @@ impl TransactGet {
             key: T::key_from(key),
             decode: decode_as::<T>,
         });
-        TxGetHandle {
-            index: self.gets.len() - 1,
-            _item: PhantomData,
-        }
+        TxGetHandle::new(self.gets.len() - 1)
     }
 
     /// How many gets were added.
@@ -132,7 +103,7 @@ impl TransactGet {
     }
 
     /// Adds the capacity the transaction consumes to `meter`.
-    pub fn capacity(&mut self, meter: &CapacityMeter) -> &mut Self {
+    pub fn capacity(mut self, meter: &CapacityMeter) -> Self {
         self.meter = Some(meter.clone());
         self
     }
@@ -195,22 +166,21 @@ impl TransactGet {
             .await;
         let output = match result {
             Ok(output) => output,
-            Err(SdkError::ServiceError(service))
-                if matches!(service.err(), TransactGetItemsError::TransactionCanceledException(_)) =>
-            {
-                let TransactGetItemsError::TransactionCanceledException(e) = service.into_err() else {
-                    unreachable!("matched above")
-                };
-                let message = e.message().unwrap_or("transaction cancelled").to_owned();
-                let actions: Vec<PreparedAction> = self
-                    .gets
-                    .iter()
-                    .zip(keys)
-                    .map(|(get, (_, key))| PreparedAction::read(get.target.clone(), get.schema, key))
-                    .collect();
-                return Err(canceled(&actions, e.cancellation_reasons.unwrap_or_default(), message));
+            Err(error) => {
+                if let SdkError::ServiceError(service) = &error
+                    && let TransactGetItemsError::TransactionCanceledException(e) = service.err()
+                {
+                    let message = e.message().unwrap_or("transaction cancelled").to_owned();
+                    let actions: Vec<PreparedAction> = self
+                        .gets
+                        .iter()
+                        .zip(keys)
+                        .map(|(get, (_, key))| PreparedAction::read(get.target.clone(), get.schema, key))
+                        .collect();
+                    return Err(canceled(&actions, e.cancellation_reasons().to_vec(), message));
+                }
+                return Err(Error::from_sdk(&tables, error));
             }
-            Err(error) => return Err(Error::from_sdk(&tables, error)),
         };
         crate::ops::record_capacity(&span, self.meter.as_ref(), output.consumed_capacity().iter());
         let mut responses = output.responses.unwrap_or_default().into_iter();
@@ -259,17 +229,17 @@ impl TransactGetOutput {
 
     /// The item behind `handle`; `None` if there is no such item (or it was taken).
     pub fn get<T: 'static>(&self, handle: TxGetHandle<T>) -> Option<&T> {
-        self.items.get(handle.index)?.as_ref()?.downcast_ref()
+        self.items.get(handle.index())?.as_ref()?.downcast_ref()
     }
 
     /// The item behind `handle`, to change.
     pub fn get_mut<T: 'static>(&mut self, handle: TxGetHandle<T>) -> Option<&mut T> {
-        self.items.get_mut(handle.index)?.as_mut()?.downcast_mut()
+        self.items.get_mut(handle.index())?.as_mut()?.downcast_mut()
     }
 
     /// Takes the item behind `handle` out; `None` if there is no such item (or it was taken).
     pub fn take<T: 'static>(&mut self, handle: TxGetHandle<T>) -> Option<T> {
-        let slot = self.items.get_mut(handle.index)?;
+        let slot = self.items.get_mut(handle.index())?;
         match slot.take()?.downcast::<T>() {
             Ok(item) => Some(*item),
             Err(other) => {
