@@ -83,10 +83,25 @@
 //! # Ok(()) }
 //! ```
 //!
-//! Data flows in one direction through the modules: [`value`] converts Rust values,
-//! [`Item`]/[`Attributes`] and [`schema`] describe a type, [`expr`] builds conditions and
-//! updates, [`extension`] applies the lifecycle rules before writes and after reads, and
-//! [`ops`] sends the requests. See [`Item`](derive@Item) for the attribute reference.
+//! # How data flows
+//!
+//! struct → item map → extension chain → plan → SDK, and back:
+//!
+//! 1. [`value`] converts Rust values to and from `AttributeValue`; the derives build an
+//!    [`ItemMap`] from your struct with it ([`Item::to_item`]), and describe the type in
+//!    [`schema`].
+//! 2. [`expr`] builds conditions and update actions; [`limits`] holds DynamoDB's limits.
+//! 3. [`extension`]s run before every write, in order (optimistic locking, counters,
+//!    timestamps, ids, yours), and after every read, in reverse.
+//! 4. A write becomes a plan, by one path whether it is sent alone, in a batch or in a
+//!    transaction: the chain's changes, the key, the rendered expressions, what the write
+//!    expects to find stored and what it is known to store.
+//! 5. [`ops`] sends plans and reads, by family: single items, reads (query and scan),
+//!    batches, transactions, table administration. Every returned item goes back through the
+//!    chain and is decoded by one path.
+//!
+//! [`Table`] and [`Mapper`] only build operations. See [`Item`](derive@Item) for the attribute
+//! reference.
 //!
 //! With the `testing` feature, `testing` gives your tests an in-process local DynamoDB, fault
 //! injection (throttling, unprocessed batch items, transaction conflicts) and strict request

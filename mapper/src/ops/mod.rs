@@ -1,8 +1,19 @@
-//! The operations, one per file. Each is a builder that owns what it needs (its item already
-//! converted, a cheap handle on its table), so every builder, future and stream is `'static`
-//! and `Send`. Writes become a write plan by one path (the same for a single request, a batch
-//! chunk or a transaction action) and reads decode through one path too; this
-//! module only sends, inside a `tracing` span per request.
+//! The operations, by family:
+//!
+//! - single items ([`Put`], [`Get`], [`Update`], [`Patch`], [`Delete`],
+//!   [`ReadModifyWrite`]);
+//! - reads of many items: [`Query`] and [`Scan`], one [`Read`] builder with pages and
+//!   [`Cursor`]s;
+//! - batches ([`BatchWrite`], [`BatchGet`], and their one-table forms [`WriteAll`] and
+//!   [`GetAll`]), sent in rounds by one driver;
+//! - transactions ([`TransactWrite`], [`TransactGet`], [`TransactReadModifyWrite`]);
+//! - table administration ([`CreateTable`]).
+//!
+//! Each is a builder that owns what it needs (its item already converted, a cheap handle on
+//! its table), so every builder, future and stream is `'static` and `Send`. Writes become a
+//! plan by one path (the same for a single request, a batch chunk or a transaction action)
+//! and reads decode through one path too; this module sends, inside a `tracing` span per
+//! request.
 
 mod admin;
 mod batch;

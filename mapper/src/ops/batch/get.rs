@@ -1,24 +1,18 @@
 //! `BatchGetItem`: reads of any number of keys, across tables, each key with its own outcome.
 
 use std::any::Any;
-use std::collections::HashMap;
 use std::future::{Future, IntoFuture};
 use std::pin::Pin;
 use std::sync::Arc;
 
-use aws_sdk_dynamodb::operation::batch_get_item::BatchGetItemOutput;
-use aws_sdk_dynamodb::types::KeysAndAttributes;
-
-use super::{self as batch, Batch, BatchOptions, Groups, KeyId, KeyNames, Round, Sender, TableKeys};
-use crate::error::{ConvertError, Error, RefusalKind};
-use crate::expr::Placeholders;
+use super::get_requests::prepare;
+use super::{self as batch, BatchOptions, Groups};
+use crate::error::{ConvertError, Error};
 use crate::extension::ItemImage;
 use crate::item::{Attributes, Item, ItemMap, KeyFrom};
-use crate::limits::MAX_BATCH_GET_KEYS;
 use crate::ops::Marker;
 use crate::schema::ItemSchema;
-use crate::target::Table;
-use crate::target::{Config, Target};
+use crate::target::{Config, Table, Target};
 
 /// Reads of any number of keys, across tables, in `BatchGetItem` requests. Made by
 /// [`Mapper::batch_get`](crate::Mapper::batch_get); for one table, see [`Table::get_all`].
@@ -60,7 +54,7 @@ use crate::target::{Config, Target};
 /// # Requests and retries
 ///
 /// Keys are refused before sending if they repeat (the same table and key twice:
-/// [`RefusalKind::DuplicateKey`]) or are not valid keys. They are sent in their order, in
+/// [`RefusalKind::DuplicateKey`](crate::RefusalKind::DuplicateKey)) or are not valid keys. They are sent in their order, in
 /// requests of at most 100 keys, up to [`concurrency`](Self::concurrency) at a time. Keys
 /// DynamoDB answers as `UnprocessedKeys`, and the keys of a request that failed with a
 /// [retryable](Error::is_retryable) error after the SDK's own retries (a read is safe to
@@ -74,22 +68,22 @@ use crate::target::{Config, Target};
 pub struct BatchGet {
     config: Arc<Config>,
     id: u64,
-    groups: Vec<GetGroup>,
-    consistent: Vec<String>,
-    options: BatchOptions,
+    pub(super) groups: Vec<GetGroup>,
+    pub(super) consistent: Vec<String>,
+    pub(super) options: BatchOptions,
 }
 
 /// The keys one call added.
-struct GetGroup {
-    target: Target,
-    schema: &'static crate::schema::TableSchema,
-    projection: Option<&'static ItemSchema>,
-    keys: Vec<Result<ItemMap, ConvertError>>,
-    slots: fn(Target, ItemImage, usize) -> Box<dyn Slots>,
+pub(super) struct GetGroup {
+    pub(super) target: Target,
+    pub(super) schema: &'static crate::schema::TableSchema,
+    pub(super) projection: Option<&'static ItemSchema>,
+    pub(super) keys: Vec<Result<ItemMap, ConvertError>>,
+    pub(super) slots: fn(Target, ItemImage, usize) -> Box<dyn Slots>,
 }
 
 /// The outcomes of one group's keys, typed, filled as answers arrive.
-trait Slots: Send {
+pub(super) trait Slots: Send {
     /// The item stored under key `index`, to decode.
     fn found(&mut self, index: usize, item: ItemMap);
     /// Key `index` has no item.
@@ -104,7 +98,7 @@ struct TypedSlots<T, O> {
     _item: Marker<T>,
 }
 
-fn new_slots<T: Item + 'static, O: Attributes + Send + 'static>(
+pub(super) fn new_slots<T: Item + 'static, O: Attributes + Send + 'static>(
     target: Target,
     image: ItemImage,
     len: usize,
@@ -146,7 +140,7 @@ pub enum Fetched<O> {
     /// DynamoDB answered: there is no item with this key.
     Missing,
     /// Not fetched: DynamoDB left the key unprocessed until the retries stopped, or its
-    /// request failed (see [`BatchGetOutput::errors`]). Whether an item exists is unknown.
+    /// request failed (see [`BatchGetOutput::errors`](crate::ops::BatchGetOutput::errors)). Whether an item exists is unknown.
     Unprocessed,
     /// An item is stored, but could not be read (it fails to decode, or an extension refused
     /// it).
@@ -191,9 +185,9 @@ impl<O> Fetched<O> {
 #[derive(Debug)]
 #[must_use = "the handle is how to get the items"]
 pub struct GetHandle<T, O = T> {
-    batch: u64,
-    group: usize,
-    _types: Marker<(T, O)>,
+    pub(super) batch: u64,
+    pub(super) group: usize,
+    pub(super) _types: Marker<(T, O)>,
 }
 
 impl BatchGet {
@@ -271,9 +265,8 @@ impl BatchGet {
     }
 
     /// Checks the keys, then reads them. An `Err` means nothing was sent; once sending
-    /// starts, every key's outcome is in the [`BatchGetOutput`].
+    /// starts, every key's outcome is in the [`BatchGetOutput`](crate::ops::BatchGetOutput).
     pub async fn send(self) -> Result<BatchGetOutput, Error> {
-        batch::check_concurrency(self.options.concurrency)?;
         let BatchGet {
             config,
             id,
@@ -281,9 +274,7 @@ impl BatchGet {
             consistent,
             options,
         } = self;
-        let mut gets = prepare(groups, &consistent)?;
-        let total = gets.entries.len();
-        let ran = batch::run(&mut gets, &config, &options, total).await;
+        let (gets, ran) = batch::send(&config, &options, || prepare(groups, &consistent)).await?;
         Ok(BatchGetOutput {
             errors: ran.errors,
             consumed_capacity: ran.consumed_capacity,
@@ -335,7 +326,7 @@ pub struct BatchGetOutput {
 impl BatchGetOutput {
     /// The outcomes of the keys `handle` stands for, one per key, in the order given. Empty
     /// on a second call. A handle of another batch is refused
-    /// ([`RefusalKind::ForeignHandle`]).
+    /// ([`RefusalKind::ForeignHandle`](crate::RefusalKind::ForeignHandle)).
     pub fn take<T: 'static, O: Send + 'static>(&mut self, handle: GetHandle<T, O>) -> Result<Vec<Fetched<O>>, Error> {
         self.groups.take((handle.batch, handle.group))
     }
@@ -349,354 +340,4 @@ impl BatchGetOutput {
     pub fn unprocessed(&self) -> usize {
         self.unprocessed
     }
-}
-
-/// How one table is read: the same for all its keys in a request.
-struct TableRead {
-    names: KeyNames,
-    consistent: bool,
-    projection: Option<&'static ItemSchema>,
-    expression: Option<String>,
-    attribute_names: Option<HashMap<String, String>>,
-}
-
-/// The keys of a batch get, checked, as the rounds send them.
-struct Gets {
-    entries: Vec<Entry>,
-    slots: Vec<Box<dyn Slots>>,
-    /// Each key, to find the items and unprocessed keys DynamoDB answers.
-    index: HashMap<KeyId, usize>,
-    tables: HashMap<Arc<str>, TableRead>,
-    /// Keys of requests that failed for good.
-    failed: usize,
-}
-
-struct Entry {
-    table: Arc<str>,
-    key: ItemMap,
-    group: usize,
-    index: usize,
-}
-
-fn prepare(groups: Vec<GetGroup>, consistent: &[String]) -> Result<Gets, Error> {
-    let total = groups.iter().map(|g| g.keys.len()).sum();
-    let mut entries = Vec::with_capacity(total);
-    let mut index = HashMap::with_capacity(total);
-    let mut keys = TableKeys::default();
-    let mut tables: HashMap<Arc<str>, TableRead> = HashMap::new();
-    let mut slots = Vec::with_capacity(groups.len());
-    for (g, group) in groups.into_iter().enumerate() {
-        let table: Arc<str> = Arc::from(group.target.name());
-        let names = keys.register(&table, group.schema)?;
-        match tables.get(&table) {
-            Some(read) if read.projection.map(|p| p.type_name) != group.projection.map(|p| p.type_name) => {
-                return Err(Error::refused(
-                    RefusalKind::InvalidArgument,
-                    format!(
-                        "table `{table}` is read with two projections in one batch get; \
-                         DynamoDB takes one per table: use two batches"
-                    ),
-                ));
-            }
-            Some(_) => {}
-            None => {
-                let (expression, attribute_names) = projection(group.projection, names)?;
-                tables.insert(
-                    table.clone(),
-                    TableRead {
-                        names,
-                        consistent: consistent.iter().any(|c| **c == *table),
-                        projection: group.projection,
-                        expression,
-                        attribute_names,
-                    },
-                );
-            }
-        }
-        let image = if group.projection.is_some() {
-            ItemImage::Partial
-        } else {
-            ItemImage::Whole
-        };
-        slots.push((group.slots)(group.target.clone(), image, group.keys.len()));
-        let position = |i: usize| format!("key {i} of get #{g} from table `{table}`");
-        for (i, key) in group.keys.into_iter().enumerate() {
-            let key = key.map_err(|e| batch::locate(Error::from(e), &position(i)))?;
-            crate::plan::check_key(group.schema, &key).map_err(|e| batch::locate(e, &position(i)))?;
-            let id = names.key_id(&table, &key).ok_or_else(|| {
-                Error::refused(
-                    RefusalKind::InvalidKey,
-                    format!("{}: the key attributes are missing or not a key type", position(i)),
-                )
-            })?;
-            let at = entries.len();
-            if let Some(first) = index.insert(id, at) {
-                let first: &Entry = &entries[first];
-                return Err(batch::duplicate(
-                    &table,
-                    &position(i),
-                    &format!("key {} of get #{}", first.index, first.group),
-                ));
-            }
-            entries.push(Entry {
-                table: table.clone(),
-                key,
-                group: g,
-                index: i,
-            });
-        }
-    }
-    Ok(Gets {
-        entries,
-        slots,
-        index,
-        tables,
-        failed: 0,
-    })
-}
-
-/// The projection expression for `schema`, with the key attributes added so that each item
-/// can be matched to its key.
-fn projection(
-    schema: Option<&'static ItemSchema>,
-    names: KeyNames,
-) -> Result<(Option<String>, Option<AttributeNames>), Error> {
-    let Some(schema) = schema else {
-        return Ok((None, None));
-    };
-    let mut placeholders = Placeholders::new();
-    let mut text = crate::ops::read::projection(Some(schema), &mut placeholders)?.unwrap_or_default();
-    for key in std::iter::once(names.partition).chain(names.sort) {
-        if schema.attribute(key).is_none() {
-            text.push_str(", ");
-            text.push_str(&placeholders.name(key));
-        }
-    }
-    crate::limits::check_expression("projection", &text)?;
-    let rendered = placeholders.finish(&[Some(&text)])?;
-    Ok((Some(text), rendered.names))
-}
-
-type AttributeNames = HashMap<String, String>;
-
-impl Gets {
-    /// The key of `chunk` an item or unprocessed key DynamoDB answered stands for: its
-    /// position in `chunk`, and the key's place in the batch.
-    fn find(&self, table: &str, item: &ItemMap, chunk: &[usize]) -> Option<(usize, usize)> {
-        let read = self.tables.get(table)?;
-        let at = *self.index.get(&read.names.key_id(table, item)?)?;
-        Some((chunk.iter().position(|&c| c == at)?, at))
-    }
-}
-
-impl Batch for Gets {
-    const OPERATION: &'static str = "BatchGetItem";
-    type Answer = BatchGetItemOutput;
-
-    /// Requests of at most 100 keys, in order.
-    fn chunks(&self, pending: &[usize]) -> Vec<Vec<usize>> {
-        pending.chunks(MAX_BATCH_GET_KEYS).map(<[usize]>::to_vec).collect()
-    }
-
-    fn request(
-        &mut self,
-        sender: &Sender,
-        chunk: &[usize],
-    ) -> impl Future<Output = Result<BatchGetItemOutput, Error>> + Send + use<> {
-        let mut by_table: HashMap<&str, Vec<ItemMap>> = HashMap::new();
-        let mut order: Vec<&str> = Vec::new();
-        for &at in chunk {
-            let entry = &self.entries[at];
-            let keys = by_table.entry(&entry.table).or_insert_with(|| {
-                order.push(&entry.table);
-                Vec::new()
-            });
-            // Keys are small, and a read is safe to resend: the request is rebuilt from them.
-            keys.push(entry.key.clone());
-        }
-        let tables = order.join(",");
-        let items: HashMap<String, KeysAndAttributes> = by_table
-            .into_iter()
-            .map(|(table, keys)| {
-                let read = &self.tables[table];
-                let keys_and_attributes = KeysAndAttributes::builder()
-                    .set_keys(Some(keys))
-                    .set_consistent_read(read.consistent.then_some(true))
-                    .set_projection_expression(read.expression.clone())
-                    .set_expression_attribute_names(read.attribute_names.clone())
-                    .build()
-                    .expect("keys are set");
-                (table.to_owned(), keys_and_attributes)
-            })
-            .collect();
-        let client = sender.client.clone();
-        let capacity = sender.capacity.clone();
-        let meter = sender.meter.clone();
-        async move {
-            let request = client
-                .batch_get_item()
-                .set_request_items(Some(items))
-                .set_return_consumed_capacity(capacity)
-                .send();
-            crate::ops::send_to(&tables, "BatchGetItem", meter.as_ref(), request).await
-        }
-    }
-
-    fn settle(&mut self, chunk: Vec<usize>, outcome: Result<BatchGetItemOutput, Error>, round: &mut Round) {
-        let output = match outcome {
-            Ok(output) => output,
-            Err(error) if error.is_retryable() => {
-                for at in chunk {
-                    round.again(at);
-                }
-                return round.retryable(error);
-            }
-            Err(error) => {
-                self.failed += chunk.len();
-                return round.failed(error);
-            }
-        };
-        for used in output.consumed_capacity.iter().flatten() {
-            round.consumed(used.capacity_units());
-        }
-        let mut answered = vec![false; chunk.len()];
-        for (table, items) in output.responses.into_iter().flatten() {
-            for item in items {
-                let Some((n, at)) = self.find(&table, &item, &chunk) else {
-                    tracing::warn!(table, "an item matches no key of its request");
-                    continue;
-                };
-                answered[n] = true;
-                let entry = &self.entries[at];
-                self.slots[entry.group].found(entry.index, item);
-                round.done();
-            }
-        }
-        let mut unprocessed = vec![false; chunk.len()];
-        for (table, keys) in output.unprocessed_keys.into_iter().flatten() {
-            for key in keys.keys {
-                match self.find(&table, &key, &chunk) {
-                    Some((n, _)) => unprocessed[n] = true,
-                    None => tracing::warn!(table, "an unprocessed key matches no key of its request"),
-                }
-            }
-        }
-        for (n, &at) in chunk.iter().enumerate() {
-            if answered[n] {
-                continue;
-            }
-            if unprocessed[n] {
-                round.again(at);
-            } else {
-                let entry = &self.entries[at];
-                self.slots[entry.group].missing(entry.index);
-                round.done();
-            }
-        }
-    }
-}
-
-/// Reads the items of one table with these keys, as a batch. Made by [`Table::get_all`]; see
-/// [`BatchGet`] for how keys are checked, sent and retried.
-///
-/// ```no_run
-/// # use dynamodb_mapper::{Item, Table};
-/// # use dynamodb_mapper::ops::Fetched;
-/// # #[derive(Item, Clone, Debug)] #[item(table = "users")]
-/// # struct User { #[partition_key] id: String }
-/// # async fn run(users: Table<User>) -> Result<(), dynamodb_mapper::Error> {
-/// let ids = ["ana", "rui", "eva"];
-/// let got = users.get_all(ids).consistent_read().await?;
-/// for (id, fetched) in ids.iter().zip(got.items) {
-///     match fetched {
-///         Fetched::Found(user) => println!("{id}: {user:?}"),
-///         Fetched::Missing => println!("{id}: no such user"),
-///         other => println!("{id}: not read ({other:?})"),
-///     }
-/// }
-/// # Ok(()) }
-/// ```
-#[must_use = "a batch does nothing until it is awaited"]
-pub struct GetAll<T, O = T> {
-    batch: BatchGet,
-    handle: GetHandle<T, O>,
-}
-
-impl<T, O> GetAll<T, O> {
-    pub(super) fn batch_options(&mut self) -> &mut BatchOptions {
-        &mut self.batch.options
-    }
-}
-
-impl<T: Item + Send + 'static> GetAll<T> {
-    pub(crate) fn new<K>(table: &Table<T>, keys: impl IntoIterator<Item = K>) -> Self
-    where
-        T: KeyFrom<K>,
-    {
-        let mut batch = BatchGet::new(table.target().config().clone());
-        let handle = batch.get(table, keys);
-        GetAll { batch, handle }
-    }
-}
-
-impl<T: Item + 'static, O: Attributes + Send + 'static> GetAll<T, O> {
-    /// Reads strongly consistently, at twice the capacity.
-    pub fn consistent_read(mut self) -> Self {
-        let name = self.batch.groups[0].target.name().to_owned();
-        self.batch.consistent.push(name);
-        self
-    }
-
-    /// Reads only the attributes of `P`; see [`BatchGet::get_projected`].
-    pub fn project<P: Attributes + Send + 'static>(mut self) -> GetAll<T, P> {
-        let group = &mut self.batch.groups[self.handle.group];
-        group.projection = Some(P::SCHEMA);
-        group.slots = new_slots::<T, P>;
-        GetAll {
-            batch: self.batch,
-            handle: GetHandle {
-                batch: self.handle.batch,
-                group: self.handle.group,
-                _types: Marker::default(),
-            },
-        }
-    }
-
-    /// Reads the items. An `Err` means nothing was sent.
-    pub async fn send(self) -> Result<GetAllOutput<O>, Error> {
-        let mut output = self.batch.send().await?;
-        let items = output.take(self.handle)?;
-        Ok(GetAllOutput {
-            items,
-            errors: output.errors,
-            consumed_capacity: output.consumed_capacity,
-            requests: output.requests,
-            rounds: output.rounds,
-        })
-    }
-}
-
-impl<T: Item + Send + 'static, O: Attributes + Send + 'static> IntoFuture for GetAll<T, O> {
-    type Output = Result<GetAllOutput<O>, Error>;
-    type IntoFuture = Pin<Box<dyn Future<Output = Self::Output> + Send>>;
-
-    fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
-    }
-}
-
-/// What a batch get on one table read.
-#[derive(Debug)]
-#[non_exhaustive]
-pub struct GetAllOutput<O> {
-    /// One outcome per key, in the order of the keys.
-    pub items: Vec<Fetched<O>>,
-    /// The errors of requests that failed (see [`BatchGetOutput::errors`]).
-    pub errors: Vec<Error>,
-    /// The capacity units all requests consumed, when DynamoDB reported them.
-    pub consumed_capacity: Option<f64>,
-    /// The `BatchGetItem` requests sent.
-    pub requests: u32,
-    /// The rounds sent.
-    pub rounds: u32,
 }

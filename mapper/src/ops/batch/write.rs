@@ -1,6 +1,6 @@
 //! `BatchWriteItem`: puts and deletes of any number of items, across tables.
 //!
-//! Every write becomes a [plan](crate::plan) in [`WriteMode::Batch`] (so the extensions apply
+//! Every write becomes a [plan](crate::plan) in [`WriteMode::Batch`](crate::extension::WriteMode::Batch) (so the extensions apply
 //! as for a single put or delete), then the plans are sent in requests of at most
 //! [`MAX_BATCH_WRITE_ITEMS`] writes and [`MAX_BATCH_WRITE_SIZE`] bytes, several at a time.
 //! What DynamoDB leaves unprocessed is sent again in rounds, with exponential backoff and full
@@ -8,23 +8,17 @@
 //! left then is handed back as the caller's own values.
 
 use std::any::Any;
-use std::collections::HashMap;
 use std::future::{Future, IntoFuture};
 use std::pin::Pin;
 use std::sync::Arc;
 
-use aws_sdk_dynamodb::operation::batch_write_item::BatchWriteItemOutput;
-use aws_sdk_dynamodb::types::{DeleteRequest, PutRequest, WriteRequest};
-
-use super::{self as batch, Batch, BatchOptions, Groups, KeyId, KeyNames, Round, Sender, TableKeys};
-use crate::error::{ConvertError, Error, RefusalKind};
+use super::write_requests::Writes;
+use super::{self as batch, BatchOptions, Groups};
+use crate::error::{ConvertError, Error};
 use crate::item::{Item, ItemMap, KeyFrom};
-use crate::limits::{self, MAX_BATCH_WRITE_ITEMS, MAX_BATCH_WRITE_SIZE};
 use crate::ops::Marker;
-use crate::plan::{Plan, Write};
 use crate::schema::TableSchema;
-use crate::target::Table;
-use crate::target::{Config, Target};
+use crate::target::{Config, Table, Target};
 
 /// Puts and deletes of any number of items, across tables, in `BatchWriteItem` requests. Made by
 /// [`Mapper::batch_write`](crate::Mapper::batch_write); for one table, see
@@ -57,18 +51,18 @@ use crate::target::{Config, Target};
 ///
 /// # Before anything is sent
 ///
-/// Each item runs through the extensions in [`WriteMode::Batch`]: timestamps are set, UUIDs
+/// Each item runs through the extensions in [`WriteMode::Batch`](crate::extension::WriteMode::Batch): timestamps are set, UUIDs
 /// generated when unset, counters written at their `start`. A batch request cannot carry a
 /// condition, so a put of an item with a `#[version]`, or a
 /// [`delete_items`](BatchWrite::delete_items) of an item that was read, is refused
-/// ([`RefusalKind::VersionedBatch`], naming the attribute) unless the batch is sent
+/// ([`RefusalKind::VersionedBatch`](crate::RefusalKind::VersionedBatch), naming the attribute) unless the batch is sent
 /// [`without_version_check`](BatchWrite::without_version_check). A delete by key has no version
 /// check, and is allowed.
 ///
 /// Also refused before sending, so that nothing is half written: two writes of one item (the
-/// same table and key, a put and a delete included: [`RefusalKind::DuplicateKey`]), a missing
-/// or mistyped key attribute ([`RefusalKind::InvalidKey`]), an item over 400 KB
-/// ([`RefusalKind::ItemTooLarge`]).
+/// same table and key, a put and a delete included: [`RefusalKind::DuplicateKey`](crate::RefusalKind::DuplicateKey)), a missing
+/// or mistyped key attribute ([`RefusalKind::InvalidKey`](crate::RefusalKind::InvalidKey)), an item over 400 KB
+/// ([`RefusalKind::ItemTooLarge`](crate::RefusalKind::ItemTooLarge)).
 ///
 /// # Requests, retries and leftovers
 ///
@@ -80,14 +74,14 @@ use crate::target::{Config, Target};
 ///   or server error is resent by the SDK (standard mode: 3 attempts with backoff).
 /// - **The batch's rounds**, configured by [`retry`](BatchWrite::retry): what DynamoDB answered
 ///   as `UnprocessedItems` (a partial success, which the SDK does not retry) is sent again, as
-///   DynamoDB returned it, in the next round, after a wait of [`RetryPolicy::delay`]
+///   DynamoDB returned it, in the next round, after a wait of [`RetryPolicy::delay`](crate::RetryPolicy::delay)
 ///   (exponential, full jitter). So are the writes of a request still throttled after the SDK's
 ///   attempts ([`Error::is_throttling`]: DynamoDB wrote none of them); they are prepared again
 ///   from your items, so the extensions run again (a timestamp is the time of the resend, an
 ///   unset UUID is generated anew). The rounds stop when everything is written, after
-///   [`max_rounds_without_progress`](RetryPolicy::max_rounds_without_progress) rounds in a row
-///   that wrote nothing, after [`max_rounds`](RetryPolicy::max_rounds) rounds, or when the
-///   next round would start after the [`deadline`](RetryPolicy::deadline). By default there is no
+///   [`max_rounds_without_progress`](crate::RetryPolicy::max_rounds_without_progress) rounds in a row
+///   that wrote nothing, after [`max_rounds`](crate::RetryPolicy::max_rounds) rounds, or when the
+///   next round would start after the [`deadline`](crate::RetryPolicy::deadline). By default there is no
 ///   limit on rounds that make progress, no deadline, 3 rounds without progress, and waits of up
 ///   to 20 ms × 2ⁿ capped at 1 s.
 ///
@@ -105,23 +99,23 @@ pub struct BatchWrite {
     config: Arc<Config>,
     id: u64,
     groups: Vec<Group>,
-    options: BatchOptions,
-    skip_version_check: bool,
+    pub(super) options: BatchOptions,
+    pub(super) skip_version_check: bool,
 }
 
 /// The writes one call added.
-struct Group {
-    target: Target,
-    table: Arc<str>,
-    schema: &'static TableSchema,
-    what: &'static str,
-    values: Box<dyn Values>,
+pub(super) struct Group {
+    pub(super) target: Target,
+    pub(super) table: Arc<str>,
+    pub(super) schema: &'static TableSchema,
+    pub(super) what: &'static str,
+    pub(super) values: Box<dyn Values>,
 }
 
 /// A group's values as the caller gave them: each becomes a write when the batch is prepared
 /// (and again if its request was throttled), and is forgotten once written; what is left is
 /// handed back.
-trait Values: Send {
+pub(super) trait Values: Send {
     fn len(&self) -> usize;
     /// The write of the value at `index`; `None` once it is forgotten.
     fn write(&self, index: usize) -> Option<Result<Source, ConvertError>>;
@@ -138,7 +132,7 @@ struct Given<X> {
 
 /// What a value becomes before the extensions run: a put, or a delete by key or of an item
 /// that was read.
-enum Source {
+pub(super) enum Source {
     Put(ItemMap),
     Delete { item: ItemMap, whole_item: bool },
 }
@@ -354,9 +348,8 @@ impl BatchWrite {
 
     /// Prepares every write, then sends them. An `Err` means nothing was sent (a refusal, or a
     /// value that could not be converted); once sending starts, every outcome is in the
-    /// [`BatchWriteOutput`].
+    /// [`BatchWriteOutput`](crate::ops::BatchWriteOutput).
     pub async fn send(self) -> Result<BatchWriteOutput, Error> {
-        batch::check_concurrency(self.options.concurrency)?;
         let BatchWrite {
             config,
             id,
@@ -364,9 +357,7 @@ impl BatchWrite {
             options,
             skip_version_check,
         } = self;
-        let mut writes = Writes::prepare(groups, skip_version_check)?;
-        let total = writes.entries.len();
-        let ran = batch::run(&mut writes, &config, &options, total).await;
+        let (writes, ran) = batch::send(&config, &options, || Writes::prepare(groups, skip_version_check)).await?;
         let groups = writes.groups;
         Ok(BatchWriteOutput {
             errors: ran.errors,
@@ -423,7 +414,7 @@ impl BatchWriteOutput {
     /// What was not written of the writes `handle` stands for: the items (as given, before the
     /// extensions changed them) or the keys, in the order given. Empty when all were written,
     /// and on a second call. A handle of another batch is refused
-    /// ([`RefusalKind::ForeignHandle`]).
+    /// ([`RefusalKind::ForeignHandle`](crate::RefusalKind::ForeignHandle)).
     pub fn take<H: WriteHandle>(&mut self, handle: H) -> Result<H::Unprocessed, Error> {
         H::unpack(&mut self.groups, handle.position())
     }
@@ -436,406 +427,5 @@ impl BatchWriteOutput {
     /// How many writes were not done.
     pub fn unprocessed(&self) -> usize {
         self.unprocessed
-    }
-}
-
-/// The writes of a batch, prepared, as the rounds send them.
-struct Writes {
-    groups: Vec<Group>,
-    entries: Vec<Entry>,
-    /// Each write's key, to find the writes DynamoDB leaves unprocessed.
-    index: HashMap<KeyId, usize>,
-    keys: TableKeys,
-    skip_version_check: bool,
-}
-
-/// One write.
-struct Entry {
-    /// The request, until it is sent; back when DynamoDB returns it unprocessed.
-    request: Option<WriteRequest>,
-    size: usize,
-    group: usize,
-    index: usize,
-}
-
-impl Group {
-    /// Where write `i` of this group (number `g`) is, for error messages.
-    fn position(&self, g: usize, i: usize) -> String {
-        format!("write {i} of `{}` #{g} to table `{}`", self.what, self.table)
-    }
-
-    /// Runs write `i` through the extensions into a request, refusing what DynamoDB would
-    /// reject. Returns its key, the request and the size the 16 MB limit counts.
-    fn prepare(&self, g: usize, i: usize, skip_version_check: bool) -> Result<(KeyId, WriteRequest, usize), Error> {
-        let position = || self.position(g, i);
-        let source = self
-            .values
-            .write(i)
-            .expect("a write is prepared only while its value is held")
-            .map_err(|e| batch::locate(Error::from(e), &position()))?;
-        let write = Write::new(self.target.chain(), self.schema, &self.table).in_batch(skip_version_check);
-        let names = KeyNames::of(self.schema);
-        let (id, request, size) = match source {
-            Source::Put(item) => {
-                let plan = write.put(item).map_err(|e| batch::locate(e, &position()))?;
-                unconditional(&plan, &position)?;
-                let item = plan.request.item;
-                let id = names.key_id(&self.table, &item);
-                let size = limits::item_size(&item);
-                let put = PutRequest::builder()
-                    .set_item(Some(item))
-                    .build()
-                    .map_err(build_error)?;
-                (id, WriteRequest::builder().put_request(put).build(), size)
-            }
-            Source::Delete { item, whole_item } => {
-                let plan = write
-                    .delete(item, whole_item)
-                    .map_err(|e| batch::locate(e, &position()))?;
-                unconditional(&plan, &position)?;
-                let key = plan.request.key;
-                let id = names.key_id(&self.table, &key);
-                let size = limits::item_size(&key);
-                let delete = DeleteRequest::builder()
-                    .set_key(Some(key))
-                    .build()
-                    .map_err(build_error)?;
-                (id, WriteRequest::builder().delete_request(delete).build(), size)
-            }
-        };
-        let id = id.ok_or_else(|| {
-            Error::refused(
-                RefusalKind::InvalidKey,
-                format!("{}: the key attributes are missing or not a key type", position()),
-            )
-        })?;
-        Ok((id, request, size))
-    }
-}
-
-impl Writes {
-    /// Prepares every write, refusing the batch at the first one DynamoDB would reject, or
-    /// a second write of one item.
-    fn prepare(groups: Vec<Group>, skip_version_check: bool) -> Result<Writes, Error> {
-        let total = groups.iter().map(|g| g.values.len()).sum();
-        let mut entries = Vec::with_capacity(total);
-        let mut index = HashMap::with_capacity(total);
-        let mut keys = TableKeys::default();
-        for (g, group) in groups.iter().enumerate() {
-            keys.register(&group.table, group.schema)?;
-            for i in 0..group.values.len() {
-                let (id, request, size) = group.prepare(g, i, skip_version_check)?;
-                if let Some(first) = index.insert(id, entries.len()) {
-                    let first: &Entry = &entries[first];
-                    return Err(batch::duplicate(
-                        &group.table,
-                        &group.position(g, i),
-                        &format!("write {} of #{}", first.index, first.group),
-                    ));
-                }
-                entries.push(Entry {
-                    request: Some(request),
-                    size,
-                    group: g,
-                    index: i,
-                });
-            }
-        }
-        Ok(Writes {
-            groups,
-            entries,
-            index,
-            keys,
-            skip_version_check,
-        })
-    }
-
-    /// Prepares the write `at` anew, after its request was throttled.
-    fn prepare_again(&mut self, at: usize) -> Result<(), Error> {
-        let entry = &self.entries[at];
-        let group = &self.groups[entry.group];
-        let (id, request, size) = group.prepare(entry.group, entry.index, self.skip_version_check)?;
-        // An extension may have generated a new key; both map to this write.
-        match self.index.get(&id) {
-            Some(&other) if other != at => {
-                let other = &self.entries[other];
-                return Err(batch::duplicate(
-                    &group.table,
-                    &group.position(entry.group, entry.index),
-                    &format!("write {} of #{}", other.index, other.group),
-                ));
-            }
-            Some(_) => {}
-            None => {
-                self.index.insert(id, at);
-            }
-        }
-        let entry = &mut self.entries[at];
-        entry.request = Some(request);
-        entry.size = size;
-        Ok(())
-    }
-
-    /// The write of an unprocessed request DynamoDB returned, if it is one of `chunk`'s.
-    fn find(&self, table: &str, request: &WriteRequest, chunk: &[usize]) -> Option<usize> {
-        let names = self.keys.get(table)?;
-        let key = match (&request.put_request, &request.delete_request) {
-            (Some(put), _) => &put.item,
-            (None, Some(delete)) => &delete.key,
-            (None, None) => return None,
-        };
-        let at = *self.index.get(&names.key_id(table, key)?)?;
-        chunk.iter().position(|&c| c == at)
-    }
-}
-
-/// Refuses a write to which an extension added a condition: a batch request cannot carry one.
-fn unconditional<R>(plan: &Plan<R>, position: &dyn Fn() -> String) -> Result<(), Error> {
-    if plan.condition.is_some() || plan.names.is_some() || plan.values.is_some() {
-        return Err(Error::refused(
-            RefusalKind::ConditionInBatch,
-            format!(
-                "{}: an extension added a condition, and a batch write cannot carry one",
-                position()
-            ),
-        ));
-    }
-    Ok(())
-}
-
-fn build_error(error: aws_sdk_dynamodb::error::BuildError) -> Error {
-    Error::Configuration(format!("could not build a batch write request: {error}"))
-}
-
-/// Splits the writes `pending` into requests: at most 25 writes and 16 MB each, in order.
-fn chunks(pending: &[usize], sizes: impl Fn(usize) -> usize) -> Vec<Vec<usize>> {
-    let mut chunks = Vec::with_capacity(pending.len().div_ceil(MAX_BATCH_WRITE_ITEMS));
-    let mut current = Vec::with_capacity(MAX_BATCH_WRITE_ITEMS);
-    let mut size = 0;
-    for &at in pending {
-        let entry_size = sizes(at);
-        if current.len() == MAX_BATCH_WRITE_ITEMS || (!current.is_empty() && size + entry_size > MAX_BATCH_WRITE_SIZE) {
-            chunks.push(std::mem::replace(
-                &mut current,
-                Vec::with_capacity(MAX_BATCH_WRITE_ITEMS),
-            ));
-            size = 0;
-        }
-        current.push(at);
-        size += entry_size;
-    }
-    if !current.is_empty() {
-        chunks.push(current);
-    }
-    chunks
-}
-
-impl Batch for Writes {
-    const OPERATION: &'static str = "BatchWriteItem";
-    type Answer = BatchWriteItemOutput;
-
-    fn chunks(&self, pending: &[usize]) -> Vec<Vec<usize>> {
-        chunks(pending, |at| self.entries[at].size)
-    }
-
-    fn request(
-        &mut self,
-        sender: &Sender,
-        chunk: &[usize],
-    ) -> impl Future<Output = Result<BatchWriteItemOutput, Error>> + Send + use<> {
-        let mut items: HashMap<String, Vec<WriteRequest>> = HashMap::new();
-        let mut tables: Vec<&str> = Vec::new();
-        for &at in chunk {
-            let entry = &mut self.entries[at];
-            let table = &*self.groups[entry.group].table;
-            if !tables.contains(&table) {
-                tables.push(table);
-            }
-            // Moved, not copied: DynamoDB returns what it leaves unprocessed, and a throttled
-            // request is prepared again.
-            let request = entry.request.take().expect("a pending write holds its request");
-            match items.get_mut(table) {
-                Some(writes) => writes.push(request),
-                None => {
-                    items.insert(table.to_owned(), vec![request]);
-                }
-            }
-        }
-        let tables = tables.join(",");
-        let client = sender.client.clone();
-        let capacity = sender.capacity.clone();
-        let meter = sender.meter.clone();
-        async move {
-            let request = client
-                .batch_write_item()
-                .set_request_items(Some(items))
-                .set_return_consumed_capacity(capacity)
-                .send();
-            crate::ops::send_to(&tables, "BatchWriteItem", meter.as_ref(), request).await
-        }
-    }
-
-    fn settle(&mut self, chunk: Vec<usize>, outcome: Result<BatchWriteItemOutput, Error>, round: &mut Round) {
-        match outcome {
-            Ok(output) => {
-                for used in output.consumed_capacity.iter().flatten() {
-                    round.consumed(used.capacity_units());
-                }
-                let mut returned: Vec<Option<WriteRequest>> = vec![None; chunk.len()];
-                for (table, requests) in output.unprocessed_items.into_iter().flatten() {
-                    for request in requests {
-                        match self.find(&table, &request, &chunk) {
-                            Some(n) => returned[n] = Some(request),
-                            None => tracing::warn!(table, "an unprocessed write matches no write of its request"),
-                        }
-                    }
-                }
-                for (at, request) in chunk.into_iter().zip(returned) {
-                    let entry = &mut self.entries[at];
-                    match request {
-                        Some(request) => {
-                            entry.request = Some(request);
-                            round.again(at);
-                        }
-                        None => {
-                            self.groups[entry.group].values.forget(entry.index);
-                            round.done();
-                        }
-                    }
-                }
-            }
-            // DynamoDB wrote none of them: prepared anew, they go to the next round.
-            Err(error) if error.is_throttling() => {
-                for at in chunk {
-                    match self.prepare_again(at) {
-                        Ok(()) => round.again(at),
-                        Err(error) => round.failed(error),
-                    }
-                }
-                round.retryable(error);
-            }
-            // Not retryable, or of unknown outcome: left over, with the error.
-            Err(error) => round.failed(error),
-        }
-    }
-}
-
-/// Puts, deletes or item deletes on one table, sent as a batch. Made by [`Table::put_all`],
-/// [`Table::delete_all`] and [`Table::delete_items`]; see [`BatchWrite`] for what is refused,
-/// how requests are sent and retried, and [`without_version_check`](Self::without_version_check).
-///
-/// ```no_run
-/// # use dynamodb_mapper::{Item, Table};
-/// # #[derive(Item, Clone, Debug)] #[item(table = "events")]
-/// # struct Event { #[partition_key] stream: String, #[sort_key] seq: u64 }
-/// # async fn run(events: Table<Event>, batch: Vec<Event>) -> Result<(), dynamodb_mapper::Error> {
-/// let written = events.put_all(batch).await?;
-/// for event in &written.unprocessed {
-///     eprintln!("not written: {event:?}");
-/// }
-/// let deleted = events.delete_all([("s-1", 1u64), ("s-1", 2)]).await?;
-/// for (stream, seq) in &deleted.unprocessed {
-///     eprintln!("not deleted: {stream}/{seq} ({} errors)", deleted.errors.len());
-/// }
-/// # Ok(()) }
-/// ```
-#[must_use = "a batch does nothing until it is awaited"]
-pub struct WriteAll<H> {
-    batch: BatchWrite,
-    handle: H,
-}
-
-impl<H> WriteAll<H> {
-    pub(super) fn batch_options(&mut self) -> &mut BatchOptions {
-        &mut self.batch.options
-    }
-}
-
-impl<H: WriteHandle> WriteAll<H> {
-    pub(crate) fn new(batch: BatchWrite, handle: H) -> Self {
-        WriteAll { batch, handle }
-    }
-
-    /// Gives up optimistic locking for these writes: see [`BatchWrite::without_version_check`].
-    pub fn without_version_check(mut self) -> Self {
-        self.batch.skip_version_check = true;
-        self
-    }
-
-    /// Sends the writes. An `Err` means nothing was sent.
-    pub async fn send(self) -> Result<WriteAllOutput<H::Unprocessed>, Error> {
-        let mut output = self.batch.send().await?;
-        let unprocessed = output.take(self.handle)?;
-        Ok(WriteAllOutput {
-            unprocessed,
-            errors: output.errors,
-            consumed_capacity: output.consumed_capacity,
-            requests: output.requests,
-            rounds: output.rounds,
-        })
-    }
-}
-
-impl<H> IntoFuture for WriteAll<H>
-where
-    H: WriteHandle + Send + 'static,
-    H::Unprocessed: Send,
-{
-    type Output = Result<WriteAllOutput<H::Unprocessed>, Error>;
-    type IntoFuture = Pin<Box<dyn Future<Output = Self::Output> + Send>>;
-
-    fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
-    }
-}
-
-/// What a batch write on one table did.
-#[derive(Debug)]
-#[non_exhaustive]
-#[must_use = "some writes may be left over: see `unprocessed`"]
-pub struct WriteAllOutput<U> {
-    /// What was not written, as given: the items for puts and item deletes, the keys for
-    /// deletes by key. Empty when everything was written.
-    pub unprocessed: U,
-    /// The errors of requests that failed (see [`BatchWriteOutput::errors`]).
-    pub errors: Vec<Error>,
-    /// The capacity units all requests consumed, when DynamoDB reported them.
-    pub consumed_capacity: Option<f64>,
-    /// The `BatchWriteItem` requests sent.
-    pub requests: u32,
-    /// The rounds sent.
-    pub rounds: u32,
-}
-
-#[cfg(test)]
-mod tests {
-
-    fn chunks(pending: &[usize], sizes: &[usize]) -> Vec<Vec<usize>> {
-        super::chunks(pending, |at| sizes[at])
-    }
-
-    #[test]
-    fn requests_hold_at_most_25_writes_in_order() {
-        let pending: Vec<usize> = (0..60).collect();
-        let chunks = chunks(&pending, &[10; 60]);
-        assert_eq!(chunks.iter().map(Vec::len).collect::<Vec<_>>(), [25, 25, 10]);
-        assert_eq!(chunks.concat(), pending);
-    }
-
-    #[test]
-    fn requests_hold_at_most_16_mb() {
-        let mb = 1024 * 1024;
-        // 400 KB items: 25 of them are 10 MB, under the limit.
-        let small = [400 * 1024; 30];
-        let pending: Vec<usize> = (0..30).collect();
-        assert_eq!(
-            chunks(&pending, &small).iter().map(Vec::len).collect::<Vec<_>>(),
-            [25, 5]
-        );
-        // Writes whose sizes add up past 16 MB start a new request (sizes as the limit counts
-        // them; a single item is at most 400 KB, so only requests of big writes get here).
-        let big = [6 * mb, 6 * mb, 4 * mb, 1, 6 * mb];
-        let pending: Vec<usize> = (0..5).collect();
-        assert_eq!(chunks(&pending, &big), [vec![0, 1, 2], vec![3, 4]]);
     }
 }

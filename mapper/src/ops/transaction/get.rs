@@ -14,7 +14,7 @@ use tracing::Instrument;
 
 use super::TxGetHandle;
 use super::outcome::{PreparedAction, canceled};
-use super::write::table_names;
+use super::send::table_names;
 use crate::error::{ConvertError, Error, RefusalKind};
 use crate::extension::ItemImage;
 use crate::item::{Item, ItemMap, KeyFrom};

@@ -9,6 +9,7 @@ mod get;
 mod handle;
 mod outcome;
 mod read_modify_write;
+mod send;
 mod write;
 
 pub use action::{TxAction, TxPatch};
