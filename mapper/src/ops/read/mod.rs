@@ -315,6 +315,64 @@ impl ReadOptions {
     }
 }
 
+/// What every request of a read carries besides its kind's own: checked, and rendered
+/// through the request's placeholders.
+pub(crate) struct Common {
+    pub(crate) limit: Option<i32>,
+    pub(crate) filter: Option<String>,
+    pub(crate) select: Option<Select>,
+    pub(crate) projection: Option<String>,
+}
+
+impl ReadOptions {
+    /// Checks the options against the index read and renders the filter and projection.
+    pub(crate) fn common(
+        &self,
+        index: Option<&IndexSchema>,
+        item_type: &str,
+        placeholders: &mut Placeholders,
+    ) -> Result<Common, Error> {
+        self.check_consistent_read(index)?;
+        self.check_index_projection(index, item_type)?;
+        let limit = if self.count_only { None } else { self.limit()? };
+        let filter = self.filter(placeholders)?;
+        let (select, projection) = self.select(placeholders)?;
+        Ok(Common {
+            limit,
+            filter,
+            select,
+            projection,
+        })
+    }
+}
+
+/// A `Query` or `Scan` request (`$request`, a method of the client) with what every read
+/// sends: the table and index, the filter, projection and select, the placeholders, the page
+/// size, the consistency, the start and the capacity; `$build` adds the kind's own.
+macro_rules! read_request {
+    ($request:ident, $parts:expr, $common:expr, $expressions:expr, |$builder:ident| $build:expr) => {{
+        let Parts { target, index, options } = $parts;
+        let common = $common;
+        let $builder = target
+            .client()
+            .$request()
+            .table_name(target.name())
+            .set_index_name(index.map(|i| i.name.to_owned()))
+            .set_filter_expression(common.filter)
+            .set_projection_expression(common.projection)
+            .set_select(common.select)
+            .set_expression_attribute_names($expressions.names)
+            .set_expression_attribute_values($expressions.values)
+            .set_limit(common.limit)
+            .consistent_read(options.consistent_read)
+            .set_exclusive_start_key(options.start.clone().map(Cursor::into_item_map))
+            .set_return_consumed_capacity(target.capacity_request(options.meter.is_some()));
+        $build.send()
+    }};
+}
+
+pub(crate) use read_request;
+
 /// The projection expression listing the attributes of `schema`, for reads into a struct
 /// that holds only some of the item's attributes.
 pub(crate) fn projection(

@@ -3,7 +3,7 @@
 use aws_sdk_dynamodb::types::AttributeValue;
 
 use super::page::Cursor;
-use super::{Parts, Read, ReadKind, Response};
+use super::{Parts, Read, ReadKind, Response, read_request};
 use crate::error::{ConvertError, Error, RefusalKind};
 use crate::expr::Placeholders;
 use crate::item::{Attributes, Item};
@@ -174,9 +174,6 @@ impl<S: 'static> ReadKind for QueryKeys<S> {
             Some(index) => (index.partition_key, index.sort_key, index.name),
             None => (T::TABLE.partition_key, T::TABLE.sort_key, target.name()),
         };
-        options.check_consistent_read(index)?;
-        options.check_index_projection(index, T::SCHEMA.type_name)?;
-        let limit = options.limit()?;
         if let Some(filter) = &options.filter
             && let Some(key) = filter
                 .attribute_names()
@@ -230,27 +227,16 @@ impl<S: 'static> ReadKind for QueryKeys<S> {
             key_condition.push_str(&condition);
         }
         crate::limits::check_expression("key condition", &key_condition)?;
-        let filter = options.filter(&mut placeholders)?;
-        let (select, projection) = options.select(&mut placeholders)?;
-        let expressions = placeholders.finish(&[Some(&key_condition), filter.as_deref(), projection.as_deref()])?;
-
-        let request = target
-            .client()
-            .query()
-            .table_name(target.name())
-            .set_index_name(index.map(|i| i.name.to_owned()))
+        let common = options.common(index, T::SCHEMA.type_name, &mut placeholders)?;
+        let expressions = placeholders.finish(&[
+            Some(&key_condition),
+            common.filter.as_deref(),
+            common.projection.as_deref(),
+        ])?;
+        let descending = self.descending;
+        let request = read_request!(query, *read, common, expressions, |request| request
             .key_condition_expression(key_condition)
-            .set_filter_expression(filter)
-            .set_projection_expression(projection)
-            .set_select(select)
-            .set_expression_attribute_names(expressions.names)
-            .set_expression_attribute_values(expressions.values)
-            .set_limit(if options.count_only { None } else { limit })
-            .scan_index_forward(!self.descending)
-            .consistent_read(options.consistent_read)
-            .set_exclusive_start_key(options.start.clone().map(Cursor::into_item_map))
-            .set_return_consumed_capacity(target.capacity_request(options.meter.is_some()))
-            .send();
+            .scan_index_forward(!descending));
         let output = crate::ops::send(target, T::TABLE, "Query", options.meter.as_ref(), request).await?;
         Ok(output.into())
     }

@@ -3,7 +3,7 @@
 use futures_util::stream::{self, Stream, StreamExt};
 
 use super::page::Cursor;
-use super::{Parts, Read, ReadKind, Response};
+use super::{Parts, Read, ReadKind, Response, read_request};
 use crate::error::{Error, RefusalKind};
 use crate::expr::Placeholders;
 use crate::item::{Attributes, Item};
@@ -79,32 +79,14 @@ impl ReadKind for ScanSegment {
                 format!("scan segment {segment} of {total}: need 0 <= segment < total <= {MAX_SEGMENTS}"),
             ));
         }
-        options.check_consistent_read(index)?;
-        options.check_index_projection(index, T::SCHEMA.type_name)?;
-        let limit = options.limit()?;
         let mut placeholders = Placeholders::new();
-        let filter = options.filter(&mut placeholders)?;
-        let (select, projection) = options.select(&mut placeholders)?;
-        let expressions = placeholders.finish(&[filter.as_deref(), projection.as_deref()])?;
-
-        let request = target
-            .client()
-            .scan()
-            .table_name(target.name())
-            .set_index_name(index.map(|i| i.name.to_owned()))
-            .set_filter_expression(filter)
-            .set_projection_expression(projection)
-            .set_select(select)
-            .set_expression_attribute_names(expressions.names)
-            .set_expression_attribute_values(expressions.values)
-            .set_limit(if options.count_only { None } else { limit })
-            .consistent_read(options.consistent_read)
-            // Both fit an i32: checked above.
-            .set_segment(self.segment.map(|s| s.0 as i32))
-            .set_total_segments(self.segment.map(|s| s.1 as i32))
-            .set_exclusive_start_key(options.start.clone().map(Cursor::into_item_map))
-            .set_return_consumed_capacity(target.capacity_request(options.meter.is_some()))
-            .send();
+        let common = options.common(index, T::SCHEMA.type_name, &mut placeholders)?;
+        let expressions = placeholders.finish(&[common.filter.as_deref(), common.projection.as_deref()])?;
+        let segment = self.segment;
+        // Both fit an i32: checked above.
+        let request = read_request!(scan, *read, common, expressions, |request| request
+            .set_segment(segment.map(|s| s.0 as i32))
+            .set_total_segments(segment.map(|s| s.1 as i32)));
         let output = crate::ops::send(target, T::TABLE, "Scan", options.meter.as_ref(), request).await?;
         Ok(output.into())
     }
