@@ -53,6 +53,25 @@ use crate::error::Error;
 use crate::schema::TableSchema;
 use crate::target::Target;
 
+/// `.await` on a builder sends it: its `IntoFuture` boxes its `send`. The generics and bounds
+/// go in brackets (`[T: Item + 'static] Put<T> => Result<(), Error>`); a builder whose future
+/// borrows for `'f` (a change closure) says so after a `+`.
+macro_rules! send_on_await {
+    ([$($generics:tt)*] $builder:ty => $output:ty $(, + $life:lifetime)? $(, where $($bounds:tt)+)?) => {
+        impl<$($generics)*> std::future::IntoFuture for $builder $(where $($bounds)+)? {
+            type Output = $output;
+            type IntoFuture =
+                std::pin::Pin<Box<dyn std::future::Future<Output = Self::Output> + Send $(+ $life)?>>;
+
+            fn into_future(self) -> Self::IntoFuture {
+                Box::pin(self.send())
+            }
+        }
+    };
+}
+
+pub(crate) use send_on_await;
+
 /// Marks the Rust types an operation reads or writes, without holding them.
 pub(crate) type Marker<T> = std::marker::PhantomData<fn() -> T>;
 

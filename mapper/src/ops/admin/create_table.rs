@@ -14,6 +14,7 @@ use std::marker::PhantomData;
 
 use crate::error::Error;
 use crate::item::Item;
+use crate::ops::send_on_await;
 use crate::schema::{self, IndexKind, KeySchema};
 use crate::target::Target;
 
@@ -318,11 +319,4 @@ async fn wait_until_active(target: &Target, timeout: Duration) -> Result<(), Err
     }
 }
 
-impl<T: Item + 'static> std::future::IntoFuture for CreateTable<T> {
-    type Output = Result<(), Error>;
-    type IntoFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Self::Output> + Send>>;
-
-    fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
-    }
-}
+send_on_await!([T: Item + 'static] CreateTable<T> => Result<(), Error>);

@@ -1,8 +1,6 @@
 //! `BatchGetItem`: reads of any number of keys, across tables, each key with its own outcome.
 
 use std::any::Any;
-use std::future::{Future, IntoFuture};
-use std::pin::Pin;
 use std::sync::Arc;
 
 use super::get_requests::prepare;
@@ -11,6 +9,7 @@ use crate::error::{ConvertError, Error};
 use crate::extension::ItemImage;
 use crate::item::{Attributes, Item, ItemMap, KeyFrom};
 use crate::ops::Marker;
+use crate::ops::send_on_await;
 use crate::schema::ItemSchema;
 use crate::target::{Config, Table, Target};
 
@@ -286,14 +285,7 @@ impl BatchGet {
     }
 }
 
-impl IntoFuture for BatchGet {
-    type Output = Result<BatchGetOutput, Error>;
-    type IntoFuture = Pin<Box<dyn Future<Output = Self::Output> + Send>>;
-
-    fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
-    }
-}
+send_on_await!([] BatchGet => Result<BatchGetOutput, Error>);
 
 impl std::fmt::Debug for BatchGet {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

@@ -2,14 +2,12 @@
 //! [`delete_all`](crate::Table::delete_all), [`delete_items`](crate::Table::delete_items) and
 //! [`get_all`](crate::Table::get_all), each a batch of one call whose result is that call's.
 
-use std::future::{Future, IntoFuture};
-use std::pin::Pin;
-
 use super::get::{GetHandle, new_slots};
 use super::{BatchGet, BatchOptions, BatchWrite, Fetched, WriteHandle};
 use crate::error::Error;
 use crate::item::{Attributes, Item, KeyFrom};
 use crate::ops::Marker;
+use crate::ops::send_on_await;
 use crate::target::Table;
 
 /// Puts, deletes or item deletes on one table, sent as a batch. Made by [`Table::put_all`],
@@ -68,18 +66,8 @@ impl<H: WriteHandle> WriteAll<H> {
     }
 }
 
-impl<H> IntoFuture for WriteAll<H>
-where
-    H: WriteHandle + Send + 'static,
-    H::Unprocessed: Send,
-{
-    type Output = Result<WriteAllOutput<H::Unprocessed>, Error>;
-    type IntoFuture = Pin<Box<dyn Future<Output = Self::Output> + Send>>;
-
-    fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
-    }
-}
+send_on_await!([H] WriteAll<H> => Result<WriteAllOutput<H::Unprocessed>, Error>,
+    where H: WriteHandle + Send + 'static, H::Unprocessed: Send);
 
 /// What a batch write on one table did.
 #[derive(Debug)]
@@ -179,14 +167,7 @@ impl<T: Item + 'static, O: Attributes + Send + 'static> GetAll<T, O> {
     }
 }
 
-impl<T: Item + Send + 'static, O: Attributes + Send + 'static> IntoFuture for GetAll<T, O> {
-    type Output = Result<GetAllOutput<O>, Error>;
-    type IntoFuture = Pin<Box<dyn Future<Output = Self::Output> + Send>>;
-
-    fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
-    }
-}
+send_on_await!([T: Item + Send + 'static, O: Attributes + Send + 'static] GetAll<T, O> => Result<GetAllOutput<O>, Error>);
 
 /// What a batch get on one table read.
 #[derive(Debug)]

@@ -8,8 +8,6 @@
 //! left then is handed back as the caller's own values.
 
 use std::any::Any;
-use std::future::{Future, IntoFuture};
-use std::pin::Pin;
 use std::sync::Arc;
 
 use super::write_requests::Writes;
@@ -17,6 +15,7 @@ use super::{self as batch, BatchOptions, Groups};
 use crate::error::{ConvertError, Error};
 use crate::item::{Item, ItemMap, KeyFrom};
 use crate::ops::Marker;
+use crate::ops::send_on_await;
 use crate::schema::TableSchema;
 use crate::target::{Config, Table, Target};
 
@@ -370,14 +369,7 @@ impl BatchWrite {
     }
 }
 
-impl IntoFuture for BatchWrite {
-    type Output = Result<BatchWriteOutput, Error>;
-    type IntoFuture = Pin<Box<dyn Future<Output = Self::Output> + Send>>;
-
-    fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
-    }
-}
+send_on_await!([] BatchWrite => Result<BatchWriteOutput, Error>);
 
 impl std::fmt::Debug for BatchWrite {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

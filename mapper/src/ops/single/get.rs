@@ -1,14 +1,13 @@
 //! `GetItem`.
 
-use std::future::{Future, IntoFuture};
 use std::marker::PhantomData;
-use std::pin::Pin;
 
 use crate::error::{ConvertError, Error};
 use crate::expr::Placeholders;
 use crate::extension::ItemImage;
 use crate::item::{Attributes, Item, ItemMap};
 use crate::ops::CapacityMeter;
+use crate::ops::send_on_await;
 use crate::schema::ItemSchema;
 use crate::target::Target;
 
@@ -95,11 +94,4 @@ impl<T: Item, O: Attributes> Get<T, O> {
     }
 }
 
-impl<T: Item + 'static, O: Attributes + Send + 'static> IntoFuture for Get<T, O> {
-    type Output = Result<Option<O>, Error>;
-    type IntoFuture = Pin<Box<dyn Future<Output = Self::Output> + Send>>;
-
-    fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
-    }
-}
+send_on_await!([T: Item + 'static, O: Attributes + Send + 'static] Get<T, O> => Result<Option<O>, Error>);

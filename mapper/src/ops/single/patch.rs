@@ -1,8 +1,5 @@
 //! `UpdateItem` from update actions: a partial update of an item by key.
 
-use std::future::{Future, IntoFuture};
-use std::pin::Pin;
-
 use aws_sdk_dynamodb::types::AttributeValue;
 
 use super::Common;
@@ -10,6 +7,7 @@ use crate::error::{ConvertError, Error, RefusalKind};
 use crate::expr::{Path, SetValue, UpdateExpression, UpdateValue};
 use crate::item::{Item, ItemMap};
 use crate::ops::Marker;
+use crate::ops::send_on_await;
 use crate::schema::{TableSchema, Tag};
 use crate::target::Target;
 use crate::value::ToAttributeValue;
@@ -220,11 +218,4 @@ impl<T: Item> Patch<T> {
     }
 }
 
-impl<T: Item + 'static> IntoFuture for Patch<T> {
-    type Output = Result<T, Error>;
-    type IntoFuture = Pin<Box<dyn Future<Output = Self::Output> + Send>>;
-
-    fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
-    }
-}
+send_on_await!([T: Item + 'static] Patch<T> => Result<T, Error>);

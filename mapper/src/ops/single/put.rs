@@ -1,14 +1,12 @@
 //! `PutItem`.
 
-use std::future::{Future, IntoFuture};
-use std::pin::Pin;
-
 use aws_sdk_dynamodb::types::ReturnValue;
 
 use super::{Common, conditional_request};
 use crate::error::{ConvertError, Error};
 use crate::item::{Item, ItemMap};
 use crate::ops::Marker;
+use crate::ops::send_on_await;
 use crate::plan;
 use crate::target::Target;
 
@@ -69,11 +67,4 @@ impl<T: Item> Put<T> {
     }
 }
 
-impl<T: Item + 'static> IntoFuture for Put<T> {
-    type Output = Result<(), Error>;
-    type IntoFuture = Pin<Box<dyn Future<Output = Self::Output> + Send>>;
-
-    fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
-    }
-}
+send_on_await!([T: Item + 'static] Put<T> => Result<(), Error>);

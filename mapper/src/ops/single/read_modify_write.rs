@@ -1,14 +1,13 @@
 //! The read-modify-write loop of optimistic locking.
 
-use std::future::{Future, IntoFuture};
 use std::marker::PhantomData;
-use std::pin::Pin;
 
 use super::{Get, Update};
 use crate::error::{ConvertError, Error};
 use crate::item::{Item, ItemMap};
 use crate::ops::ChangeOutcome;
 use crate::ops::ModifyError;
+use crate::ops::send_on_await;
 use crate::retry::{Retries, RetryPolicy};
 use crate::target::Target;
 
@@ -104,17 +103,9 @@ where
     }
 }
 
-impl<'f, T, F, R> IntoFuture for ReadModifyWrite<'f, T, F>
-where
-    T: Item + Send + 'static,
-    F: FnMut(&mut T) -> R + Send + 'f,
-    R: ChangeOutcome + 'f,
-    R::Refusal: Send + 'f,
-{
-    type Output = Result<T, ModifyError<R::Refusal>>;
-    type IntoFuture = Pin<Box<dyn Future<Output = Self::Output> + Send + 'f>>;
-
-    fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
-    }
-}
+send_on_await!(['f, T, F, R] ReadModifyWrite<'f, T, F> => Result<T, ModifyError<R::Refusal>>, + 'f,
+    where
+        T: Item + Send + 'static,
+        F: FnMut(&mut T) -> R + Send + 'f,
+        R: ChangeOutcome + 'f,
+        R::Refusal: Send + 'f);

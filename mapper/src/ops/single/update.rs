@@ -1,14 +1,12 @@
 //! `UpdateItem` from a whole item.
 
-use std::future::{Future, IntoFuture};
-use std::pin::Pin;
-
 use aws_sdk_dynamodb::types::ReturnValue;
 
 use super::{Common, conditional_request};
 use crate::error::{ConvertError, Error};
 use crate::item::{Item, ItemMap};
 use crate::ops::Marker;
+use crate::ops::send_on_await;
 use crate::plan::{self, Plan, UpdateRequest};
 use crate::target::Target;
 
@@ -65,11 +63,4 @@ pub(super) async fn send_update<T: Item>(common: &Common, plan: Plan<UpdateReque
     )
 }
 
-impl<T: Item + 'static> IntoFuture for Update<T> {
-    type Output = Result<T, Error>;
-    type IntoFuture = Pin<Box<dyn Future<Output = Self::Output> + Send>>;
-
-    fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
-    }
-}
+send_on_await!([T: Item + 'static] Update<T> => Result<T, Error>);

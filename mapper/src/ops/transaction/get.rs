@@ -2,8 +2,6 @@
 
 use std::any::Any;
 use std::fmt;
-use std::future::{Future, IntoFuture};
-use std::pin::Pin;
 
 use std::sync::Arc;
 
@@ -20,6 +18,7 @@ use crate::extension::ItemImage;
 use crate::item::{Item, ItemMap, KeyFrom};
 use crate::limits;
 use crate::ops::CapacityMeter;
+use crate::ops::send_on_await;
 use crate::schema::TableSchema;
 use crate::target::Table;
 use crate::target::{Config, Target};
@@ -198,14 +197,7 @@ impl TransactGet {
     }
 }
 
-impl IntoFuture for TransactGet {
-    type Output = Result<TransactGetOutput, Error>;
-    type IntoFuture = Pin<Box<dyn Future<Output = Self::Output> + Send>>;
-
-    fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
-    }
-}
+send_on_await!([] TransactGet => Result<TransactGetOutput, Error>);
 
 impl fmt::Debug for TransactGet {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -1,13 +1,12 @@
 //! The read-modify-write loop of optimistic locking, over several items in one transaction.
 
-use std::future::{Future, IntoFuture};
 use std::marker::PhantomData;
-use std::pin::Pin;
 
 use std::sync::Arc;
 
 use super::{Committed, TransactGet, TransactGetOutput, TransactWrite};
 use crate::error::Error;
+use crate::ops::send_on_await;
 use crate::ops::{ChangeOutcome, ModifyError};
 use crate::retry::{Retries, RetryPolicy};
 use crate::target::Config;
@@ -132,16 +131,8 @@ where
     }
 }
 
-impl<'f, F, R> IntoFuture for TransactReadModifyWrite<'f, F>
-where
-    F: FnMut(&mut TransactGetOutput, &mut TransactWrite) -> R + Send + 'f,
-    R: ChangeOutcome + 'f,
-    R::Refusal: Send + 'f,
-{
-    type Output = Result<Committed, ModifyError<R::Refusal>>;
-    type IntoFuture = Pin<Box<dyn Future<Output = Self::Output> + Send + 'f>>;
-
-    fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
-    }
-}
+send_on_await!(['f, F, R] TransactReadModifyWrite<'f, F> => Result<Committed, ModifyError<R::Refusal>>, + 'f,
+    where
+        F: FnMut(&mut TransactGetOutput, &mut TransactWrite) -> R + Send + 'f,
+        R: ChangeOutcome + 'f,
+        R::Refusal: Send + 'f);

@@ -1,8 +1,6 @@
 //! `TransactWriteItems`: up to 100 writes on any tables, all applied or none.
 
 use std::fmt;
-use std::future::{Future, IntoFuture};
-use std::pin::Pin;
 use std::sync::Arc;
 
 use super::send::Prepared;
@@ -11,6 +9,7 @@ use crate::error::{ConvertError, Error};
 use crate::expr::Condition;
 use crate::item::{Item, ItemMap, KeyFrom};
 use crate::ops::CapacityMeter;
+use crate::ops::send_on_await;
 use crate::ops::single::PatchActions;
 use crate::retry::RetryPolicy;
 use crate::schema::TableSchema;
@@ -250,14 +249,7 @@ impl TransactWrite {
     }
 }
 
-impl IntoFuture for TransactWrite {
-    type Output = Result<Committed, Error>;
-    type IntoFuture = Pin<Box<dyn Future<Output = Self::Output> + Send>>;
-
-    fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
-    }
-}
+send_on_await!([] TransactWrite => Result<Committed, Error>);
 
 impl fmt::Debug for TransactWrite {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
