@@ -1,7 +1,14 @@
-//! The mapper's own overhead per operation: put, get, update and a 100-item query page through
-//! the mapper, against the same requests built and decoded by hand with the raw SDK. Both send
-//! to an HTTP client that answers at once with a canned response, so no network or server is
-//! measured; before timing, each pair's request bodies are checked to be the same JSON.
+//! The mapper's own overhead per operation, on a realistic item (an order with a nested address,
+//! a list of line-item maps, a metadata map and a string set; `VersionedOrder` is the same
+//! with a `#[version]`): put, versioned put, get, versioned update, versioned patch of two
+//! attributes, a 100-item query page, a transaction (an update and a condition check), a
+//! 100-key batch get and a 25-item batch write, through the mapper against the same requests
+//! built and decoded by hand with the raw SDK. Each raw twin does the work the mapper does for
+//! the caller: it decodes what comes back, matches a batch get's items to their keys (per-key
+//! outcomes, in order) and refuses duplicate keys, and keeps what a transaction wrote. Both
+//! send to an HTTP client that answers at once with a canned response, so no network or
+//! server is measured; before timing, each pair's request bodies are checked to be the same
+//! JSON.
 //!
 //! After criterion's groups, a summary prints each operation's median time for both sides,
 //! the ratio mapper ÷ raw of those medians, the same ratio measured in interleaved pairs
@@ -12,7 +19,7 @@
 //! cargo bench --bench operations
 //! ```
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::hint::black_box;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -21,17 +28,24 @@ use std::time::Instant;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::config::http::{HttpRequest, HttpResponse};
 use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
-use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, ReturnValuesOnConditionCheckFailure};
+use aws_sdk_dynamodb::types::{
+    AttributeValue, KeysAndAttributes, PutRequest, ReturnValue, ReturnValuesOnConditionCheckFailure, TransactWriteItem,
+    WriteRequest,
+};
 use aws_smithy_runtime_api::client::http::{
     HttpClient, HttpConnector, HttpConnectorFuture, HttpConnectorSettings, SharedHttpConnector,
 };
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::body::SdkBody;
-use chrono::{DateTime, SecondsFormat, TimeZone, Utc};
 use criterion::Criterion;
-use dynamodb_mapper::{Item, Mapper, Table};
+use dynamodb_mapper::expr::Condition;
+use dynamodb_mapper::ops::Fetched;
+use dynamodb_mapper::{Mapper, Table};
 use dynamodb_mapper_workspace::bench_support::{self, CountingAllocator, criterion_median};
-use dynamodb_mapper_workspace::fixtures::{Order, from_item_by_hand, to_item_by_hand};
+use dynamodb_mapper_workspace::fixtures::{
+    Order, OrderStatus, VersionedOrder, from_item_by_hand, to_item_by_hand, versioned_from_item_by_hand,
+    versioned_to_item_by_hand,
+};
 use serde_json::{Value, json};
 
 type ItemMap = HashMap<String, AttributeValue>;
@@ -119,126 +133,6 @@ fn wire(item: &ItemMap) -> Value {
 }
 
 // ---------------------------------------------------------------------------------------------
-// A versioned item, with its conversion by hand.
-
-#[derive(Item, Debug, Clone, PartialEq)]
-#[item(table = "bench-tickets", rename_all = "camelCase")]
-struct Ticket {
-    #[partition_key]
-    project: String,
-    #[sort_key]
-    number: u64,
-    title: String,
-    status: String,
-    assignee: Option<String>,
-    priority: u8,
-    points: i32,
-    labels: Vec<String>,
-    created_at: DateTime<Utc>,
-    updated_by: String,
-    description: String,
-    archived: bool,
-    #[version]
-    version: Option<u64>,
-}
-
-impl Ticket {
-    fn sample() -> Ticket {
-        Ticket {
-            project: "PROJ-platform".into(),
-            number: 4711,
-            title: "Retry unprocessed items with jittered backoff".into(),
-            status: "IN_PROGRESS".into(),
-            assignee: Some("ana.silva".into()),
-            priority: 2,
-            points: 5,
-            labels: vec!["backend".into(), "dynamodb".into(), "reliability".into()],
-            created_at: Utc.with_ymd_and_hms(2024, 5, 17, 14, 32, 9).unwrap(),
-            updated_by: "rui.costa".into(),
-            description: "Batch writes drop items DynamoDB returns as unprocessed.".into(),
-            archived: false,
-            version: Some(7),
-        }
-    }
-}
-
-/// The names of `Ticket`'s non-key attributes, in declaration order.
-const TICKET_ATTRIBUTES: [&str; 11] = [
-    "title",
-    "status",
-    "assignee",
-    "priority",
-    "points",
-    "labels",
-    "createdAt",
-    "updatedBy",
-    "description",
-    "archived",
-    "version",
-];
-
-fn ticket_to_item_by_hand(t: &Ticket) -> ItemMap {
-    let s = |v: &str| AttributeValue::S(v.to_owned());
-    let mut item = HashMap::with_capacity(13);
-    item.insert("project".to_owned(), s(&t.project));
-    item.insert("number".to_owned(), AttributeValue::N(t.number.to_string()));
-    item.insert("title".to_owned(), s(&t.title));
-    item.insert("status".to_owned(), s(&t.status));
-    if let Some(assignee) = &t.assignee {
-        item.insert("assignee".to_owned(), s(assignee));
-    }
-    item.insert("priority".to_owned(), AttributeValue::N(t.priority.to_string()));
-    item.insert("points".to_owned(), AttributeValue::N(t.points.to_string()));
-    item.insert(
-        "labels".to_owned(),
-        AttributeValue::L(t.labels.iter().map(|l| s(l)).collect()),
-    );
-    item.insert(
-        "createdAt".to_owned(),
-        s(&t.created_at.to_rfc3339_opts(SecondsFormat::Nanos, true)),
-    );
-    item.insert("updatedBy".to_owned(), s(&t.updated_by));
-    item.insert("description".to_owned(), s(&t.description));
-    item.insert("archived".to_owned(), AttributeValue::Bool(t.archived));
-    if let Some(version) = t.version {
-        item.insert("version".to_owned(), AttributeValue::N(version.to_string()));
-    }
-    item
-}
-
-fn ticket_from_item_by_hand(mut item: ItemMap) -> Ticket {
-    let mut take = |name: &str| item.remove(name);
-    let s = |v: Option<AttributeValue>| match v {
-        Some(AttributeValue::S(s)) => s,
-        other => panic!("not a string: {other:?}"),
-    };
-    let n = |v: Option<AttributeValue>| match v {
-        Some(AttributeValue::N(n)) => n,
-        other => panic!("not a number: {other:?}"),
-    };
-    Ticket {
-        project: s(take("project")),
-        number: n(take("number")).parse().unwrap(),
-        title: s(take("title")),
-        status: s(take("status")),
-        assignee: take("assignee").map(|v| s(Some(v))),
-        priority: n(take("priority")).parse().unwrap(),
-        points: n(take("points")).parse().unwrap(),
-        labels: match take("labels") {
-            Some(AttributeValue::L(l)) => l.into_iter().map(|v| s(Some(v))).collect(),
-            other => panic!("not a list: {other:?}"),
-        },
-        created_at: DateTime::parse_from_rfc3339(&s(take("createdAt")))
-            .unwrap()
-            .with_timezone(&Utc),
-        updated_by: s(take("updatedBy")),
-        description: s(take("description")),
-        archived: matches!(take("archived"), Some(AttributeValue::Bool(true))),
-        version: take("version").map(|v| n(Some(v)).parse().unwrap()),
-    }
-}
-
-// ---------------------------------------------------------------------------------------------
 // The operations, both ways.
 
 struct Fixture {
@@ -246,30 +140,66 @@ struct Fixture {
     canned: Canned,
     client: Client,
     orders: Table<Order>,
-    tickets: Table<Ticket>,
+    versioned: Table<VersionedOrder>,
     order: Order,
-    ticket: Ticket,
+    versioned_order: VersionedOrder,
+    /// The orders a batch reads and writes: the sample with other order ids.
+    batch: Vec<Order>,
 }
 
 const ORDERS: &str = "bench-orders";
-const TICKETS: &str = "bench-tickets";
+const VERSIONED: &str = "bench-versioned-orders";
+/// The client request token both sides of the transaction send, so their bodies compare.
+const TOKEN: &str = "bench-transaction-token";
+/// The keys a batch get reads, and the items a batch write puts.
+const BATCH_GET: usize = 100;
+const BATCH_WRITE: usize = 25;
+
+/// `VersionedOrder`'s non-key attributes, in declaration order (how the mapper's update sets
+/// them, and the raw twin does too).
+const VERSIONED_ATTRIBUTES: [&str; 17] = [
+    "status",
+    "createdAt",
+    "deliveredAt",
+    "email",
+    "totalCents",
+    "loyaltyPoints",
+    "itemCount",
+    "priority",
+    "taxRate",
+    "giftWrap",
+    "couponCode",
+    "shippingAddress",
+    "lines",
+    "metadata",
+    "tags",
+    "signature",
+    "version",
+];
+
+fn s(text: &str) -> AttributeValue {
+    AttributeValue::S(text.to_owned())
+}
+
+fn n(number: impl ToString) -> AttributeValue {
+    AttributeValue::N(number.to_string())
+}
+
+fn order_numbered(i: u128) -> Order {
+    Order {
+        order_id: uuid::Uuid::from_u128(i),
+        ..Order::sample()
+    }
+}
 
 impl Fixture {
     fn new() -> Fixture {
         let order = Order::sample();
-        let ticket = Ticket::sample();
-        let mut updated = ticket_to_item_by_hand(&ticket);
-        updated.insert("version".into(), AttributeValue::N("8".into()));
-        let page: Vec<Value> = (0..100u128)
-            .map(|i| {
-                let mut item = to_item_by_hand(&order);
-                item.insert(
-                    "orderId".into(),
-                    AttributeValue::S(uuid::Uuid::from_u128(i).to_string()),
-                );
-                wire(&item)
-            })
-            .collect();
+        let versioned_order = VersionedOrder::sample(Some(7));
+        let mut updated = versioned_to_item_by_hand(&versioned_order);
+        updated.insert("version".into(), n(8));
+        let batch: Vec<Order> = (0..BATCH_GET as u128).map(order_numbered).collect();
+        let page: Vec<Value> = batch.iter().map(|o| wire(&to_item_by_hand(o))).collect();
         let responses: HashMap<&'static str, Vec<u8>> = HashMap::from([
             ("PutItem", b"{}".to_vec()),
             (
@@ -282,8 +212,19 @@ impl Fixture {
             ),
             (
                 "Query",
-                serde_json::to_vec(&json!({ "Items": page, "Count": 100, "ScannedCount": 100 })).unwrap(),
+                serde_json::to_vec(&json!({ "Items": page, "Count": BATCH_GET, "ScannedCount": BATCH_GET })).unwrap(),
             ),
+            ("TransactWriteItems", b"{}".to_vec()),
+            (
+                "BatchGetItem",
+                // The items in another order than the keys, as DynamoDB answers.
+                serde_json::to_vec(&json!({
+                    "Responses": { ORDERS: page.iter().rev().collect::<Vec<_>>() },
+                    "UnprocessedKeys": {}
+                }))
+                .unwrap(),
+            ),
+            ("BatchWriteItem", br#"{"UnprocessedItems":{}}"#.to_vec()),
         ]);
         let canned = Canned {
             responses: Arc::new(responses),
@@ -297,12 +238,20 @@ impl Fixture {
                 .build()
                 .unwrap(),
             orders: mapper.table_named(ORDERS).unwrap(),
-            tickets: mapper.table_named(TICKETS).unwrap(),
+            versioned: mapper.table_named(VERSIONED).unwrap(),
             canned,
             client,
             order,
-            ticket,
+            versioned_order,
+            batch,
         }
+    }
+
+    fn order_key(order: &Order) -> ItemMap {
+        HashMap::from([
+            ("customerId".to_owned(), s(&order.customer_id)),
+            ("orderId".to_owned(), s(&order.order_id.to_string())),
+        ])
     }
 
     async fn mapper_put(&self) {
@@ -321,20 +270,20 @@ impl Fixture {
     }
 
     async fn mapper_versioned_put(&self) {
-        self.tickets.put(&self.ticket).await.unwrap();
+        self.versioned.put(&self.versioned_order).await.unwrap();
     }
 
     async fn raw_versioned_put(&self) {
-        let read = self.ticket.version.unwrap();
-        let mut item = ticket_to_item_by_hand(&self.ticket);
-        item.insert("version".into(), AttributeValue::N((read + 1).to_string()));
+        let read = self.versioned_order.version.unwrap();
+        let mut item = versioned_to_item_by_hand(&self.versioned_order);
+        item.insert("version".into(), n(read + 1));
         self.client
             .put_item()
-            .table_name(TICKETS)
+            .table_name(VERSIONED)
             .set_item(Some(item))
             .condition_expression("#n0 = :v0")
             .expression_attribute_names("#n0", "version")
-            .expression_attribute_values(":v0", AttributeValue::N(read.to_string()))
+            .expression_attribute_values(":v0", n(read))
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
             .send()
             .await
@@ -354,8 +303,7 @@ impl Fixture {
             .client
             .get_item()
             .table_name(ORDERS)
-            .key("customerId", AttributeValue::S(self.order.customer_id.clone()))
-            .key("orderId", AttributeValue::S(self.order.order_id.to_string()))
+            .set_key(Some(Self::order_key(&self.order)))
             .consistent_read(false)
             .send()
             .await
@@ -363,31 +311,37 @@ impl Fixture {
         from_item_by_hand(output.item.unwrap()).unwrap()
     }
 
-    async fn mapper_update(&self) -> Ticket {
-        self.tickets.update(&self.ticket).await.unwrap()
+    async fn mapper_update(&self) -> VersionedOrder {
+        self.versioned.update(&self.versioned_order).await.unwrap()
     }
 
-    async fn raw_update(&self) -> Ticket {
-        let read = self.ticket.version.unwrap();
-        let mut item = ticket_to_item_by_hand(&self.ticket);
-        item.insert("version".into(), AttributeValue::N((read + 1).to_string()));
+    /// The update of the whole versioned order, as one writes it with a loop: `SET` every
+    /// attribute in declaration order (`REMOVE` the absent ones) with the next version, on
+    /// condition that the version read is stored.
+    /// With `keep`, also what the update is known to write: the key and the values set.
+    fn raw_update_request(&self, keep: bool) -> (ItemMap, String, String, HashMap<String, String>, ItemMap, ItemMap) {
+        let read = self.versioned_order.version.unwrap();
+        let mut item = versioned_to_item_by_hand(&self.versioned_order);
+        item.insert("version".into(), n(read + 1));
         let key = HashMap::from([
-            ("project".to_owned(), item.remove("project").unwrap()),
-            ("number".to_owned(), item.remove("number").unwrap()),
+            ("customerId".to_owned(), item.remove("customerId").unwrap()),
+            ("orderId".to_owned(), item.remove("orderId").unwrap()),
         ]);
-        // SET every attribute in declaration order (REMOVE the absent ones), then the
-        // version's condition, as one writes it with a loop.
-        let mut names = HashMap::with_capacity(TICKET_ATTRIBUTES.len());
-        let mut values = HashMap::with_capacity(TICKET_ATTRIBUTES.len() + 1);
+        let mut written = if keep { key.clone() } else { ItemMap::new() };
+        let mut names = HashMap::with_capacity(VERSIONED_ATTRIBUTES.len());
+        let mut values = HashMap::with_capacity(VERSIONED_ATTRIBUTES.len() + 1);
         let mut set = Vec::new();
         let mut remove = Vec::new();
-        for (i, name) in TICKET_ATTRIBUTES.iter().enumerate() {
+        for (i, name) in VERSIONED_ATTRIBUTES.iter().enumerate() {
             let placeholder = format!("#n{i}");
             names.insert(placeholder.clone(), (*name).to_owned());
             match item.remove(*name) {
                 Some(value) => {
                     let value_placeholder = format!(":v{}", values.len());
                     set.push(format!("{placeholder} = {value_placeholder}"));
+                    if keep {
+                        written.insert((*name).to_owned(), value.clone());
+                    }
                     values.insert(value_placeholder, value);
                 }
                 None => remove.push(placeholder),
@@ -397,16 +351,22 @@ impl Fixture {
         if !remove.is_empty() {
             expression.push_str(&format!(" REMOVE {}", remove.join(", ")));
         }
-        let version_name = format!("#n{}", TICKET_ATTRIBUTES.len() - 1);
+        let version_name = format!("#n{}", VERSIONED_ATTRIBUTES.len() - 1);
         let read_placeholder = format!(":v{}", values.len());
-        values.insert(read_placeholder.clone(), AttributeValue::N(read.to_string()));
+        values.insert(read_placeholder.clone(), n(read));
+        let condition = format!("{version_name} = {read_placeholder}");
+        (key, expression, condition, names, values, written)
+    }
+
+    async fn raw_update(&self) -> VersionedOrder {
+        let (key, expression, condition, names, values, _) = self.raw_update_request(false);
         let output = self
             .client
             .update_item()
-            .table_name(TICKETS)
+            .table_name(VERSIONED)
             .set_key(Some(key))
             .update_expression(expression)
-            .condition_expression(format!("{version_name} = {read_placeholder}"))
+            .condition_expression(condition)
             .set_expression_attribute_names(Some(names))
             .set_expression_attribute_values(Some(values))
             .return_values(ReturnValue::AllNew)
@@ -414,7 +374,46 @@ impl Fixture {
             .send()
             .await
             .unwrap();
-        ticket_from_item_by_hand(output.attributes.unwrap())
+        versioned_from_item_by_hand(output.attributes.unwrap()).unwrap()
+    }
+
+    async fn mapper_patch(&self) -> VersionedOrder {
+        let o = &self.versioned_order;
+        self.versioned
+            .patch((o.customer_id.as_str(), o.order_id))
+            .set("status", OrderStatus::Delivered)
+            .set("totalCents", 19_000u64)
+            .expect_version(7u64)
+            .await
+            .unwrap()
+    }
+
+    async fn raw_patch(&self) -> VersionedOrder {
+        let o = &self.versioned_order;
+        let key = HashMap::from([
+            ("customerId".to_owned(), s(&o.customer_id)),
+            ("orderId".to_owned(), s(&o.order_id.to_string())),
+        ]);
+        let output = self
+            .client
+            .update_item()
+            .table_name(VERSIONED)
+            .set_key(Some(key))
+            .update_expression("SET #n0 = :v0, #n1 = :v1, #n2 = :v2")
+            .condition_expression("#n2 = :v3")
+            .expression_attribute_names("#n0", "status")
+            .expression_attribute_names("#n1", "totalCents")
+            .expression_attribute_names("#n2", "version")
+            .expression_attribute_values(":v0", s("DELIVERED"))
+            .expression_attribute_values(":v1", n(19_000))
+            .expression_attribute_values(":v2", n(8))
+            .expression_attribute_values(":v3", n(7))
+            .return_values(ReturnValue::AllNew)
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .send()
+            .await
+            .unwrap();
+        versioned_from_item_by_hand(output.attributes.unwrap()).unwrap()
     }
 
     async fn mapper_query(&self) -> Vec<Order> {
@@ -433,7 +432,7 @@ impl Fixture {
             .table_name(ORDERS)
             .key_condition_expression("#n0 = :v0")
             .expression_attribute_names("#n0", "customerId")
-            .expression_attribute_values(":v0", AttributeValue::S(self.order.customer_id.clone()))
+            .expression_attribute_values(":v0", s(&self.order.customer_id))
             .scan_index_forward(true)
             .consistent_read(false)
             .send()
@@ -445,6 +444,126 @@ impl Fixture {
             .into_iter()
             .map(|item| from_item_by_hand(item).unwrap())
             .collect()
+    }
+
+    /// An update of the versioned order and a condition check on the order: what the caller
+    /// gets back is what the update is known to have written.
+    async fn mapper_transaction(&self) -> ItemMap {
+        let mut tx = self.mapper().transact_write();
+        let update = tx.update(&self.versioned, &self.versioned_order).handle();
+        tx.condition_check(
+            &self.orders,
+            (self.order.customer_id.as_str(), self.order.order_id),
+            Condition::attr("status").eq("SHIPPED"),
+        );
+        let committed = tx.client_request_token(TOKEN).await.unwrap();
+        committed.item_map(update).unwrap().clone()
+    }
+
+    async fn raw_transaction(&self) -> ItemMap {
+        let (key, expression, condition, names, values, written) = self.raw_update_request(true);
+        let update = aws_sdk_dynamodb::types::Update::builder()
+            .table_name(VERSIONED)
+            .set_key(Some(key))
+            .update_expression(expression)
+            .condition_expression(condition)
+            .set_expression_attribute_names(Some(names))
+            .set_expression_attribute_values(Some(values))
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .build()
+            .unwrap();
+        let check = aws_sdk_dynamodb::types::ConditionCheck::builder()
+            .table_name(ORDERS)
+            .set_key(Some(Self::order_key(&self.order)))
+            .condition_expression("#n0 = :v0")
+            .expression_attribute_names("#n0", "status")
+            .expression_attribute_values(":v0", s("SHIPPED"))
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .build()
+            .unwrap();
+        self.client
+            .transact_write_items()
+            .transact_items(TransactWriteItem::builder().update(update).build())
+            .transact_items(TransactWriteItem::builder().condition_check(check).build())
+            .client_request_token(TOKEN)
+            .send()
+            .await
+            .unwrap();
+        written
+    }
+
+    fn mapper(&self) -> Mapper {
+        self.orders.mapper()
+    }
+
+    async fn mapper_batch_get(&self) -> Vec<Option<Order>> {
+        let keys = self.batch.iter().map(|o| (o.customer_id.as_str(), o.order_id));
+        let got = self.orders.get_all(keys).await.unwrap();
+        got.items.into_iter().map(Fetched::found).collect()
+    }
+
+    /// The keys in one request, refusing a repeated one, and each key's item (or `None`) in
+    /// the order of the keys.
+    async fn raw_batch_get(&self) -> Vec<Option<Order>> {
+        let mut index = HashMap::with_capacity(self.batch.len());
+        let mut keys = Vec::with_capacity(self.batch.len());
+        for (i, order) in self.batch.iter().enumerate() {
+            let id = (order.customer_id.clone(), order.order_id.to_string());
+            assert!(index.insert(id, i).is_none(), "a key twice");
+            keys.push(Self::order_key(order));
+        }
+        let request = KeysAndAttributes::builder().set_keys(Some(keys)).build().unwrap();
+        let output = self
+            .client
+            .batch_get_item()
+            .request_items(ORDERS, request)
+            .send()
+            .await
+            .unwrap();
+        let mut found: Vec<Option<Order>> = (0..self.batch.len()).map(|_| None).collect();
+        for item in output.responses.unwrap_or_default().remove(ORDERS).unwrap_or_default() {
+            let id = (
+                item["customerId"].as_s().unwrap().clone(),
+                item["orderId"].as_s().unwrap().clone(),
+            );
+            let at = index[&id];
+            found[at] = Some(from_item_by_hand(item).unwrap());
+        }
+        found
+    }
+
+    async fn mapper_batch_write(&self) -> usize {
+        let written = self.orders.put_all(self.batch[..BATCH_WRITE].to_vec()).await.unwrap();
+        written.unprocessed.len()
+    }
+
+    /// The puts in one request, refusing a repeated key; what DynamoDB left unprocessed is
+    /// counted back.
+    async fn raw_batch_write(&self) -> usize {
+        let orders = self.batch[..BATCH_WRITE].to_vec();
+        let mut seen = HashSet::with_capacity(orders.len());
+        let mut writes = Vec::with_capacity(orders.len());
+        for order in &orders {
+            assert!(seen.insert((order.customer_id.clone(), order.order_id)), "a key twice");
+            let put = PutRequest::builder()
+                .set_item(Some(to_item_by_hand(order)))
+                .build()
+                .unwrap();
+            writes.push(WriteRequest::builder().put_request(put).build());
+        }
+        let output = self
+            .client
+            .batch_write_item()
+            .request_items(ORDERS, writes)
+            .send()
+            .await
+            .unwrap();
+        output
+            .unprocessed_items
+            .unwrap_or_default()
+            .values()
+            .map(Vec::len)
+            .sum()
     }
 
     /// The request bodies of one call each way, which must be the same JSON.
@@ -462,8 +581,18 @@ impl Fixture {
     }
 }
 
-/// The operations: criterion name, then mapper and raw calls.
-const OPERATIONS: [&str; 5] = ["put", "versioned_put", "get", "versioned_update", "query_100"];
+/// The operations, by criterion name.
+const OPERATIONS: [&str; 9] = [
+    "put",
+    "versioned_put",
+    "get",
+    "versioned_update",
+    "patch",
+    "query_100",
+    "transaction",
+    "batch_get_100",
+    "batch_write_25",
+];
 
 fn run(fixture: &Fixture, operation: &str, mapper: bool) {
     let f = fixture;
@@ -476,8 +605,16 @@ fn run(fixture: &Fixture, operation: &str, mapper: bool) {
         ("get", false) => drop(black_box(f.runtime.block_on(f.raw_get()))),
         ("versioned_update", true) => drop(black_box(f.runtime.block_on(f.mapper_update()))),
         ("versioned_update", false) => drop(black_box(f.runtime.block_on(f.raw_update()))),
+        ("patch", true) => drop(black_box(f.runtime.block_on(f.mapper_patch()))),
+        ("patch", false) => drop(black_box(f.runtime.block_on(f.raw_patch()))),
         ("query_100", true) => drop(black_box(f.runtime.block_on(f.mapper_query()))),
         ("query_100", false) => drop(black_box(f.runtime.block_on(f.raw_query()))),
+        ("transaction", true) => drop(black_box(f.runtime.block_on(f.mapper_transaction()))),
+        ("transaction", false) => drop(black_box(f.runtime.block_on(f.raw_transaction()))),
+        ("batch_get_100", true) => drop(black_box(f.runtime.block_on(f.mapper_batch_get()))),
+        ("batch_get_100", false) => drop(black_box(f.runtime.block_on(f.raw_batch_get()))),
+        ("batch_write_25", true) => drop(black_box(f.runtime.block_on(f.mapper_batch_write()))),
+        ("batch_write_25", false) => drop(black_box(f.runtime.block_on(f.raw_batch_write()))),
         _ => unreachable!("{operation}"),
     }
 }
@@ -516,30 +653,32 @@ fn paired_ratio(fixture: &Fixture, operation: &str, iterations: u32) -> f64 {
     ratios[ratios.len() / 2]
 }
 
+/// Each pair sends the same requests and reads the same values.
+fn check_pairs(f: &Fixture) {
+    f.same_requests("put", f.mapper_put(), f.raw_put());
+    f.same_requests("versioned_put", f.mapper_versioned_put(), f.raw_versioned_put());
+    f.same_requests("get", f.mapper_get(), f.raw_get());
+    f.same_requests("versioned_update", f.mapper_update(), f.raw_update());
+    f.same_requests("patch", f.mapper_patch(), f.raw_patch());
+    f.same_requests("query_100", f.mapper_query(), f.raw_query());
+    f.same_requests("transaction", f.mapper_transaction(), f.raw_transaction());
+    f.same_requests("batch_get_100", f.mapper_batch_get(), f.raw_batch_get());
+    f.same_requests("batch_write_25", f.mapper_batch_write(), f.raw_batch_write());
+    let rt = &f.runtime;
+    assert_eq!(rt.block_on(f.mapper_get()), rt.block_on(f.raw_get()));
+    assert_eq!(rt.block_on(f.mapper_update()), rt.block_on(f.raw_update()));
+    assert_eq!(rt.block_on(f.mapper_patch()), rt.block_on(f.raw_patch()));
+    assert_eq!(rt.block_on(f.mapper_query()), rt.block_on(f.raw_query()));
+    assert_eq!(rt.block_on(f.mapper_transaction()), rt.block_on(f.raw_transaction()));
+    let got = rt.block_on(f.mapper_batch_get());
+    assert!(got.iter().all(Option::is_some));
+    assert_eq!(got, rt.block_on(f.raw_batch_get()));
+    assert_eq!(rt.block_on(f.mapper_batch_write()), rt.block_on(f.raw_batch_write()));
+}
+
 fn main() {
     let fixture = Fixture::new();
-    // The pairs send the same requests and read the same values.
-    fixture.same_requests("put", fixture.mapper_put(), fixture.raw_put());
-    fixture.same_requests(
-        "versioned_put",
-        fixture.mapper_versioned_put(),
-        fixture.raw_versioned_put(),
-    );
-    fixture.same_requests("get", fixture.mapper_get(), fixture.raw_get());
-    fixture.same_requests("versioned_update", fixture.mapper_update(), fixture.raw_update());
-    fixture.same_requests("query_100", fixture.mapper_query(), fixture.raw_query());
-    assert_eq!(
-        fixture.runtime.block_on(fixture.mapper_get()),
-        fixture.runtime.block_on(fixture.raw_get())
-    );
-    assert_eq!(
-        fixture.runtime.block_on(fixture.mapper_update()),
-        fixture.runtime.block_on(fixture.raw_update())
-    );
-    assert_eq!(
-        fixture.runtime.block_on(fixture.mapper_query()),
-        fixture.runtime.block_on(fixture.raw_query())
-    );
+    check_pairs(&fixture);
 
     let mut criterion = Criterion::default().configure_from_args();
     for operation in OPERATIONS {

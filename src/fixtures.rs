@@ -133,6 +133,71 @@ pub struct Order {
     pub signature: Vec<u8>,
 }
 
+/// An [`Order`] kept with optimistic locking: the same attributes, and a `#[version]`.
+#[derive(Item, Debug, Clone, PartialEq)]
+#[item(table = "versioned_orders", rename_all = "camelCase")]
+#[allow(missing_docs)]
+pub struct VersionedOrder {
+    #[partition_key]
+    pub customer_id: String,
+    #[sort_key]
+    pub order_id: Uuid,
+    pub status: OrderStatus,
+    pub created_at: DateTime<Utc>,
+    pub delivered_at: Option<DateTime<Utc>>,
+    pub email: String,
+    pub total_cents: u64,
+    pub loyalty_points: i32,
+    pub item_count: u16,
+    pub priority: u8,
+    pub tax_rate: f64,
+    pub gift_wrap: bool,
+    pub coupon_code: Option<String>,
+    pub shipping_address: Address,
+    pub lines: Vec<LineItem>,
+    pub metadata: HashMap<String, String>,
+    pub tags: HashSet<String>,
+    pub signature: Vec<u8>,
+    /// The version read (`None` for an order never written).
+    #[version]
+    pub version: Option<u64>,
+}
+
+/// Moves an [`Order`]'s fields into `$ty { ..., $extra }`.
+macro_rules! order_with {
+    ($order:expr, $ty:ident { $($extra:tt)* }) => {{
+        let o = $order;
+        $ty {
+            customer_id: o.customer_id,
+            order_id: o.order_id,
+            status: o.status,
+            created_at: o.created_at,
+            delivered_at: o.delivered_at,
+            email: o.email,
+            total_cents: o.total_cents,
+            loyalty_points: o.loyalty_points,
+            item_count: o.item_count,
+            priority: o.priority,
+            tax_rate: o.tax_rate,
+            gift_wrap: o.gift_wrap,
+            coupon_code: o.coupon_code,
+            shipping_address: o.shipping_address,
+            lines: o.lines,
+            metadata: o.metadata,
+            tags: o.tags,
+            signature: o.signature,
+            $($extra)*
+        }
+    }};
+}
+
+impl VersionedOrder {
+    /// [`Order::sample`], read at `version`.
+    pub fn sample(version: Option<u64>) -> VersionedOrder {
+        order_with!(Order::sample(), VersionedOrder { version })
+    }
+}
+
 /// How many attributes [`to_item_by_hand`] writes at most.
 const ORDER_ATTRIBUTES: usize = 18;
 
@@ -191,6 +256,80 @@ impl Order {
     }
 }
 
+/// The attributes of an order's fields (`$order`: an [`Order`] or a [`VersionedOrder`]), as
+/// [`to_item_by_hand`] writes them.
+macro_rules! order_attributes_by_hand {
+    ($order:expr) => {{
+        let order = $order;
+        let mut item = HashMap::with_capacity(ORDER_ATTRIBUTES);
+        item.insert("customerId".to_owned(), AttributeValue::S(order.customer_id.clone()));
+        item.insert("orderId".to_owned(), AttributeValue::S(uuid_text(&order.order_id)));
+        item.insert("status".to_owned(), AttributeValue::S(order.status.as_str().to_owned()));
+        item.insert(
+            "createdAt".to_owned(),
+            AttributeValue::S(timestamp_text(&order.created_at)),
+        );
+        if let Some(delivered_at) = &order.delivered_at {
+            item.insert(
+                "deliveredAt".to_owned(),
+                AttributeValue::S(timestamp_text(delivered_at)),
+            );
+        }
+        item.insert("email".to_owned(), AttributeValue::S(order.email.clone()));
+        item.insert(
+            "totalCents".to_owned(),
+            AttributeValue::N(order.total_cents.to_string()),
+        );
+        item.insert(
+            "loyaltyPoints".to_owned(),
+            AttributeValue::N(order.loyalty_points.to_string()),
+        );
+        item.insert("itemCount".to_owned(), AttributeValue::N(order.item_count.to_string()));
+        item.insert("priority".to_owned(), AttributeValue::N(order.priority.to_string()));
+        item.insert("taxRate".to_owned(), AttributeValue::N(order.tax_rate.to_string()));
+        item.insert("giftWrap".to_owned(), AttributeValue::Bool(order.gift_wrap));
+        if let Some(coupon_code) = &order.coupon_code {
+            item.insert("couponCode".to_owned(), AttributeValue::S(coupon_code.clone()));
+        }
+        item.insert(
+            "shippingAddress".to_owned(),
+            AttributeValue::M(address_to_map(&order.shipping_address)),
+        );
+        item.insert(
+            "lines".to_owned(),
+            AttributeValue::L(
+                order
+                    .lines
+                    .iter()
+                    .map(|line| AttributeValue::M(line_to_map(line)))
+                    .collect(),
+            ),
+        );
+        item.insert(
+            "metadata".to_owned(),
+            AttributeValue::M(
+                order
+                    .metadata
+                    .iter()
+                    .map(|(key, value)| (key.clone(), AttributeValue::S(value.clone())))
+                    .collect(),
+            ),
+        );
+        // DynamoDB has no empty sets: an empty one is not written.
+        if !order.tags.is_empty() {
+            item.insert(
+                "tags".to_owned(),
+                AttributeValue::Ss(order.tags.iter().cloned().collect()),
+            );
+        }
+        item.insert(
+            "signature".to_owned(),
+            AttributeValue::B(Blob::new(order.signature.clone())),
+        );
+        item
+    }};
+}
+
 /// Writes `order` as DynamoDB stores it, directly with [`AttributeValue`]: the same map as
 /// `order.to_item()`.
 ///
@@ -198,149 +337,114 @@ impl Order {
 /// float such as the sample's `0.23` too; on integral, very large or very small floats the two
 /// differ (`1` against `1.0`, `0.0000001` against `1e-7`), both valid DynamoDB numbers.
 pub fn to_item_by_hand(order: &Order) -> HashMap<String, AttributeValue> {
-    let mut item = HashMap::with_capacity(ORDER_ATTRIBUTES);
-    item.insert("customerId".to_owned(), AttributeValue::S(order.customer_id.clone()));
-    item.insert("orderId".to_owned(), AttributeValue::S(uuid_text(&order.order_id)));
-    item.insert("status".to_owned(), AttributeValue::S(order.status.as_str().to_owned()));
-    item.insert(
-        "createdAt".to_owned(),
-        AttributeValue::S(timestamp_text(&order.created_at)),
-    );
-    if let Some(delivered_at) = &order.delivered_at {
-        item.insert(
-            "deliveredAt".to_owned(),
-            AttributeValue::S(timestamp_text(delivered_at)),
-        );
+    order_attributes_by_hand!(order)
+}
+
+/// Writes a [`VersionedOrder`] as DynamoDB stores it, directly with [`AttributeValue`]: the
+/// same map as its `to_item()` (the version as it was read).
+pub fn versioned_to_item_by_hand(order: &VersionedOrder) -> HashMap<String, AttributeValue> {
+    let mut item = order_attributes_by_hand!(order);
+    if let Some(version) = order.version {
+        item.insert("version".to_owned(), AttributeValue::N(version.to_string()));
     }
-    item.insert("email".to_owned(), AttributeValue::S(order.email.clone()));
-    item.insert(
-        "totalCents".to_owned(),
-        AttributeValue::N(order.total_cents.to_string()),
-    );
-    item.insert(
-        "loyaltyPoints".to_owned(),
-        AttributeValue::N(order.loyalty_points.to_string()),
-    );
-    item.insert("itemCount".to_owned(), AttributeValue::N(order.item_count.to_string()));
-    item.insert("priority".to_owned(), AttributeValue::N(order.priority.to_string()));
-    item.insert("taxRate".to_owned(), AttributeValue::N(order.tax_rate.to_string()));
-    item.insert("giftWrap".to_owned(), AttributeValue::Bool(order.gift_wrap));
-    if let Some(coupon_code) = &order.coupon_code {
-        item.insert("couponCode".to_owned(), AttributeValue::S(coupon_code.clone()));
-    }
-    item.insert(
-        "shippingAddress".to_owned(),
-        AttributeValue::M(address_to_map(&order.shipping_address)),
-    );
-    item.insert(
-        "lines".to_owned(),
-        AttributeValue::L(
-            order
-                .lines
-                .iter()
-                .map(|line| AttributeValue::M(line_to_map(line)))
-                .collect(),
-        ),
-    );
-    item.insert(
-        "metadata".to_owned(),
-        AttributeValue::M(
-            order
-                .metadata
-                .iter()
-                .map(|(key, value)| (key.clone(), AttributeValue::S(value.clone())))
-                .collect(),
-        ),
-    );
-    // DynamoDB has no empty sets: an empty one is not written.
-    if !order.tags.is_empty() {
-        item.insert(
-            "tags".to_owned(),
-            AttributeValue::Ss(order.tags.iter().cloned().collect()),
-        );
-    }
-    item.insert(
-        "signature".to_owned(),
-        AttributeValue::B(Blob::new(order.signature.clone())),
-    );
     item
+}
+
+/// Reads an order's fields from `$item` into `$ty { ... }`, with the type's other fields
+/// given after them, as [`from_item_by_hand`] reads them.
+macro_rules! order_from_item_by_hand {
+    ($item:expr, $ty:ident { $($extra:tt)* }) => {{
+        let item: &mut HashMap<String, AttributeValue> = $item;
+        Ok($ty {
+                customer_id: take_s(item, "customerId")?,
+                order_id: parse_uuid(take_s(item, "orderId")?)?,
+                status: parse_status(take_s(item, "status")?)?,
+                created_at: parse_timestamp(take_s(item, "createdAt")?)?,
+                delivered_at: match item.remove("deliveredAt") {
+                    Some(AttributeValue::S(text)) => Some(parse_timestamp(text)?),
+                    Some(AttributeValue::Null(_)) | None => None,
+                    Some(other) => return Err(wrong_type("deliveredAt", "S", &other)),
+                },
+                email: take_s(item, "email")?,
+                total_cents: take_n(item, "totalCents")?,
+                loyalty_points: take_n(item, "loyaltyPoints")?,
+                item_count: take_n(item, "itemCount")?,
+                priority: take_n(item, "priority")?,
+                tax_rate: take_n(item, "taxRate")?,
+                gift_wrap: match item.remove("giftWrap") {
+                    Some(AttributeValue::Bool(value)) => value,
+                    Some(other) => return Err(wrong_type("giftWrap", "BOOL", &other)),
+                    None => return Err(missing("giftWrap")),
+                },
+                coupon_code: match item.remove("couponCode") {
+                    Some(AttributeValue::S(code)) => Some(code),
+                    Some(AttributeValue::Null(_)) | None => None,
+                    Some(other) => return Err(wrong_type("couponCode", "S", &other)),
+                },
+                shipping_address: match item.remove("shippingAddress") {
+                    Some(AttributeValue::M(mut map)) => address_from_map(&mut map)?,
+                    Some(other) => return Err(wrong_type("shippingAddress", "M", &other)),
+                    None => return Err(missing("shippingAddress")),
+                },
+                lines: match item.remove("lines") {
+                    Some(AttributeValue::L(list)) => {
+                        let mut lines = Vec::with_capacity(list.len());
+                        for value in list {
+                            match value {
+                                AttributeValue::M(mut map) => lines.push(line_from_map(&mut map)?),
+                                other => return Err(wrong_type("lines[]", "M", &other)),
+                            }
+                        }
+                        lines
+                    }
+                    Some(other) => return Err(wrong_type("lines", "L", &other)),
+                    None => return Err(missing("lines")),
+                },
+                metadata: match item.remove("metadata") {
+                    Some(AttributeValue::M(map)) => {
+                        let mut metadata = HashMap::with_capacity(map.len());
+                        for (key, value) in map {
+                            match value {
+                                AttributeValue::S(text) => metadata.insert(key, text),
+                                other => return Err(wrong_type(&key, "S", &other)),
+                            };
+                        }
+                        metadata
+                    }
+                    Some(other) => return Err(wrong_type("metadata", "M", &other)),
+                    None => return Err(missing("metadata")),
+                },
+                // DynamoDB has no empty sets: an absent set is an empty one.
+                tags: match item.remove("tags") {
+                    Some(AttributeValue::Ss(tags)) => tags.into_iter().collect(),
+                    Some(AttributeValue::Null(_)) | None => HashSet::new(),
+                    Some(other) => return Err(wrong_type("tags", "SS", &other)),
+                },
+                signature: match item.remove("signature") {
+                    Some(AttributeValue::B(blob)) => blob.into_inner(),
+                    Some(other) => return Err(wrong_type("signature", "B", &other)),
+                    None => return Err(missing("signature")),
+                },
+            $($extra)*
+        })
+    }};
 }
 
 /// Reads an [`Order`] from the map DynamoDB returned, moving the strings and buffers out of
 /// it: the inverse of [`to_item_by_hand`], and of `Order::to_item`.
 pub fn from_item_by_hand(mut item: HashMap<String, AttributeValue>) -> Result<Order, String> {
-    let item = &mut item;
-    Ok(Order {
-        customer_id: take_s(item, "customerId")?,
-        order_id: parse_uuid(take_s(item, "orderId")?)?,
-        status: parse_status(take_s(item, "status")?)?,
-        created_at: parse_timestamp(take_s(item, "createdAt")?)?,
-        delivered_at: match item.remove("deliveredAt") {
-            Some(AttributeValue::S(text)) => Some(parse_timestamp(text)?),
-            Some(AttributeValue::Null(_)) | None => None,
-            Some(other) => return Err(wrong_type("deliveredAt", "S", &other)),
-        },
-        email: take_s(item, "email")?,
-        total_cents: take_n(item, "totalCents")?,
-        loyalty_points: take_n(item, "loyaltyPoints")?,
-        item_count: take_n(item, "itemCount")?,
-        priority: take_n(item, "priority")?,
-        tax_rate: take_n(item, "taxRate")?,
-        gift_wrap: match item.remove("giftWrap") {
-            Some(AttributeValue::Bool(value)) => value,
-            Some(other) => return Err(wrong_type("giftWrap", "BOOL", &other)),
-            None => return Err(missing("giftWrap")),
-        },
-        coupon_code: match item.remove("couponCode") {
-            Some(AttributeValue::S(code)) => Some(code),
-            Some(AttributeValue::Null(_)) | None => None,
-            Some(other) => return Err(wrong_type("couponCode", "S", &other)),
-        },
-        shipping_address: match item.remove("shippingAddress") {
-            Some(AttributeValue::M(mut map)) => address_from_map(&mut map)?,
-            Some(other) => return Err(wrong_type("shippingAddress", "M", &other)),
-            None => return Err(missing("shippingAddress")),
-        },
-        lines: match item.remove("lines") {
-            Some(AttributeValue::L(list)) => {
-                let mut lines = Vec::with_capacity(list.len());
-                for value in list {
-                    match value {
-                        AttributeValue::M(mut map) => lines.push(line_from_map(&mut map)?),
-                        other => return Err(wrong_type("lines[]", "M", &other)),
-                    }
-                }
-                lines
-            }
-            Some(other) => return Err(wrong_type("lines", "L", &other)),
-            None => return Err(missing("lines")),
-        },
-        metadata: match item.remove("metadata") {
-            Some(AttributeValue::M(map)) => {
-                let mut metadata = HashMap::with_capacity(map.len());
-                for (key, value) in map {
-                    match value {
-                        AttributeValue::S(text) => metadata.insert(key, text),
-                        other => return Err(wrong_type(&key, "S", &other)),
-                    };
-                }
-                metadata
-            }
-            Some(other) => return Err(wrong_type("metadata", "M", &other)),
-            None => return Err(missing("metadata")),
-        },
-        // DynamoDB has no empty sets: an absent set is an empty one.
-        tags: match item.remove("tags") {
-            Some(AttributeValue::Ss(tags)) => tags.into_iter().collect(),
-            Some(AttributeValue::Null(_)) | None => HashSet::new(),
-            Some(other) => return Err(wrong_type("tags", "SS", &other)),
-        },
-        signature: match item.remove("signature") {
-            Some(AttributeValue::B(blob)) => blob.into_inner(),
-            Some(other) => return Err(wrong_type("signature", "B", &other)),
-            None => return Err(missing("signature")),
-        },
-    })
+    order_from_item_by_hand!(&mut item, Order {})
+}
+
+/// Reads a [`VersionedOrder`] from the map DynamoDB returned, moving the strings and buffers
+/// out of it: the inverse of [`versioned_to_item_by_hand`].
+pub fn versioned_from_item_by_hand(mut item: HashMap<String, AttributeValue>) -> Result<VersionedOrder, String> {
+    let version = match item.remove("version") {
+        Some(AttributeValue::N(text)) => Some(text.parse().map_err(|e| format!("version: {e}"))?),
+        Some(AttributeValue::Null(_)) | None => None,
+        Some(other) => return Err(wrong_type("version", "N", &other)),
+    };
+    order_from_item_by_hand!(&mut item, VersionedOrder { version })
 }
 
 fn address_to_map(address: &Address) -> HashMap<String, AttributeValue> {
