@@ -679,6 +679,25 @@ fn check_pairs(f: &Fixture) {
 fn main() {
     let fixture = Fixture::new();
     check_pairs(&fixture);
+    // `OPERATIONS_PROFILE=patch:mapper` (or `:raw`) only runs that side 500 times, for a
+    // profiler such as `valgrind --tool=callgrind`.
+    if std::env::var("SIZES").is_ok() {
+        let f = &fixture;
+        println!("put mapper fut {}", std::mem::size_of_val(&f.orders.put(&f.order).send()));
+        println!("put raw fut {}", std::mem::size_of_val(&f.client.put_item().table_name("x").send()));
+        println!("mapper_put fut {}", std::mem::size_of_val(&f.mapper_put()));
+        println!("raw_put fut {}", std::mem::size_of_val(&f.raw_put()));
+        println!("update mapper fut {}", std::mem::size_of_val(&f.versioned.update(&f.versioned_order).send()));
+        println!("get mapper fut {}", std::mem::size_of_val(&f.orders.get(("a", f.order.order_id)).send()));
+        return;
+    }
+    if let Ok(profile) = std::env::var("OPERATIONS_PROFILE") {
+        let (operation, side) = profile.split_once(':').expect("operation:mapper or operation:raw");
+        for _ in 0..500 {
+            run(&fixture, operation, side == "mapper");
+        }
+        return;
+    }
 
     let mut criterion = Criterion::default().configure_from_args();
     for operation in OPERATIONS {

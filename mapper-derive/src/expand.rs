@@ -70,6 +70,7 @@ fn expand_struct(container: &Container, fields: &[Field], krate: &Path) -> Token
     let value_mod = quote!(#krate::value);
     let mut writes = Vec::new();
     let mut reads = Vec::new();
+    let mut key_reads = Vec::new();
     let mut schema_attributes = Vec::new();
     let mut flattened = Vec::new();
     let mut stored = 0usize;
@@ -124,7 +125,13 @@ fn expand_struct(container: &Container, fields: &[Field], krate: &Path) -> Token
                 }
             }
         };
-        reads.push(quote!(#member: #read));
+        // A table's keys are read last: when another attribute fails to decode, the key is
+        // still in the item, for the error to name the item by.
+        if field.is_table_key() {
+            key_reads.push(quote!(#member: #read));
+        } else {
+            reads.push(quote!(#member: #read));
+        }
         if field.is_stored() {
             stored += 1;
             let field_name = crate::ast::unraw(member);
@@ -172,7 +179,7 @@ fn expand_struct(container: &Container, fields: &[Field], krate: &Path) -> Token
             }
 
             fn read_attributes(item: &mut #krate::ItemMap) -> #private::Result<Self, #krate::ConvertError> {
-                #private::Result::Ok(Self { #(#reads),* })
+                #private::Result::Ok(Self { #(#reads,)* #(#key_reads),* })
             }
         }
 

@@ -7,7 +7,7 @@
 //! | [`Refused`](Error::Refused) | the mapper refused to send a request DynamoDB would reject; [`RefusalKind`] says why | no |
 //! | [`Validation`](Error::Validation) | DynamoDB rejected the request; shows DynamoDB's message | no |
 //! | [`TableNotFound`](Error::TableNotFound) | the table or index does not exist (or is not active yet) | no |
-//! | [`WrittenButUnreadable`](Error::WrittenButUnreadable) | the write succeeded, but the item it returned could not be read; carries that item | **no**: it was written |
+//! | [`WrittenButUnreadable`](Error::WrittenButUnreadable) | the write succeeded, but the item it returned could not be read; carries its key | **no**: it was written |
 //! | [`UnreadableItem`](Error::UnreadableItem) | an item of a query or scan could not be read; carries its key; the stream goes on | no |
 //! | [`Configuration`](Error::Configuration) | the mapper or the item type is set up wrongly | no |
 //! | [`Extension`](Error::Extension) | an extension refused a write or a read | no |
@@ -72,13 +72,15 @@ pub enum Error {
     },
 
     /// The write succeeded, but the item DynamoDB returned (the new image of an update, the
-    /// replaced item of a put) could not be read. Do not retry the write: it was applied.
+    /// replaced item of a put) could not be read. Do not retry the write: it was applied. The
+    /// error names the attribute and the type; a raw `GetItem` of the key (through
+    /// [`Mapper::client`](crate::Mapper::client)) shows every attribute.
     #[error("the write to table `{table}` succeeded, but the item it returned could not be read: {source}")]
     WrittenButUnreadable {
         /// The table written to.
         table: String,
-        /// The item as DynamoDB returned it.
-        item: ItemMap,
+        /// The primary key of the item written.
+        key: ItemMap,
         /// Why it could not be read.
         #[source]
         source: Box<Error>,

@@ -1,11 +1,18 @@
-//! The read path: every item DynamoDB returns (a get, a query or scan page, an update's new
-//! image, a replaced or deleted item, a failed condition's stored item) goes through the
-//! extensions' `after_read`, then is decoded, here and nowhere else.
+//! The read path: every item DynamoDB returns (a get, a query or scan page, a batch get, an
+//! update's new image, a replaced or deleted item, a failed condition's stored item) goes
+//! through the extensions' `after_read`, then is decoded, here and nowhere else.
+//!
+//! Decoding moves the values out of the item, so nothing is copied in case it fails: an item
+//! that does not decode is named by its key, which the derive reads last so that it is still
+//! in the item when another attribute fails.
 
 use crate::error::Error;
 use crate::extension::{Chain, ItemImage};
 use crate::item::{Attributes, ItemMap};
 use crate::schema::TableSchema;
+
+/// An item that could not be read: its key (the key attributes left in it) and why.
+pub(crate) type Unreadable = (ItemMap, Error);
 
 /// Runs `after_read` on `item` and decodes it into `O`.
 pub(crate) fn decode<O: Attributes>(
@@ -13,25 +20,37 @@ pub(crate) fn decode<O: Attributes>(
     schema: &'static TableSchema,
     table: &str,
     image: ItemImage,
-    mut item: ItemMap,
+    item: ItemMap,
 ) -> Result<O, Error> {
-    chain.after_read(schema, table, image, &mut item)?;
-    Ok(crate::item::decode(item)?)
+    decode_keyed(chain, schema, table, image, item).map_err(|(_, error)| error)
+}
+
+/// Runs `after_read` on `item` and decodes it into `O`; a failure keeps the item's key.
+pub(crate) fn decode_keyed<O: Attributes>(
+    chain: &Chain,
+    schema: &'static TableSchema,
+    table: &str,
+    image: ItemImage,
+    mut item: ItemMap,
+) -> Result<O, Unreadable> {
+    if let Err(refused) = chain.after_read(schema, table, image, &mut item) {
+        return Err((super::key_of(schema, &item), refused));
+    }
+    O::read_attributes(&mut item)
+        .map_err(|e| (super::key_of(schema, &item), e.in_item(O::SCHEMA.type_name).into()))
 }
 
 /// Decodes an item a successful write returned. A failure is
-/// [`Error::WrittenButUnreadable`], carrying the item as returned: the write must not be
-/// retried.
+/// [`Error::WrittenButUnreadable`], carrying the item's key: the write must not be retried.
 pub(crate) fn decode_written<O: Attributes>(
     chain: &Chain,
     schema: &'static TableSchema,
     table: &str,
     item: ItemMap,
 ) -> Result<O, Error> {
-    let raw = item.clone();
-    decode(chain, schema, table, ItemImage::Whole, item).map_err(|source| Error::WrittenButUnreadable {
+    decode_keyed(chain, schema, table, ItemImage::Whole, item).map_err(|(key, source)| Error::WrittenButUnreadable {
         table: table.to_owned(),
-        item: raw,
+        key,
         source: Box::new(source),
     })
 }

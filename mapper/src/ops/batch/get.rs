@@ -113,11 +113,10 @@ pub(super) fn new_slots<T: Item + 'static, O: Attributes + Send + 'static>(
 impl<T: Item + 'static, O: Attributes + Send + 'static> Slots for TypedSlots<T, O> {
     fn found(&mut self, index: usize, item: ItemMap) {
         let target = &self.target;
-        let raw = item.clone();
         self.outcomes[index] =
-            match crate::plan::read::decode(target.chain(), T::TABLE, target.name(), self.image, item) {
+            match crate::plan::read::decode_keyed(target.chain(), T::TABLE, target.name(), self.image, item) {
                 Ok(item) => Fetched::Found(item),
-                Err(error) => Fetched::Unreadable { item: raw, error },
+                Err((key, error)) => Fetched::Unreadable { key, error },
             };
     }
 
@@ -142,10 +141,11 @@ pub enum Fetched<O> {
     /// request failed (see [`BatchGetOutput::errors`](crate::ops::BatchGetOutput::errors)). Whether an item exists is unknown.
     Unprocessed,
     /// An item is stored, but could not be read (it fails to decode, or an extension refused
-    /// it).
+    /// it). The error names the attribute and the type; a raw `GetItem` of the key shows
+    /// every attribute.
     Unreadable {
-        /// The item as DynamoDB returned it (the projected attributes, for a projection).
-        item: ItemMap,
+        /// The item's primary key.
+        key: ItemMap,
         /// Why it could not be read.
         error: Error,
     },

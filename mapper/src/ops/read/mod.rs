@@ -411,9 +411,8 @@ pub(crate) fn read_page<O: Attributes>(
         .unwrap_or_default()
         .into_iter()
         .map(|item| {
-            let key = crate::plan::key_of(schema, &item);
-            crate::plan::read::decode(target.chain(), schema, target.name(), image, item)
-                .map_err(|error| Box::new(UnreadableItem { key, error }))
+            crate::plan::read::decode_keyed(target.chain(), schema, target.name(), image, item)
+                .map_err(|(key, error)| Box::new(UnreadableItem { key, error }))
         })
         .collect();
     RawPage {
