@@ -626,7 +626,7 @@ fn allocations(fixture: &Fixture, operation: &str, mapper: bool) -> usize {
     bench_support::allocations() - before
 }
 
-/// The ratio mapper ÷ raw measured in pairs: 21 blocks, each timing `iterations` calls of
+/// The ratio mapper ÷ raw measured in pairs: 41 blocks, each timing `iterations` calls of
 /// one side then of the other (the order alternating), and the median of the blocks'
 /// ratios. Drift in the machine's speed (other tenants, frequency) touches both sides of a
 /// block alike, where criterion's two groups run minutes apart.
@@ -638,7 +638,7 @@ fn paired_ratio(fixture: &Fixture, operation: &str, iterations: u32) -> f64 {
         }
         start.elapsed().as_secs_f64()
     };
-    let mut ratios: Vec<f64> = (0..21)
+    let mut ratios: Vec<f64> = (0..41)
         .map(|block| {
             if block % 2 == 0 {
                 let mapper = time(true);
@@ -651,6 +651,16 @@ fn paired_ratio(fixture: &Fixture, operation: &str, iterations: u32) -> f64 {
         .collect();
     ratios.sort_by(f64::total_cmp);
     ratios[ratios.len() / 2]
+}
+
+/// The raw side's time for one call, in nanoseconds, from a short run.
+fn time_once(fixture: &Fixture, operation: &str) -> f64 {
+    run(fixture, operation, false);
+    let start = Instant::now();
+    for _ in 0..20 {
+        run(fixture, operation, false);
+    }
+    start.elapsed().as_nanos() as f64 / 20.0
 }
 
 /// Each pair sends the same requests and reads the same values.
@@ -679,28 +689,22 @@ fn check_pairs(f: &Fixture) {
 fn main() {
     let fixture = Fixture::new();
     check_pairs(&fixture);
-    // `OPERATIONS_PROFILE=patch:mapper` (or `:raw`) only runs that side 500 times, for a
-    // profiler such as `valgrind --tool=callgrind`.
-    if std::env::var("SIZES").is_ok() {
-        let f = &fixture;
-        println!("put mapper fut {}", std::mem::size_of_val(&f.orders.put(&f.order).send()));
-        println!("put raw fut {}", std::mem::size_of_val(&f.client.put_item().table_name("x").send()));
-        println!("mapper_put fut {}", std::mem::size_of_val(&f.mapper_put()));
-        println!("raw_put fut {}", std::mem::size_of_val(&f.raw_put()));
-        println!("update mapper fut {}", std::mem::size_of_val(&f.versioned.update(&f.versioned_order).send()));
-        println!("get mapper fut {}", std::mem::size_of_val(&f.orders.get(("a", f.order.order_id)).send()));
-        return;
-    }
+    // `OPERATIONS_PROFILE=patch:mapper` (or `:raw`) only runs that side, 500 times or
+    // `OPERATIONS_PROFILE_RUNS`, for a profiler (`perf record`, `valgrind --tool=callgrind`).
     if let Ok(profile) = std::env::var("OPERATIONS_PROFILE") {
         let (operation, side) = profile.split_once(':').expect("operation:mapper or operation:raw");
-        for _ in 0..500 {
+        let runs: u32 = std::env::var("OPERATIONS_PROFILE_RUNS").map_or(500, |n| n.parse().expect("a number"));
+        for _ in 0..runs {
             run(&fixture, operation, side == "mapper");
         }
         return;
     }
 
+    // `OPERATIONS_PAIRED=1` skips criterion: only the paired ratios and the allocations, for
+    // a quick look while working on the mapper.
+    let paired_only = std::env::var_os("OPERATIONS_PAIRED").is_some();
     let mut criterion = Criterion::default().configure_from_args();
-    for operation in OPERATIONS {
+    for operation in OPERATIONS.into_iter().filter(|_| !paired_only) {
         let mut group = criterion.benchmark_group(operation);
         group.bench_function("mapper", |b| b.iter(|| run(&fixture, operation, true)));
         group.bench_function("raw_sdk", |b| b.iter(|| run(&fixture, operation, false)));
@@ -719,17 +723,14 @@ fn main() {
             criterion_median(operation, "raw_sdk"),
         );
         let shown = |ns: Option<f64>| ns.map_or("-".to_owned(), |ns| format!("{:.1} µs", ns / 1000.0));
-        let (ratio, paired) = match (mapper, raw) {
-            (Some(m), Some(r)) => {
-                // Blocks of about 5 ms.
-                let iterations = (5e6 / r).clamp(1.0, 1000.0) as u32;
-                (
-                    format!("{:.3}x", m / r),
-                    format!("{:.3}x", paired_ratio(&fixture, operation, iterations)),
-                )
-            }
-            _ => ("-".to_owned(), "-".to_owned()),
+        let ratio = match (mapper, raw) {
+            (Some(m), Some(r)) if !paired_only => format!("{:.3}x", m / r),
+            _ => "-".to_owned(),
         };
+        // Blocks of about 10 ms.
+        let raw_time = raw.filter(|_| !paired_only).unwrap_or_else(|| time_once(&fixture, operation));
+        let iterations = (1e7 / raw_time).clamp(1.0, 2000.0) as u32;
+        let paired = format!("{:.3}x", paired_ratio(&fixture, operation, iterations));
         println!(
             "{:<18} {:>12} {:>12} {:>8} {:>8} {:>14} {:>14}",
             operation,

@@ -1131,8 +1131,9 @@ async fn the_token_is_kept_on_an_identical_resend_after_a_server_error() {
     assert_eq!(sent.len(), 2);
     assert_eq!(sent[0].fault, Some(InjectedFault::ServerError));
     assert!(!sent[0].forwarded && sent[1].forwarded);
-    // Two operations of the mapper (the SDK's retries are off), one identical request.
-    assert_eq!(sent.iter().map(|r| r.attempt).collect::<Vec<_>>(), [1, 1]);
+    // The client's retries are off: the transaction's own policy resends it, as the SDK's
+    // second attempt of one identical request.
+    assert_eq!(sent.iter().map(|r| r.attempt).collect::<Vec<_>>(), [1, 2]);
     assert_eq!(sent[0].body, sent[1].body, "identical, token included");
     assert_eq!(token_of(&sent[0]), committed.client_request_token());
     assert_eq!(committed.item(handle).unwrap().known().unwrap().version, Some(0));

@@ -71,24 +71,34 @@ pub fn value_size(value: &AttributeValue) -> usize {
     }
 }
 
-/// One byte per two significant digits, plus one. Counted without allocating: the digits of
-/// the mantissa, less leading and trailing zeros.
+/// One byte per two significant digits, plus one. Counted in one pass over the mantissa,
+/// without allocating: its digits, less leading and trailing zeros.
 fn number_size(text: &str) -> usize {
-    let mantissa = text.split(['e', 'E']).next().unwrap_or("");
-    let digits = || mantissa.bytes().filter(u8::is_ascii_digit);
-    let total = digits().count();
-    let leading = digits().take_while(|d| *d == b'0').count();
-    let significant = if leading == total {
-        0
-    } else {
-        let trailing = digits().rev().take_while(|d| *d == b'0').count();
-        total - leading - trailing
-    };
+    let (mut digits, mut leading, mut trailing, mut seen_nonzero) = (0usize, 0usize, 0usize, false);
+    for byte in text.bytes() {
+        match byte {
+            b'e' | b'E' => break,
+            b'0' => {
+                digits += 1;
+                trailing += 1;
+                if !seen_nonzero {
+                    leading += 1;
+                }
+            }
+            b'1'..=b'9' => {
+                digits += 1;
+                trailing = 0;
+                seen_nonzero = true;
+            }
+            _ => {}
+        }
+    }
+    let significant = if seen_nonzero { digits - leading - trailing } else { 0 };
     significant.div_ceil(2) + 1
 }
 
-/// Refuses an item over [`MAX_ITEM_SIZE`].
-pub(crate) fn check_item_size(item: &ItemMap, what: impl std::fmt::Display) -> Result<(), Error> {
+/// Refuses an item over [`MAX_ITEM_SIZE`]; returns its size.
+pub(crate) fn check_item_size(item: &ItemMap, what: impl std::fmt::Display) -> Result<usize, Error> {
     let size = item_size(item);
     if size > MAX_ITEM_SIZE {
         return Err(Error::refused(
@@ -98,7 +108,7 @@ pub(crate) fn check_item_size(item: &ItemMap, what: impl std::fmt::Display) -> R
             ),
         ));
     }
-    Ok(())
+    Ok(size)
 }
 
 /// Refuses an expression text over [`MAX_EXPRESSION_SIZE`].
@@ -188,6 +198,10 @@ mod tests {
         assert_eq!(value_size(&AttributeValue::N("0012.3400".into())), 3); // 1234: 2 + 1
         assert_eq!(value_size(&AttributeValue::N("-1E+100".into())), 2);
         assert_eq!(value_size(&AttributeValue::N("12345".into())), 4);
+        // Zeros count only between significant digits; a zero is one byte.
+        for (number, size) in [("0", 1), ("-0.000", 1), ("100", 2), ("1001", 3), ("0.050", 2), ("7e-5", 2)] {
+            assert_eq!(value_size(&AttributeValue::N(number.into())), size, "{number}");
+        }
         assert_eq!(value_size(&AttributeValue::B(Blob::new(vec![0; 10]))), 10);
         assert_eq!(value_size(&AttributeValue::Null(true)), 1);
         assert_eq!(value_size(&AttributeValue::L(vec![])), 3);

@@ -125,6 +125,16 @@ impl RetryPolicy {
         self.max_rounds_without_progress
     }
 
+    /// The backoff's first step.
+    pub(crate) fn first_delay(&self) -> Duration {
+        self.base_delay
+    }
+
+    /// The longest wait between two attempts.
+    pub(crate) fn longest_delay(&self) -> Duration {
+        self.max_delay
+    }
+
     /// The deadline, if one is set.
     pub fn time_limit(&self) -> Option<Duration> {
         self.deadline

@@ -69,12 +69,14 @@ impl ItemSchema {
         }
     }
 
-    /// Every stored attribute, flattened ones included, in declaration order.
+    /// Every stored attribute, flattened ones included: the struct's own, in declaration
+    /// order, then each flattened struct's.
     pub fn all_attributes(&self) -> impl Iterator<Item = &'static AttributeSchema> + '_ {
-        let own: Box<dyn Iterator<Item = &'static AttributeSchema>> = Box::new(self.attributes.iter());
-        self.flattened
-            .iter()
-            .fold(own, |acc, nested| Box::new(acc.chain(nested.all_attributes())))
+        AllAttributes {
+            own: self.attributes.iter(),
+            flattened: self.flattened.iter(),
+            nested: None,
+        }
     }
 
     /// The attribute stored under `name`, looking into flattened fields too.
@@ -88,6 +90,35 @@ impl ItemSchema {
         matches: impl Fn(&Tag) -> bool + 'a,
     ) -> impl Iterator<Item = &'static AttributeSchema> + 'a {
         self.all_attributes().filter(move |a| a.tags.iter().any(&matches))
+    }
+}
+
+/// The attributes of a schema and of its flattened ones, without allocating unless a
+/// flattened struct is reached.
+struct AllAttributes {
+    own: std::slice::Iter<'static, AttributeSchema>,
+    flattened: std::slice::Iter<'static, &'static ItemSchema>,
+    nested: Option<Box<AllAttributes>>,
+}
+
+impl Iterator for AllAttributes {
+    type Item = &'static AttributeSchema;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if let Some(attribute) = self.own.next() {
+            return Some(attribute);
+        }
+        loop {
+            if let Some(attribute) = self.nested.as_mut().and_then(|nested| nested.next()) {
+                return Some(attribute);
+            }
+            let schema = self.flattened.next()?;
+            self.nested = Some(Box::new(AllAttributes {
+                own: schema.attributes.iter(),
+                flattened: schema.flattened.iter(),
+                nested: None,
+            }));
+        }
     }
 }
 

@@ -356,22 +356,6 @@ const SERVER_CODES: &[&str] = &["InternalServerError", "ServiceUnavailable"];
 /// Error codes of a request that met another transaction on its items.
 const CONFLICT_CODES: &[&str] = &["TransactionConflictException", "TransactionInProgressException"];
 
-/// Whether a request that failed so may be sent again exactly as it was (for a transaction,
-/// with the same client request token): its outcome is unknown (a timeout, a broken
-/// connection, a 5xx), it was throttled, or the same token is still being applied.
-pub(crate) fn may_resend_identical<E: ProvideErrorMetadata>(error: &SdkError<E, HttpResponse>) -> bool {
-    match error {
-        SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) | SdkError::ResponseError(_) => true,
-        SdkError::ServiceError(e) => {
-            e.raw().status().as_u16() >= 500
-                || e.err().code().is_some_and(|c| {
-                    THROTTLING_CODES.contains(&c) || SERVER_CODES.contains(&c) || c == "TransactionInProgressException"
-                })
-        }
-        _ => false,
-    }
-}
-
 impl Error {
     /// An extension's refusal.
     pub fn extension(extension: impl Into<String>, message: impl Into<String>) -> Self {

@@ -110,14 +110,15 @@ reports_capacity!(
 /// consumed on the span and on `meter`; sorts its error, passing a failed condition's item
 /// through the extensions.
 ///
-/// Like [`send_to`], a plain function returning a future that holds the SDK's future once
-/// (an `async fn` taking it would hold it twice: the SDK's futures are several KB).
-pub(crate) fn send<'a, O: ReportsCapacity, E>(
+/// The SDK's future comes boxed ([`sent`]): it is several KB, and every future that held it
+/// by value (this one, the operation's, the caller's) would copy it when moved, which costs
+/// more than the allocation.
+pub(crate) fn send<'a, O: ReportsCapacity + 'a, E: 'a>(
     target: &'a Target,
     schema: &'static TableSchema,
     operation: &'static str,
     meter: Option<&'a CapacityMeter>,
-    request: impl Future<Output = Result<O, SdkError<E, HttpResponse>>> + 'a,
+    request: Sent<'a, O, E>,
 ) -> impl Future<Output = Result<O, Error>> + 'a
 where
     E: std::error::Error + 'static,
@@ -130,11 +131,11 @@ where
 
 /// Sends one request in a span naming the tables (comma-separated) and the operation; records
 /// the capacity it consumed on the span and on `meter`.
-pub(crate) fn send_to<'a, O: ReportsCapacity, E>(
+pub(crate) fn send_to<'a, O: ReportsCapacity + 'a, E: 'a>(
     tables: &'a str,
     operation: &'static str,
     meter: Option<&'a CapacityMeter>,
-    request: impl Future<Output = Result<O, SdkError<E, HttpResponse>>> + 'a,
+    request: Sent<'a, O, E>,
 ) -> impl Future<Output = Result<O, Error>> + 'a
 where
     E: std::error::Error + 'static,
@@ -146,6 +147,16 @@ where
         record_capacity(&span, meter, output.consumed().iter());
         Ok(output)
     })
+}
+
+/// An SDK request's future, boxed once where it is made, so that the futures around it move
+/// a pointer, not its several KB.
+pub(crate) type Sent<'a, O, E> =
+    std::pin::Pin<Box<dyn Future<Output = Result<O, SdkError<E, HttpResponse>>> + Send + 'a>>;
+
+/// Boxes an SDK request's future ([`Sent`]).
+pub(crate) fn sent<'a, O, E>(request: impl Future<Output = Result<O, SdkError<E, HttpResponse>>> + Send + 'a) -> Sent<'a, O, E> {
+    Box::pin(request)
 }
 
 /// Records the capacity a request consumed (summed over the tables it touched) on its span and

@@ -44,10 +44,12 @@ pub(crate) struct Write<'a> {
     keep: bool,
 }
 
-/// A `PutItem`'s item.
+/// A `PutItem`'s item, and its size as DynamoDB counts it (for a batch's and a transaction's
+/// limits, without counting it again).
 #[derive(Debug)]
 pub(crate) struct PutRequest {
     pub(crate) item: ItemMap,
+    pub(crate) size: usize,
 }
 
 /// An `UpdateItem`'s key and update expression.
@@ -123,10 +125,10 @@ impl<'a> Write<'a> {
     pub(crate) fn put(mut self, item: ItemMap) -> Result<Plan<PutRequest>, Error> {
         let schema = self.schema;
         let prepared = self.before_write(Operation::Put, item, None)?;
-        check_item(schema, &prepared.item)?;
+        let size = check_item(schema, &prepared.item)?;
         let known = self.keep.then(|| Known::put(&prepared.item));
         let item = prepared.item;
-        self.finish(PutRequest { item }, prepared.conditions, prepared.expected, known)
+        self.finish(PutRequest { item, size }, prepared.conditions, prepared.expected, known)
     }
 
     /// An update from a whole item; absent attributes are removed unless `ignore_nulls`.
@@ -272,8 +274,8 @@ impl Expressed for UpdateRequest {
     }
 }
 
-/// A put's or update's whole item: its key and index keys, its size.
-fn check_item(schema: &'static TableSchema, item: &ItemMap) -> Result<(), Error> {
+/// A put's or update's whole item: its key and index keys, its size (returned).
+fn check_item(schema: &'static TableSchema, item: &ItemMap) -> Result<usize, Error> {
     check_key(schema, item)?;
     check_index_keys(schema, item)?;
     limits::check_item_size(item, format_args!("the `{}` item", schema.item.type_name))

@@ -204,7 +204,7 @@ fn check_count(count: usize, max: usize, operation: &str, what: &str) -> Result<
 }
 
 fn check_item(item: &Value, what: &str) -> Result<(), Error> {
-    limits::check_item_size(&item_map(item), what)
+    limits::check_item_size(&item_map(item), what).map(drop)
 }
 
 fn check_key(key: &Value) -> Result<(), Error> {

@@ -208,7 +208,7 @@ impl Batch for Gets {
                 .set_request_items(Some(items))
                 .set_return_consumed_capacity(capacity)
                 .send();
-            crate::ops::send_to(&tables, "BatchGetItem", meter.as_ref(), request).await
+            crate::ops::send_to(&tables, "BatchGetItem", meter.as_ref(), crate::ops::sent(request)).await
         }
     }
 

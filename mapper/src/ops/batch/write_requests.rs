@@ -4,13 +4,13 @@
 use std::collections::HashMap;
 
 use aws_sdk_dynamodb::operation::batch_write_item::BatchWriteItemOutput;
-use aws_sdk_dynamodb::types::{DeleteRequest, PutRequest, WriteRequest};
+use aws_sdk_dynamodb::types::{DeleteRequest, WriteRequest};
 
 use super::write::{Group, Source};
 use super::{self as batch, Batch, KeyId, KeyNames, Round, Sender, TableKeys};
 use crate::error::{Error, RefusalKind};
 use crate::limits::{self, MAX_BATCH_WRITE_ITEMS, MAX_BATCH_WRITE_SIZE};
-use crate::plan::{Plan, Write};
+use crate::plan::{Plan, PutRequest, Write};
 
 /// The writes of a batch, prepared, as the rounds send them.
 pub(super) struct Writes {
@@ -52,10 +52,9 @@ impl Group {
             Source::Put(item) => {
                 let plan = write.put(item).map_err(|e| batch::locate(e, &position()))?;
                 unconditional(&plan, &position)?;
-                let item = plan.request.item;
+                let PutRequest { item, size } = plan.request;
                 let id = names.key_id(&self.table, &item);
-                let size = limits::item_size(&item);
-                let put = PutRequest::builder()
+                let put = aws_sdk_dynamodb::types::PutRequest::builder()
                     .set_item(Some(item))
                     .build()
                     .map_err(build_error)?;
@@ -248,7 +247,7 @@ impl Batch for Writes {
                 .set_request_items(Some(items))
                 .set_return_consumed_capacity(capacity)
                 .send();
-            crate::ops::send_to(&tables, "BatchWriteItem", meter.as_ref(), request).await
+            crate::ops::send_to(&tables, "BatchWriteItem", meter.as_ref(), crate::ops::sent(request)).await
         }
     }
 

@@ -367,7 +367,7 @@ macro_rules! read_request {
             .consistent_read(options.consistent_read)
             .set_exclusive_start_key(options.start.clone().map(Cursor::into_item_map))
             .set_return_consumed_capacity(target.capacity_request(options.meter.is_some()));
-        $build.send()
+        crate::ops::sent($build.send())
     }};
 }
 

@@ -95,7 +95,7 @@ macro_rules! conditional_request {
                 aws_sdk_dynamodb::types::ReturnValuesOnConditionCheckFailure::AllOld,
             )
             .set_return_consumed_capacity(target.capacity_request(common.meter.is_some()));
-        let request = $build.send();
+        let request = crate::ops::sent($build.send());
         crate::ops::send(target, $schema, $operation, common.meter.as_ref(), request)
     }};
 }

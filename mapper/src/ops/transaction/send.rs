@@ -5,6 +5,8 @@
 use std::fmt;
 use std::sync::Arc;
 
+use aws_sdk_dynamodb::config::interceptors::InterceptorContext;
+use aws_sdk_dynamodb::config::retry::{ClassifyRetry, RetryAction, RetryConfig};
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{self, ReturnValuesOnConditionCheckFailure, TransactWriteItem};
@@ -13,13 +15,13 @@ use tracing::Instrument;
 use super::Committed;
 use super::outcome::{PreparedAction, canceled};
 use super::write::{Pending, TxWrite};
-use crate::error::{self, Error, RefusalKind};
+use crate::error::{Error, RefusalKind};
 use crate::extension::Expectation;
 use crate::item::ItemMap;
 use crate::limits;
 use crate::ops::CapacityMeter;
 use crate::plan::{self, Known, Plan, UpdateRequest, Write};
-use crate::retry::{Retries, RetryPolicy};
+use crate::retry::RetryPolicy;
 use crate::target::{Config, Target};
 
 /// A random client request token: 32 hexadecimal digits.
@@ -110,7 +112,7 @@ fn prepare_action(index: usize, pending: Pending) -> Result<(TransactWriteItem, 
     let (item, key, size, expected, known) = match write {
         TxWrite::Put(item) => {
             let plan = prepare.put(item)?;
-            let size = expression_size(&plan) + limits::item_size(&plan.request.item);
+            let size = expression_size(&plan) + plan.request.size;
             let key = plan::key_of(schema, &plan.request.item);
             let (expected, known) = (plan.expected, plan.known);
             let put = with_plan!(plan, types::Put::builder().set_item(Some(plan.request.item)));
@@ -262,42 +264,79 @@ impl Prepared {
         })
     }
 
-    /// Sends the transaction, and the identical request again while its outcome is unknown.
+    /// Sends the transaction. The identical request is sent again (the same serialized
+    /// bytes, token included) by the SDK's own retries, which the transaction's policy
+    /// configures for this request: the request is not kept, nor copied, for a resend.
     pub(super) async fn send(self) -> Result<Committed, Error> {
         let tables = table_names(self.actions.iter().map(|a| &a.target));
         let span = crate::ops::span(&tables, "TransactWriteItems");
-        let mut retries = Retries::new(self.policy);
-        let output = loop {
-            let result = self
-                .config
-                .client
-                .transact_write_items()
-                .set_transact_items(Some(self.items.clone()))
-                .client_request_token(&self.token)
-                .set_return_consumed_capacity(self.capacity.clone())
-                .send()
-                .instrument(span.clone())
-                .await;
-            match result {
-                Ok(output) => break output,
-                Err(error) => {
-                    if error::may_resend_identical(&error) && retries.wait(&self.config).await? {
-                        tracing::debug!(parent: &span, attempt = retries.attempts(), "outcome unknown: sending the identical transaction again");
-                        continue;
-                    }
-                    if let SdkError::ServiceError(service) = &error
-                        && let TransactWriteItemsError::TransactionCanceledException(e) = service.err()
-                    {
-                        let reasons = e.cancellation_reasons().to_vec();
-                        let message = e.message().unwrap_or("transaction cancelled").to_owned();
-                        return Err(canceled(&self.actions, reasons, message));
-                    }
-                    return Err(Error::from_sdk(&tables, error));
+        let result = self
+            .config
+            .client
+            .transact_write_items()
+            .set_transact_items(Some(self.items))
+            .client_request_token(&self.token)
+            .set_return_consumed_capacity(self.capacity)
+            .customize()
+            .config_override(resends(&self.policy))
+            .send()
+            .instrument(span.clone())
+            .await;
+        let output = match result {
+            Ok(output) => output,
+            Err(error) => {
+                if let SdkError::ServiceError(service) = &error
+                    && let TransactWriteItemsError::TransactionCanceledException(e) = service.err()
+                {
+                    let reasons = e.cancellation_reasons().to_vec();
+                    let message = e.message().unwrap_or("transaction cancelled").to_owned();
+                    return Err(canceled(&self.actions, reasons, message));
                 }
+                return Err(Error::from_sdk(&tables, error));
             }
         };
         crate::ops::record_capacity(&span, self.meter.as_ref(), output.consumed_capacity().iter());
         Ok(Committed::new(self.actions, self.token))
+    }
+}
+
+/// The SDK's retries of one transaction request, as `policy` says: its attempts (every one,
+/// the first included) and delays. Besides what the SDK's standard retries resend (a timeout,
+/// a broken connection, a 5xx, throttling), a transaction whose token is still being applied
+/// (`TransactionInProgress`) is sent again.
+fn resends(policy: &RetryPolicy) -> aws_sdk_dynamodb::config::Builder {
+    let retries = RetryConfig::standard()
+        .with_max_attempts(policy.attempts())
+        .with_initial_backoff(policy.first_delay())
+        .with_max_backoff(policy.longest_delay());
+    aws_sdk_dynamodb::config::Builder::default()
+        .retry_config(retries)
+        .retry_classifier(InProgress)
+}
+
+/// Classifies `TransactionInProgressException` as transient: the same token is still being
+/// applied, so the identical request may be sent again.
+#[derive(Debug)]
+struct InProgress;
+
+impl ClassifyRetry for InProgress {
+    fn classify_retry(&self, cx: &InterceptorContext) -> RetryAction {
+        let in_progress = match cx.output_or_error() {
+            Some(Err(error)) => error
+                .as_operation_error()
+                .and_then(|e| e.downcast_ref::<TransactWriteItemsError>())
+                .is_some_and(|e| matches!(e, TransactWriteItemsError::TransactionInProgressException(_))),
+            _ => false,
+        };
+        if in_progress {
+            RetryAction::transient_error()
+        } else {
+            RetryAction::NoActionIndicated
+        }
+    }
+
+    fn name(&self) -> &'static str {
+        "TransactionInProgress"
     }
 }
 

@@ -42,9 +42,12 @@ use crate::target::{Config, Table, Target};
 ///
 /// Every transaction carries a client request token: the caller's
 /// ([`client_request_token`](Self::client_request_token)) or a fresh random one. When the
-/// outcome of a request is unknown (a timeout, a dropped connection, a 5xx) or it was
-/// throttled, the *identical* request is sent again with the *same* token (as the
-/// [`retry`](Self::retry) policy allows), so DynamoDB applies it at most once. A rebuilt
+/// outcome of a request is unknown (a timeout, a dropped connection, a 5xx), it was
+/// throttled, or the same token is still being applied (`TransactionInProgress`), the
+/// *identical* request (the same bytes, the same token) is sent again, as the
+/// [`retry`](Self::retry) policy allows, so DynamoDB applies it at most once. These resends
+/// are the SDK's own retries of the request, configured by the policy for this request: the
+/// request is neither kept nor copied for them. A rebuilt
 /// transaction (new versions after a conflict, as in
 /// [`Mapper::transact_read_modify_write`](crate::Mapper::transact_read_modify_write)) gets a
 /// new token: DynamoDB answers `IdempotentParameterMismatch` ([`Error::TokenReused`]) to a token reused with other
@@ -226,9 +229,12 @@ impl TransactWrite {
         self
     }
 
-    /// How often to send the identical request again (with the same token) when its outcome
-    /// is unknown or it was throttled: the policy's attempts count every send. Default: 3
-    /// attempts in all (on top of the SDK's own retries); [`RetryPolicy::never`](crate::RetryPolicy::never) sends it once.
+    /// How often to send the identical request (with the same token) when its outcome is
+    /// unknown or it was throttled: the policy's attempts count every send, the first included,
+    /// and its delays set the backoff between them. It replaces the client's retry settings
+    /// for this request (its deadline does not apply: each attempt is bounded by the client's
+    /// timeouts). Default: 3 attempts, 20 ms to 1 s apart;
+    /// [`RetryPolicy::never`](crate::RetryPolicy::never) sends it once.
     pub fn retry(mut self, policy: RetryPolicy) -> Self {
         self.policy = policy;
         self
