@@ -728,7 +728,9 @@ fn main() {
             _ => "-".to_owned(),
         };
         // Blocks of about 10 ms.
-        let raw_time = raw.filter(|_| !paired_only).unwrap_or_else(|| time_once(&fixture, operation));
+        let raw_time = raw
+            .filter(|_| !paired_only)
+            .unwrap_or_else(|| time_once(&fixture, operation));
         let iterations = (1e7 / raw_time).clamp(1.0, 2000.0) as u32;
         let paired = format!("{:.3}x", paired_ratio(&fixture, operation, iterations));
         println!(

@@ -224,7 +224,10 @@ async fn an_unreadable_item_does_not_fail_the_others() {
         Fetched::Unreadable { key, error } => {
             assert_eq!(key, &Raw::from([("id".to_owned(), s("b"))]));
             assert!(matches!(error, Error::Convert(_)), "{error}");
-            assert!(error.to_string().contains("age"), "the error names the attribute: {error}");
+            assert!(
+                error.to_string().contains("age"),
+                "the error names the attribute: {error}"
+            );
         }
         other => panic!("expected an unreadable item, got {other:?}"),
     }

@@ -178,7 +178,10 @@ async fn patches_write_only_their_actions_through_the_extensions() {
     let Error::WrittenButUnreadable { key, source, .. } = &err else {
         panic!("{err:?}")
     };
-    assert_eq!(key, &ItemMap::from([("project".into(), s("p")), ("number".into(), n("1"))]));
+    assert_eq!(
+        key,
+        &ItemMap::from([("project".into(), s("p")), ("number".into(), n("1"))])
+    );
     assert!(source.to_string().contains("title"), "{source}");
     assert!(!err.is_retryable());
     assert!(!raw(&table, 1).await.unwrap().contains_key("title"));

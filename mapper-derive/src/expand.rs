@@ -257,49 +257,32 @@ fn top_level_only_flags(fields: &[Field], krate: &Path) -> TokenStream {
 }
 
 /// A compile-time check that the field's type, stored as a nested map (directly or inside
-/// lists, maps and `Option`s), has no attribute that acts only at the top level of an item.
-/// Spanned at the field's name, so that the error points at the field.
+/// lists, maps and `Option`s), has no attribute that acts only at the top level of an item:
+/// one call of the library's `check_nested`, which holds the rule and its messages. Spanned at
+/// the field's name, so that the error points at the field.
 fn nested_check(field: &Field, krate: &Path) -> TokenStream {
     let ty = field.ty;
-    let flags = quote!(#krate::__private::top_level_only);
+    let span = field.ident.span();
     let field_name = crate::ast::unraw(field.ident);
     let text = type_text(ty);
-    let keys = "key attributes (`#[partition_key]`, `#[sort_key]`, index keys)";
-    let key_message = format!(
-        "field `{field_name}` stores `{text}` as a nested map, where its {keys} are no keys: \
-         store a struct deriving `Attributes`, which has no keys, instead"
-    );
-    let span = field.ident.span();
-    let checks = [
-        (quote!(KEY), key_message),
-        (quote!(VERSION), lifecycle_message(&field_name, &text, "version")),
-        (
-            quote!(ATOMIC_COUNTER),
-            lifecycle_message(&field_name, &text, "atomic_counter"),
-        ),
-        (quote!(TTL), lifecycle_message(&field_name, &text, "ttl")),
-        (
-            quote!(AUTO_TIMESTAMP),
-            lifecycle_message(&field_name, &text, "auto_timestamp"),
-        ),
-        (quote!(AUTO_UUID), lifecycle_message(&field_name, &text, "auto_uuid")),
-    ]
-    .into_iter()
-    .map(|(flag, message)| quote_spanned!(span=> if flags & #flags::#flag != 0 { ::core::panic!(#message) }));
+    // The call is the error's place: spanned at the field, the crate's path included.
+    let check = respan(quote!(#krate::__private::check_nested), span);
     quote_spanned! {span=>
-        const _: () = {
-            let flags = #flags::of(<#ty as #krate::value::ToAttributeValue>::ATTRIBUTE_TYPE);
-            #(#checks)*
-        };
+        const _: () = #check(
+            <#ty as #krate::value::ToAttributeValue>::ATTRIBUTE_TYPE, #field_name, #text,
+        );
     }
 }
 
-fn lifecycle_message(field: &str, ty: &str, attribute: &str) -> String {
-    format!(
-        "field `{field}` stores `{ty}` as a nested map, where its `#[{attribute}]` does nothing: \
-         mark the field `#[attribute(flatten)]` to store the struct's attributes in the item itself \
-         (a struct field can be flattened, a list or a map cannot), or remove `#[{attribute}]` from the nested struct"
-    )
+/// `tokens`, every one of them spanned at `span`.
+fn respan(tokens: TokenStream, span: proc_macro2::Span) -> TokenStream {
+    tokens
+        .into_iter()
+        .map(|mut token| {
+            token.set_span(span);
+            token
+        })
+        .collect()
 }
 
 fn tags(field: &Field, krate: &Path) -> Vec<TokenStream> {

@@ -199,7 +199,14 @@ mod tests {
         assert_eq!(value_size(&AttributeValue::N("-1E+100".into())), 2);
         assert_eq!(value_size(&AttributeValue::N("12345".into())), 4);
         // Zeros count only between significant digits; a zero is one byte.
-        for (number, size) in [("0", 1), ("-0.000", 1), ("100", 2), ("1001", 3), ("0.050", 2), ("7e-5", 2)] {
+        for (number, size) in [
+            ("0", 1),
+            ("-0.000", 1),
+            ("100", 2),
+            ("1001", 3),
+            ("0.050", 2),
+            ("7e-5", 2),
+        ] {
             assert_eq!(value_size(&AttributeValue::N(number.into())), size, "{number}");
         }
         assert_eq!(value_size(&AttributeValue::B(Blob::new(vec![0; 10]))), 10);

@@ -242,6 +242,7 @@ impl MapperBuilder {
     pub fn build(self) -> Mapper {
         Mapper {
             config: Arc::new(Config {
+                transactions: crate::ops::transaction_client(&self.client),
                 client: self.client,
                 table_prefix: self.table_prefix,
                 consumed_capacity: self.consumed_capacity,

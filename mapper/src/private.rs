@@ -160,6 +160,90 @@ pub mod top_level_only {
     }
 }
 
+/// The derive's check that a field stores no struct with attributes that act only at the top
+/// level of an item as a nested map (directly, or inside lists, maps and `Option`s): a compile
+/// error naming the field, its type and the attribute, evaluated where the derive places it
+/// (at the field). `ty` is the attribute type of the field's type, `field` its name, `text`
+/// its type as written.
+pub const fn check_nested(ty: &crate::value::AttributeType, field: &str, text: &str) {
+    use top_level_only::{ATOMIC_COUNTER, AUTO_TIMESTAMP, AUTO_UUID, KEY, TTL, VERSION};
+    let flags = top_level_only::of(ty);
+    if flags == 0 {
+        return;
+    }
+    let mut message = ConstText::new();
+    message.push("field `");
+    message.push(field);
+    message.push("` stores `");
+    message.push(text);
+    message.push("` as a nested map, where its ");
+    let attribute = if flags & KEY != 0 {
+        message.push(
+            "key attributes (`#[partition_key]`, `#[sort_key]`, index keys) are no keys: store a struct \
+             deriving `Attributes`, which has no keys, instead",
+        );
+        panic!("{}", message.as_str())
+    } else if flags & VERSION != 0 {
+        "version"
+    } else if flags & ATOMIC_COUNTER != 0 {
+        "atomic_counter"
+    } else if flags & TTL != 0 {
+        "ttl"
+    } else if flags & AUTO_TIMESTAMP != 0 {
+        "auto_timestamp"
+    } else if flags & AUTO_UUID != 0 {
+        "auto_uuid"
+    } else {
+        return;
+    };
+    message.push("`#[");
+    message.push(attribute);
+    message.push(
+        "]` does nothing: mark the field `#[attribute(flatten)]` to store the struct's attributes in \
+         the item itself (a struct field can be flattened, a list or a map cannot), or remove `#[",
+    );
+    message.push(attribute);
+    message.push("]` from the nested struct");
+    panic!("{}", message.as_str())
+}
+
+/// Text put together at compile time, for a compile error's message (at most 1 KB; longer
+/// text is cut).
+struct ConstText {
+    bytes: [u8; 1024],
+    len: usize,
+}
+
+impl ConstText {
+    const fn new() -> Self {
+        ConstText {
+            bytes: [0; 1024],
+            len: 0,
+        }
+    }
+
+    const fn push(&mut self, text: &str) {
+        let text = text.as_bytes();
+        let mut i = 0;
+        while i < text.len() && self.len < self.bytes.len() {
+            self.bytes[self.len] = text[i];
+            self.len += 1;
+            i += 1;
+        }
+    }
+
+    const fn as_str(&self) -> &str {
+        let (mut text, _) = self.bytes.split_at(self.len);
+        // A cut in the middle of a character: drop its first bytes too.
+        loop {
+            match std::str::from_utf8(text) {
+                Ok(text) => return text,
+                Err(_) => text = text.split_at(text.len() - 1).0,
+            }
+        }
+    }
+}
+
 /// The range of an integer type, for the counter's overflow guard.
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not an integer type",

@@ -21,6 +21,9 @@ pub(crate) struct Config {
     pub(crate) chain: Chain,
     /// What the mapper's own retry loops wait with; the client's sleep when `None`.
     pub(crate) sleep: Option<SharedAsyncSleep>,
+    /// The client, made to resend a transaction as its default policy says (once, so that
+    /// a transaction sent with that policy needs no configuration of its own).
+    pub(crate) transactions: Client,
 }
 
 impl Config {

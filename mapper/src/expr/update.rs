@@ -304,6 +304,10 @@ impl UpdateExpression {
     /// the actions are sorted by root (one small allocation), and neighbours with the same
     /// root compared.
     fn check_overlaps(&self) -> Result<(), Error> {
+        // Top-level paths overlap only when equal, and an update holds one action per path.
+        if self.actions.iter().all(|a| a.path().is_top_level()) {
+            return Ok(());
+        }
         let mut paths: Vec<&Path> = self.actions.iter().map(UpdateAction::path).collect();
         paths.sort_unstable_by(|a, b| a.root().cmp(b.root()));
         for (i, path) in paths.iter().enumerate() {

@@ -58,6 +58,7 @@ mod timestamp;
 mod uuid;
 mod version;
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use aws_sdk_dynamodb::types::AttributeValue;
@@ -155,7 +156,7 @@ pub struct BeforeWrite<'a> {
 /// ([`BeforeWrite::expect`]).
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Expectation {
-    pub(crate) name: String,
+    pub(crate) name: Cow<'static, str>,
     /// `None`: no value is stored (absent or `NULL`).
     pub(crate) value: Option<AttributeValue>,
 }
@@ -242,7 +243,7 @@ impl<'a> BeforeWrite<'a> {
     /// ([`CancellationReason::is_version_conflict`](crate::ops::CancellationReason::is_version_conflict))
     /// that a read-modify-write loop retries from a fresh read; otherwise it is the caller's
     /// own condition that failed.
-    pub fn expect(&mut self, name: impl Into<String>, value: Option<AttributeValue>) {
+    pub fn expect(&mut self, name: impl Into<Cow<'static, str>>, value: Option<AttributeValue>) {
         let name = name.into();
         self.expected.retain(|e| e.name != name);
         self.expected.push(Expectation { name, value });

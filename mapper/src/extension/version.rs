@@ -65,8 +65,8 @@ impl Extension for VersionedRecords {
         if operation == Operation::Patch && read.is_none() {
             // A patch without the version that was read: no check, but the version still
             // moves on, so that writers holding an older copy conflict.
-            let before_first = AttributeValue::N((i128::from(start_at) - i128::from(increment_by)).to_string());
-            let step = AttributeValue::N(increment_by.to_string());
+            let before_first = number(i128::from(start_at) - i128::from(increment_by));
+            let step = number(i128::from(increment_by));
             if let Some(update) = cx.update() {
                 update.set(
                     Path::static_attr(name),
@@ -89,23 +89,26 @@ impl Extension for VersionedRecords {
                         )
                     })?,
             };
-            cx.item_mut()
-                .insert(name.to_owned(), AttributeValue::N(next.to_string()));
+            cx.item_mut().insert(name.to_owned(), number(next));
         }
         if conditional {
             // A new item: no version is stored, or a NULL one (boto3 writes Python's `None` so).
-            let read = read.map(|read| AttributeValue::N(read.to_string()));
+            let read = read.map(number);
+            let attribute = || Condition::path(Path::static_attr(name));
             let condition = match &read {
-                None => Condition::attr(name)
-                    .not_exists()
-                    .or(Condition::attr(name).has_type("NULL")),
-                Some(read) => Condition::attr(name).eq(read.clone()),
+                None => attribute().not_exists().or(attribute().has_type("NULL")),
+                Some(read) => attribute().eq(read.clone()),
             };
             cx.add_condition(condition);
             cx.expect(name, read);
         }
         Ok(())
     }
+}
+
+/// A number attribute, written without the formatting machinery.
+fn number(n: i128) -> AttributeValue {
+    AttributeValue::N(itoa::Buffer::new().format(n).to_owned())
 }
 
 /// The version an item map carries: `None` when absent or `NULL` (never written).

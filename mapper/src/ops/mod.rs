@@ -40,6 +40,7 @@ pub use transaction::{
 
 pub(crate) use admin::{delete_table, describe_table};
 pub(crate) use read::key_value;
+pub(crate) use transaction::transaction_client;
 
 use std::future::Future;
 
@@ -113,7 +114,7 @@ reports_capacity!(
 /// The SDK's future comes boxed ([`sent`]): it is several KB, and every future that held it
 /// by value (this one, the operation's, the caller's) would copy it when moved, which costs
 /// more than the allocation.
-pub(crate) fn send<'a, O: ReportsCapacity + 'a, E: 'a>(
+pub(crate) fn send<'a, O: ReportsCapacity + 'a, E>(
     target: &'a Target,
     schema: &'static TableSchema,
     operation: &'static str,
@@ -131,7 +132,7 @@ where
 
 /// Sends one request in a span naming the tables (comma-separated) and the operation; records
 /// the capacity it consumed on the span and on `meter`.
-pub(crate) fn send_to<'a, O: ReportsCapacity + 'a, E: 'a>(
+pub(crate) fn send_to<'a, O: ReportsCapacity + 'a, E>(
     tables: &'a str,
     operation: &'static str,
     meter: Option<&'a CapacityMeter>,
@@ -155,7 +156,9 @@ pub(crate) type Sent<'a, O, E> =
     std::pin::Pin<Box<dyn Future<Output = Result<O, SdkError<E, HttpResponse>>> + Send + 'a>>;
 
 /// Boxes an SDK request's future ([`Sent`]).
-pub(crate) fn sent<'a, O, E>(request: impl Future<Output = Result<O, SdkError<E, HttpResponse>>> + Send + 'a) -> Sent<'a, O, E> {
+pub(crate) fn sent<'a, O, E>(
+    request: impl Future<Output = Result<O, SdkError<E, HttpResponse>>> + Send + 'a,
+) -> Sent<'a, O, E> {
     Box::pin(request)
 }
 

@@ -6,13 +6,10 @@
 //! that does not decode is named by its key, which the derive reads last so that it is still
 //! in the item when another attribute fails.
 
-use crate::error::Error;
+use crate::error::{Error, UnreadableItem};
 use crate::extension::{Chain, ItemImage};
 use crate::item::{Attributes, ItemMap};
 use crate::schema::TableSchema;
-
-/// An item that could not be read: its key (the key attributes left in it) and why.
-pub(crate) type Unreadable = (ItemMap, Error);
 
 /// Runs `after_read` on `item` and decodes it into `O`.
 pub(crate) fn decode<O: Attributes>(
@@ -22,22 +19,28 @@ pub(crate) fn decode<O: Attributes>(
     image: ItemImage,
     item: ItemMap,
 ) -> Result<O, Error> {
-    decode_keyed(chain, schema, table, image, item).map_err(|(_, error)| error)
+    decode_keyed(chain, schema, table, image, item).map_err(|unreadable| unreadable.error)
 }
 
-/// Runs `after_read` on `item` and decodes it into `O`; a failure keeps the item's key.
+/// Runs `after_read` on `item` and decodes it into `O`; a failure keeps the item's key (the
+/// key attributes left in it).
 pub(crate) fn decode_keyed<O: Attributes>(
     chain: &Chain,
     schema: &'static TableSchema,
     table: &str,
     image: ItemImage,
     mut item: ItemMap,
-) -> Result<O, Unreadable> {
+) -> Result<O, Box<UnreadableItem>> {
+    let unreadable = |item: &ItemMap, error: Error| {
+        Box::new(UnreadableItem {
+            key: super::key_of(schema, item),
+            error,
+        })
+    };
     if let Err(refused) = chain.after_read(schema, table, image, &mut item) {
-        return Err((super::key_of(schema, &item), refused));
+        return Err(unreadable(&item, refused));
     }
-    O::read_attributes(&mut item)
-        .map_err(|e| (super::key_of(schema, &item), e.in_item(O::SCHEMA.type_name).into()))
+    O::read_attributes(&mut item).map_err(|e| unreadable(&item, e.in_item(O::SCHEMA.type_name).into()))
 }
 
 /// Decodes an item a successful write returned. A failure is
@@ -48,10 +51,13 @@ pub(crate) fn decode_written<O: Attributes>(
     table: &str,
     item: ItemMap,
 ) -> Result<O, Error> {
-    decode_keyed(chain, schema, table, ItemImage::Whole, item).map_err(|(key, source)| Error::WrittenButUnreadable {
-        table: table.to_owned(),
-        key,
-        source: Box::new(source),
+    decode_keyed(chain, schema, table, ItemImage::Whole, item).map_err(|unreadable| {
+        let UnreadableItem { key, error } = *unreadable;
+        Error::WrittenButUnreadable {
+            table: table.to_owned(),
+            key,
+            source: Box::new(error),
+        }
     })
 }
 

@@ -116,7 +116,10 @@ impl<T: Item + 'static, O: Attributes + Send + 'static> Slots for TypedSlots<T, 
         self.outcomes[index] =
             match crate::plan::read::decode_keyed(target.chain(), T::TABLE, target.name(), self.image, item) {
                 Ok(item) => Fetched::Found(item),
-                Err((key, error)) => Fetched::Unreadable { key, error },
+                Err(unreadable) => Fetched::Unreadable {
+                    key: unreadable.key,
+                    error: unreadable.error,
+                },
             };
     }
 

@@ -18,7 +18,7 @@ use std::future::Future;
 use aws_sdk_dynamodb::types::Select;
 use futures_util::stream::{Stream, TryStreamExt};
 
-use crate::error::{Error, RefusalKind, UnreadableItem};
+use crate::error::{Error, RefusalKind};
 use crate::expr::{Condition, Placeholders};
 use crate::extension::ItemImage;
 use crate::item::{Attributes, Item, ItemMap};
@@ -410,10 +410,7 @@ pub(crate) fn read_page<O: Attributes>(
     let items = items
         .unwrap_or_default()
         .into_iter()
-        .map(|item| {
-            crate::plan::read::decode_keyed(target.chain(), schema, target.name(), image, item)
-                .map_err(|(key, error)| Box::new(UnreadableItem { key, error }))
-        })
+        .map(|item| crate::plan::read::decode_keyed(target.chain(), schema, target.name(), image, item))
         .collect();
     RawPage {
         items,

@@ -81,7 +81,14 @@ impl<T: Item, O: Attributes> Get<T, O> {
             .set_expression_attribute_names(expressions.names)
             .set_return_consumed_capacity(target.capacity_request(self.meter.is_some()))
             .send();
-        let output = crate::ops::send(target, T::TABLE, "GetItem", self.meter.as_ref(), crate::ops::sent(request)).await?;
+        let output = crate::ops::send(
+            target,
+            T::TABLE,
+            "GetItem",
+            self.meter.as_ref(),
+            crate::ops::sent(request),
+        )
+        .await?;
         let image = if self.projection.is_some() {
             ItemImage::Partial
         } else {

@@ -18,3 +18,5 @@ pub use handle::{OfGet, OfWrite, TxGetHandle, TxHandle, TxWriteHandle};
 pub use outcome::{Committed, PartialItem, WrittenItem};
 pub use read_modify_write::TransactReadModifyWrite;
 pub use write::TransactWrite;
+
+pub(crate) use send::transaction_client;

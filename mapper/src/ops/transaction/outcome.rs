@@ -245,7 +245,7 @@ pub(crate) fn canceled(actions: &[PreparedAction], reasons: Vec<types::Cancellat
 /// Whether the stored item (`None`: no item) holds what an action expected.
 fn holds(expected: &Expectation, stored: Option<&ItemMap>) -> bool {
     let value = stored
-        .and_then(|item| item.get(&expected.name))
+        .and_then(|item| item.get(expected.name.as_ref()))
         .filter(|v| !matches!(v, AttributeValue::Null(_)));
     match (&expected.value, value) {
         (None, None) => true,

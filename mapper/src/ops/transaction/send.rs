@@ -36,7 +36,7 @@ pub(super) struct Prepared {
     items: Vec<TransactWriteItem>,
     actions: Vec<PreparedAction>,
     token: String,
-    policy: RetryPolicy,
+    policy: Option<RetryPolicy>,
     meter: Option<CapacityMeter>,
 }
 
@@ -186,7 +186,7 @@ impl Prepared {
         config: Arc<Config>,
         pending: Vec<Pending>,
         token: Option<String>,
-        policy: RetryPolicy,
+        policy: Option<RetryPolicy>,
         meter: Option<CapacityMeter>,
     ) -> Result<Prepared, Error> {
         let count = pending.len();
@@ -270,18 +270,21 @@ impl Prepared {
     pub(super) async fn send(self) -> Result<Committed, Error> {
         let tables = table_names(self.actions.iter().map(|a| &a.target));
         let span = crate::ops::span(&tables, "TransactWriteItems");
-        let result = self
-            .config
-            .client
+        let (client, policy) = match &self.policy {
+            Some(policy) => (&self.config.client, Some(resends(policy))),
+            None => (&self.config.transactions, None),
+        };
+        let request = client
             .transact_write_items()
             .set_transact_items(Some(self.items))
             .client_request_token(&self.token)
             .set_return_consumed_capacity(self.capacity)
-            .customize()
-            .config_override(resends(&self.policy))
-            .send()
-            .instrument(span.clone())
-            .await;
+            .customize();
+        let request = match policy {
+            Some(policy) => request.config_override(policy),
+            None => request,
+        };
+        let result = request.send().instrument(span.clone()).await;
         let output = match result {
             Ok(output) => output,
             Err(error) => {
@@ -300,17 +303,36 @@ impl Prepared {
     }
 }
 
+/// The default policy of a transaction's identical resends: 3 attempts, 20 ms to 1 s apart.
+fn default_resends() -> RetryPolicy {
+    RetryPolicy::default().max_attempts(3)
+}
+
+/// `client`, made to resend a transaction as the default policy says.
+pub(crate) fn transaction_client(client: &aws_sdk_dynamodb::Client) -> aws_sdk_dynamodb::Client {
+    let config = client.config().to_builder();
+    aws_sdk_dynamodb::Client::from_conf(
+        config
+            .retry_config(retry_config(&default_resends()))
+            .retry_classifier(InProgress)
+            .build(),
+    )
+}
+
+fn retry_config(policy: &RetryPolicy) -> RetryConfig {
+    RetryConfig::standard()
+        .with_max_attempts(policy.attempts())
+        .with_initial_backoff(policy.first_delay())
+        .with_max_backoff(policy.longest_delay())
+}
+
 /// The SDK's retries of one transaction request, as `policy` says: its attempts (every one,
 /// the first included) and delays. Besides what the SDK's standard retries resend (a timeout,
 /// a broken connection, a 5xx, throttling), a transaction whose token is still being applied
 /// (`TransactionInProgress`) is sent again.
 fn resends(policy: &RetryPolicy) -> aws_sdk_dynamodb::config::Builder {
-    let retries = RetryConfig::standard()
-        .with_max_attempts(policy.attempts())
-        .with_initial_backoff(policy.first_delay())
-        .with_max_backoff(policy.longest_delay());
     aws_sdk_dynamodb::config::Builder::default()
-        .retry_config(retries)
+        .retry_config(retry_config(policy))
         .retry_classifier(InProgress)
 }
 

@@ -74,7 +74,8 @@ pub struct TransactWrite {
     config: Arc<Config>,
     actions: Vec<Pending>,
     token: Option<String>,
-    policy: RetryPolicy,
+    /// The resend policy, when not the default.
+    policy: Option<RetryPolicy>,
     meter: Option<CapacityMeter>,
 }
 
@@ -125,7 +126,7 @@ impl TransactWrite {
             config,
             actions: Vec::new(),
             token: None,
-            policy: RetryPolicy::default().max_attempts(3),
+            policy: None,
             meter: None,
         }
     }
@@ -236,7 +237,7 @@ impl TransactWrite {
     /// timeouts). Default: 3 attempts, 20 ms to 1 s apart;
     /// [`RetryPolicy::never`](crate::RetryPolicy::never) sends it once.
     pub fn retry(mut self, policy: RetryPolicy) -> Self {
-        self.policy = policy;
+        self.policy = Some(policy);
         self
     }
 
