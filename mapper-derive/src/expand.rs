@@ -99,11 +99,11 @@ fn expand_struct(container: &Container, fields: &[Field], krate: &Path) -> Token
                 quote!(#private::read_converted::<#ty>(#item, #name, #path::from_attribute_value)?)
             }
             Strategy::Default => {
-                writes.push(quote_spanned!(span=> #private::write::<#ty>(#item, #name, #value)?;));
+                writes.push(write_plain(ty, span, krate, name, &value));
                 quote_spanned!(span=> #private::read_or_default::<#ty>(#item, #name)?)
             }
             Strategy::Plain => {
-                writes.push(quote_spanned!(span=> #private::write::<#ty>(#item, #name, #value)?;));
+                writes.push(write_plain(ty, span, krate, name, &value));
                 // Keys are read through their type's key check: text it would not write back
                 // would address another item. The trait is named in a path, as in the schema,
                 // so that a type that cannot be a key is reported once.
@@ -203,6 +203,14 @@ fn expand_struct(container: &Container, fields: &[Field], krate: &Path) -> Token
             }
         }
     }
+}
+
+/// The write of a field through its type's own conversion. The trait is named in a path, as
+/// in the schema's attribute type, so that a type that cannot be stored is reported once.
+fn write_plain(ty: &Type, span: proc_macro2::Span, krate: &Path, name: &str, value: &TokenStream) -> TokenStream {
+    let private = quote!(#krate::__private);
+    let convert = quote_spanned!(span=> <#ty as #krate::value::ToAttributeValue>::to_attribute_value);
+    quote!(#private::write_converted(item, #name, #convert(#value))?;)
 }
 
 /// The type as written, compactly: `Option<u64>`, `HashMap<String, Vec<u8>>`.

@@ -40,8 +40,16 @@ pub fn expand(input: &syn::DeriveInput, derive: Derive, krate: &syn::Path) -> To
             }
         }
     };
+    // Any key: a `table.get(..)` of the type adds no error of its own either.
+    let mut with_key = input.generics.clone();
+    with_key.params.push(syn::parse_quote!(__MapperKey));
+    let (key_impl_generics, _, _) = with_key.split_for_impl();
     let item = (derive == Derive::Item).then(|| {
         quote! {
+            #[automatically_derived]
+            impl #key_impl_generics #krate::KeyFrom<__MapperKey> for #ident #ty_generics #where_clause {
+                fn into_key(_: __MapperKey) -> Self::Key {}
+            }
             #[automatically_derived]
             impl #impl_generics #krate::Item for #ident #ty_generics #where_clause {
                 const TABLE: &'static #krate::schema::TableSchema = &#krate::schema::TableSchema::new(

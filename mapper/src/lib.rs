@@ -107,6 +107,9 @@
 //! injection (throttling, unprocessed batch items, transaction conflicts) and strict request
 //! checks.
 
+#![warn(missing_docs, missing_debug_implementations)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
 // The derives name this crate `::dynamodb_mapper`; so do its own unit tests.
 #[cfg(test)]
 extern crate self as dynamodb_mapper;
@@ -124,6 +127,7 @@ pub mod schema;
 mod table;
 mod target;
 #[cfg(feature = "testing")]
+#[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
 pub mod testing;
 pub mod value;
 

@@ -158,6 +158,17 @@ pub struct MapperBuilder {
     sleep: Option<SharedAsyncSleep>,
 }
 
+impl std::fmt::Debug for MapperBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let extensions: Vec<&str> = self.extensions.iter().map(|e| e.name()).collect();
+        f.debug_struct("MapperBuilder")
+            .field("table_prefix", &self.table_prefix)
+            .field("consumed_capacity", &self.consumed_capacity)
+            .field("extensions", &extensions)
+            .finish_non_exhaustive()
+    }
+}
+
 impl MapperBuilder {
     /// A prefix for every table name, such as `"dev-"`.
     pub fn table_prefix(mut self, prefix: impl Into<String>) -> Self {

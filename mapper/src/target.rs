@@ -40,6 +40,14 @@ pub(crate) struct Target {
     name: Arc<str>,
 }
 
+impl std::fmt::Debug for Target {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Target")
+            .field("table", &self.name)
+            .finish_non_exhaustive()
+    }
+}
+
 impl Target {
     pub(crate) fn new(config: Arc<Config>, name: Arc<str>) -> Self {
         Target { config, name }

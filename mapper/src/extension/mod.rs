@@ -65,8 +65,10 @@ use aws_sdk_dynamodb::types::AttributeValue;
 
 pub use counter::AtomicCounters;
 #[cfg(feature = "chrono")]
+#[cfg_attr(docsrs, doc(cfg(feature = "chrono")))]
 pub use timestamp::{AutoTimestamps, Clock};
 #[cfg(feature = "uuid")]
+#[cfg_attr(docsrs, doc(cfg(feature = "uuid")))]
 pub use uuid::AutoUuids;
 pub use version::VersionedRecords;
 
@@ -150,6 +152,19 @@ pub struct BeforeWrite<'a> {
     conditions: &'a mut Vec<Condition>,
     update: Option<&'a mut UpdateExpression>,
     expected: &'a mut Vec<Expectation>,
+}
+
+impl std::fmt::Debug for BeforeWrite<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BeforeWrite")
+            .field("operation", &self.operation)
+            .field("mode", &self.mode)
+            .field("table", &self.table)
+            .field("item", &self.item)
+            .field("conditions", &self.conditions)
+            .field("update", &self.update)
+            .finish_non_exhaustive()
+    }
 }
 
 /// A value a write expects to find stored, as an extension recorded it
@@ -278,6 +293,16 @@ pub struct AfterRead<'a> {
     table: &'a str,
     image: ItemImage,
     item: &'a mut ItemMap,
+}
+
+impl std::fmt::Debug for AfterRead<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AfterRead")
+            .field("table", &self.table)
+            .field("image", &self.image)
+            .field("item", &self.item)
+            .finish_non_exhaustive()
+    }
 }
 
 impl AfterRead<'_> {

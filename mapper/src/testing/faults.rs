@@ -199,6 +199,14 @@ pub struct OnOperation<'a> {
     operation: &'static str,
 }
 
+impl std::fmt::Debug for OnOperation<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OnOperation")
+            .field("operation", &self.operation)
+            .finish_non_exhaustive()
+    }
+}
+
 /// The operations faults can be set on.
 const OPERATIONS: &[&str] = &[
     "BatchExecuteStatement",
@@ -696,12 +704,21 @@ async fn add_unprocessed(
     Ok(rewritten)
 }
 
-/// The SDK's default HTTPS client (rustls on aws-lc), which also speaks plain HTTP.
-fn default_http_client() -> SharedHttpClient {
-    use aws_smithy_http_client::tls;
-    aws_smithy_http_client::Builder::new()
-        .tls_provider(tls::Provider::Rustls(tls::rustls_provider::CryptoMode::AwsLc))
-        .build_https()
+/// The HTTP client of the clients this module makes: plain HTTP (the local server is on
+/// loopback), or with the `testing-https` feature the SDK's HTTPS client (rustls on aws-lc),
+/// which speaks plain HTTP too.
+pub(crate) fn default_http_client() -> SharedHttpClient {
+    #[cfg(feature = "testing-https")]
+    {
+        use aws_smithy_http_client::tls;
+        aws_smithy_http_client::Builder::new()
+            .tls_provider(tls::Provider::Rustls(tls::rustls_provider::CryptoMode::AwsLc))
+            .build_https()
+    }
+    #[cfg(not(feature = "testing-https"))]
+    {
+        aws_smithy_http_client::Builder::new().build_http()
+    }
 }
 
 #[cfg(test)]

@@ -182,7 +182,7 @@ impl ClientBuilder {
         match (&self.faults, &self.http_client) {
             (Some(faults), inner) => config = faults.install(config, inner.clone()),
             (None, Some(inner)) => config = config.http_client(inner.clone()),
-            (None, None) => {}
+            (None, None) => config = config.http_client(faults::default_http_client()),
         }
         config
     }

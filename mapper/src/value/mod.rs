@@ -36,15 +36,18 @@ mod number;
 mod number_text;
 mod scalar;
 #[cfg(feature = "chrono")]
+#[cfg_attr(docsrs, doc(cfg(feature = "chrono")))]
 pub mod time;
 #[cfg(feature = "uuid")]
 mod uuid;
 
 pub mod epoch_seconds;
 #[cfg(feature = "serde")]
+#[cfg_attr(docsrs, doc(cfg(feature = "serde")))]
 pub mod via_serde;
 
 #[cfg(feature = "chrono")]
+#[cfg_attr(docsrs, doc(cfg(feature = "chrono")))]
 pub use time::{JavaInstant, PynamoDateTime, UnixMillis, UnixSeconds};
 
 use std::collections::HashMap;

@@ -49,6 +49,17 @@ pub struct CreateTable<T> {
     _item: PhantomData<fn() -> T>,
 }
 
+impl<T> std::fmt::Debug for CreateTable<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CreateTable")
+            .field("table", &self.target.name())
+            .field("billing", &self.billing)
+            .field("stream", &self.stream)
+            .field("if_not_exists", &self.if_not_exists)
+            .finish_non_exhaustive()
+    }
+}
+
 impl<T: Item> CreateTable<T> {
     pub(crate) fn new(target: Target) -> Self {
         CreateTable {

@@ -35,6 +35,14 @@ pub struct WriteAll<H> {
     handle: H,
 }
 
+impl<H> std::fmt::Debug for WriteAll<H> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WriteAll")
+            .field("batch", &self.batch)
+            .finish_non_exhaustive()
+    }
+}
+
 impl<H> WriteAll<H> {
     pub(super) fn batch_options(&mut self) -> &mut BatchOptions {
         &mut self.batch.options
@@ -111,6 +119,14 @@ pub struct WriteAllOutput<U> {
 pub struct GetAll<T, O = T> {
     batch: BatchGet,
     handle: GetHandle<T, O>,
+}
+
+impl<T, O> std::fmt::Debug for GetAll<T, O> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GetAll")
+            .field("batch", &self.batch)
+            .finish_non_exhaustive()
+    }
 }
 
 impl<T, O> GetAll<T, O> {

@@ -82,6 +82,7 @@ pub(crate) use sealed::ReadKind;
 
 /// What a read's kind sends its request from. (Public only in name: its module is private.)
 #[doc(hidden)]
+#[derive(Debug)]
 pub struct Parts<'a> {
     pub(crate) target: &'a Target,
     pub(crate) index: Option<&'static IndexSchema>,
@@ -422,6 +423,7 @@ pub(crate) fn read_page<O: Attributes>(
 /// One response of a query or scan, whichever it was. (Public only in name: its module is
 /// private.)
 #[doc(hidden)]
+#[derive(Debug)]
 pub struct Response {
     pub(crate) items: Option<Vec<ItemMap>>,
     pub(crate) last_evaluated_key: Option<ItemMap>,

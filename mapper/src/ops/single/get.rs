@@ -23,6 +23,17 @@ pub struct Get<T, O = T> {
     _types: PhantomData<fn() -> (T, O)>,
 }
 
+impl<T, O> std::fmt::Debug for Get<T, O> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Get")
+            .field("table", &self.target.name())
+            .field("key", &self.key)
+            .field("consistent_read", &self.consistent_read)
+            .field("projection", &self.projection.map(|p| p.type_name))
+            .finish_non_exhaustive()
+    }
+}
+
 impl<T: Item> Get<T> {
     pub(crate) fn new(target: Target, key: Result<ItemMap, ConvertError>) -> Self {
         Get {

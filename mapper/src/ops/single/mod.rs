@@ -33,6 +33,16 @@ pub(crate) struct Common {
     pub(crate) meter: Option<CapacityMeter>,
 }
 
+impl std::fmt::Debug for Common {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Common")
+            .field("table", &self.target.name())
+            .field("condition", &self.condition)
+            .field("metered", &self.meter.is_some())
+            .finish()
+    }
+}
+
 impl Common {
     pub(crate) fn new(target: Target) -> Self {
         Common {
@@ -48,10 +58,16 @@ impl Common {
     }
 }
 
-/// The options every single-item write has: `condition` and `capacity`, on a builder with a
-/// `common: Common` field.
+/// The options every single-item write has, `condition` and `capacity`, and its `Debug`, on a
+/// builder with a `common: Common` field.
 macro_rules! write_options {
     ($($builder:ident),*) => {$(
+        impl<T> std::fmt::Debug for $builder<T> {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.debug_struct(stringify!($builder)).field("common", &self.common).finish_non_exhaustive()
+            }
+        }
+
         impl<T> $builder<T> {
             /// Writes only if `condition` holds for the stored item (or for an empty item if
             /// there is none); otherwise fails with

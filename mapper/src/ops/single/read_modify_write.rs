@@ -42,6 +42,16 @@ pub struct ReadModifyWrite<'f, T, F> {
     _types: crate::ops::Marker<(T, &'f ())>,
 }
 
+impl<T, F> std::fmt::Debug for ReadModifyWrite<'_, T, F> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ReadModifyWrite")
+            .field("table", &self.target.name())
+            .field("key", &self.key)
+            .field("policy", &self.policy)
+            .finish_non_exhaustive()
+    }
+}
+
 impl<'f, T: Item, F, R> ReadModifyWrite<'f, T, F>
 where
     F: FnMut(&mut T) -> R + 'f,

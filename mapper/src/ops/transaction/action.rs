@@ -17,6 +17,14 @@ pub struct TxAction<'a, T> {
     _item: Marker<T>,
 }
 
+impl<T> std::fmt::Debug for TxAction<'_, T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TxAction")
+            .field("index", &self.index)
+            .finish_non_exhaustive()
+    }
+}
+
 /// An update by actions just added to a [`TransactWrite`], as
 /// [`Table::patch`](crate::Table::patch) builds one: `set`, `remove`, `add`, `delete`, and the
 /// version that was read ([`expect_version`](Self::expect_version)).
@@ -24,6 +32,14 @@ pub struct TxPatch<'a, T> {
     tx: &'a mut TransactWrite,
     index: usize,
     _item: Marker<T>,
+}
+
+impl<T> std::fmt::Debug for TxPatch<'_, T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TxPatch")
+            .field("index", &self.index)
+            .finish_non_exhaustive()
+    }
 }
 
 impl<'a, T> TxAction<'a, T> {

@@ -71,6 +71,15 @@ pub struct TransactReadModifyWrite<'f, F> {
     _borrows: PhantomData<&'f ()>,
 }
 
+impl<F> std::fmt::Debug for TransactReadModifyWrite<'_, F> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TransactReadModifyWrite")
+            .field("reads", &self.reads)
+            .field("policy", &self.policy)
+            .finish_non_exhaustive()
+    }
+}
+
 impl<'f, F, R> TransactReadModifyWrite<'f, F>
 where
     F: FnMut(&mut TransactGetOutput, &mut TransactWrite) -> R + 'f,
