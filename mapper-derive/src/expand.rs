@@ -145,8 +145,9 @@ fn expand_struct(container: &Container, fields: &[Field], krate: &Path) -> Token
                 _ => {
                     // A struct stored as a nested map must not carry attributes that act only
                     // at the top level of an item. Checked where the type is known without
-                    // the struct's type parameters.
-                    if !mentions_any(ty.to_token_stream(), &type_params) {
+                    // the struct's type parameters; not emitted for a standard type that
+                    // cannot hold a struct (compile time in every user's crate).
+                    if !mentions_any(ty.to_token_stream(), &type_params) && !crate::types::is_plain_std(ty) {
                         nested_checks.push(nested_check(field, krate));
                     }
                     quote_spanned!(span=> <#ty as #value_mod::ToAttributeValue>::ATTRIBUTE_TYPE)

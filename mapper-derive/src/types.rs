@@ -57,6 +57,28 @@ pub fn is_integer(ty: &Type) -> bool {
     last_segment(ty).is_some_and(|(n, args)| args.is_empty() && INTEGERS.contains(&n.as_str()))
 }
 
+/// Scalars of the standard library: no struct can hide inside them.
+const STD_SCALARS: &[&str] = &["String", "bool", "char", "f32", "f64"];
+
+/// Containers of the standard library, which store their type arguments.
+const STD_CONTAINERS: &[&str] = &[
+    "Option", "Vec", "VecDeque", "Box", "HashSet", "BTreeSet", "HashMap", "BTreeMap",
+];
+
+/// Whether `ty` is, by its syntax, a standard scalar or a standard container of them
+/// (`u64`, `Option<String>`, `HashMap<String, Vec<u8>>`): a type that stores no struct, so
+/// the derive's check for nested structs is not needed. A type named so by the user's own
+/// definition would only miss that check; the field still converts through its own traits.
+pub fn is_plain_std(ty: &Type) -> bool {
+    match last_segment(ty) {
+        Some((name, args)) if args.is_empty() => {
+            STD_SCALARS.contains(&name.as_str()) || INTEGERS.contains(&name.as_str())
+        }
+        Some((name, args)) => STD_CONTAINERS.contains(&name.as_str()) && args.into_iter().all(is_plain_std),
+        None => false,
+    }
+}
+
 pub fn is_string(ty: &Type) -> bool {
     is_named(ty, "String")
 }
@@ -167,4 +189,43 @@ pub fn non_scalar_reason(ty: &Type) -> Option<&'static str> {
         "bool" => "a boolean cannot be a key; DynamoDB keys are strings, numbers or binary",
         _ => return None,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_plain_std;
+
+    fn plain(text: &str) -> bool {
+        is_plain_std(&syn::parse_str(text).expect("a type"))
+    }
+
+    #[test]
+    fn standard_scalars_and_their_containers_hold_no_struct() {
+        for text in [
+            "u64",
+            "String",
+            "Option<bool>",
+            "Vec<u8>",
+            "HashMap<String, Vec<i64>>",
+            "std::collections::BTreeSet<String>",
+        ] {
+            assert!(plain(text), "{text}");
+        }
+    }
+
+    #[test]
+    fn anything_else_may_hold_a_struct() {
+        for text in [
+            "Address",
+            "Option<Address>",
+            "Vec<Line>",
+            "HashMap<String, Line>",
+            "HashMap<String, String, S>",
+            "DateTime<Utc>",
+            "&'static str",
+            "[u8; 4]",
+        ] {
+            assert!(!plain(text), "{text}");
+        }
+    }
 }

@@ -11,20 +11,9 @@ use crate::value::{FromAttributeValue, ToAttributeValue};
 pub use aws_sdk_dynamodb::types::AttributeValue as Value;
 pub use std::result::Result;
 
-/// Writes a field under `name`, unless it has nothing to store.
+/// Writes a conversion's output under `name`: a field's own type's, or its converter's
+/// (`#[attribute(with = ...)]`).
 #[inline(always)]
-pub fn write<T: ToAttributeValue + ?Sized>(
-    item: &mut ItemMap,
-    name: &'static str,
-    value: &T,
-) -> Result<(), ConvertError> {
-    let value = value.to_attribute_value().map_err(|e| e.in_attribute(name))?;
-    insert(item, name, value);
-    Ok(())
-}
-
-/// Writes a converter's output (`#[attribute(with = ...)]`) under `name`.
-#[inline]
 pub fn write_converted(
     item: &mut ItemMap,
     name: &'static str,

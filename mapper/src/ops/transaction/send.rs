@@ -284,7 +284,7 @@ impl Prepared {
             Some(policy) => request.config_override(policy),
             None => request,
         };
-        let result = request.send().instrument(span.clone()).await;
+        let result = crate::ops::sent(request.send()).instrument(span.clone()).await;
         let output = match result {
             Ok(output) => output,
             Err(error) => {
