@@ -446,6 +446,17 @@ fn expand_item(container: &Container, fields: &[Field], krate: &Path) -> TokenSt
     let key_vars: Vec<Ident> = (0..key_count)
         .map(|i| Ident::new(&format!("__key{i}"), Span::call_site()))
         .collect();
+    // The trait named in a path spanned at the key's type, as in the key's schema: a type
+    // that cannot be a key is reported there, once.
+    let owned_key_writes: Vec<TokenStream> = keys
+        .iter()
+        .zip(&key_vars)
+        .map(|(field, var)| {
+            let (ty, name) = (field.ty, &field.name);
+            let convert = quote_spanned!(ty.span()=> <#ty as #krate::value::KeyAttribute>::into_key_attribute_value);
+            quote!(#private::write_key_value::<#ty>(&mut item, #name, #convert(#var))?;)
+        })
+        .collect();
     let into_params: Vec<Ident> = (0..key_count)
         .map(|i| Ident::new(&format!("__K{i}"), Span::call_site()))
         .collect();
@@ -515,7 +526,7 @@ fn expand_item(container: &Container, fields: &[Field], krate: &Path) -> TokenSt
             fn key_to_item(key: Self::Key) -> #private::Result<#krate::ItemMap, #krate::ConvertError> {
                 let #key_pattern = key;
                 let mut item = #krate::ItemMap::with_capacity(#key_count);
-                #(#private::write_key(&mut item, #key_names, &#key_vars)?;)*
+                #(#owned_key_writes)*
                 #private::Result::Ok(item)
             }
         }

@@ -101,7 +101,19 @@ pub fn write_key<T: ToAttributeValue + ?Sized>(
     name: &'static str,
     value: &T,
 ) -> Result<(), ConvertError> {
-    match value.to_attribute_value().map_err(|e| e.in_attribute(name))? {
+    write_key_value::<T>(item, name, value.to_attribute_value())
+}
+
+/// Inserts a key attribute given as its conversion's output (an owned key part's
+/// [`KeyAttribute::into_key_attribute_value`](crate::value::KeyAttribute::into_key_attribute_value)),
+/// which must have a value.
+#[inline(always)]
+pub fn write_key_value<T: ?Sized>(
+    item: &mut ItemMap,
+    name: &'static str,
+    value: Result<Option<AttributeValue>, ConvertError>,
+) -> Result<(), ConvertError> {
+    match value.map_err(|e| e.in_attribute(name))? {
         Some(value) => {
             item.insert(name.to_owned(), value);
             Ok(())

@@ -273,6 +273,18 @@ pub trait KeyAttribute: ToAttributeValue + FromAttributeValue {
     fn from_key_attribute_value(value: AttributeValue) -> Result<Self, ConvertError> {
         Self::from_attribute_value(value)
     }
+
+    /// Writes an owned key part, as a key given by value is written (`get(key)`,
+    /// `delete(key)`, a batch's keys). The default is
+    /// [`to_attribute_value`](ToAttributeValue::to_attribute_value); strings and binary
+    /// override it to move their contents into the attribute instead of copying them.
+    #[inline(always)]
+    fn into_key_attribute_value(self) -> Result<Option<AttributeValue>, ConvertError>
+    where
+        Self: Sized,
+    {
+        self.to_attribute_value()
+    }
 }
 
 /// A type that can be a secondary index key: a [`KeyAttribute`], or an `Option` of one (items

@@ -58,6 +58,11 @@ impl FromAttributeValue for String {
 
 impl KeyAttribute for String {
     const SCALAR_TYPE: ScalarType = ScalarType::S;
+
+    #[inline]
+    fn into_key_attribute_value(self) -> Result<Option<AttributeValue>, ConvertError> {
+        Ok(Some(AttributeValue::S(self)))
+    }
 }
 
 impl SetElement for String {
@@ -101,6 +106,11 @@ impl KeyAttribute for Bytes {
 
 impl KeyAttribute for Vec<u8> {
     const SCALAR_TYPE: ScalarType = ScalarType::B;
+
+    #[inline]
+    fn into_key_attribute_value(self) -> Result<Option<AttributeValue>, ConvertError> {
+        Ok(Some(AttributeValue::B(self.into())))
+    }
 }
 
 impl SetElement for Bytes {
