@@ -380,10 +380,11 @@ impl Fixture {
 
     async fn mapper_patch(&self) -> VersionedOrder {
         let o = &self.versioned_order;
+        let f = VersionedOrder::fields();
         self.versioned
             .patch((o.customer_id.as_str(), o.order_id))
-            .set("status", OrderStatus::Delivered)
-            .set("totalCents", 19_000u64)
+            .set(&f.status, OrderStatus::Delivered)
+            .set(&f.total_cents, 19_000)
             .expect_version(7u64)
             .await
             .unwrap()
@@ -401,10 +402,11 @@ impl Fixture {
             .table_name(VERSIONED)
             .set_key(Some(key))
             .update_expression("SET #n0 = :v0, #n1 = :v1, #n2 = :v2")
-            .condition_expression("#n2 = :v3")
+            .condition_expression("#n2 = :v3 AND attribute_exists(#n3)")
             .expression_attribute_names("#n0", "status")
             .expression_attribute_names("#n1", "totalCents")
             .expression_attribute_names("#n2", "version")
+            .expression_attribute_names("#n3", "customerId")
             .expression_attribute_values(":v0", s("DELIVERED"))
             .expression_attribute_values(":v1", n(19_000))
             .expression_attribute_values(":v2", n(8))

@@ -25,7 +25,6 @@
 use std::fmt;
 
 use chrono::{DateTime, TimeDelta, Utc};
-use dynamodb_mapper::expr::Condition;
 use dynamodb_mapper::{Attributes, Error, Item, Mapper, Table};
 
 /// Table names and provisioned capacity of both tables.
@@ -140,12 +139,6 @@ impl LockEntry {
     }
 }
 
-// The stored names the conditions refer to (`rename_all = "camelCase"`).
-const LOCK_KEY: &str = "lockKey";
-const OWNER: &str = "owner";
-const LEASE_UNTIL: &str = "leaseUntil";
-const EXECUTION_ID: &str = "executionId";
-
 /// Why the lock service refused.
 #[derive(Debug)]
 pub enum LockError {
@@ -258,9 +251,8 @@ impl Runner {
             lease_until: (now + lease).timestamp_millis(),
             acquired_at: now,
         };
-        let free = Condition::attr(LOCK_KEY)
-            .not_exists()
-            .or(Condition::attr(LEASE_UNTIL).lt(now.timestamp_millis()));
+        let f = LockEntry::fields();
+        let free = f.lock_key.not_exists().or(f.lease_until.lt(now.timestamp_millis()));
         // The replaced item, if any, is an expired lease: say whose in the audit log.
         let (result, detail) = match self.store.locks.put(&entry).condition(free).return_old().await {
             Ok(None) => (Ok(entry), "the lock was free".to_owned()),
@@ -293,18 +285,19 @@ impl Runner {
     pub async fn renew(&mut self, held: &LockEntry, lease: TimeDelta) -> Result<LockEntry, LockError> {
         let now = Utc::now();
         let lease_until = (now + lease).timestamp_millis();
-        let mine = Condition::attr(OWNER)
-            .eq(self.owner.as_str())
-            .and(Condition::attr(LEASE_UNTIL).ge(now.timestamp_millis()));
-        // Only the lease moves: a patch by key, not the whole entry.
+        let f = LockEntry::fields();
+        let mine = f.owner.eq(&self.owner).and(f.lease_until.ge(now.timestamp_millis()));
+        // Only the lease moves: a patch by key, not the whole entry. A patch updates a stored
+        // entry: a released lock is not created again.
         let renewal = self
             .store
             .locks
             .patch(held.lock_key.as_str())
-            .set(LEASE_UNTIL, lease_until)
+            .set(&f.lease_until, lease_until)
             .condition(mine);
         let result = match renewal.await {
             Ok(stored) => Ok(stored),
+            Err(Error::ItemNotFound { .. }) => Err(LockError::NotOwner { holder: None }),
             Err(Error::ConditionFailed(failed)) => not_owner(failed.item::<LockEntry>()),
             Err(e) => Err(e.into()),
         };
@@ -318,7 +311,7 @@ impl Runner {
 
     /// Gives the lock up, if this runner still holds it.
     pub async fn release(&mut self, held: &LockEntry) -> Result<(), LockError> {
-        let mine = Condition::attr(OWNER).eq(self.owner.as_str());
+        let mine = LockEntry::fields().owner.eq(&self.owner);
         let result = match self.store.locks.delete(held.lock_key.as_str()).condition(mine).await {
             Ok(()) => Ok(()),
             Err(Error::ConditionFailed(failed)) => not_owner(failed.item::<LockEntry>()),
@@ -358,7 +351,7 @@ impl Runner {
         self.store
             .audit
             .put(&entry)
-            .condition(Condition::attr(EXECUTION_ID).not_exists())
+            .condition(AuditEntry::fields().execution_id.not_exists())
             .await
     }
 

@@ -158,9 +158,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .await?
         .ok_or("stored")?;
     println!("projected read (not checked, partial): {summary:?}");
-    let noted = invoices.patch("INV-1").set("note", "sent").await?;
+    let fields = Invoice::fields();
+    let noted = invoices.patch("INV-1").set(&fields.note, "sent").await?;
     println!("patched a field outside the checksum: note = {:?}", noted.note);
-    match invoices.patch("INV-1").set("amount_cents", 1).await {
+    match invoices.patch("INV-1").set(&fields.amount_cents, 1).await {
         Err(Error::Extension { message, .. }) => println!("patch of a checksummed field refused: {message}"),
         other => return Err(format!("expected the patch to be refused, got {other:?}").into()),
     }

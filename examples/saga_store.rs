@@ -208,6 +208,18 @@ impl SagaStore {
         Ok(None)
     }
 
+    /// The completed sagas of one kind: a query of the kind's partition, filtered by the
+    /// typed path of the status (the filter runs on the server, after the read).
+    pub async fn completed(&self, saga_name: &str) -> Result<Vec<SagaState>, Error> {
+        let f = SagaState::fields();
+        self.sagas
+            .query(saga_name)
+            .filter(f.status.eq(SagaStatus::Completed).and(f.ttl.exists()))
+            .consistent_read()
+            .all()
+            .await
+    }
+
     /// Applies `event` to the stored saga, re-applying it to the saga stored now whenever
     /// another handler wrote first (up to 5 writes).
     pub async fn handle(&self, key: (String, String), event: SagaEvent) -> Result<Handled, Error> {
@@ -369,23 +381,32 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         store_config.ttl_days
     );
 
-    // The TTL attribute, as DynamoDB stores it: a number of epoch seconds.
+    let completed = store.completed(ORDER_SAGA).await?;
+    assert!(completed.iter().any(|saga| saga.saga_id == saga_id));
+    println!("completed {ORDER_SAGA}s: {}", completed.len());
+
+    // The TTL attribute, as DynamoDB stores it: a number of epoch seconds. The raw request
+    // names the attributes by their typed paths (`rename_all = "camelCase"` applied).
+    let f = SagaState::fields();
     let raw = mapper
         .client()
         .get_item()
         .table_name(store.table().name())
-        .key("sagaName", AttributeValue::S(ORDER_SAGA.into()))
-        .key("sagaId", AttributeValue::S(saga_id.clone()))
+        .key(f.saga_name.path().root(), AttributeValue::S(ORDER_SAGA.into()))
+        .key(f.saga_id.path().root(), AttributeValue::S(saga_id.clone()))
         .consistent_read(true)
         .send()
         .await?
         .item
         .ok_or("the completed saga is stored")?;
-    let ttl = raw.get("ttl").ok_or("the completed saga has a `ttl` attribute")?;
-    println!("raw item: ttl = {ttl:?}, status = {:?}", raw.get("status"));
+    let ttl = raw
+        .get(f.ttl.path().root())
+        .ok_or("the completed saga has a `ttl` attribute")?;
+    let status = raw.get(f.status.path().root());
+    println!("raw item: ttl = {ttl:?}, status = {status:?}");
     assert_eq!(ttl.as_n().ok(), Some(&expires.timestamp().to_string()));
     assert_eq!(
-        raw.get("status").and_then(|s| s.as_s().ok()).map(String::as_str),
+        status.and_then(|s| s.as_s().ok()).map(String::as_str),
         Some("COMPLETED")
     );
 

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use aws_sdk_dynamodb::types::AttributeValue;
-use dynamodb_mapper::expr::{Condition, Path, UpdateValue};
+use dynamodb_mapper::expr::{Condition, Path, UpdateExpression};
 use dynamodb_mapper::extension::{AfterRead, AtomicCounters, Extension, ItemImage, VersionedRecords};
 use dynamodb_mapper::ops::{CapacityMeter, ModifyError};
 use dynamodb_mapper::{Attributes, Cursor, Error, Item, ItemMap, Mapper, RefusalKind, Table};
@@ -133,17 +133,15 @@ async fn builders_and_streams_are_owned() {
 #[tokio::test]
 async fn patches_write_only_their_actions_through_the_extensions() {
     let table = tickets().await;
+    let f = Ticket::fields();
     let mut stored = ticket(1);
     stored.tags = Some(vec!["a".into()]);
     table.put(&stored).await.unwrap();
     // Without the version read: the version moves on unchecked, the counter counts.
     let patched = table
         .patch(("p", 1u32))
-        .set("title", "renamed")
-        .set_to(
-            "tags",
-            UpdateValue::path("tags").list_append(UpdateValue::value(vec!["b".to_owned()]).unwrap()),
-        )
+        .set(&f.title, "renamed")
+        .append(&f.tags, vec!["b".to_owned()])
         .await
         .unwrap();
     assert_eq!(patched.title, "renamed");
@@ -156,7 +154,7 @@ async fn patches_write_only_their_actions_through_the_extensions() {
     // With the version read: checked.
     let stale = table
         .patch(("p", 1u32))
-        .set("title", "stale")
+        .set(&f.title, "stale")
         .expect_version(0u64)
         .await
         .unwrap_err();
@@ -164,17 +162,19 @@ async fn patches_write_only_their_actions_through_the_extensions() {
     assert_eq!(failed.item::<Ticket>().unwrap().unwrap().title, "renamed");
     let fresh = table
         .patch(("p", 1u32))
-        .remove("tags")
-        .add("edits", 10)
+        .remove(&f.tags)
         .expect_version(1u64)
         .await
         .unwrap();
     assert_eq!(fresh.tags, None);
-    assert_eq!(fresh.edits, 11, "the caller's own action on the counter wins");
+    assert_eq!(fresh.edits, 2);
     assert_eq!(fresh.version, Some(2));
-    // A patch that leaves the item unreadable still happened: the error says so, names the
-    // attribute, and carries the item's key.
-    let err = table.patch(("p", 1u32)).remove("title").await.unwrap_err();
+    // The untyped escape hatch still reaches any attribute; a patch that leaves the item
+    // unreadable through it still happened: the error says so, names the attribute, and
+    // carries the item's key.
+    let mut remove_title = UpdateExpression::new();
+    remove_title.remove(Path::attr("title"));
+    let err = table.patch(("p", 1u32)).actions(remove_title).await.unwrap_err();
     let Error::WrittenButUnreadable { key, source, .. } = &err else {
         panic!("{err:?}")
     };
@@ -185,28 +185,28 @@ async fn patches_write_only_their_actions_through_the_extensions() {
     assert!(source.to_string().contains("title"), "{source}");
     assert!(!err.is_retryable());
     assert!(!raw(&table, 1).await.unwrap().contains_key("title"));
-    table.patch(("p", 1u32)).set("title", "back").await.unwrap();
-    // A patch of a missing item creates it (with the counter's start and the version's).
+    table.patch(("p", 1u32)).set(&f.title, "back").await.unwrap();
+    // A patch of a missing item writes nothing and says so.
+    let err = table.patch(("p", 7u32)).set(&f.title, "new").await.unwrap_err();
+    assert!(matches!(err, Error::ItemNotFound { .. }), "{err}");
+    assert!(raw(&table, 7).await.is_none(), "no half item");
+    // An upsert creates it, with the counter's start and the version's.
     let created = table
         .patch(("p", 7u32))
-        .set("title", "new")
-        .set("status", "open")
+        .set(&f.title, "new")
+        .set(&f.status, "open")
+        .upsert()
         .await
         .unwrap();
     assert_eq!((created.version, created.edits), (Some(0), 0));
     let item = raw(&table, 7).await.unwrap();
     assert_eq!(item["version"], n("0"));
     assert_eq!(item["edits"], n("0"));
-    // A value that cannot be stored is refused before sending.
-    let err = table.patch(("p", 1u32)).set("title", None::<String>).await.unwrap_err();
-    assert!(matches!(err, Error::Convert(_)), "{err}");
     // Two actions on overlapping paths are refused.
     let err = table
         .patch(("p", 1u32))
-        .set(Path::attr("tags").index(0), "x")
-        .remove("tags")
-        .set("tags", vec!["y".to_owned()])
-        .set_to(Path::attr("tags").index(1), UpdateValue::value("z").unwrap())
+        .set(f.tags.at(0), "x")
+        .set(&f.tags, vec!["y".to_owned()])
         .await
         .unwrap_err();
     assert_eq!(err.as_refusal().unwrap().kind(), RefusalKind::OverlappingPaths, "{err}");

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{DateTime, Utc};
-use dynamodb_mapper::expr::Condition;
+use dynamodb_mapper::expr::{Condition, UpdateExpression};
 use dynamodb_mapper::extension::{AtomicCounters, AutoUuids, BeforeWrite, Extension, Operation, VersionedRecords};
 use dynamodb_mapper::ops::{CancellationCode, ModifyError, WrittenItem};
 use dynamodb_mapper::schema::Tag;
@@ -449,10 +449,11 @@ async fn patch_with_and_without_the_expected_version() {
     let profiles = table::<Profile>(&mapper, "tx-ext").await;
     profiles.put(&profile("p", "Ana")).await.unwrap(); // version 0, visits 10, minute 0
 
+    let f = Profile::fields();
     let mut tx = mapper.transact_write();
     let patch = tx
         .patch(&profiles, "p")
-        .set("name", "Patched")
+        .set(&f.name, "Patched")
         .expect_version(0u64)
         .handle();
     let committed = tx.send().await.unwrap();
@@ -470,7 +471,7 @@ async fn patch_with_and_without_the_expected_version() {
     let mut tx = mapper.transact_write();
     let stale = tx
         .patch(&profiles, "p")
-        .set("name", "Stale")
+        .set(&f.name, "Stale")
         .expect_version(0u64)
         .handle();
     let canceled = canceled(tx.send().await.unwrap_err());
@@ -478,13 +479,31 @@ async fn patch_with_and_without_the_expected_version() {
     assert_eq!(canceled.reason(stale).expected_version(), Some(&n("0")));
     assert_eq!(canceled.item(stale).unwrap().unwrap().version, Some(1));
 
-    // Without it: no check, but the version still moves on.
+    // Without it: no check, but the version still moves on. A counter is the extension's to
+    // write; the untyped escape hatch can still reach it, and the caller's action wins.
+    let mut visits = UpdateExpression::new();
+    visits.add("visits", AttributeValue::N("100".into()));
     let mut tx = mapper.transact_write();
-    tx.patch(&profiles, "p").add("visits", 100);
+    tx.patch(&profiles, "p").actions(visits);
     tx.send().await.unwrap();
     let stored = raw_id(&profiles, "p").await.unwrap();
     assert_eq!(stored["version"], n("2"));
     assert_eq!(stored["visits"], n("115"), "the caller's own counter action wins");
+
+    // A patch of an item that is not stored is a missing item, not a version conflict, and
+    // cancels the transaction: nothing is written.
+    let mut tx = mapper.transact_write();
+    let missing = tx
+        .patch(&profiles, "nobody")
+        .set(&f.name, "Ghost")
+        .expect_version(0u64)
+        .handle();
+    let refused = crate::canceled(tx.send().await.unwrap_err());
+    let reason = refused.reason(missing);
+    assert!(reason.is_item_missing(), "{reason:?}");
+    assert!(!reason.is_version_conflict() && !reason.is_condition_failure());
+    assert!(refused.has_item_missing());
+    assert!(raw_id(&profiles, "nobody").await.is_none(), "no half item");
 }
 
 #[tokio::test]
@@ -573,10 +592,11 @@ async fn reasons_come_in_the_order_the_actions_were_added_with_typed_items() {
     // Condition checks first, deletes, puts and updates: reasons must not be regrouped.
     let mut tx = mapper.transact_write();
     let put = tx.put(&accounts, &account("new", 1)).handle();
+    let balance = Account::fields().balance;
     let update = tx
         .patch(&accounts, "a")
-        .add("balance", -500)
-        .condition(Condition::attr("balance").ge(500))
+        .add(&balance, -500)
+        .condition(balance.ge(500))
         .handle();
     let delete = tx
         .delete(&entries, ("l", 7u32))

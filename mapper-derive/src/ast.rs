@@ -1,7 +1,7 @@
 //! The parsed model of the input: a struct with named fields or a unit-only enum, each
 //! field and variant with its attributes and its stored name.
 
-use syn::{Data as SynData, DeriveInput, Fields, Ident, Type};
+use syn::{Data as SynData, DeriveInput, Fields, Ident, Type, Visibility};
 
 use crate::attr::{ContainerAttrs, FieldAttrs, VariantAttrs};
 use crate::ctxt::Ctxt;
@@ -15,6 +15,7 @@ pub enum Derive {
 
 pub struct Container<'a> {
     pub ident: &'a Ident,
+    pub vis: &'a Visibility,
     pub generics: &'a syn::Generics,
     pub attrs: ContainerAttrs,
     pub data: Data<'a>,
@@ -27,6 +28,7 @@ pub enum Data<'a> {
 
 pub struct Field<'a> {
     pub ident: &'a Ident,
+    pub vis: &'a Visibility,
     pub ty: &'a Type,
     pub attrs: FieldAttrs,
     /// The attribute name in DynamoDB.
@@ -53,6 +55,7 @@ impl<'a> Container<'a> {
                             let ident = field.ident.as_ref().expect("named field");
                             Field {
                                 ident,
+                                vis: &field.vis,
                                 ty: &field.ty,
                                 attrs: FieldAttrs::parse(cx, &field.attrs),
                                 name: String::new(),
@@ -111,6 +114,7 @@ impl<'a> Container<'a> {
         };
         let mut container = Container {
             ident: &input.ident,
+            vis: &input.vis,
             generics: &input.generics,
             attrs,
             data,

@@ -13,6 +13,7 @@ pub fn expand(container: &Container, derive: Derive) -> TokenStream {
     match &container.data {
         Data::Struct(fields) => {
             let mut out = expand_struct(container, fields, &krate);
+            out.extend(crate::fields::expand(container, fields, &krate));
             if derive == Derive::Item {
                 out.extend(expand_item(container, fields, &krate));
             }
@@ -31,7 +32,7 @@ pub fn crate_path(container: &Container) -> Path {
 }
 
 /// How a field is written and read.
-enum Strategy {
+pub(crate) enum Strategy {
     Skip,
     Flatten,
     /// Through a converter module: `with`, `serde`, or the epoch seconds of `#[ttl]`.
@@ -40,7 +41,7 @@ enum Strategy {
     Plain,
 }
 
-fn strategy(field: &Field, krate: &Path) -> Strategy {
+pub(crate) fn strategy(field: &Field, krate: &Path) -> Strategy {
     let a = &field.attrs;
     if a.skip.is_some() {
         Strategy::Skip

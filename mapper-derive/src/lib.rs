@@ -13,6 +13,7 @@ mod check;
 mod ctxt;
 mod expand;
 mod fallback;
+mod fields;
 mod types;
 
 use proc_macro::TokenStream;

@@ -64,9 +64,21 @@ pub struct CancellationReason {
     code: CancellationCode,
     message: Option<String>,
     item: Option<ItemMap>,
-    version_conflict: bool,
+    failure: Failure,
     expected_version: Option<AttributeValue>,
     after_read: Option<Box<Error>>,
+}
+
+/// What a failed condition of an action means, as the mapper tells it from what the action
+/// expected and what is stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Failure {
+    /// The action's `#[version]` check failed.
+    VersionConflict,
+    /// The action (a patch) needs a stored item, and none is.
+    ItemMissing,
+    /// Anything else, the caller's condition included.
+    Other,
 }
 
 impl CancellationReason {
@@ -78,7 +90,7 @@ impl CancellationReason {
         code: CancellationCode,
         message: Option<String>,
         item: Option<ItemMap>,
-        version_conflict: bool,
+        failure: Failure,
         expected_version: Option<AttributeValue>,
         after_read: Option<Box<Error>>,
     ) -> Self {
@@ -89,7 +101,7 @@ impl CancellationReason {
             code,
             message,
             item,
-            version_conflict,
+            failure,
             expected_version,
             after_read,
         }
@@ -135,13 +147,20 @@ impl CancellationReason {
     /// item carries another version than the one the action was built from (or none, or the
     /// item is gone). Re-read and try again.
     pub fn is_version_conflict(&self) -> bool {
-        self.version_conflict
+        self.failure == Failure::VersionConflict
     }
 
-    /// Whether the caller's own condition failed (a failed condition that is not a version
-    /// conflict): trying again with fresh versions will not help.
+    /// Whether the action is a patch of an item that is not stored (a patch updates a stored
+    /// item unless it is an `upsert`): nothing was written, and the version is not the
+    /// problem.
+    pub fn is_item_missing(&self) -> bool {
+        self.code == CancellationCode::ConditionalCheckFailed && self.failure == Failure::ItemMissing
+    }
+
+    /// Whether the caller's own condition failed (a failed condition that is neither a
+    /// version conflict nor a missing item): trying again with fresh versions will not help.
     pub fn is_condition_failure(&self) -> bool {
-        self.code == CancellationCode::ConditionalCheckFailed && !self.version_conflict
+        self.code == CancellationCode::ConditionalCheckFailed && self.failure == Failure::Other
     }
 
     /// The version the action expected to be stored, for an action that checked one
@@ -212,6 +231,11 @@ impl TransactionCanceled {
         self.reasons.iter().any(CancellationReason::is_version_conflict)
     }
 
+    /// Whether some action is a patch of an item that is not stored.
+    pub fn has_item_missing(&self) -> bool {
+        self.reasons.iter().any(CancellationReason::is_item_missing)
+    }
+
     /// Whether some action's own condition failed (not a version conflict).
     pub fn has_condition_failure(&self) -> bool {
         self.reasons.iter().any(CancellationReason::is_condition_failure)
@@ -228,7 +252,7 @@ impl TransactionCanceled {
     /// conflict, a conflict or throttling.
     pub fn is_conflict(&self) -> bool {
         let mut failed = self.failed().peekable();
-        failed.peek().is_some() && failed.all(|r| r.code.is_transient() || r.version_conflict)
+        failed.peek().is_some() && failed.all(|r| r.code.is_transient() || r.is_version_conflict())
     }
 }
 
@@ -240,7 +264,7 @@ impl fmt::Display for TransactionCanceled {
             f.write_str(if first { ": " } else { "; " })?;
             first = false;
             write!(f, "action {} on `{}`: {:?}", reason.index, reason.table, reason.code)?;
-            if reason.version_conflict {
+            if reason.is_version_conflict() {
                 f.write_str(" (version conflict)")?;
             }
         }

@@ -25,6 +25,7 @@ use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 mod canceled;
 
 pub use crate::value::{ConvertError, ConvertErrorKind};
+pub(crate) use canceled::Failure;
 pub use canceled::{CancellationCode, CancellationReason, TransactionCanceled};
 
 use crate::value::ItemMap;
@@ -119,7 +120,9 @@ pub enum Error {
         last: Box<Error>,
     },
 
-    /// The item to change does not exist.
+    /// The item to change does not exist: a read-modify-write found none, or a patch (which
+    /// updates a stored item unless it is an `upsert`) found none to update; nothing was
+    /// written.
     #[error("no item with this key in table `{table}`")]
     ItemNotFound {
         /// The table read.
@@ -260,6 +263,9 @@ pub enum RefusalKind {
     /// A handle used with the result of another batch or transaction than the one that made
     /// it.
     ForeignHandle,
+    /// A patch allowed to create its item (`upsert`) that does not write every attribute a
+    /// read of the item needs: the item it would create could not be read.
+    IncompleteUpsert,
 }
 
 /// A condition that did not hold on a write (`ConditionalCheckFailedException`).

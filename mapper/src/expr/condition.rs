@@ -53,7 +53,12 @@ pub enum Operand {
 impl Operand {
     /// A value operand.
     pub fn value(value: impl ToAttributeValue) -> Self {
-        Operand::Value(match value.to_attribute_value() {
+        Self::encoded(value.to_attribute_value())
+    }
+
+    /// A value operand from a conversion's output (a typed field's converter).
+    pub(crate) fn encoded(value: Result<Option<AttributeValue>, ConvertError>) -> Self {
+        Operand::Value(match value {
             Ok(Some(v)) => Ok(v),
             Ok(None) => Err(ConvertError::custom("a condition value cannot be None or an empty set")),
             Err(e) => Err(e),
@@ -120,6 +125,26 @@ impl Condition {
     #[allow(clippy::should_implement_trait)]
     pub fn not(self) -> Condition {
         Condition(Node::Not(Box::new(self.0)))
+    }
+
+    /// `left op right`, for the typed builders.
+    pub(crate) fn compare(left: Operand, op: CompareOp, right: Operand) -> Condition {
+        Condition(Node::Compare(left, op.text(), right))
+    }
+
+    /// `subject BETWEEN low AND high`.
+    pub(crate) fn between(subject: Operand, low: Operand, high: Operand) -> Condition {
+        Condition(Node::Between(subject, low, high))
+    }
+
+    /// `subject IN (candidates)`.
+    pub(crate) fn is_in(subject: Operand, candidates: Vec<Operand>) -> Condition {
+        Condition(Node::In(subject, candidates))
+    }
+
+    /// `name(path)` or `name(path, argument)`: `attribute_exists`, `begins_with`, ...
+    pub(crate) fn function(name: &'static str, path: Path, argument: Option<Operand>) -> Condition {
+        Condition(Node::Function(name, path, argument))
     }
 
     /// All of the conditions (`None` if there are none).

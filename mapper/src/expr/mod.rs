@@ -20,12 +20,20 @@
 
 mod condition;
 mod expression;
+mod field;
 mod path;
 mod placeholders;
+mod typed;
 mod update;
 
 pub use condition::{CompareOp, Condition, ConditionPath, Operand, SizeOperand};
 pub use expression::Expression;
+pub(crate) use field::assert_list;
+pub use field::{
+    Addable, Arithmetic, BeginsWith, Codec, Contains, Converter, Field, FieldRef, FieldValue, Flattened, HasFields,
+    HasSize, ListOf, Number, Own, SetOf, Sorted, SortedValue, SortsAsStored, Unsorted, role,
+};
 pub use path::Path;
 pub use placeholders::{Placeholders, RenderedExpressions};
+pub use typed::{IntoCondition, Size, TypedCondition};
 pub use update::{SetValue, UpdateAction, UpdateExpression, UpdateValue};

@@ -53,6 +53,18 @@ impl Path {
         self
     }
 
+    /// `sub` below this path: `address` joined with `city` is `address.city`.
+    pub(crate) fn join(&self, sub: &Path) -> Path {
+        let mut rest = Vec::with_capacity(self.rest.len() + 1 + sub.rest.len());
+        rest.extend(self.rest.iter().cloned());
+        rest.push(Segment::Name(sub.root.to_string()));
+        rest.extend(sub.rest.iter().cloned());
+        Path {
+            root: self.root.clone(),
+            rest,
+        }
+    }
+
     /// The top-level attribute name this path starts with.
     pub fn root(&self) -> &str {
         &self.root

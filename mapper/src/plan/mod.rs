@@ -23,11 +23,12 @@ use aws_sdk_dynamodb::types::AttributeValue;
 pub(crate) use known::Known;
 
 use crate::error::{Error, RefusalKind};
-use crate::expr::{Condition, Placeholders, UpdateExpression};
+use crate::expr::{Condition, Path, Placeholders, UpdateExpression};
 use crate::extension::{BeforeWrite, Chain, Expectation, Operation, WriteMode};
 use crate::item::ItemMap;
 use crate::limits::{self, KeyRole};
 use crate::schema::{KeySchema, TableSchema};
+use crate::value::ConvertError;
 use crate::value::ScalarType;
 
 /// Where and how a write is prepared: the table, the caller's condition, the mode.
@@ -77,6 +78,21 @@ pub(crate) struct Plan<R> {
     pub(crate) expected: Vec<Expectation>,
     /// What the write is known to store, when asked for ([`Write::keep`]).
     pub(crate) known: Option<Known>,
+    /// Whether the write applies only to a stored item (a patch that does not create one): a
+    /// failed condition with no item stored is then a missing item.
+    pub(crate) requires_item: bool,
+}
+
+/// Whether a patch may create its item.
+#[derive(Clone, Copy)]
+pub(crate) enum PatchMode {
+    /// Only a stored item: the request requires the item's partition key to be stored.
+    Existing,
+    /// Creates the item if there is none. `decodes` reads the item a creation would store,
+    /// so that a patch that would leave an item no read can decode is refused.
+    Upsert {
+        decodes: fn(ItemMap) -> Result<(), ConvertError>,
+    },
 }
 
 /// What the extensions left of a write, before it becomes a request.
@@ -140,9 +156,37 @@ impl<'a> Write<'a> {
 
     /// An update from actions. `key` holds the key and, if the caller gave it, the version
     /// that was read.
-    pub(crate) fn patch(mut self, key: ItemMap, actions: UpdateExpression) -> Result<Plan<UpdateRequest>, Error> {
-        let prepared = self.before_write(Operation::Patch, key, Some(actions))?;
-        self.update_request(prepared, false)
+    pub(crate) fn patch(
+        mut self,
+        key: ItemMap,
+        actions: UpdateExpression,
+        mode: PatchMode,
+    ) -> Result<Plan<UpdateRequest>, Error> {
+        let schema = self.schema;
+        let mut prepared = self.before_write(Operation::Patch, key, Some(actions))?;
+        match mode {
+            PatchMode::Existing => prepared.conditions.push(Condition::function(
+                "attribute_exists",
+                Path::static_attr(schema.partition_key.name),
+                None,
+            )),
+            PatchMode::Upsert { decodes } => {
+                let actions = prepared.update.as_ref().map_or(&[][..], UpdateExpression::actions);
+                decodes(update::created_item(schema, &prepared.item, actions)).map_err(|e| {
+                    Error::refused(
+                        RefusalKind::IncompleteUpsert,
+                        format!(
+                            "an upsert of a `{}` could create an item that cannot be read: {e}; \
+                             set every attribute a read needs, or patch without `upsert`",
+                            schema.item.type_name
+                        ),
+                    )
+                })?;
+            }
+        }
+        let mut plan = self.update_request(prepared, false)?;
+        plan.requires_item = matches!(mode, PatchMode::Existing);
+        Ok(plan)
     }
 
     /// A delete by key (`whole_item` false), or of an item that was read.
@@ -255,6 +299,7 @@ impl<'a> Write<'a> {
             values: rendered.values,
             expected,
             known,
+            requires_item: false,
         })
     }
 }

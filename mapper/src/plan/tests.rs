@@ -166,13 +166,14 @@ fn a_patch_with_the_version_read_is_checked_and_counts() {
     let mut actions = UpdateExpression::new();
     actions.set("title", UpdateValue::Value(s("new")));
     let chain = chain();
-    let plan = write(&chain).patch(key, actions).unwrap();
+    let plan = write(&chain).patch(key, actions, PatchMode::Existing).unwrap();
     let (update, condition) = readable(&plan);
     assert_eq!(
         update,
         "SET title = new, views = if_not_exists(views, 8) + 2, version = 5"
     );
-    assert_eq!(condition, "version = 4");
+    assert_eq!(condition, "version = 4 AND attribute_exists(id)");
+    assert!(plan.requires_item);
     assert_eq!(plan.request.key, self::key());
     // The version extension recorded what it expects.
     assert_eq!(
@@ -187,14 +188,15 @@ fn a_patch_with_the_version_read_is_checked_and_counts() {
 #[test]
 fn a_patch_without_the_version_moves_it_on_unchecked() {
     let chain = chain();
-    let plan = write(&chain).patch(key(), UpdateExpression::new()).unwrap();
+    let plan = write(&chain)
+        .patch(key(), UpdateExpression::new(), PatchMode::Existing)
+        .unwrap();
     let (update, condition) = readable(&plan);
     assert_eq!(
         update,
         "SET version = if_not_exists(version, -1) + 1, views = if_not_exists(views, 8) + 2"
     );
-    assert_eq!(condition, "");
-    assert!(plan.condition.is_none());
+    assert_eq!(condition, "attribute_exists(id)", "only that the item is stored");
     assert!(
         plan.expected.is_empty(),
         "nothing is expected: the version moves on unchecked"
@@ -206,9 +208,52 @@ fn a_patch_that_writes_the_counter_keeps_its_own_action() {
     let mut actions = UpdateExpression::new();
     actions.set("views", UpdateValue::Value(n("0")));
     let chain = chain();
-    let plan = write(&chain).patch(key(), actions).unwrap();
+    let plan = write(&chain).patch(key(), actions, PatchMode::Existing).unwrap();
     let (update, _) = readable(&plan);
     assert_eq!(update, "SET views = 0, version = if_not_exists(version, -1) + 1");
+}
+
+fn decodes_as_doc(item: ItemMap) -> Result<(), ConvertError> {
+    Doc::from_item(item).map(drop)
+}
+
+#[test]
+fn an_upsert_creates_only_an_item_that_reads() {
+    let chain = chain();
+    let upsert = PatchMode::Upsert {
+        decodes: decodes_as_doc,
+    };
+    // The extensions write the version and the counter; every other attribute of `Doc` is
+    // optional: a creation reads.
+    let plan = write(&chain).patch(key(), UpdateExpression::new(), upsert).unwrap();
+    assert!(plan.condition.is_none(), "no existence check");
+    assert!(!plan.requires_item);
+    // Without the extensions, the counter is missing: refused, naming it.
+    let bare = Chain::new(Vec::new());
+    let err = write(&bare).patch(key(), UpdateExpression::new(), upsert).unwrap_err();
+    assert_eq!(err.as_refusal().unwrap().kind(), RefusalKind::IncompleteUpsert);
+    assert!(err.to_string().contains("views"), "{err}");
+    // A value of the wrong type for a field is refused too.
+    let mut actions = UpdateExpression::new();
+    actions.set("views", UpdateValue::Value(s("many")));
+    let err = write(&bare).patch(key(), actions, upsert).unwrap_err();
+    assert_eq!(err.as_refusal().unwrap().kind(), RefusalKind::IncompleteUpsert, "{err}");
+    // The item a creation stores: the key, what each top-level action writes into nothing.
+    let mut actions = UpdateExpression::new();
+    actions.set("title", UpdateValue::if_not_exists("title", UpdateValue::Value(s("t"))));
+    actions.add("views", n("3"));
+    actions.set(Path::attr("meta").field("x"), UpdateValue::Value(s("ignored")));
+    actions.remove("created_by");
+    let created = update::created_item(Doc::TABLE, &key(), actions.actions());
+    assert_eq!(
+        created,
+        HashMap::from([
+            ("id".to_owned(), s("d")),
+            ("at".to_owned(), n("1")),
+            ("title".to_owned(), s("t")),
+            ("views".to_owned(), n("3")),
+        ])
+    );
 }
 
 #[test]
@@ -344,7 +389,7 @@ fn a_transaction_keeps_what_it_knows_it_stores() {
     // A patch leaves the rest as stored, unknown; a single write keeps nothing.
     let plan = write(&chain)
         .in_transaction()
-        .patch(key(), UpdateExpression::new())
+        .patch(key(), UpdateExpression::new(), PatchMode::Existing)
         .unwrap();
     assert!(plan.known.unwrap().others_kept);
     assert!(write(&chain).put(doc.to_item().unwrap()).unwrap().known.is_none());

@@ -2,7 +2,9 @@
 //! it is not stored yet. A pure function of the schema, the item and the actions already
 //! there (the extensions' and the caller's); the table-driven tests pin every case.
 
-use crate::expr::{Path, UpdateAction, UpdateExpression, UpdateValue};
+use aws_sdk_dynamodb::types::AttributeValue;
+
+use crate::expr::{Path, SetValue, UpdateAction, UpdateExpression, UpdateValue};
 use crate::item::ItemMap;
 use crate::schema::{TableSchema, UpdateBehavior};
 
@@ -49,5 +51,50 @@ pub(crate) fn plan(
             continue;
         }
         update.push_new(UpdateAction::Set(Path::attr(name), UpdateValue::Value(value).into()));
+    }
+}
+
+/// The item a patch creates when none is stored: the key of `item` (which may also hold the
+/// version read) and what each top-level action writes into an empty item. A path below the
+/// top level writes nothing here (DynamoDB refuses it on a missing map); arithmetic on an
+/// absent attribute is DynamoDB's error too, so its value is taken as the operand's.
+pub(crate) fn created_item(schema: &'static TableSchema, item: &ItemMap, actions: &[UpdateAction]) -> ItemMap {
+    let mut created: ItemMap = item
+        .iter()
+        .filter(|(name, _)| schema.is_key(name))
+        .map(|(name, value)| (name.clone(), value.clone()))
+        .collect();
+    for action in actions {
+        let path = action.path();
+        if !path.is_top_level() {
+            continue;
+        }
+        let value = match action {
+            UpdateAction::Set(_, SetValue::Operand(value)) => written(value),
+            UpdateAction::Set(_, SetValue::Plus(a, b) | SetValue::Minus(a, b)) => written(b).or_else(|| written(a)),
+            UpdateAction::Add(_, value) => Some(value.clone()),
+            _ => None,
+        };
+        match value {
+            Some(value) => created.insert(path.root().to_owned(), value),
+            None => created.remove(path.root()),
+        };
+    }
+    created
+}
+
+/// What a `SET` operand writes into an empty item.
+fn written(value: &UpdateValue) -> Option<AttributeValue> {
+    match value {
+        UpdateValue::Value(value) => Some(value.clone()),
+        UpdateValue::Path(_) => None,
+        UpdateValue::IfNotExists(_, fallback) => written(fallback),
+        UpdateValue::ListAppend(a, b) => match (written(a), written(b)) {
+            (Some(AttributeValue::L(mut a)), Some(AttributeValue::L(b))) => {
+                a.extend(b);
+                Some(AttributeValue::L(a))
+            }
+            (a, b) => a.or(b),
+        },
     }
 }

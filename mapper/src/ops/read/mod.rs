@@ -19,7 +19,7 @@ use aws_sdk_dynamodb::types::Select;
 use futures_util::stream::{Stream, TryStreamExt};
 
 use crate::error::{Error, RefusalKind};
-use crate::expr::{Condition, Placeholders};
+use crate::expr::{Condition, IntoCondition, Placeholders};
 use crate::extension::ItemImage;
 use crate::item::{Attributes, Item, ItemMap};
 use crate::ops::{CapacityMeter, Marker};
@@ -116,8 +116,8 @@ impl<T: Item + 'static, O: Attributes + Send + 'static, K: ReadKind> Read<T, O, 
     /// filtered-out items still consume capacity and count toward [`limit`](Read::limit). A
     /// query's filter cannot name a key attribute of the table or index queried (DynamoDB
     /// refuses it: use the key condition instead).
-    pub fn filter(mut self, filter: impl Into<Condition>) -> Self {
-        self.options.filter = Some(filter.into());
+    pub fn filter(mut self, filter: impl IntoCondition<T>) -> Self {
+        self.options.filter = Some(filter.into_condition());
         self
     }
 

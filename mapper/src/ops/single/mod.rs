@@ -15,7 +15,7 @@ mod update;
 pub use delete::Delete;
 pub use get::Get;
 pub use patch::Patch;
-pub(crate) use patch::{PatchActions, patch_actions};
+pub(crate) use patch::{PatchActions, decodes, patch_actions};
 pub use put::Put;
 pub use read_modify_write::ReadModifyWrite;
 pub use update::Update;
@@ -73,8 +73,8 @@ macro_rules! write_options {
             /// there is none); otherwise fails with
             /// [`Error::ConditionFailed`](crate::Error::ConditionFailed), which carries the
             /// stored item. Several conditions are ANDed.
-            pub fn condition(mut self, condition: impl Into<crate::expr::Condition>) -> Self {
-                let condition = condition.into();
+            pub fn condition(mut self, condition: impl crate::expr::IntoCondition<T>) -> Self {
+                let condition = condition.into_condition();
                 self.common.condition = Some(match self.common.condition.take() {
                     Some(earlier) => earlier.and(condition),
                     None => condition,

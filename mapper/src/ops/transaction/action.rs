@@ -4,7 +4,7 @@
 use super::write::{Pending, TxWrite};
 use super::{TransactWrite, TxWriteHandle};
 use crate::error::{Error, RefusalKind};
-use crate::expr::Condition;
+use crate::expr::IntoCondition;
 use crate::item::Item;
 use crate::ops::Marker;
 use crate::ops::single::{PatchActions, patch_actions};
@@ -57,8 +57,8 @@ impl<'a, T> TxAction<'a, T> {
 
     /// Applies the action only if `condition` holds for the stored item (ANDed with the
     /// extensions' conditions and earlier ones).
-    pub fn condition(mut self, condition: impl Into<Condition>) -> Self {
-        self.pending().and_condition(condition.into());
+    pub fn condition(mut self, condition: impl IntoCondition<T>) -> Self {
+        self.pending().and_condition(condition.into_condition());
         self
     }
 
@@ -106,8 +106,8 @@ impl<'a, T> TxPatch<'a, T> {
     }
 
     /// Applies only if `condition` holds for the stored item.
-    pub fn condition(self, condition: impl Into<Condition>) -> Self {
-        self.tx.pending(self.index).and_condition(condition.into());
+    pub fn condition(self, condition: impl IntoCondition<T>) -> Self {
+        self.tx.pending(self.index).and_condition(condition.into_condition());
         self
     }
 

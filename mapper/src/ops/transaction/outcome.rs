@@ -7,7 +7,7 @@ use std::fmt;
 use aws_sdk_dynamodb::types::{self, AttributeValue};
 
 use super::TxWriteHandle;
-use crate::error::{CancellationCode, CancellationReason, Error, RefusalKind, TransactionCanceled};
+use crate::error::{CancellationCode, CancellationReason, Error, Failure, RefusalKind, TransactionCanceled};
 use crate::extension::{Expectation, ItemImage};
 use crate::item::{Item, ItemMap};
 use crate::plan::{self, Known};
@@ -23,6 +23,8 @@ pub(crate) struct PreparedAction {
     pub(crate) expected: Vec<Expectation>,
     /// What the action is known to store (puts, updates, patches).
     pub(crate) known: Option<Known>,
+    /// Whether the action applies only to a stored item (a patch that does not create one).
+    pub(crate) requires_item: bool,
     pub(crate) kind: &'static str,
 }
 
@@ -35,6 +37,7 @@ impl PreparedAction {
             key,
             expected: Vec::new(),
             known: None,
+            requires_item: false,
             kind: "get",
         }
     }
@@ -224,8 +227,15 @@ pub(crate) fn canceled(actions: &[PreparedAction], reasons: Vec<types::Cancellat
                     after_read = Some(Box::new(e));
                 }
             }
-            let conflict = code == CancellationCode::ConditionalCheckFailed
-                && action.expected.iter().any(|expected| !holds(expected, item.as_ref()));
+            let failed = code == CancellationCode::ConditionalCheckFailed;
+            // A patch of an item that is not stored: the item is missing, whatever it expected.
+            let missing = failed && action.requires_item && item.is_none();
+            let conflict = failed && !missing && action.expected.iter().any(|expected| !holds(expected, item.as_ref()));
+            let outcome = match (missing, conflict) {
+                (true, _) => Failure::ItemMissing,
+                (_, true) => Failure::VersionConflict,
+                _ => Failure::Other,
+            };
             CancellationReason::new(
                 index,
                 action.target.name().to_owned(),
@@ -233,7 +243,7 @@ pub(crate) fn canceled(actions: &[PreparedAction], reasons: Vec<types::Cancellat
                 code,
                 message,
                 item,
-                conflict,
+                outcome,
                 action.expected.first().and_then(|e| e.value.clone()),
                 after_read,
             )

@@ -90,7 +90,7 @@ fn prepare_action(index: usize, pending: Pending) -> Result<(TransactWriteItem, 
     let update = |plan: Plan<UpdateRequest>| -> Result<Built, Error> {
         let size = expression_size(&plan) + limits::item_size(&plan.request.key) + plan.request.expression.len();
         let key = plan.request.key.clone();
-        let (expected, known) = (plan.expected, plan.known);
+        let (expected, known, requires_item) = (plan.expected, plan.known, plan.requires_item);
         let UpdateRequest {
             key: request_key,
             expression,
@@ -101,33 +101,35 @@ fn prepare_action(index: usize, pending: Pending) -> Result<(TransactWriteItem, 
                 .set_key(Some(request_key))
                 .update_expression(expression)
         );
-        Ok((
-            TransactWriteItem::builder().update(update).build(),
+        Ok(Built {
+            item: TransactWriteItem::builder().update(update).build(),
             key,
             size,
             expected,
             known,
-        ))
+            requires_item,
+        })
     };
-    let (item, key, size, expected, known) = match write {
+    let built = match write {
         TxWrite::Put(item) => {
             let plan = prepare.put(item)?;
             let size = expression_size(&plan) + plan.request.size;
             let key = plan::key_of(schema, &plan.request.item);
             let (expected, known) = (plan.expected, plan.known);
             let put = with_plan!(plan, types::Put::builder().set_item(Some(plan.request.item)));
-            (
-                TransactWriteItem::builder().put(put).build(),
+            Built {
+                item: TransactWriteItem::builder().put(put).build(),
                 key,
                 size,
                 expected,
                 known,
-            )
+                requires_item: false,
+            }
         }
         TxWrite::Update { item, ignore_nulls } => update(prepare.update(item, ignore_nulls)?)?,
-        TxWrite::Patch { key } => {
-            let (key, actions) = patch_actions.finish(schema, key)?;
-            update(prepare.patch(key, actions)?)?
+        TxWrite::Patch { key, decodes } => {
+            let (key, actions, mode) = patch_actions.finish(schema, key, decodes)?;
+            update(prepare.patch(key, actions, mode)?)?
         }
         TxWrite::Delete { item, whole_item } => {
             let plan = prepare.delete(item, whole_item)?;
@@ -135,13 +137,14 @@ fn prepare_action(index: usize, pending: Pending) -> Result<(TransactWriteItem, 
             let key = plan.request.key.clone();
             let expected = plan.expected;
             let delete = with_plan!(plan, types::Delete::builder().set_key(Some(plan.request.key)));
-            (
-                TransactWriteItem::builder().delete(delete).build(),
+            Built {
+                item: TransactWriteItem::builder().delete(delete).build(),
                 key,
                 size,
                 expected,
-                None,
-            )
+                known: None,
+                requires_item: false,
+            }
         }
         TxWrite::Check(item) => {
             let plan = prepare.check(item)?;
@@ -149,28 +152,37 @@ fn prepare_action(index: usize, pending: Pending) -> Result<(TransactWriteItem, 
             let key = plan.request.key.clone();
             let expected = plan.expected;
             let check = with_plan!(plan, types::ConditionCheck::builder().set_key(Some(plan.request.key)));
-            (
-                TransactWriteItem::builder().condition_check(check).build(),
+            Built {
+                item: TransactWriteItem::builder().condition_check(check).build(),
                 key,
                 size,
                 expected,
-                None,
-            )
+                known: None,
+                requires_item: false,
+            }
         }
     };
     let action = PreparedAction {
         target,
         schema,
-        key,
-        expected,
-        known,
+        key: built.key,
+        expected: built.expected,
+        known: built.known,
+        requires_item: built.requires_item,
         kind,
     };
-    Ok((item, action, size))
+    Ok((built.item, action, built.size))
 }
 
-/// An action built: its request, key, size, and the plan's record.
-type Built = (TransactWriteItem, ItemMap, usize, Vec<Expectation>, Option<Known>);
+/// An action built: its request, key and size, and the plan's record.
+struct Built {
+    item: TransactWriteItem,
+    key: ItemMap,
+    size: usize,
+    expected: Vec<Expectation>,
+    known: Option<Known>,
+    requires_item: bool,
+}
 
 /// The tables of a transaction, for messages and spans.
 pub(crate) fn table_names<'a>(targets: impl Iterator<Item = &'a Target>) -> String {

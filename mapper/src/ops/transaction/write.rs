@@ -6,7 +6,7 @@ use std::sync::Arc;
 use super::send::Prepared;
 use super::{Committed, TxAction, TxPatch};
 use crate::error::{ConvertError, Error};
-use crate::expr::Condition;
+use crate::expr::{Condition, IntoCondition};
 use crate::item::{Item, ItemMap, KeyFrom};
 use crate::ops::CapacityMeter;
 use crate::ops::send_on_await;
@@ -92,9 +92,19 @@ pub(super) struct Pending {
 /// What an action writes, before the extensions run.
 pub(super) enum TxWrite {
     Put(ItemMap),
-    Update { item: ItemMap, ignore_nulls: bool },
-    Patch { key: ItemMap },
-    Delete { item: ItemMap, whole_item: bool },
+    Update {
+        item: ItemMap,
+        ignore_nulls: bool,
+    },
+    Patch {
+        key: ItemMap,
+        /// Whether an item reads as the action's type, for an upsert's check.
+        decodes: fn(ItemMap) -> Result<(), ConvertError>,
+    },
+    Delete {
+        item: ItemMap,
+        whole_item: bool,
+    },
     Check(ItemMap),
 }
 
@@ -181,7 +191,11 @@ impl TransactWrite {
     where
         T: KeyFrom<K>,
     {
-        let index = self.push(table, T::key_from(key).map(|key| TxWrite::Patch { key }));
+        let patch = |key| TxWrite::Patch {
+            key,
+            decodes: crate::ops::single::decodes::<T>,
+        };
+        let index = self.push(table, T::key_from(key).map(patch));
         TxPatch::new(self, index)
     }
 
@@ -212,7 +226,7 @@ impl TransactWrite {
         &mut self,
         table: &Table<T>,
         key: K,
-        condition: impl Into<Condition>,
+        condition: impl IntoCondition<T>,
     ) -> TxAction<'_, T>
     where
         T: KeyFrom<K>,

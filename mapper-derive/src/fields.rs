@@ -1,0 +1,140 @@
+//! The typed field paths of a struct: a `{Name}Fields` struct with one
+//! `dynamodb_mapper::expr::Field` per stored attribute, made by `Name::fields()`.
+//!
+//! Each path's type says what the library may do with the attribute: its value type (`T` of
+//! an `Option<T>`), its role (a key, the version, a counter, optional, defaulted) and its
+//! codec (the type's own conversion, or the field's converter). All of that is decided here,
+//! once; the library's generic methods do the rest, so a struct expands to one line per field
+//! and a constructor call each.
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+use syn::Path;
+
+use crate::ast::{Container, Field};
+use crate::expand::{Strategy, strategy};
+use crate::types;
+
+pub fn expand(container: &Container, fields: &[Field], krate: &Path) -> TokenStream {
+    let ident = container.ident;
+    let vis = container.vis;
+    let fields_ident = format_ident!("{}Fields", ident);
+    let generics = container.generics;
+    let (impl_generics, ty_generics, where_clause) = generics.split_for_impl();
+    let item = quote!(#ident #ty_generics);
+    let expr = quote!(#krate::expr);
+
+    let mut members = Vec::new();
+    let mut inits = Vec::new();
+    for field in fields {
+        let Some((ty, init)) = path_of(field, &item, krate) else {
+            continue;
+        };
+        let member = field.ident;
+        let field_vis = field.vis;
+        let doc = format!("`{}`", field.name);
+        members.push(quote!(#[doc = #doc] #field_vis #member: #ty,));
+        inits.push(quote!(#member: #init,));
+    }
+    // A type parameter that no path mentions would be unused.
+    let marker = (!generics.params.is_empty()).then(|| {
+        (
+            quote!(__item: ::core::marker::PhantomData<fn() -> #item>,),
+            quote!(__item: ::core::marker::PhantomData,),
+        )
+    });
+    let (marker_member, marker_init) = marker.unzip();
+    let struct_doc = format!(
+        "The typed paths of `{ident}`'s attributes, made by [`{ident}::fields`]: conditions, filters and patches are built from them."
+    );
+    let fn_doc = format!(
+        "The typed paths of `{ident}`'s attributes (see `dynamodb_mapper::expr::Field`): `{ident}::fields().x.eq(..)` is a condition on `{ident}` items."
+    );
+    quote! {
+        #[doc = #struct_doc]
+        #[allow(dead_code, non_snake_case)]
+        #vis struct #fields_ident #generics #where_clause {
+            #(#members)*
+            #marker_member
+        }
+
+        #[automatically_derived]
+        impl #impl_generics #item #where_clause {
+            #[doc = #fn_doc]
+            #[allow(dead_code)]
+            #vis fn fields() -> #fields_ident #ty_generics {
+                #fields_ident { #(#inits)* #marker_init }
+            }
+        }
+
+        #[automatically_derived]
+        impl #impl_generics #expr::HasFields for #item #where_clause {
+            type Fields = #fields_ident #ty_generics;
+            fn fields() -> Self::Fields {
+                Self::fields()
+            }
+        }
+    }
+}
+
+/// The path's type and its initializer, or `None` for a skipped field.
+fn path_of(field: &Field, item: &TokenStream, krate: &Path) -> Option<(TokenStream, TokenStream)> {
+    let expr = quote!(#krate::expr);
+    let private = quote!(#krate::__private);
+    let name = &field.name;
+    let ty = field.ty;
+    let a = &field.attrs;
+    let strategy = strategy(field, krate);
+    if let Strategy::Skip = strategy {
+        return None;
+    }
+    if let Strategy::Flatten = strategy {
+        return Some((
+            quote!(#expr::Flattened<#item, #ty>),
+            quote!(::core::default::Default::default()),
+        ));
+    }
+    let optional = types::option_inner(ty);
+    let value = optional.unwrap_or(ty);
+    let role = if a.partition_key.is_some() || a.sort_key.is_some() {
+        Some(quote!(Key))
+    } else if a.version.is_some() {
+        Some(quote!(Version))
+    } else if a.atomic_counter.is_some() {
+        Some(quote!(Counter))
+    } else if optional.is_some() {
+        Some(quote!(Optional))
+    } else if a.default.is_some() {
+        Some(quote!(Defaulted))
+    } else {
+        None
+    };
+    let role_ty = role
+        .as_ref()
+        .map_or_else(|| quote!(#expr::role::Required), |r| quote!(#expr::role::#r));
+    Some(match strategy {
+        Strategy::Converter(convert) => {
+            let order = if a.ttl.is_some() {
+                quote!(#expr::Sorted)
+            } else {
+                quote!(#expr::Unsorted)
+            };
+            // The converter takes the field's type: an `Option<T>` field's value is wrapped.
+            let stored = match optional {
+                Some(_) => quote!(&::core::option::Option::Some(value)),
+                None => quote!(&value),
+            };
+            (
+                quote!(#expr::Field<#item, #value, #role_ty, #expr::Converter<#value, #order>>),
+                quote!(#private::converted_field(#name, |value| #convert::to_attribute_value(#stored))),
+            )
+        }
+        _ => {
+            let ty = match role {
+                Some(_) => quote!(#expr::Field<#item, #value, #role_ty>),
+                None => quote!(#expr::Field<#item, #value>),
+            };
+            (ty, quote!(#private::field(#name)))
+        }
+    })
+}
