@@ -629,7 +629,7 @@ fn expand_unit_enum(container: &Container, variants: &[Variant], krate: &Path) -
 
 /// The struct's generics with the bounds its fields need, for each field whose type involves
 /// a type parameter (as serde does).
-fn with_bounds(container: &Container, fields: &[Field], krate: &Path, derive: Derive) -> syn::Generics {
+pub(crate) fn with_bounds(container: &Container, fields: &[Field], krate: &Path, derive: Derive) -> syn::Generics {
     let mut generics = container.generics.clone();
     let params: Vec<String> = generics.type_params().map(|p| p.ident.to_string()).collect();
     if params.is_empty() {

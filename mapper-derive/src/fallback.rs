@@ -87,5 +87,40 @@ pub fn expand(input: &syn::DeriveInput, derive: Derive, krate: &syn::Path) -> To
             impl #impl_generics #krate::Versioned for #ident #ty_generics #where_clause {}
         }
     });
-    quote!(#value_impls #attributes #item #versioned)
+    let fields = fields(input, krate);
+    quote!(#value_impls #attributes #item #versioned #fields)
+}
+
+/// `Type::fields()` with a path for every named field, so that the code using them adds no
+/// error of its own: each path takes its field's values (`T` of an `Option<T>`) and allows
+/// every patch action (the role of a list element).
+fn fields(input: &syn::DeriveInput, krate: &syn::Path) -> TokenStream {
+    let syn::Data::Struct(syn::DataStruct {
+        fields: syn::Fields::Named(named),
+        ..
+    }) = &input.data
+    else {
+        return TokenStream::new();
+    };
+    let (_, ty_generics, _) = input.generics.split_for_impl();
+    let ident = &input.ident;
+    let item = quote!(#ident #ty_generics);
+    let mut members = Vec::new();
+    let mut inits = Vec::new();
+    for field in &named.named {
+        let (member, field_vis) = (&field.ident, &field.vis);
+        let value = crate::types::unwrap_option(&field.ty);
+        let name = member.as_ref().map(ToString::to_string).unwrap_or_default();
+        members.push(quote!(#field_vis #member: #krate::expr::Field<#item, #value, #krate::expr::role::Entry>,));
+        inits.push(quote!(#member: #krate::__private::field(#name),));
+    }
+    crate::fields::emit(
+        ident,
+        &input.vis,
+        &input.generics,
+        &input.generics,
+        krate,
+        &members,
+        &inits,
+    )
 }

@@ -9,21 +9,17 @@
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
-use syn::Path;
+use syn::{Generics, Ident, Path, Visibility};
 
-use crate::ast::{Container, Field};
-use crate::expand::{Strategy, strategy};
+use crate::ast::{Container, Derive, Field};
+use crate::expand::{Strategy, strategy, with_bounds};
 use crate::types;
 
 pub fn expand(container: &Container, fields: &[Field], krate: &Path) -> TokenStream {
-    let ident = container.ident;
-    let vis = container.vis;
-    let fields_ident = format_ident!("{}Fields", ident);
     let generics = container.generics;
-    let (impl_generics, ty_generics, where_clause) = generics.split_for_impl();
+    let (_, ty_generics, _) = generics.split_for_impl();
+    let ident = container.ident;
     let item = quote!(#ident #ty_generics);
-    let expr = quote!(#krate::expr);
-
     let mut members = Vec::new();
     let mut inits = Vec::new();
     for field in fields {
@@ -36,6 +32,27 @@ pub fn expand(container: &Container, fields: &[Field], krate: &Path) -> TokenStr
         members.push(quote!(#[doc = #doc] #field_vis #member: #ty,));
         inits.push(quote!(#member: #init,));
     }
+    // The impls carry the bounds the conversions need (a converter's trait on a type
+    // parameter), as the `Attributes` impl does; the struct of paths needs none.
+    let bounded = with_bounds(container, fields, krate, Derive::Attributes);
+    emit(ident, container.vis, generics, &bounded, krate, &members, &inits)
+}
+
+/// The `{Name}Fields` struct with `members`, `Name::fields()` building it from `inits`, and
+/// the `HasFields` impl: for a derive, and for its fallback beside a compile error.
+pub fn emit(
+    ident: &Ident,
+    vis: &Visibility,
+    generics: &Generics,
+    bounded: &Generics,
+    krate: &Path,
+    members: &[TokenStream],
+    inits: &[TokenStream],
+) -> TokenStream {
+    let fields_ident = format_ident!("{}Fields", ident);
+    let (_, ty_generics, struct_where) = generics.split_for_impl();
+    let (impl_generics, _, where_clause) = bounded.split_for_impl();
+    let item = quote!(#ident #ty_generics);
     // A type parameter that no path mentions would be unused.
     let marker = (!generics.params.is_empty()).then(|| {
         (
@@ -53,7 +70,7 @@ pub fn expand(container: &Container, fields: &[Field], krate: &Path) -> TokenStr
     quote! {
         #[doc = #struct_doc]
         #[allow(dead_code, non_snake_case)]
-        #vis struct #fields_ident #generics #where_clause {
+        #vis struct #fields_ident #generics #struct_where {
             #(#members)*
             #marker_member
         }
@@ -68,7 +85,7 @@ pub fn expand(container: &Container, fields: &[Field], krate: &Path) -> TokenStr
         }
 
         #[automatically_derived]
-        impl #impl_generics #expr::HasFields for #item #where_clause {
+        impl #impl_generics #krate::expr::HasFields for #item #where_clause {
             type Fields = #fields_ident #ty_generics;
             fn fields() -> Self::Fields {
                 Self::fields()

@@ -123,7 +123,27 @@ fn assert_key<T: KeyFrom<K>, K>() {}
 
 fn assert_value<T: ToAttributeValue + FromAttributeValue + KeyAttribute>() {}
 
+/// Typed paths of every kind of field: stored names after renames and flattening, converters,
+/// nested structs, map entries, generic item types.
+fn typed_paths() {
+    let f = Customer::fields();
+    assert_eq!(f.email.path().to_string(), "e-mail");
+    assert_eq!(f.r#type.path().to_string(), "type");
+    assert_eq!(f.audit.nested(|a| a.created_by).path().to_string(), "created_by");
+    assert_eq!(f.address.nested(|a| a.street_name).path().to_string(), "address.streetName");
+    assert_eq!(f.settings.key("theme").path().to_string(), "settings.theme");
+    let _ = f.expires.lt(Utc::now()).and(f.last_seen.eq(Utc::now()));
+    let _ = f.payment.eq(Payment::Cash).or(f.tier.is_in([Tier::Free, Tier::Pro]));
+    let _ = f.credits.ge(0).and(f.logins.exists()).and(f.version.eq(3));
+    let _ = f.settings.key("theme").eq("dark").and(f.first_seen.ne(0));
+    let e = Event::<String, u64, Vec<u8>>::fields();
+    let _ = e.seq.gt(3).and(e.payload.begins_with(b"\x01".as_slice()));
+    let t = Tagged::<String, Payment>::fields();
+    let _ = t.labels.contains("x").and(t.expires.lt(5)).and(t.labels.size().le(10));
+}
+
 fn main() {
+    typed_paths();
     assert_item::<Customer>();
     assert_key::<Customer, (Uuid, &str)>();
     assert_item::<Event<String, u64, Vec<u8>>>();

@@ -21,6 +21,8 @@ async fn uses(mapper: Mapper, order: Order) -> Result<(), dynamodb_mapper::Error
     let _written = orders.put_all(vec![order.clone()]).await?;
     let _read = orders.get_all(["a", "b"]).await?;
     let _item = order.to_item()?;
+    let f = Order::fields();
+    let _patched = orders.patch("o-1").set(&f.total, 5).condition(f.total.lt(10)).await?;
     Ok(())
 }
 

@@ -56,6 +56,14 @@ impl Operand {
         Self::encoded(value.to_attribute_value())
     }
 
+    /// The operand, its conversion error (if any) naming the attribute at `path`.
+    pub(crate) fn in_attribute(self, path: &Path) -> Self {
+        match self {
+            Operand::Value(Err(e)) => Operand::Value(Err(e.in_attribute(&path.to_string()))),
+            other => other,
+        }
+    }
+
     /// A value operand from a conversion's output (a typed field's converter).
     pub(crate) fn encoded(value: Result<Option<AttributeValue>, ConvertError>) -> Self {
         Operand::Value(match value {

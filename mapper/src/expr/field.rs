@@ -381,6 +381,11 @@ impl BeginsWith for bytes::Bytes {}
 
 /// A value given for a field of type `V`: a `V`, or a borrowed form of one (`&str` for a
 /// `String` field, `&[u8]` for `Vec<u8>`).
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a value of this field, which holds `{V}`",
+    label = "expected a `{V}`",
+    note = "a typed path takes values of its field's type (`&str` for a `String`, `T` for an `Option<T>`); convert the value first"
+)]
 pub trait FieldValue<V> {
     /// The value as a `V`.
     fn into_value(self) -> V;

@@ -137,11 +137,13 @@ impl<R, V, P, C: Copy> Field<R, V, P, C> {
         Operand::Path(self.path().clone())
     }
 
+    /// A value of the field as an operand; a value that cannot be stored names the field.
     fn value(&self, value: impl FieldValue<V>) -> Operand
     where
         C: Codec<V>,
     {
-        Operand::encoded(self.encode(value))
+        let path = self.path();
+        Operand::encoded(self.encode(value)).in_attribute(path)
     }
 
     fn compare(&self, op: CompareOp, value: impl FieldValue<V>) -> TypedCondition<R>
@@ -281,7 +283,7 @@ impl<R, V, P> Field<R, V, P, Own> {
     where
         V: BeginsWith,
     {
-        let prefix = Operand::encoded(prefix.into_value().to_attribute_value());
+        let prefix = Operand::encoded(prefix.into_value().to_attribute_value()).in_attribute(self.path());
         TypedCondition::new(Condition::function("begins_with", self.path().clone(), Some(prefix)))
     }
 
@@ -296,7 +298,7 @@ impl<R, V, P> Field<R, V, P, Own> {
                 "`Vec<u8>` is stored as binary (`B`): `contains` does not search binary"
             )
         };
-        let element = Operand::encoded(element.into_value().to_attribute_value());
+        let element = Operand::encoded(element.into_value().to_attribute_value()).in_attribute(self.path());
         TypedCondition::new(Condition::function("contains", self.path().clone(), Some(element)))
     }
 

@@ -56,8 +56,9 @@ pub(crate) fn plan(
 
 /// The item a patch creates when none is stored: the key of `item` (which may also hold the
 /// version read) and what each top-level action writes into an empty item. A path below the
-/// top level writes nothing here (DynamoDB refuses it on a missing map); arithmetic on an
-/// absent attribute is DynamoDB's error too, so its value is taken as the operand's.
+/// top level writes nothing here (DynamoDB refuses it on a missing map), nor does arithmetic
+/// on an attribute (absent from a missing item, so DynamoDB refuses it too): a required
+/// attribute written that way makes the upsert refused.
 pub(crate) fn created_item(schema: &'static TableSchema, item: &ItemMap, actions: &[UpdateAction]) -> ItemMap {
     let mut created: ItemMap = item
         .iter()
@@ -71,7 +72,8 @@ pub(crate) fn created_item(schema: &'static TableSchema, item: &ItemMap, actions
         }
         let value = match action {
             UpdateAction::Set(_, SetValue::Operand(value)) => written(value),
-            UpdateAction::Set(_, SetValue::Plus(a, b) | SetValue::Minus(a, b)) => written(b).or_else(|| written(a)),
+            // On a missing item an attribute operand is absent, and DynamoDB refuses the sum.
+            UpdateAction::Set(_, SetValue::Plus(a, b) | SetValue::Minus(a, b)) => written(a).and(written(b)),
             UpdateAction::Add(_, value) => Some(value.clone()),
             _ => None,
         };

@@ -83,31 +83,28 @@ pub(crate) struct PatchActions {
 }
 
 impl PatchActions {
-    /// A value to write, or `None` (and the error kept) when it cannot be.
-    fn value(&mut self, value: Result<Option<AttributeValue>, ConvertError>) -> Option<AttributeValue> {
-        match value {
-            Ok(Some(value)) => Some(value),
+    /// A value to write at `path`, or `None` (and the error kept, naming the path) when it
+    /// cannot be.
+    fn value(&mut self, path: &Path, value: Result<Option<AttributeValue>, ConvertError>) -> Option<AttributeValue> {
+        let error = match value {
+            Ok(Some(value)) => return Some(value),
             Ok(None) => {
-                self.invalid.get_or_insert(ConvertError::custom(
-                    "a patch value cannot be None or an empty set: remove the attribute instead",
-                ));
-                None
+                ConvertError::custom("a patch value cannot be None or an empty set: remove the attribute instead")
             }
-            Err(e) => {
-                self.invalid.get_or_insert(e);
-                None
-            }
-        }
+            Err(e) => e,
+        };
+        self.invalid.get_or_insert(error.in_attribute(&path.to_string()));
+        None
     }
 
     pub(crate) fn set(&mut self, path: Path, value: Result<Option<AttributeValue>, ConvertError>) {
-        if let Some(value) = self.value(value) {
+        if let Some(value) = self.value(&path, value) {
             self.actions.set(path, UpdateValue::Value(value));
         }
     }
 
     pub(crate) fn set_if_not_exists(&mut self, path: Path, value: Result<Option<AttributeValue>, ConvertError>) {
-        if let Some(value) = self.value(value) {
+        if let Some(value) = self.value(&path, value) {
             let value = UpdateValue::if_not_exists(path.clone(), UpdateValue::Value(value));
             self.actions.set(path, value);
         }
@@ -126,7 +123,7 @@ impl PatchActions {
 
     /// `SET path = if_not_exists(path, 0) - value`: absent counts as zero, as `ADD` does.
     pub(crate) fn subtract(&mut self, path: Path, value: Result<Option<AttributeValue>, ConvertError>) {
-        if let Some(value) = self.value(value) {
+        if let Some(value) = self.value(&path, value) {
             let zero = UpdateValue::Value(AttributeValue::N("0".to_owned()));
             let stored = UpdateValue::if_not_exists(path.clone(), zero);
             self.actions.set(path, stored.minus(UpdateValue::Value(value)));
@@ -136,7 +133,7 @@ impl PatchActions {
     /// `SET path = list_append(if_not_exists(path, []), values)`, or the other way round to
     /// prepend: an absent list counts as empty.
     pub(crate) fn append(&mut self, path: Path, values: Result<Option<AttributeValue>, ConvertError>, front: bool) {
-        if let Some(values) = self.value(values) {
+        if let Some(values) = self.value(&path, values) {
             let empty = UpdateValue::Value(AttributeValue::L(Vec::new()));
             let stored = UpdateValue::if_not_exists(path.clone(), empty);
             let values = UpdateValue::Value(values);
@@ -154,13 +151,13 @@ impl PatchActions {
     }
 
     pub(crate) fn add(&mut self, path: Path, value: Result<Option<AttributeValue>, ConvertError>) {
-        if let Some(value) = self.value(value) {
+        if let Some(value) = self.value(&path, value) {
             self.actions.add(path, value);
         }
     }
 
     pub(crate) fn delete(&mut self, path: Path, value: Result<Option<AttributeValue>, ConvertError>) {
-        if let Some(value) = self.value(value) {
+        if let Some(value) = self.value(&path, value) {
             self.actions.delete(path, value);
         }
     }
