@@ -270,13 +270,13 @@ integers!(i8, i16, i32, i64, i128, isize, u8, u16, u32, u64, u128, usize);
 
 /// A field path through the value type's own conversion.
 #[inline]
-pub fn field<R, V, P>(name: &'static str) -> crate::expr::Field<R, V, P, crate::expr::Own> {
+pub const fn field<R, V, P>(name: &'static str) -> crate::expr::Field<R, V, P, crate::expr::Own> {
     crate::expr::Field::new(crate::expr::Path::static_attr(name), crate::expr::Own)
 }
 
 /// A field path through the field's converter.
 #[inline]
-pub fn converted_field<R, V, P, S>(
+pub const fn converted_field<R, V, P, S>(
     name: &'static str,
     encode: fn(V) -> Result<Option<AttributeValue>, ConvertError>,
 ) -> crate::expr::Field<R, V, P, crate::expr::Converter<V, S>> {

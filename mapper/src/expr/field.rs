@@ -93,7 +93,7 @@ impl<R, V, P, C> Field<R, V, P, C> {
 impl<R, V, P, C: Copy> Field<R, V, P, C> {
     /// The field at `path`, encoded by `codec`. Made by the derives.
     #[doc(hidden)]
-    pub fn new(path: Path, codec: C) -> Self {
+    pub const fn new(path: Path, codec: C) -> Self {
         Field {
             path,
             codec,

@@ -34,7 +34,7 @@ impl Path {
 
     /// The top-level attribute named `name`, without copying the name (the schema's names
     /// are `'static`).
-    pub fn static_attr(name: &'static str) -> Self {
+    pub const fn static_attr(name: &'static str) -> Self {
         Path {
             root: Cow::Borrowed(name),
             rest: Vec::new(),
