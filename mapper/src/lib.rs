@@ -63,9 +63,9 @@
 //! builders to `.await`:
 //!
 //! ```no_run
-//! # use dynamodb_mapper::{Item, Mapper, expr::Condition};
+//! # use dynamodb_mapper::{Item, Mapper};
 //! # #[derive(Item, Debug, Clone)] #[item(table = "customers")]
-//! # struct Customer { #[partition_key] id: String, #[sort_key] region: String, status: String, #[version] version: Option<u64> }
+//! # struct Customer { #[partition_key] id: String, #[sort_key] region: String, status: String, visits: u32, #[version] version: Option<u64> }
 //! # async fn run(client: aws_sdk_dynamodb::Client, customer: Customer) -> Result<(), dynamodb_mapper::Error> {
 //! let mapper = Mapper::new(client); // loads optimistic locking and atomic counters
 //! let customers = mapper.table::<Customer>()?;
@@ -74,14 +74,21 @@
 //! let mut read = customers.get(("42", "eu")).await?.expect("stored");
 //! read.status = "gold".into();
 //! let updated = customers.update(&read).await?; // only if the version is still the one read
+//! let f = Customer::fields(); // typed paths: stored names, value types, what each allows
 //! let active: Vec<Customer> = customers
 //!     .query("42")
-//!     .filter(Condition::attr("status").eq("gold"))
+//!     .filter(f.status.eq("gold").and(f.visits.ge(10)))
 //!     .all()
 //!     .await?;
+//! customers.patch(("42", "eu")).add(&f.visits, 1).await?; // a stored item, only the action sent
 //! customers.delete_item(&updated).await?;
 //! # Ok(()) }
 //! ```
+//!
+//! Conditions, filters and patches are built from the paths `Type::fields()` returns
+//! ([`expr::Field`]): a misspelled name, a value of the wrong type, `add` on a string or a
+//! condition on another item type's fields do not compile. The untyped
+//! [`expr::Condition`] and [`expr::UpdateExpression`] stay as the escape hatch.
 //!
 //! # How data flows
 //!
@@ -90,7 +97,8 @@
 //! 1. [`value`] converts Rust values to and from `AttributeValue`; the derives build an
 //!    [`ItemMap`] from your struct with it ([`Item::to_item`]), and describe the type in
 //!    [`schema`].
-//! 2. [`expr`] builds conditions and update actions; [`limits`] holds DynamoDB's limits.
+//! 2. [`expr`] builds conditions and update actions, typed by the paths the derives generate;
+//!    [`limits`] holds DynamoDB's limits.
 //! 3. [`extension`]s run before every write, in order (optimistic locking, counters,
 //!    timestamps, ids, yours), and after every read, in reverse.
 //! 4. A write becomes a plan, by one path whether it is sent alone, in a batch or in a
@@ -191,6 +199,16 @@ pub use target::Table;
 /// `default`, `skip` and `flatten` live under `#[attribute(...)]` because other derives use
 /// those names: `#[derive(Item, Default, Serialize, Deserialize)]` works with serde's own
 /// attributes beside ours. The bare forms are errors naming the new spelling.
+///
+/// # Generated field paths
+///
+/// Besides the traits, the derive generates `Type::fields()`, returning a `TypeFields` struct
+/// (same visibility as the struct) with one typed path ([`expr::Field`]) per stored field,
+/// under the field's Rust name: conditions, filters and patches are built from them
+/// (`Customer::fields().email.eq("a@b.c")`). A struct deriving
+/// [`Attributes`](derive@Attributes) has them too, reached from the item through
+/// [`nested`](expr::Field::nested). A type that defines its own `fields` function cannot
+/// derive `Item` or `Attributes`.
 ///
 /// # Checked at compile time
 ///

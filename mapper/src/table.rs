@@ -35,8 +35,10 @@ impl<T: Item> Table<T> {
         Update::new(self.target().clone(), item)
     }
 
-    /// Updates the item with this key by update actions (`set`, `remove`, `add`, `delete`),
-    /// without reading or sending the whole item. See [`Patch`].
+    /// Updates the stored item with this key by typed update actions (`set`, `add`,
+    /// `remove`, `append`, ...), without reading or sending the whole item; fails with
+    /// [`Error::ItemNotFound`](crate::Error::ItemNotFound) if no item has the key, unless
+    /// [`upsert`](Patch::upsert). See [`Patch`].
     pub fn patch<K>(&self, key: K) -> Patch<T>
     where
         T: KeyFrom<K>,

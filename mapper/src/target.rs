@@ -82,14 +82,15 @@ impl Target {
 /// own what they need, so they can be returned from functions and spawned.
 ///
 /// ```no_run
-/// # use dynamodb_mapper::{Item, Table, expr::Condition};
+/// # use dynamodb_mapper::{Item, Table};
 /// # #[derive(Item, Clone)] #[item(table = "customers")]
 /// # struct Customer { #[partition_key] id: String, #[sort_key] region: String, visits: u32 }
 /// # async fn run(customers: Table<Customer>, customer: Customer) -> Result<(), dynamodb_mapper::Error> {
-/// customers.put(&customer).condition(Condition::attr("id").not_exists()).await?;
+/// let f = Customer::fields();
+/// customers.put(&customer).condition(f.id.not_exists()).await?;
 /// let found: Option<Customer> = customers.get(("42", "eu")).consistent_read().await?;
 /// let updated: Customer = customers.update(&customer).await?;
-/// let visited: Customer = customers.patch(("42", "eu")).add("visits", 1).await?;
+/// let visited: Customer = customers.patch(("42", "eu")).add(&f.visits, 1).await?;
 /// let in_eu: Vec<Customer> = customers.query("42").sort_begins_with("eu").all().await?;
 /// customers.delete(("42", "eu")).await?;
 /// # Ok(()) }

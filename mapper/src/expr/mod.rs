@@ -1,5 +1,39 @@
 //! Expressions: conditions, filters, updates, key conditions and projections.
 //!
+//! Conditions, filters and patch actions are built from the typed paths the derives generate
+//! ([`Field`], from `Type::fields()`): the stored name comes from the schema, values are
+//! encoded by the field's own conversion, and what each path allows follows from its type
+//! (see [`Field`]). A condition built from one item type's paths ([`TypedCondition<T>`]) is
+//! accepted only where items of that type are written or read.
+//!
+//! ```
+//! use dynamodb_mapper::{Attributes, Item};
+//!
+//! #[derive(Attributes, Clone)]
+//! struct Address { city: String }
+//!
+//! #[derive(Item, Clone)]
+//! #[item(table = "users", rename_all = "camelCase")]
+//! struct User {
+//!     #[partition_key]
+//!     user_id: String,
+//!     status: String,
+//!     last_login: Option<u64>,
+//!     address: Address,
+//! }
+//!
+//! let f = User::fields();
+//! let condition = f
+//!     .status
+//!     .eq("active")
+//!     .and(f.address.nested(|a| a.city).eq("Porto").or(f.last_login.not_exists()));
+//! # let _ = condition;
+//! ```
+//!
+//! The untyped builders are the escape hatch, for attributes the schema does not declare:
+//! [`Condition`] (accepted wherever a typed condition is), [`UpdateExpression`] (a patch's
+//! `actions`) and a hand-written [`Expression`].
+//!
 //! Expressions are built as trees of attribute [`Path`]s and values and rendered into
 //! DynamoDB's text syntax only when a request is built, through one [`Placeholders`]
 //! allocator per request. So every attribute name goes through a `#name` placeholder
