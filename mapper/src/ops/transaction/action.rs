@@ -25,9 +25,13 @@ impl<T> std::fmt::Debug for TxAction<'_, T> {
     }
 }
 
-/// An update by actions just added to a [`TransactWrite`], as
-/// [`Table::patch`](crate::Table::patch) builds one: `set`, `remove`, `add`, `delete`, and the
-/// version that was read ([`expect_version`](Self::expect_version)).
+/// An update by typed actions just added to a [`TransactWrite`], as
+/// [`Table::patch`](crate::Table::patch) builds one (the same actions, checked the same way):
+/// `set`, `add`, `remove`, `append`, ..., and the version that was read
+/// ([`expect_version`](Self::expect_version)). It updates a stored item: when none is stored
+/// the transaction is cancelled and the action's reason
+/// [`is_item_missing`](crate::ops::CancellationReason::is_item_missing), unless it is an
+/// [`upsert`](Self::upsert).
 pub struct TxPatch<'a, T> {
     tx: &'a mut TransactWrite,
     index: usize,
