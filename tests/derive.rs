@@ -190,7 +190,7 @@ fn structs_emitted_by_macro_rules_derive() {
     assert_eq!(item["recordId"].as_s().unwrap(), "r1");
     assert_eq!(Record::from_item(item).unwrap(), record);
     assert_eq!(record.key(), ("r1".to_string(), 7));
-    assert_eq!(Record::TABLE.index("by_owner").unwrap().partition_key.name, "owner");
+    assert_eq!(Record::TABLE.index("by_owner").unwrap().partition_keys[0].name, "owner");
 
     let literal = Literal {
         id: 1,

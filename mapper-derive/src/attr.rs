@@ -248,8 +248,8 @@ pub struct FieldAttrs {
     pub skip: Option<Span>,
     pub default: Option<Span>,
     pub flatten: Option<Span>,
-    pub index_partition_keys: Vec<WithSpan<String>>,
-    pub index_sort_keys: Vec<WithSpan<String>>,
+    pub index_partition_keys: Vec<IndexKey>,
+    pub index_sort_keys: Vec<IndexKey>,
     pub ttl: Option<Span>,
     pub version: Option<WithSpan<VersionArgs>>,
     pub atomic_counter: Option<WithSpan<CounterArgs>>,
@@ -291,13 +291,13 @@ impl FieldAttrs {
                 "auto_timestamp" => marker(cx, attr, &mut out.auto_timestamp),
                 "auto_uuid" => marker(cx, attr, &mut out.auto_uuid),
                 "index_partition_key" => {
-                    if let Some(index) = index_name(cx, attr) {
-                        out.index_partition_keys.push(WithSpan::new(index, span));
+                    if let Some(key) = index_key(cx, attr, span) {
+                        out.index_partition_keys.push(key);
                     }
                 }
                 "index_sort_key" => {
-                    if let Some(index) = index_name(cx, attr) {
-                        out.index_sort_keys.push(WithSpan::new(index, span));
+                    if let Some(key) = index_key(cx, attr, span) {
+                        out.index_sort_keys.push(key);
                     }
                 }
                 "tag" => match attr.parse_args::<LitStr>() {
@@ -491,18 +491,58 @@ fn marker(cx: &Ctxt, attr: &Attribute, slot: &mut Option<Span>) {
     set_once_attr(cx, slot, attr.path().span(), attr);
 }
 
-fn index_name(cx: &Ctxt, attr: &Attribute) -> Option<String> {
+/// A field's part in a secondary index's key: `#[index_partition_key("by_email")]`, or one
+/// attribute of a multi-attribute key, `#[index_sort_key("by_place", order = 2)]`.
+pub struct IndexKey {
+    /// The index name.
+    pub value: String,
+    /// The span of the attribute's name (`index_sort_key`).
+    pub span: Span,
+    /// The attribute's position in a multi-attribute key, from 1.
+    pub order: Option<WithSpan<u32>>,
+}
+
+fn index_key(cx: &Ctxt, attr: &Attribute, span: Span) -> Option<IndexKey> {
     let name = path_name(attr.path());
-    match attr.parse_args::<LitStr>() {
-        Ok(lit) => match check_name(&lit.value()) {
-            Ok(()) => Some(lit.value()),
+    let parsed = attr.parse_args_with(|input: syn::parse::ParseStream| {
+        let lit: LitStr = input.parse()?;
+        let mut order = None;
+        if input.peek(syn::Token![,]) {
+            input.parse::<syn::Token![,]>()?;
+            let key: syn::Ident = input.parse()?;
+            if key != "order" {
+                return Err(syn::Error::new(
+                    key.span(),
+                    "expected `order = N` (the attribute's position in a multi-attribute key)",
+                ));
+            }
+            input.parse::<syn::Token![=]>()?;
+            let n: LitInt = input.parse()?;
+            order = Some(WithSpan::new(n.base10_parse::<u32>()?, n.span()));
+        }
+        Ok((lit, order))
+    });
+    match parsed {
+        Ok((lit, order)) => match check_name(&lit.value()) {
+            Ok(()) => Some(IndexKey {
+                value: lit.value(),
+                span,
+                order,
+            }),
             Err(problem) => {
                 cx.error_spanned_by(&lit, format!("invalid index name: {problem}"));
                 None
             }
         },
+        Err(e) if e.to_string().starts_with("expected `order") => {
+            cx.syn_error(e);
+            None
+        }
         Err(_) => {
-            cx.error_spanned_by(attr, format!("expected the index name: `#[{name}(\"by_email\")]`"));
+            cx.error_spanned_by(
+                attr,
+                format!("expected the index name: `#[{name}(\"by_email\")]`, or `#[{name}(\"by_place\", order = 1)]` for one attribute of a multi-attribute key"),
+            );
             None
         }
     }

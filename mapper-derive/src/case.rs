@@ -116,9 +116,37 @@ fn snake_variant(variant: &str) -> String {
     out
 }
 
+/// The Rust constant named after an index: `by_email` and `by-email` give `BY_EMAIL`,
+/// `correlationIndex` gives `CORRELATION_INDEX`, `2024` gives `INDEX_2024`.
+pub fn constant_name(index: &str) -> String {
+    let mut out = String::with_capacity(index.len() + 4);
+    let mut previous: Option<char> = None;
+    for c in index.chars() {
+        if !c.is_ascii_alphanumeric() {
+            if !out.is_empty() && !out.ends_with('_') {
+                out.push('_');
+            }
+            previous = None;
+            continue;
+        }
+        if c.is_ascii_uppercase() && previous.is_some_and(|p| p.is_ascii_lowercase() || p.is_ascii_digit()) {
+            out.push('_');
+        }
+        out.push(c.to_ascii_uppercase());
+        previous = Some(c);
+    }
+    let out = out.trim_end_matches('_').to_owned();
+    if out.starts_with(|c: char| c.is_ascii_digit()) || out.is_empty() {
+        format!("INDEX_{out}")
+    } else {
+        out
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::RenameRule::*;
+    use super::constant_name;
 
     #[test]
     fn fields() {
@@ -130,6 +158,16 @@ mod tests {
         assert_eq!(Upper.apply_to_field("user_id"), "USER_ID");
         assert_eq!(Camel.apply_to_field("address_line2"), "addressLine2");
         assert_eq!(Camel.apply_to_field("_private"), "private");
+    }
+
+    #[test]
+    fn index_constants() {
+        assert_eq!(constant_name("by_email"), "BY_EMAIL");
+        assert_eq!(constant_name("by-email.v2"), "BY_EMAIL_V2");
+        assert_eq!(constant_name("correlationIndex"), "CORRELATION_INDEX");
+        assert_eq!(constant_name("GSI1"), "GSI1");
+        assert_eq!(constant_name("byHTTPCode"), "BY_HTTPCODE");
+        assert_eq!(constant_name("2024"), "INDEX_2024");
     }
 
     #[test]

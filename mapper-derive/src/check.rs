@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use proc_macro2::Span;
 
 use crate::ast::{Container, Data, Derive, Field};
+use crate::attr::IndexKey;
 use crate::ctxt::Ctxt;
 use crate::types;
 
@@ -135,28 +136,32 @@ fn check_keys(cx: &Ctxt, container: &Container, fields: &[Field]) {
 }
 
 fn check_indexes(cx: &Ctxt, fields: &[Field], table_has_sort_key: bool) {
-    let mut partition: HashMap<&str, &Field> = HashMap::new();
-    let mut sort: HashMap<&str, &Field> = HashMap::new();
+    // Each index's partition and sort key attributes, in field order.
+    type Keys<'f, 'a> = Vec<(&'f Field<'a>, &'f IndexKey)>;
+    let mut partition: Vec<(&str, Keys)> = Vec::new();
+    let mut sort: Vec<(&str, Keys)> = Vec::new();
     for field in fields {
         for (keys, seen, role) in [
             (&field.attrs.index_partition_keys, &mut partition, "partition"),
             (&field.attrs.index_sort_keys, &mut sort, "sort"),
         ] {
             for key in keys {
-                match seen.insert(key.value.as_str(), field) {
-                    Some(other) if std::ptr::eq(other, field) => cx.error_at(
+                let index = key.value.as_str();
+                let entry = match seen.iter().position(|(name, _)| *name == index) {
+                    Some(at) => &mut seen[at].1,
+                    None => {
+                        seen.push((index, Vec::new()));
+                        &mut seen.last_mut().unwrap().1
+                    }
+                };
+                if entry.iter().any(|(other, _)| std::ptr::eq(*other, field)) {
+                    cx.error_at(
                         key.span,
-                        format!("duplicate `#[index_{role}_key(\"{}\")]`: give it once", key.value),
-                    ),
-                    Some(other) => cx.error_at(
-                        key.span,
-                        format!(
-                            "index `{}` already has `{}` as its {role} key; an index has one {role} key",
-                            key.value, other.ident
-                        ),
-                    ),
-                    None => {}
+                        format!("duplicate `#[index_{role}_key(\"{index}\")]`: give it once"),
+                    );
+                    continue;
                 }
+                entry.push((field, key));
             }
         }
         if let Some(both) = field
@@ -174,17 +179,29 @@ fn check_indexes(cx: &Ctxt, fields: &[Field], table_has_sort_key: bool) {
             );
         }
     }
-    // An index without a partition key of its own is local: it needs the table's sort key.
-    for (name, field) in &sort {
-        let is_local = !partition.contains_key(name);
+    for (role, indexes) in [("partition", &partition), ("sort", &sort)] {
+        for (index, keys) in indexes {
+            check_key_order(cx, index, role, keys);
+        }
+    }
+    // Each index's handle is a constant named after it: two names must not give one.
+    let mut constants: Vec<(String, &str)> = Vec::new();
+    for (name, keys) in partition.iter().chain(&sort) {
+        let constant = crate::case::constant_name(name);
+        match constants.iter().find(|(c, other)| *c == constant && other != name) {
+            Some((_, other)) => cx.error_at(
+                keys[0].1.span,
+                format!("indexes `{other}` and `{name}` would both have the handle `{constant}`: rename one"),
+            ),
+            None => constants.push((constant, name)),
+        }
+    }
+    // An index without a partition key of its own is local: it needs the table's sort key,
+    // and has one sort key attribute.
+    for (name, keys) in &sort {
+        let is_local = !partition.iter().any(|(p, _)| p == name);
+        let span = keys[0].1.span;
         if is_local && !table_has_sort_key {
-            let span = field
-                .attrs
-                .index_sort_keys
-                .iter()
-                .find(|k| k.value == *name)
-                .unwrap()
-                .span;
             cx.error_at(
                 span,
                 format!(
@@ -192,9 +209,93 @@ fn check_indexes(cx: &Ctxt, fields: &[Field], table_has_sort_key: bool) {
                      for a global index, mark its partition key `#[index_partition_key(\"{name}\")]`"
                 ),
             );
+        } else if is_local && keys.len() > 1 {
+            cx.error_at(
+                keys[1].1.span,
+                format!(
+                    "index `{name}` is a local index (no partition key of its own), which has one sort key attribute; \
+                     multi-attribute keys are for global indexes: mark its partition key `#[index_partition_key(\"{name}\")]`"
+                ),
+            );
         }
     }
 }
+
+/// The positions of a multi-attribute index key: each attribute's `order`, 1 to at most 4,
+/// with no gap and no repeat. A single attribute needs none.
+fn check_key_order(cx: &Ctxt, index: &str, role: &str, keys: &[(&Field, &IndexKey)]) {
+    let attribute = format!("index_{role}_key");
+    if keys.len() == 1 {
+        if let Some(order) = &keys[0].1.order
+            && order.value != 1
+        {
+            cx.error_at(
+                order.span,
+                format!(
+                    "`{}` is the only {role} key attribute of index `{index}`: its order is 1",
+                    keys[0].0.ident
+                ),
+            );
+        }
+        return;
+    }
+    let names = keys
+        .iter()
+        .map(|(f, _)| format!("`{}`", f.ident))
+        .collect::<Vec<_>>()
+        .join(", ");
+    if keys.len() > MAX_INDEX_KEY_ATTRIBUTES {
+        let (fifth, key) = keys[MAX_INDEX_KEY_ATTRIBUTES];
+        cx.error_at(
+            key.span,
+            format!(
+                "index `{index}` has {} {role} key attributes ({names}): DynamoDB takes at most {MAX_INDEX_KEY_ATTRIBUTES}, and `{}` is one too many",
+                keys.len(),
+                fifth.ident
+            ),
+        );
+        return;
+    }
+    let mut positions = vec![false; keys.len()];
+    for (field, key) in keys {
+        let Some(order) = &key.order else {
+            cx.error_at(
+                key.span,
+                format!(
+                    "index `{index}` has {} {role} key attributes ({names}): give each its position, \
+                     `#[{attribute}(\"{index}\", order = 1)]` to `order = {}`",
+                    keys.len(),
+                    keys.len()
+                ),
+            );
+            continue;
+        };
+        match usize::try_from(order.value)
+            .ok()
+            .filter(|n| (1..=keys.len()).contains(n))
+        {
+            Some(n) if positions[n - 1] => cx.error_at(
+                order.span,
+                format!(
+                    "two {role} key attributes of index `{index}` are at order {n}: `{}` needs another",
+                    field.ident
+                ),
+            ),
+            Some(n) => positions[n - 1] = true,
+            None => cx.error_at(
+                order.span,
+                format!(
+                    "index `{index}` has {} {role} key attributes: their orders are 1 to {}, without a gap",
+                    keys.len(),
+                    keys.len()
+                ),
+            ),
+        }
+    }
+}
+
+/// DynamoDB's limit of attributes in a multi-attribute index key, of each kind.
+const MAX_INDEX_KEY_ATTRIBUTES: usize = 4;
 
 fn check_no_table_keys(cx: &Ctxt, container: &Container, fields: &[Field]) {
     if let Some(table) = &container.attrs.table {

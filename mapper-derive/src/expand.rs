@@ -390,29 +390,25 @@ fn expand_item(container: &Container, fields: &[Field], krate: &Path) -> TokenSt
         }
         None => quote!(::core::option::Option::None),
     };
-    let indexes = indexes(fields).into_iter().map(|(name, index_partition, index_sort)| {
+    let declared = indexes(fields);
+    let indexes = declared.iter().map(|index| {
         // Without a partition key of its own, an index is local.
-        let kind = if index_partition.is_none() {
+        let kind = if index.partition.is_empty() {
             quote!(Local)
         } else {
             quote!(Global)
         };
-        let partition_schema = match index_partition {
-            Some(field) => index_key_schema(field),
-            None => table_partition_schema.clone(),
+        let partition_schemas = match index.partition.is_empty() {
+            true => vec![table_partition_schema.clone()],
+            false => index.partition.iter().map(|f| index_key_schema(f)).collect(),
         };
-        let sort_schema = match index_sort {
-            Some(field) => {
-                let schema = index_key_schema(field);
-                quote!(::core::option::Option::Some(#schema))
-            }
-            None => quote!(::core::option::Option::None),
-        };
+        let sort_schemas = index.sort.iter().map(|f| index_key_schema(f));
+        let name = &index.name;
         let projection = match container
             .attrs
             .indexes
             .iter()
-            .find(|i| i.name.value == name)
+            .find(|i| i.name.value == *name)
             .map(|i| &i.projection)
         {
             None | Some(ProjectionAttr::All) => quote!(#krate::schema::Projection::All),
@@ -423,12 +419,13 @@ fn expand_item(container: &Container, fields: &[Field], krate: &Path) -> TokenSt
             #krate::schema::IndexSchema::new(
                 #name,
                 #krate::schema::IndexKind::#kind,
-                #partition_schema,
-                #sort_schema,
+                &[#(#partition_schemas),*],
+                &[#(#sort_schemas),*],
                 #projection,
             )
         }
     });
+    let handles = index_handles(container, &declared, partition, krate);
 
     // Spanned at the key's type: a type that cannot be a key is reported at the field.
     let partition_type = partition.ty;
@@ -534,6 +531,8 @@ fn expand_item(container: &Container, fields: &[Field], krate: &Path) -> TokenSt
 
         #versioned
 
+        #handles
+
         #[automatically_derived]
         impl #key_from_impl_generics #krate::KeyFrom<#into_type> for #ident #ty_generics #where_clause {
             fn into_key(key: #into_type) -> Self::Key {
@@ -544,32 +543,101 @@ fn expand_item(container: &Container, fields: &[Field], krate: &Path) -> TokenSt
     }
 }
 
-/// Each index name with its partition and sort key fields, in order of first mention.
-fn indexes<'f, 'a>(fields: &'f [Field<'a>]) -> Vec<(String, Option<&'f Field<'a>>, Option<&'f Field<'a>>)> {
-    let mut out: Vec<(String, Option<&Field>, Option<&Field>)> = Vec::new();
+/// A secondary index as the fields declare it: its name, and its partition and sort key
+/// fields, each in key order (an attribute's `order`, else the field's place).
+struct DeclaredIndex<'f, 'a> {
+    name: String,
+    partition: Vec<&'f Field<'a>>,
+    sort: Vec<&'f Field<'a>>,
+}
+
+/// Each index, in order of first mention.
+fn indexes<'f, 'a>(fields: &'f [Field<'a>]) -> Vec<DeclaredIndex<'f, 'a>> {
+    let mut out: Vec<DeclaredIndex> = Vec::new();
+    let mut orders: Vec<(Vec<u32>, Vec<u32>)> = Vec::new();
     for field in fields {
         for (keys, is_partition) in [
             (&field.attrs.index_partition_keys, true),
             (&field.attrs.index_sort_keys, false),
         ] {
             for key in keys {
-                let position = match out.iter().position(|(name, _, _)| *name == key.value) {
-                    Some(p) => p,
+                let at = match out.iter().position(|index| index.name == key.value) {
+                    Some(at) => at,
                     None => {
-                        out.push((key.value.clone(), None, None));
+                        out.push(DeclaredIndex {
+                            name: key.value.clone(),
+                            partition: Vec::new(),
+                            sort: Vec::new(),
+                        });
+                        orders.push((Vec::new(), Vec::new()));
                         out.len() - 1
                     }
                 };
-                let slot = if is_partition {
-                    &mut out[position].1
+                let (list, order) = if is_partition {
+                    (&mut out[at].partition, &mut orders[at].0)
                 } else {
-                    &mut out[position].2
+                    (&mut out[at].sort, &mut orders[at].1)
                 };
-                slot.get_or_insert(field);
+                list.push(field);
+                order.push(key.order.as_ref().map_or(u32::MAX, |o| o.value));
             }
         }
     }
+    // Checked: the orders of a multi-attribute key are 1 to n.
+    for (index, (partition_orders, sort_orders)) in out.iter_mut().zip(orders) {
+        sort_by_order(&mut index.partition, &partition_orders);
+        sort_by_order(&mut index.sort, &sort_orders);
+    }
     out
+}
+
+fn sort_by_order<T: Copy>(items: &mut [T], orders: &[u32]) {
+    let mut paired: Vec<(u32, T)> = orders.iter().copied().zip(items.iter().copied()).collect();
+    paired.sort_by_key(|(order, _)| *order);
+    for (slot, (_, item)) in items.iter_mut().zip(paired) {
+        *slot = item;
+    }
+}
+
+/// The typed handle of each index, an associated constant of the item type named after the
+/// index (`BY_EMAIL` for `by_email`), whose type carries the index's key types.
+fn index_handles(container: &Container, indexes: &[DeclaredIndex], partition: &Field, krate: &Path) -> TokenStream {
+    if indexes.is_empty() {
+        return TokenStream::new();
+    }
+    let ident = container.ident;
+    let vis = container.vis;
+    let (impl_generics, ty_generics, where_clause) = container.generics.split_for_impl();
+    let value_type = |field: &Field| crate::types::unwrap_option(field.ty).to_token_stream();
+    let consts = indexes.iter().enumerate().map(|(position, index)| {
+        let constant = Ident::new(&crate::case::constant_name(&index.name), Span::call_site());
+        let (partition_type, kind) = match index.partition.as_slice() {
+            [] => (partition.ty.to_token_stream(), quote!(Local)),
+            [one] => (value_type(one), quote!(Global)),
+            several => {
+                let types = several.iter().map(|f| value_type(f));
+                (quote!(#krate::ops::Keys<(#(#types,)*)>), quote!(Global))
+            }
+        };
+        let sort_types = index.sort.iter().map(|f| value_type(f));
+        let doc = format!(
+            "The typed handle of the index `{}`, for [`Table::index`]({}::Table::index).",
+            index.name,
+            krate.to_token_stream().to_string().replace(' ', "")
+        );
+        quote! {
+            #[doc = #doc]
+            #vis const #constant: #krate::IndexOf<Self, #partition_type, (#(#sort_types,)*), #krate::ops::#kind> =
+                #krate::IndexOf::new(&<Self as #krate::Item>::TABLE.indexes[#position]);
+        }
+    });
+    quote! {
+        #[automatically_derived]
+        #[allow(dead_code)]
+        impl #impl_generics #ident #ty_generics #where_clause {
+            #(#consts)*
+        }
+    }
 }
 
 /// A unit enum stored as its variant's name (`S`).

@@ -152,7 +152,7 @@ pub use item::{Attributes, Item, ItemMap, KeyFrom, NoSortKey, Versioned};
 pub use mapper::{Mapper, MapperBuilder};
 pub use ops::{Cursor, Page};
 pub use retry::RetryPolicy;
-pub use table::Index;
+pub use table::{Index, IndexOf, IntoIndex};
 pub use target::Table;
 
 /// Derives [`Item`](trait@Item) (and [`Attributes`](trait@Attributes)) for a struct with named
@@ -250,7 +250,7 @@ pub use target::Table;
 ///
 /// let schema = Customer::TABLE;
 /// assert_eq!(schema.ttl_attribute(), Some("expiresAt"));
-/// assert_eq!(schema.index("by_email").unwrap().partition_key.name, "email_address");
+/// assert_eq!(schema.index("by_email").unwrap().partition_keys[0].name, "email_address");
 /// ```
 pub use dynamodb_mapper_derive::Item;
 

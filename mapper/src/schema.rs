@@ -356,6 +356,10 @@ impl KeySchema {
 }
 
 /// A secondary index declared with `#[index_partition_key("name")]` / `#[index_sort_key("name")]`.
+///
+/// A global index's key may have several attributes of each kind (up to four, DynamoDB's
+/// multi-attribute keys, declared with `order = N`); a local index has the table's partition
+/// key and one sort key attribute.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct IndexSchema {
@@ -363,10 +367,11 @@ pub struct IndexSchema {
     pub name: &'static str,
     /// Global (own partition key) or local (the table's partition key).
     pub kind: IndexKind,
-    /// The index's partition key (for a local index, the table's).
-    pub partition_key: KeySchema,
-    /// The index's sort key, if any.
-    pub sort_key: Option<KeySchema>,
+    /// The index's partition key attributes, in key order (for a local index, the table's
+    /// partition key).
+    pub partition_keys: &'static [KeySchema],
+    /// The index's sort key attributes, in key order; empty without a sort key.
+    pub sort_keys: &'static [KeySchema],
     /// The attributes the index holds besides the keys:
     /// `#[item(index(name = "...", projection = "keys_only"))]`, `include(...)`, or all (the
     /// default).
@@ -378,17 +383,23 @@ impl IndexSchema {
     pub const fn new(
         name: &'static str,
         kind: IndexKind,
-        partition_key: KeySchema,
-        sort_key: Option<KeySchema>,
+        partition_keys: &'static [KeySchema],
+        sort_keys: &'static [KeySchema],
         projection: Projection,
     ) -> Self {
         IndexSchema {
             name,
             kind,
-            partition_key,
-            sort_key,
+            partition_keys,
+            sort_keys,
             projection,
         }
+    }
+
+    /// Every key attribute of the index: the partition key attributes, then the sort key
+    /// attributes.
+    pub fn keys(&self) -> impl Iterator<Item = &'static KeySchema> {
+        self.partition_keys.iter().chain(self.sort_keys)
     }
 }
 

@@ -7,12 +7,13 @@ use std::marker::PhantomData;
 use crate::error::Error;
 use crate::item::{Item, KeyFrom, Versioned};
 use crate::ops::{
-    AnyKey, BatchWrite, ChangeOutcome, CreateTable, Delete, DeleteHandle, DeleteItemHandle, Get, GetAll, Patch, Put,
-    PutHandle, Query, QueryKeys, Read, ReadModifyWrite, Scan, ScanSegment, Update, WriteAll, key_value,
+    AnyKey, BatchWrite, ChangeOutcome, CreateTable, Delete, DeleteHandle, DeleteItemHandle, Get, GetAll,
+    PartitionValue, Patch, Put, PutHandle, Query, QueryKeys, Read, ReadModifyWrite, Scan, ScanSegment, Sorts,
+    TypedIndexKind, Unchecked, Update, WriteAll, key_value,
 };
 use crate::schema::IndexSchema;
 use crate::target::{Table, Target};
-use crate::value::{KeyAttribute, ToAttributeValue};
+use crate::value::ToAttributeValue;
 
 impl<T: Item> Table<T> {
     /// Writes an item, replacing any item with the same key.
@@ -146,16 +147,10 @@ impl<T: Item> Table<T> {
         ReadModifyWrite::new(self.target().clone(), T::key_from(key), change)
     }
 
-    /// The items with this partition key, optionally narrowed by sort key conditions.
-    pub fn query(&self, partition_key: impl Into<T::PartitionKey>) -> Query<T, T::SortKey>
-    where
-        T::PartitionKey: KeyAttribute,
-    {
-        Read::new(
-            self.target().clone(),
-            None,
-            QueryKeys::new(key_value(partition_key.into())),
-        )
+    /// The items with this partition key (a value of its type, or `&str` for a `String`),
+    /// optionally narrowed by sort key conditions.
+    pub fn query(&self, partition_key: impl PartitionValue<T::PartitionKey>) -> Query<T, T::SortKey> {
+        Read::new(self.target().clone(), None, QueryKeys::new(partition_key.into_values()))
     }
 
     /// Every item of the table.
@@ -163,9 +158,35 @@ impl<T: Item> Table<T> {
         Read::new(self.target().clone(), None, ScanSegment::default())
     }
 
-    /// A secondary index of the table, by the name given in `#[index_partition_key]` /
-    /// `#[index_sort_key]`.
-    pub fn index(&self, name: &str) -> Result<Index<T>, Error> {
+    /// A secondary index of the table: its typed handle, which the derive generates for each
+    /// index (`Customer::BY_EMAIL`, for `#[index_partition_key("by_email")]`), or its name
+    /// (`index("by_email")?`, checked at run time).
+    ///
+    /// Through the typed handle, a query takes the index's partition key type (a tuple for a
+    /// multi-attribute key) and sort conditions its sort key attributes' types, in key order;
+    /// a global index offers no `consistent_read`. By name, key values are checked when the
+    /// request is built.
+    ///
+    /// ```no_run
+    /// # use dynamodb_mapper::{Item, Table};
+    /// # #[derive(Item, Clone)] #[item(table = "customers")]
+    /// # struct Customer { #[partition_key] id: String, #[index_partition_key("by_email")] email: String, #[index_sort_key("by_email")] joined: u64 }
+    /// # async fn run(customers: Table<Customer>) -> Result<(), dynamodb_mapper::Error> {
+    /// let recent: Vec<Customer> = customers
+    ///     .index(Customer::BY_EMAIL)
+    ///     .query("ana@example.com")
+    ///     .sort_gt(1_700_000_000)
+    ///     .all()
+    ///     .await?;
+    /// let by_name: Vec<Customer> = customers.index("by_email")?.query("ana@example.com").all().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn index<I: IntoIndex<T>>(&self, index: I) -> I::Index {
+        index.into_index(self)
+    }
+
+    /// The index named `name`, or the error naming the item's indexes.
+    fn named_index(&self, name: &str) -> Result<Index<T>, Error> {
         let schema = T::TABLE.index(name).ok_or_else(|| {
             let known: Vec<&str> = T::TABLE.indexes.iter().map(|i| i.name).collect();
             Error::Configuration(format!(
@@ -173,11 +194,7 @@ impl<T: Item> Table<T> {
                 T::SCHEMA.type_name
             ))
         })?;
-        Ok(Index {
-            target: self.target().clone(),
-            schema,
-            _item: PhantomData,
-        })
+        Ok(Index::new(self.target().clone(), schema))
     }
 
     /// Creates the table from `T`'s schema: keys, indexes, billing, stream, TTL.
@@ -205,24 +222,121 @@ impl<T: Item> Table<T> {
     }
 }
 
-/// A secondary index of a table: query or scan it. Cheap to clone.
-pub struct Index<T> {
-    target: Target,
+/// A secondary index of `T`, as `#[derive(Item)]` declares it: an associated constant of the
+/// item type for each index, named after it (`Customer::BY_EMAIL` for `"by_email"`,
+/// `Order::CORRELATION_INDEX` for `"correlationIndex"`). Give it to
+/// [`Table::index`](crate::Table::index).
+///
+/// Its types say what a query of the index takes: `P` the partition key (a type, or
+/// [`Keys<(A, B)>`](crate::ops::Keys) for a multi-attribute key), `L` the sort key attributes
+/// (a tuple, in key order; `()` without a sort key), `X` the kind of index
+/// ([`Global`](crate::ops::Global) or [`Local`](crate::ops::Local)).
+pub struct IndexOf<T, P, L, X> {
     schema: &'static IndexSchema,
-    _item: PhantomData<fn() -> T>,
+    _types: PhantomData<fn() -> (T, P, L, X)>,
 }
 
-impl<T> Clone for Index<T> {
-    fn clone(&self) -> Self {
-        Index {
-            target: self.target.clone(),
-            schema: self.schema,
-            _item: PhantomData,
+impl<T, P, L, X> IndexOf<T, P, L, X> {
+    /// The handle of the index `schema`. Made by the derive.
+    #[doc(hidden)]
+    pub const fn new(schema: &'static IndexSchema) -> Self {
+        IndexOf {
+            schema,
+            _types: PhantomData,
         }
+    }
+
+    /// The index's schema.
+    pub const fn schema(&self) -> &'static IndexSchema {
+        self.schema
     }
 }
 
-impl<T> std::fmt::Debug for Index<T> {
+impl<T, P, L, X> Clone for IndexOf<T, P, L, X> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T, P, L, X> Copy for IndexOf<T, P, L, X> {}
+
+impl<T, P, L, X> std::fmt::Debug for IndexOf<T, P, L, X> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("IndexOf").field(&self.schema.name).finish()
+    }
+}
+
+/// What [`Table::index`](crate::Table::index) takes: an index handle of the table's item type
+/// ([`IndexOf`]), or an index name.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not an index of `{T}`",
+    label = "not an index of this table's item type",
+    note = "a table's indexes are its item type's handles (`{T}::BY_EMAIL`), or their names: `index(\"by_email\")?`"
+)]
+pub trait IntoIndex<T> {
+    /// The index handle: typed, or a `Result` for a name.
+    type Index;
+
+    /// The index of `table`.
+    fn into_index(self, table: &Table<T>) -> Self::Index;
+}
+
+impl<T: Item, P, L, X: TypedIndexKind> IntoIndex<T> for IndexOf<T, P, L, X> {
+    type Index = Index<T, P, L, X>;
+
+    fn into_index(self, table: &Table<T>) -> Index<T, P, L, X> {
+        Index::new(table.target().clone(), self.schema)
+    }
+}
+
+impl<T: Item> IntoIndex<T> for &str {
+    type Index = Result<Index<T>, Error>;
+
+    fn into_index(self, table: &Table<T>) -> Result<Index<T>, Error> {
+        table.named_index(self)
+    }
+}
+
+impl<T: Item> IntoIndex<T> for &String {
+    type Index = Result<Index<T>, Error>;
+
+    fn into_index(self, table: &Table<T>) -> Result<Index<T>, Error> {
+        table.named_index(self)
+    }
+}
+
+/// A secondary index of a table: query or scan it. Cheap to clone.
+///
+/// Through a typed handle ([`IndexOf`]) its reads know the index's key types and kind; by name
+/// (`Index<T>`, the defaults) they take any key value, checked when the request is built.
+pub struct Index<T, P = AnyKey, L = AnyKey, X = Unchecked> {
+    target: Target,
+    schema: &'static IndexSchema,
+    _types: PhantomData<fn() -> (T, P, L, X)>,
+}
+
+impl<T, P, L, X> Index<T, P, L, X> {
+    fn new(target: Target, schema: &'static IndexSchema) -> Self {
+        Index {
+            target,
+            schema,
+            _types: PhantomData,
+        }
+    }
+
+    /// The index's schema.
+    pub fn schema(&self) -> &'static IndexSchema {
+        self.schema
+    }
+}
+
+impl<T, P, L, X> Clone for Index<T, P, L, X> {
+    fn clone(&self) -> Self {
+        Index::new(self.target.clone(), self.schema)
+    }
+}
+
+impl<T, P, L, X> std::fmt::Debug for Index<T, P, L, X> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Index")
             .field("table", &self.target.name())
@@ -232,23 +346,37 @@ impl<T> std::fmt::Debug for Index<T> {
 }
 
 impl<T: Item> Index<T> {
-    /// The index's schema.
-    pub fn schema(&self) -> &'static IndexSchema {
-        self.schema
-    }
-
     /// The items whose index partition key equals `partition_key`. Key values are checked
     /// against the index's key types when the request is built.
     pub fn query(&self, partition_key: impl ToAttributeValue) -> Query<T, AnyKey> {
         Read::new(
             self.target.clone(),
             Some(self.schema),
-            QueryKeys::new(key_value(partition_key)),
+            QueryKeys::new(key_value(partition_key).map(|v| vec![v])),
         )
     }
 
     /// Every item in the index.
     pub fn scan(&self) -> Scan<T> {
+        Read::new(self.target.clone(), Some(self.schema), ScanSegment::default())
+    }
+}
+
+impl<T: Item, P, L, X: TypedIndexKind> Index<T, P, L, X> {
+    /// The items of one partition of the index: a value of its partition key, or a tuple of
+    /// values of its partition key attributes in key order. Sort conditions then take its
+    /// sort key attributes in key order: equalities on the leading ones, then at most one
+    /// other condition.
+    pub fn query(&self, partition_key: impl PartitionValue<P>) -> Read<T, T, QueryKeys<Sorts<L>, X>> {
+        Read::new(
+            self.target.clone(),
+            Some(self.schema),
+            QueryKeys::new(partition_key.into_values()),
+        )
+    }
+
+    /// Every item in the index.
+    pub fn scan(&self) -> Read<T, T, ScanSegment<X>> {
         Read::new(self.target.clone(), Some(self.schema), ScanSegment::default())
     }
 }

@@ -426,6 +426,21 @@ impl FieldValue<Vec<u8>> for &[u8] {
     }
 }
 
+/// A time, for a field stored in one of the time formats (`JavaInstant`, ...).
+#[cfg(feature = "chrono")]
+macro_rules! time_values {
+    ($($format:ident),*) => {$(
+        impl FieldValue<crate::value::$format> for chrono::DateTime<chrono::Utc> {
+            fn into_value(self) -> crate::value::$format {
+                self.into()
+            }
+        }
+    )*};
+}
+
+#[cfg(feature = "chrono")]
+time_values!(JavaInstant, PynamoDateTime, UnixMillis, UnixSeconds);
+
 /// A [`Field`] of the item type `R`, given by value or by reference: what table operations,
 /// patches and transaction actions take.
 #[diagnostic::on_unimplemented(

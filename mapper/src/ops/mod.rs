@@ -31,7 +31,10 @@ pub use batch::{
 };
 pub use capacity::CapacityMeter;
 pub use change::{ChangeOutcome, ModifyError};
-pub use read::{AnyKey, Cursor, KeyValue, Page, Query, QueryKeys, Read, Scan, ScanSegment};
+pub use read::{
+    AnyKey, ConsistentRead, Cursor, Global, KeyValue, Keys, Local, Page, PartitionValue, Query, QueryKeys, Read,
+    ReadsIndex, Scan, ScanSegment, SortPrefix, Sorts, TypedIndexKind, Unchecked,
+};
 pub use single::{Delete, Get, Patch, Put, ReadModifyWrite, Update};
 pub use transaction::{
     Committed, OfGet, OfWrite, PartialItem, TransactGet, TransactGetOutput, TransactReadModifyWrite, TransactWrite,

@@ -379,14 +379,14 @@ fn missing_key(schema: &'static TableSchema, key: &KeySchema) -> Error {
 /// The index keys an item carries (an item without one is not in that index).
 fn check_index_keys(schema: &'static TableSchema, item: &ItemMap) -> Result<(), Error> {
     for index in schema.indexes {
-        let keys = std::iter::once((index.partition_key, KeyRole::Partition))
-            .chain(index.sort_key.map(|k| (k, KeyRole::Sort)));
+        let partition = index.partition_keys.iter().map(|k| (k, KeyRole::Partition));
+        let keys = partition.chain(index.sort_keys.iter().map(|k| (k, KeyRole::Sort)));
         for (key, role) in keys {
             if schema.is_key(key.name) {
                 continue;
             }
             if let Some(value) = item.get(key.name) {
-                check_key_value(&key, role, value, Some(index.name))?;
+                check_key_value(key, role, value, Some(index.name))?;
             }
         }
     }

@@ -15,7 +15,7 @@ use std::marker::PhantomData;
 use crate::error::Error;
 use crate::item::Item;
 use crate::ops::send_on_await;
-use crate::schema::{self, IndexKind, KeySchema};
+use crate::schema::{self, IndexKind, IndexSchema, KeySchema};
 use crate::target::Target;
 
 /// How a table is billed.
@@ -127,11 +127,8 @@ impl<T: Item> CreateTable<T> {
         if let Some(sort) = schema.sort_key {
             define(sort)?;
         }
-        for index in schema.indexes {
-            define(index.partition_key)?;
-            if let Some(sort) = index.sort_key {
-                define(sort)?;
-            }
+        for key in schema.indexes.iter().flat_map(IndexSchema::keys) {
+            define(*key)?;
         }
         if let Some(index) = self
             .index_capacity
@@ -159,7 +156,7 @@ impl<T: Item> CreateTable<T> {
         let mut global = Vec::new();
         let mut local = Vec::new();
         for index in schema.indexes {
-            let keys = key_schema(index.partition_key, index.sort_key);
+            let keys = key_schema(index.partition_keys, index.sort_keys);
             let projection = projection(index.projection);
             match index.kind {
                 IndexKind::Global => {
@@ -217,7 +214,10 @@ impl<T: Item> CreateTable<T> {
             .create_table()
             .table_name(name)
             .set_attribute_definitions(Some(attribute_definitions))
-            .set_key_schema(Some(key_schema(schema.partition_key, schema.sort_key)))
+            .set_key_schema(Some(key_schema(
+                std::slice::from_ref(&schema.partition_key),
+                schema.sort_key.as_slice(),
+            )))
             .set_global_secondary_indexes((!global.is_empty()).then_some(global))
             .set_local_secondary_indexes((!local.is_empty()).then_some(local))
             .billing_mode(billing_mode)
@@ -273,16 +273,19 @@ fn projection(projection: schema::Projection) -> Projection {
     .build()
 }
 
-fn key_schema(partition: KeySchema, sort: Option<KeySchema>) -> Vec<KeySchemaElement> {
-    let element = |key: KeySchema, key_type: KeyType| {
+/// A key schema: the partition key attributes (`HASH`), then the sort key attributes
+/// (`RANGE`), each in key order (a multi-attribute key of a global index has several).
+fn key_schema(partition: &[KeySchema], sort: &[KeySchema]) -> Vec<KeySchemaElement> {
+    let element = |key: &KeySchema, key_type: KeyType| {
         KeySchemaElement::builder()
             .attribute_name(key.name)
             .key_type(key_type)
             .build()
             .expect("name and type are set")
     };
-    std::iter::once(element(partition, KeyType::Hash))
-        .chain(sort.map(|s| element(s, KeyType::Range)))
+    let partition = partition.iter().map(|k| element(k, KeyType::Hash));
+    partition
+        .chain(sort.iter().map(|k| element(k, KeyType::Range)))
         .collect()
 }
 

@@ -3,10 +3,12 @@
 //! once; what differs — a query's key condition and order, a scan's segment — is its kind
 //! ([`QueryKeys`], [`ScanSegment`]). Pages and cursors are in [`page`].
 
+mod keys;
 mod page;
 mod query;
 mod scan;
 
+pub use keys::{ConsistentRead, Global, Keys, Local, PartitionValue, SortPrefix, Sorts, TypedIndexKind, Unchecked};
 pub use page::{Cursor, Page};
 pub use query::{AnyKey, KeyValue, Query, QueryKeys};
 pub use scan::{Scan, ScanSegment};
@@ -80,6 +82,21 @@ mod sealed {
 
 pub(crate) use sealed::ReadKind;
 
+/// The kind of index a read's kind reads ([`Unchecked`] for a table or an index named at run
+/// time).
+pub trait ReadsIndex {
+    /// [`Unchecked`], [`Global`] or [`Local`].
+    type Index;
+}
+
+impl<S, X> ReadsIndex for QueryKeys<S, X> {
+    type Index = X;
+}
+
+impl<X> ReadsIndex for ScanSegment<X> {
+    type Index = X;
+}
+
 /// What a read's kind sends its request from. (Public only in name: its module is private.)
 #[doc(hidden)]
 #[derive(Debug)]
@@ -106,6 +123,17 @@ impl<T, O, K> Read<T, O, K> {
         &mut self.kind
     }
 
+    /// The same read, its kind changed by `f` (a typed query's sort conditions move it on).
+    pub(crate) fn map_kind<K2>(self, f: impl FnOnce(K) -> K2) -> Read<T, O, K2> {
+        Read {
+            target: self.target,
+            index: self.index,
+            kind: f(self.kind),
+            options: self.options,
+            _types: Marker::default(),
+        }
+    }
+
     pub(crate) fn options(&self) -> &ReadOptions {
         &self.options
     }
@@ -128,8 +156,14 @@ impl<T: Item + 'static, O: Attributes + Send + 'static, K: ReadKind> Read<T, O, 
         self
     }
 
-    /// Strongly consistent reads (not available on global secondary indexes).
-    pub fn consistent_read(mut self) -> Self {
+    /// Strongly consistent reads: of a table or a local secondary index. A typed global
+    /// index's read does not compile with it; a global index named at run time refuses it
+    /// when the request is built.
+    pub fn consistent_read(mut self) -> Self
+    where
+        K: ReadsIndex,
+        K::Index: ConsistentRead,
+    {
         self.options.consistent_read = true;
         self
     }

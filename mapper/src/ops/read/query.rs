@@ -2,26 +2,33 @@
 
 use aws_sdk_dynamodb::types::AttributeValue;
 
+use super::keys::{SortPrefix, Sorts, TypedIndexKind, Unchecked};
 use super::page::Cursor;
 use super::{Parts, Read, ReadKind, Response, read_request};
 use crate::error::{ConvertError, Error, RefusalKind};
-use crate::expr::Placeholders;
+use crate::expr::{FieldValue, Placeholders};
 use crate::item::{Attributes, Item};
 use crate::limits::KeyRole;
 use crate::ops::Marker;
 use crate::schema::{IndexSchema, KeySchema};
 use crate::value::{KeyAttribute, ScalarType, ToAttributeValue};
 
-/// A value for a key of type `S`: anything `Into<S>` for a table's typed keys, any value for
-/// [`AnyKey`] (an index's keys, checked against the index's schema when the request is built).
+/// A value for a key of type `S`: an `S`, or a borrowed form of one (`&str` for a `String`
+/// key), for typed keys; any value for [`AnyKey`] (an index named at run time, whose keys are
+/// checked against its schema when the request is built).
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a value of the key attribute `{S}`",
+    label = "expected a `{S}`",
+    note = "sort conditions take the sort key attributes' own types, in key order: equality on the leading ones first"
+)]
 pub trait KeyValue<S> {
     /// The value as stored.
     fn into_key_value(self) -> Result<AttributeValue, ConvertError>;
 }
 
-impl<S: KeyAttribute, V: Into<S>> KeyValue<S> for V {
+impl<S: KeyAttribute, V: FieldValue<S>> KeyValue<S> for V {
     fn into_key_value(self) -> Result<AttributeValue, ConvertError> {
-        key_value(self.into())
+        key_value(self.into_value())
     }
 }
 
@@ -74,27 +81,42 @@ enum SortCondition {
 /// ```
 pub type Query<T, S, O = T> = Read<T, O, QueryKeys<S>>;
 
-/// What a query has beyond the options every read has: the partition, the sort key condition
-/// and the order.
-pub struct QueryKeys<S> {
-    partition: Result<AttributeValue, ConvertError>,
-    sort: Option<Result<SortCondition, ConvertError>>,
+/// What a query has beyond the options every read has: the partition, the sort key
+/// conditions and the order. `S` is what the sort conditions take (the sort key's type for a
+/// table, [`AnyKey`] for an index named at run time, [`Sorts`] for a typed index handle), `X`
+/// the kind of index read.
+pub struct QueryKeys<S, X = Unchecked> {
+    /// One value per partition key attribute, in key order.
+    partition: Result<Vec<AttributeValue>, ConvertError>,
+    /// One condition per sort key attribute, from the first: equalities, then at most one
+    /// other condition.
+    sort: Vec<Result<SortCondition, ConvertError>>,
     descending: bool,
-    _sort: Marker<S>,
+    _sort: Marker<(S, X)>,
 }
 
-impl<S> QueryKeys<S> {
-    pub(crate) fn new(partition: Result<AttributeValue, ConvertError>) -> Self {
+impl<S, X> QueryKeys<S, X> {
+    pub(crate) fn new(partition: Result<Vec<AttributeValue>, ConvertError>) -> Self {
         QueryKeys {
             partition,
-            sort: None,
+            sort: Vec::new(),
             descending: false,
+            _sort: Marker::default(),
+        }
+    }
+
+    /// The same keys, the sort conditions now taking `S2`.
+    fn retyped<S2>(self) -> QueryKeys<S2, X> {
+        QueryKeys {
+            partition: self.partition,
+            sort: self.sort,
+            descending: self.descending,
             _sort: Marker::default(),
         }
     }
 }
 
-impl<S> Clone for QueryKeys<S> {
+impl<S, X> Clone for QueryKeys<S, X> {
     fn clone(&self) -> Self {
         QueryKeys {
             partition: self.partition.clone(),
@@ -105,7 +127,7 @@ impl<S> Clone for QueryKeys<S> {
     }
 }
 
-impl<S> std::fmt::Debug for QueryKeys<S> {
+impl<S, X> std::fmt::Debug for QueryKeys<S, X> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("QueryKeys")
             .field("partition", &self.partition)
@@ -115,9 +137,18 @@ impl<S> std::fmt::Debug for QueryKeys<S> {
     }
 }
 
+impl<T, O, S, X> Read<T, O, QueryKeys<S, X>> {
+    /// Highest sort key first.
+    pub fn descending(mut self) -> Self {
+        self.kind_mut().descending = true;
+        self
+    }
+}
+
 impl<T: Item + 'static, S: 'static, O: Attributes + Send + 'static> Read<T, O, QueryKeys<S>> {
+    /// The key's one sort condition (a table's or an index named at run time).
     fn sort(mut self, condition: Result<SortCondition, ConvertError>) -> Self {
-        self.kind_mut().sort = Some(condition);
+        self.kind_mut().sort = vec![condition];
         self
     }
 
@@ -148,37 +179,105 @@ impl<T: Item + 'static, S: 'static, O: Attributes + Send + 'static> Read<T, O, Q
 
     /// Sort key between `low` and `high`, inclusive.
     pub fn sort_between(self, low: impl KeyValue<S>, high: impl KeyValue<S>) -> Self {
-        let condition = low
-            .into_key_value()
-            .and_then(|low| Ok(SortCondition::Between(low, high.into_key_value()?)));
-        self.sort(condition)
+        self.sort(between(low, high))
     }
 
     /// Sort key starting with `prefix` (string and binary sort keys).
     pub fn sort_begins_with(self, prefix: impl KeyValue<S>) -> Self {
         self.sort(prefix.into_key_value().map(SortCondition::BeginsWith))
     }
+}
 
-    /// Highest sort key first.
-    pub fn descending(mut self) -> Self {
-        self.kind_mut().descending = true;
-        self
+fn between<S>(low: impl KeyValue<S>, high: impl KeyValue<S>) -> Result<SortCondition, ConvertError> {
+    low.into_key_value()
+        .and_then(|low| Ok(SortCondition::Between(low, high.into_key_value()?)))
+}
+
+/// The sort conditions of a typed index handle's query: each applies to the first sort key
+/// attribute not compared yet, so they follow the key's order. An equality leaves the next
+/// attribute to compare; any other condition ends the key condition, as DynamoDB requires.
+impl<T, O, L, X: TypedIndexKind> Read<T, O, QueryKeys<Sorts<L>, X>> {
+    fn then_sort<L2>(mut self, condition: Result<SortCondition, ConvertError>) -> Read<T, O, QueryKeys<Sorts<L2>, X>> {
+        self.kind_mut().sort.push(condition);
+        self.map_kind(QueryKeys::retyped)
+    }
+
+    /// The next sort key attribute equal to `value`; the attribute after it may be compared
+    /// next.
+    pub fn sort_eq(self, value: impl KeyValue<L::Head>) -> Read<T, O, QueryKeys<Sorts<L::Tail>, X>>
+    where
+        L: SortPrefix,
+    {
+        self.then_sort(value.into_key_value().map(|v| SortCondition::Compare("=", v)))
+    }
+
+    /// The next sort key attribute less than `value`.
+    pub fn sort_lt(self, value: impl KeyValue<L::Head>) -> Read<T, O, QueryKeys<Sorts<()>, X>>
+    where
+        L: SortPrefix,
+    {
+        self.then_sort(value.into_key_value().map(|v| SortCondition::Compare("<", v)))
+    }
+
+    /// The next sort key attribute less than or equal to `value`.
+    pub fn sort_le(self, value: impl KeyValue<L::Head>) -> Read<T, O, QueryKeys<Sorts<()>, X>>
+    where
+        L: SortPrefix,
+    {
+        self.then_sort(value.into_key_value().map(|v| SortCondition::Compare("<=", v)))
+    }
+
+    /// The next sort key attribute greater than `value`.
+    pub fn sort_gt(self, value: impl KeyValue<L::Head>) -> Read<T, O, QueryKeys<Sorts<()>, X>>
+    where
+        L: SortPrefix,
+    {
+        self.then_sort(value.into_key_value().map(|v| SortCondition::Compare(">", v)))
+    }
+
+    /// The next sort key attribute greater than or equal to `value`.
+    pub fn sort_ge(self, value: impl KeyValue<L::Head>) -> Read<T, O, QueryKeys<Sorts<()>, X>>
+    where
+        L: SortPrefix,
+    {
+        self.then_sort(value.into_key_value().map(|v| SortCondition::Compare(">=", v)))
+    }
+
+    /// The next sort key attribute between `low` and `high`, inclusive.
+    pub fn sort_between(
+        self,
+        low: impl KeyValue<L::Head>,
+        high: impl KeyValue<L::Head>,
+    ) -> Read<T, O, QueryKeys<Sorts<()>, X>>
+    where
+        L: SortPrefix,
+    {
+        self.then_sort(between(low, high))
+    }
+
+    /// The next sort key attribute starting with `prefix` (string and binary attributes).
+    pub fn sort_begins_with(self, prefix: impl KeyValue<L::Head>) -> Read<T, O, QueryKeys<Sorts<()>, X>>
+    where
+        L: SortPrefix,
+    {
+        self.then_sort(prefix.into_key_value().map(SortCondition::BeginsWith))
     }
 }
 
-impl<S: 'static> ReadKind for QueryKeys<S> {
+impl<S: 'static, X: Send + Sync + 'static> ReadKind for QueryKeys<S, X> {
     /// Sends one `Query` request.
     async fn request<T: Item>(&self, read: &Parts<'_>) -> Result<Response, Error> {
         let Parts { target, index, options } = *read;
-        let (partition_key, sort_key, keys_of) = match index {
-            Some(index) => (index.partition_key, index.sort_key, index.name),
-            None => (T::TABLE.partition_key, T::TABLE.sort_key, target.name()),
+        let table_partition = std::slice::from_ref(&T::TABLE.partition_key);
+        let (partition_keys, sort_keys, keys_of): (&[KeySchema], &[KeySchema], &str) = match index {
+            Some(index) => (index.partition_keys, index.sort_keys, index.name),
+            None => (table_partition, T::TABLE.sort_key.as_slice(), target.name()),
         };
         if let Some(filter) = &options.filter
             && let Some(key) = filter
                 .attribute_names()
                 .into_iter()
-                .find(|name| *name == partition_key.name || sort_key.is_some_and(|k| k.name == *name))
+                .find(|name| partition_keys.iter().chain(sort_keys).any(|k| k.name == *name))
         {
             return Err(Error::refused(
                 RefusalKind::FilterOnKey,
@@ -187,24 +286,51 @@ impl<S: 'static> ReadKind for QueryKeys<S> {
                 ),
             ));
         }
-        let partition = checked(self.partition.clone()?, &partition_key, KeyRole::Partition, index)?;
+        let partition = self.partition.clone()?;
+        if partition.len() != partition_keys.len() {
+            return Err(Error::refused(
+                RefusalKind::InvalidKey,
+                format!(
+                    "`{keys_of}` has {} partition key attributes and the query gives {}: query a multi-attribute key through the index's typed handle",
+                    partition_keys.len(),
+                    partition.len()
+                ),
+            ));
+        }
         let mut placeholders = Placeholders::new();
         let mut key_condition = String::new();
-        placeholders.push_name(partition_key.name, &mut key_condition);
-        key_condition.push_str(" = ");
-        placeholders.push_value(partition, &mut key_condition);
-        if let Some(sort) = &self.sort {
-            let sort_key = sort_key.ok_or_else(|| {
-                Error::refused(
-                    RefusalKind::InvalidArgument,
-                    format!("`{keys_of}` has no sort key to compare"),
-                )
-            })?;
+        for (i, (key, value)) in partition_keys.iter().zip(partition).enumerate() {
+            if i > 0 {
+                key_condition.push_str(" AND ");
+            }
+            let value = checked(value, key, KeyRole::Partition, index)?;
+            placeholders.push_name(key.name, &mut key_condition);
+            key_condition.push_str(" = ");
+            placeholders.push_value(value, &mut key_condition);
+        }
+        if self.sort.len() > sort_keys.len() {
+            return Err(Error::refused(
+                RefusalKind::InvalidArgument,
+                format!("`{keys_of}` has no sort key to compare"),
+            ));
+        }
+        let last = self.sort.len().saturating_sub(1);
+        for (i, (sort_key, sort)) in sort_keys.iter().zip(&self.sort).enumerate() {
             let name = placeholders.name(sort_key.name);
             let value = |v: AttributeValue, placeholders: &mut Placeholders| -> Result<String, Error> {
-                Ok(placeholders.value(checked(v, &sort_key, KeyRole::Sort, index)?))
+                Ok(placeholders.value(checked(v, sort_key, KeyRole::Sort, index)?))
             };
             let condition = match sort.clone()? {
+                SortCondition::Compare("=", v) => format!("{name} = {}", value(v, &mut placeholders)?),
+                _ if i < last => {
+                    return Err(Error::refused(
+                        RefusalKind::InvalidArgument,
+                        format!(
+                            "the sort key attributes of `{keys_of}` before the last one compared take equalities: `{}` has another condition",
+                            sort_key.name
+                        ),
+                    ));
+                }
                 SortCondition::Compare(op, v) => format!("{name} {op} {}", value(v, &mut placeholders)?),
                 SortCondition::Between(low, high) => {
                     let low = value(low, &mut placeholders)?;

@@ -2,11 +2,13 @@
 
 use futures_util::stream::{self, Stream, StreamExt};
 
+use super::keys::Unchecked;
 use super::page::Cursor;
 use super::{Parts, Read, ReadKind, Response, read_request};
 use crate::error::{Error, RefusalKind};
 use crate::expr::Placeholders;
 use crate::item::{Attributes, Item};
+use crate::ops::Marker;
 
 /// DynamoDB's limit on a scan's segments.
 const MAX_SEGMENTS: u32 = 1_000_000;
@@ -31,13 +33,38 @@ const MAX_SEGMENTS: u32 = 1_000_000;
 /// ```
 pub type Scan<T, O = T> = Read<T, O, ScanSegment>;
 
-/// What a scan has beyond the options every read has: the segment it reads, if not all.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct ScanSegment {
+/// What a scan has beyond the options every read has: the segment it reads, if not all. `X`
+/// is the kind of index read.
+pub struct ScanSegment<X = Unchecked> {
     segment: Option<(u32, u32)>,
+    _index: Marker<X>,
 }
 
-impl<T: Item + 'static, O: Attributes + Send + 'static> Read<T, O, ScanSegment> {
+impl<X> Default for ScanSegment<X> {
+    fn default() -> Self {
+        ScanSegment {
+            segment: None,
+            _index: Marker::default(),
+        }
+    }
+}
+
+impl<X> Clone for ScanSegment<X> {
+    fn clone(&self) -> Self {
+        ScanSegment {
+            segment: self.segment,
+            _index: Marker::default(),
+        }
+    }
+}
+
+impl<X> std::fmt::Debug for ScanSegment<X> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ScanSegment").field("segment", &self.segment).finish()
+    }
+}
+
+impl<T: Item + 'static, O: Attributes + Send + 'static, X: Send + Sync + 'static> Read<T, O, ScanSegment<X>> {
     /// Reads only segment `segment` of `total` (for workers that split a scan among them).
     pub fn segment(mut self, segment: u32, total: u32) -> Self {
         self.kind_mut().segment = Some((segment, total));
@@ -67,7 +94,7 @@ impl<T: Item + 'static, O: Attributes + Send + 'static> Read<T, O, ScanSegment> 
     }
 }
 
-impl ReadKind for ScanSegment {
+impl<X: Send + Sync + 'static> ReadKind for ScanSegment<X> {
     /// Sends one `Scan` request.
     async fn request<T: Item>(&self, read: &Parts<'_>) -> Result<Response, Error> {
         let Parts { target, index, options } = *read;
