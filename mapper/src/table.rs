@@ -233,7 +233,7 @@ impl<T: Item> Table<T> {
 /// ([`Global`](crate::ops::Global) or [`Local`](crate::ops::Local)).
 pub struct IndexOf<T, P, L, X> {
     schema: &'static IndexSchema,
-    _types: PhantomData<fn() -> (T, P, L, X)>,
+    _types: PhantomData<IndexTypes<T, P, L, X>>,
 }
 
 impl<T, P, L, X> IndexOf<T, P, L, X> {
@@ -265,6 +265,10 @@ impl<T, P, L, X> std::fmt::Debug for IndexOf<T, P, L, X> {
         f.debug_tuple("IndexOf").field(&self.schema.name).finish()
     }
 }
+
+/// The types an index handle carries, as a function's output: `Send`, `Sync` and covariant
+/// whatever they are.
+type IndexTypes<T, P, L, X> = fn() -> (T, P, L, X);
 
 /// What [`Table::index`](crate::Table::index) takes: an index handle of the table's item type
 /// ([`IndexOf`]), or an index name.
@@ -312,7 +316,7 @@ impl<T: Item> IntoIndex<T> for &String {
 pub struct Index<T, P = AnyKey, L = AnyKey, X = Unchecked> {
     target: Target,
     schema: &'static IndexSchema,
-    _types: PhantomData<fn() -> (T, P, L, X)>,
+    _types: PhantomData<IndexTypes<T, P, L, X>>,
 }
 
 impl<T, P, L, X> Index<T, P, L, X> {
