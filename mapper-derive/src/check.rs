@@ -257,8 +257,13 @@ fn check_key_order(cx: &Ctxt, index: &str, role: &str, keys: &[(&Field, &IndexKe
         return;
     }
     let mut positions = vec![false; keys.len()];
+    let mut unordered_reported = false;
     for (field, key) in keys {
         let Some(order) = &key.order else {
+            // One error per index: the first attribute without a position says what to do.
+            if std::mem::replace(&mut unordered_reported, true) {
+                continue;
+            }
             cx.error_at(
                 key.span,
                 format!(

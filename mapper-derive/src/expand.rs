@@ -425,7 +425,7 @@ fn expand_item(container: &Container, fields: &[Field], krate: &Path) -> TokenSt
             )
         }
     });
-    let handles = index_handles(container, &declared, partition, krate);
+    let handles = index_handles(container, &generics, &declared, partition, krate);
 
     // Spanned at the key's type: a type that cannot be a key is reported at the field.
     let partition_type = partition.ty;
@@ -601,13 +601,20 @@ fn sort_by_order<T: Copy>(items: &mut [T], orders: &[u32]) {
 
 /// The typed handle of each index, an associated constant of the item type named after the
 /// index (`BY_EMAIL` for `by_email`), whose type carries the index's key types.
-fn index_handles(container: &Container, indexes: &[DeclaredIndex], partition: &Field, krate: &Path) -> TokenStream {
+/// The handles are declared under the `Item` impl's bounds: each names `<Self as Item>::TABLE`.
+fn index_handles(
+    container: &Container,
+    generics: &syn::Generics,
+    indexes: &[DeclaredIndex],
+    partition: &Field,
+    krate: &Path,
+) -> TokenStream {
     if indexes.is_empty() {
         return TokenStream::new();
     }
     let ident = container.ident;
     let vis = container.vis;
-    let (impl_generics, ty_generics, where_clause) = container.generics.split_for_impl();
+    let (impl_generics, ty_generics, where_clause) = generics.split_for_impl();
     let value_type = |field: &Field| crate::types::unwrap_option(field.ty).to_token_stream();
     let consts = indexes.iter().enumerate().map(|(position, index)| {
         let constant = Ident::new(&crate::case::constant_name(&index.name), Span::call_site());

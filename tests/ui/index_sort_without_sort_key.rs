@@ -1,0 +1,18 @@
+use dynamodb_mapper::{Item, Table};
+
+#[derive(Item, Clone)]
+#[item(table = "orders")]
+struct Order {
+    #[partition_key]
+    id: String,
+    #[index_partition_key("by_status")]
+    status: String,
+}
+
+fn read(orders: Table<Order>) {
+    let _ = orders.index(Order::BY_STATUS).query("open").sort_eq("x");
+}
+
+fn main() {
+    let _ = read;
+}
