@@ -68,7 +68,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let may: Vec<Order> = orders.query("ana").sort_begins_with("2024-05").all().await?;
     println!("query ana / 2024-05*: {} orders", may.len());
 
-    let mut shipped = orders.index("by_status")?.query("shipped").stream();
+    let mut shipped = orders.index(Order::BY_STATUS).query("shipped").stream();
     while let Some(order) = shipped.try_next().await? {
         println!("shipped: {} ({} cents)", order.order_id, order.total_cents);
     }

@@ -196,7 +196,7 @@ impl SagaStore {
             }
             let found: Vec<SagaState> = self
                 .sagas
-                .index("correlationIndex")?
+                .index(SagaState::CORRELATION_INDEX)
                 .query(ORDER_SAGA)
                 .sort_eq(correlation_id)
                 .all()

@@ -90,6 +90,11 @@
 //! condition on another item type's fields do not compile. The untyped
 //! [`expr::Condition`] and [`expr::UpdateExpression`] stay as the escape hatch.
 //!
+//! Secondary indexes are read through the handles the derive declares for them
+//! (`Customer::BY_EMAIL`, an [`IndexOf`]): `customers.index(Customer::BY_EMAIL).query(..)`
+//! takes the index's own key types, a tuple for a multi-attribute key, and offers
+//! `consistent_read` only on a local index. `index("name")?` reads an index named at run time.
+//!
 //! # How data flows
 //!
 //! struct → item map → extension chain → plan → SDK, and back:
@@ -179,8 +184,9 @@ pub use target::Table;
 /// | `#[attribute(skip)]` | never stored; read as `Default::default()` |
 /// | `#[attribute(default)]` | an absent (or `NULL`) attribute reads as `Default::default()` instead of an error |
 /// | `#[attribute(flatten)]` | the fields of a struct deriving [`Attributes`](trait@Attributes) are stored beside this struct's own |
-/// | `#[index_partition_key("index")]` | partition key of a global secondary index (may be the table's partition key field, or an `Option` for a sparse index); repeat for several indexes |
+/// | `#[index_partition_key("index")]` | partition key of a global secondary index (may be the table's partition key field, or an `Option` for a sparse index); repeat for several indexes. The derive declares the index's typed handle, an [`IndexOf`] constant named after the index in `SCREAMING_SNAKE_CASE` (`Type::BY_EMAIL`), for [`Table::index`] |
 /// | `#[index_sort_key("index")]` | sort key of a secondary index; an index without an `#[index_partition_key]` is a local index (the table's partition key) |
+/// | `#[index_partition_key("index", order = n)]`, `#[index_sort_key("index", order = n)]` | one attribute of a global index's multi-attribute key: up to four partition and four sort attributes, each a string, number or binary, in positions 1 to n; queried with a tuple of partition values and sort conditions left to right |
 /// | `#[ttl]` | the time-to-live attribute: `DateTime<Utc>` or integer epoch seconds (or an `Option` of them), stored as epoch seconds |
 /// | `#[version]`, `#[version(start_at = 0, increment_by = 1)]` | optimistic locking; the field is `Option<integer>`, `None` for an item never written; the item is then [`Versioned`](trait@Versioned) |
 /// | `#[atomic_counter]`, `#[atomic_counter(start = 0, inc = 1)]` | a counter the server increments on every write; an integer field |
