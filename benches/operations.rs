@@ -460,7 +460,7 @@ impl Fixture {
             Condition::attr("status").eq("SHIPPED"),
         );
         let committed = tx.client_request_token(TOKEN).await.unwrap();
-        committed.item_map(update).unwrap().clone()
+        committed.item_map(update).unwrap().unwrap().clone()
     }
 
     async fn raw_transaction(&self) -> ItemMap {

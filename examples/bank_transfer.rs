@@ -66,7 +66,10 @@ async fn transfer(
         .transact_read_modify_write(reads, |items, tx| {
             runs += 1;
             on_run(runs);
-            let (Some(mut debit), Some(mut credit)) = (items.take(from_handle), items.take(to_handle)) else {
+            // The reads' own handles, each taken once: only a missing item can come back empty.
+            let debit = items.take(from_handle).expect("a handle of these reads");
+            let credit = items.take(to_handle).expect("a handle of these reads");
+            let (Some(mut debit), Some(mut credit)) = (debit, credit) else {
                 return Err(Refused::NoSuchAccount);
             };
             if debit.balance_cents < amount {
@@ -92,7 +95,7 @@ async fn total(accounts: &Table<Account>, ids: &[&str]) -> Result<i64, Error> {
     let fetched = tx.send().await?;
     let mut sum = 0;
     for (id, handle) in ids.iter().zip(handles) {
-        let account = fetched.get(handle).ok_or(Error::ItemNotFound {
+        let account = fetched.get(handle)?.ok_or(Error::ItemNotFound {
             table: format!("{} (account {id})", accounts.name()),
         })?;
         assert!(account.balance_cents >= 0, "{id} went negative");
@@ -171,7 +174,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let credit = tx.update(&accounts, &bob).handle();
     match tx.send().await {
         Err(Error::TransactionCanceled(canceled)) => {
-            let reason = canceled.reason(debit);
+            let reason = canceled.reason(debit).unwrap();
             let stored = canceled.item(debit)?.ok_or("carol is stored")?;
             println!(
                 "overdraft cancelled: action {} on {} failed with {:?} (a version conflict: {}); stored balance {}",
@@ -182,7 +185,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 stored.balance_cents
             );
             assert!(reason.is_condition_failure());
-            assert!(!canceled.reason(credit).failed());
+            assert!(!canceled.reason(credit).unwrap().failed());
             assert_eq!(stored.balance_cents, 10_000);
         }
         other => return Err(format!("expected a cancelled transaction, got {other:?}").into()),

@@ -188,7 +188,7 @@ async fn put_of_a_new_item_applies_every_extension_and_returns_the_item_as_writt
     let mut tx = mapper.transact_write();
     let again = tx.put(&profiles, &profile("p", "Bea")).handle();
     let canceled = canceled(tx.send().await.unwrap_err());
-    let reason = canceled.reason(again);
+    let reason = canceled.reason(again).unwrap();
     assert_eq!(reason.code(), &CancellationCode::ConditionalCheckFailed);
     assert!(reason.is_version_conflict());
     assert!(!reason.is_condition_failure());
@@ -312,7 +312,7 @@ async fn committed_says_what_the_server_decided_and_never_guesses_it() {
     for (name, value) in &written.known {
         assert_eq!(&stored[name], value, "{name}");
     }
-    assert_eq!(committed.item_map(update), Some(&written.known));
+    assert_eq!(committed.item_map(update).unwrap(), Some(&written.known));
 }
 
 /// A version of the caller's own on the attribute tagged `#[tag("revision")]`, instead of
@@ -382,7 +382,7 @@ async fn a_users_own_version_extension_is_read_from_its_record() {
     let mut tx = mapper.transact_write();
     let stale = tx.update(&notes, &note("stale", Some(1))).handle();
     let cancellation = canceled(tx.send().await.unwrap_err());
-    let reason = cancellation.reason(stale);
+    let reason = cancellation.reason(stale).unwrap();
     assert!(reason.is_version_conflict() && !reason.is_condition_failure());
     assert_eq!(reason.expected_version(), Some(&n("1")));
     assert!(cancellation.is_conflict(), "a read-modify-write would read again");
@@ -395,7 +395,7 @@ async fn a_users_own_version_extension_is_read_from_its_record() {
         .condition(Condition::attr("body").eq("something else"))
         .handle();
     let cancellation = canceled(tx.send().await.unwrap_err());
-    assert!(cancellation.reason(guarded).is_condition_failure());
+    assert!(cancellation.reason(guarded).unwrap().is_condition_failure());
     assert!(!cancellation.is_conflict());
 
     // And it commits: the outcome is the item with the extension's new revision, known whole.
@@ -463,7 +463,7 @@ async fn patch_with_and_without_the_expected_version() {
     assert_eq!(stored["visits"], n("15"));
     assert_eq!(stored["updated_at"], time(1));
     assert_eq!(stored["created_at"], time(0));
-    let known = committed.item_map(patch).unwrap();
+    let known = committed.item_map(patch).unwrap().unwrap();
     assert_eq!(known["version"], n("1"));
     assert_eq!(known["id"], s("p"));
 
@@ -475,8 +475,8 @@ async fn patch_with_and_without_the_expected_version() {
         .expect_version(0u64)
         .handle();
     let canceled = canceled(tx.send().await.unwrap_err());
-    assert!(canceled.reason(stale).is_version_conflict());
-    assert_eq!(canceled.reason(stale).expected_version(), Some(&n("0")));
+    assert!(canceled.reason(stale).unwrap().is_version_conflict());
+    assert_eq!(canceled.reason(stale).unwrap().expected_version(), Some(&n("0")));
     assert_eq!(canceled.item(stale).unwrap().unwrap().version, Some(1));
 
     // Without it: no check, but the version still moves on. A counter is the extension's to
@@ -499,7 +499,7 @@ async fn patch_with_and_without_the_expected_version() {
         .expect_version(0u64)
         .handle();
     let refused = crate::canceled(tx.send().await.unwrap_err());
-    let reason = refused.reason(missing);
+    let reason = refused.reason(missing).unwrap();
     assert!(reason.is_item_missing(), "{reason:?}");
     assert!(!reason.is_version_conflict() && !reason.is_condition_failure());
     assert!(refused.has_item_missing());
@@ -521,7 +521,7 @@ async fn deletes_by_key_and_of_a_read_item() {
     let mut tx = mapper.transact_write();
     let stale = tx.delete_item(&profiles, &read).handle();
     let canceled = canceled(tx.send().await.unwrap_err());
-    assert!(canceled.reason(stale).is_version_conflict());
+    assert!(canceled.reason(stale).unwrap().is_version_conflict());
     assert!(raw_id(&profiles, "a").await.is_some());
 
     // With the current version it deletes; a delete by key has no version condition.
@@ -532,7 +532,7 @@ async fn deletes_by_key_and_of_a_read_item() {
     let committed = tx.send().await.unwrap();
     assert!(raw_id(&profiles, "a").await.is_none());
     assert!(raw_id(&profiles, "b").await.is_none());
-    assert!(committed.item_map(deleted).is_none());
+    assert!(committed.item_map(deleted).unwrap().is_none());
     assert_eq!(
         refusal(committed.item(deleted).unwrap_err()),
         RefusalKind::InvalidArgument
@@ -565,7 +565,7 @@ async fn a_condition_check_runs_only_the_callers_condition() {
         .handle();
     tx.put(&accounts, &account("other", 5));
     let canceled = canceled(tx.send().await.unwrap_err());
-    assert!(canceled.reason(check).is_condition_failure());
+    assert!(canceled.reason(check).unwrap().is_condition_failure());
     assert_eq!(canceled.item(check).unwrap().unwrap().name, "Ana");
     assert!(raw_id(&accounts, "other").await.is_none());
 }
@@ -669,7 +669,7 @@ async fn a_version_conflict_is_told_apart_from_a_failed_user_condition() {
         .condition(Condition::attr("balance").ge(200))
         .handle();
     let canceled_by_condition = canceled(tx.send().await.unwrap_err());
-    let reason = canceled_by_condition.reason(action);
+    let reason = canceled_by_condition.reason(action).unwrap();
     assert!(reason.is_condition_failure() && !reason.is_version_conflict());
     assert_eq!(reason.expected_version(), Some(&n("0")));
     assert!(canceled_by_condition.has_condition_failure());
@@ -684,7 +684,7 @@ async fn a_version_conflict_is_told_apart_from_a_failed_user_condition() {
     let mut tx = mapper.transact_write();
     let action = tx.update(&accounts, &stale).condition(guard()).handle();
     let canceled_by_version = canceled(tx.send().await.unwrap_err());
-    let reason = canceled_by_version.reason(action);
+    let reason = canceled_by_version.reason(action).unwrap();
     assert!(reason.is_version_conflict() && !reason.is_condition_failure());
     assert!(canceled_by_version.is_conflict());
     assert!(
@@ -849,12 +849,23 @@ async fn transact_get_reads_typed_items_in_order_across_tables() {
     assert_eq!(tx.len(), 3);
     let mut fetched = tx.send().await.unwrap();
     assert_eq!(fetched.len(), 3);
-    assert!(fetched.get(missing).is_none());
-    assert_eq!(fetched.get(p), Some(&written));
-    assert_eq!(fetched.get_mut(a).map(|a| a.balance), Some(7));
-    let a = fetched.take(a).unwrap();
-    assert_eq!((a.id.as_str(), a.version), ("a", Some(0)));
-    assert!(fetched.take(p).is_some());
+    assert!(fetched.get(missing).unwrap().is_none());
+    assert_eq!(fetched.get(p).unwrap(), Some(&written));
+    assert_eq!(fetched.get_mut(a).unwrap().map(|a| a.balance), Some(7));
+    let a_item = fetched.take(a).unwrap().unwrap();
+    assert_eq!((a_item.id.as_str(), a_item.version), ("a", Some(0)));
+    assert!(fetched.take(p).unwrap().is_some());
+    // A missing item stays missing however often it is read; a taken one is refused after,
+    // and every read of it says so, unlike a missing one.
+    assert!(fetched.take(missing).unwrap().is_none());
+    assert!(fetched.take(missing).unwrap().is_none());
+    for error in [
+        fetched.take(a).unwrap_err(),
+        fetched.get(a).unwrap_err(),
+        fetched.get_mut(p).unwrap_err(),
+    ] {
+        assert_eq!(error.as_refusal().unwrap().kind(), RefusalKind::AlreadyTaken, "{error}");
+    }
 
     let mut tx = mapper.transact_get();
     tx.get(&accounts, "a");
@@ -889,7 +900,7 @@ async fn transfer(
     let to_handle = reads.get(accounts, to);
     mapper
         .transact_read_modify_write(reads, |items, tx| {
-            let (Some(mut a), Some(mut b)) = (items.take(from_handle), items.take(to_handle)) else {
+            let (Some(mut a), Some(mut b)) = (items.take(from_handle).unwrap(), items.take(to_handle).unwrap()) else {
                 return Err(TransferRefused::NoSuchAccount);
             };
             if a.balance < amount {
@@ -942,7 +953,7 @@ async fn the_loop_commits_refuses_and_stops_on_a_failed_user_condition() {
     let result = mapper
         .transact_read_modify_write(reads, |items, tx| {
             runs += 1;
-            let a = items.take(a_handle).unwrap();
+            let a = items.take(a_handle).unwrap().unwrap();
             tx.update(&accounts, &a)
                 .condition(Condition::attr("balance").gt(1_000_000));
         })
@@ -979,7 +990,7 @@ async fn the_loop_retries_a_version_conflict_from_a_fresh_read() {
     let committed = mapper
         .transact_read_modify_write(reads, |items, tx| {
             runs += 1;
-            let mut a = items.take(handle).unwrap();
+            let mut a = items.take(handle).unwrap().unwrap();
             if runs == 1 {
                 // Another writer commits between our read and our write.
                 let mut other = a.clone();
@@ -1082,14 +1093,17 @@ async fn an_injected_conflict_at_action_i_is_reason_i() {
     let second = tx.put(&accounts, &account("b", 2)).handle();
     let third = tx.put(&accounts, &account("c", 3)).handle();
     let canceled = canceled(tx.send().await.unwrap_err());
-    assert_eq!(canceled.reason(first).code(), &CancellationCode::None);
-    assert_eq!(canceled.reason(second).code(), &CancellationCode::TransactionConflict);
-    assert_eq!(canceled.reason(third).code(), &CancellationCode::None);
+    assert_eq!(canceled.reason(first).unwrap().code(), &CancellationCode::None);
     assert_eq!(
-        canceled.reason(second).key(),
+        canceled.reason(second).unwrap().code(),
+        &CancellationCode::TransactionConflict
+    );
+    assert_eq!(canceled.reason(third).unwrap().code(), &CancellationCode::None);
+    assert_eq!(
+        canceled.reason(second).unwrap().key(),
         &HashMap::from([("id".to_owned(), s("b"))])
     );
-    assert!(!canceled.reason(second).is_version_conflict());
+    assert!(!canceled.reason(second).unwrap().is_version_conflict());
     assert!(canceled.is_retryable() && canceled.is_conflict());
     assert!(Error::TransactionCanceled(canceled).is_retryable());
     // Not forwarded: nothing written, and the SDK did not retry a cancellation.
@@ -1194,7 +1208,7 @@ async fn a_rebuilt_transaction_after_a_version_conflict_gets_a_new_token() {
     mapper
         .transact_read_modify_write(reads, |items, tx| {
             runs += 1;
-            let mut a = items.take(handle).unwrap();
+            let mut a = items.take(handle).unwrap().unwrap();
             if runs == 1 {
                 let mut other = a.clone();
                 other.balance += 1000;
@@ -1249,4 +1263,124 @@ async fn refusals_send_nothing() {
     tx.delete(&accounts, "same");
     assert_eq!(refusal(tx.send().await.unwrap_err()), RefusalKind::SameItemTwice);
     assert!(faults.requests_of("TransactWriteItems").is_empty());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Handles answer only their own transaction
+
+fn entry(note: &str) -> Entry {
+    Entry {
+        ledger: "l".into(),
+        seq: 1,
+        note: note.into(),
+    }
+}
+
+fn foreign(error: Error) {
+    assert_eq!(error.as_refusal().map(|r| r.kind()), Some(RefusalKind::ForeignHandle), "{error}");
+}
+
+#[tokio::test]
+async fn a_write_handle_of_another_transaction_is_refused_on_its_result() {
+    let mapper = Mapper::new(local::client());
+    let accounts = table::<Account>(&mapper, "tx-acc").await;
+    let entries = table::<Entry>(&mapper, "tx-entries").await;
+    accounts.put(&account("a", 10)).await.unwrap();
+
+    // Transaction one: two actions. Transaction two: one action, on another item type.
+    let mut one = mapper.transact_write();
+    let first = one.put(&accounts, &account("b", 1)).handle();
+    let second = one.put(&accounts, &account("c", 2)).handle();
+    let one = one.send().await.unwrap();
+    let mut two = mapper.transact_write();
+    let other = two.put(&entries, &entry("Ana")).handle();
+    let two = two.send().await.unwrap();
+
+    // Each result reads its own handles ...
+    assert_eq!(one.item(second).unwrap().known().unwrap().id, "c");
+    assert_eq!(two.item(other).unwrap().known().unwrap().note, "Ana");
+    // ... and refuses the other's, at the same position (which would read another item as
+    // the wrong type) and past its end alike.
+    foreign(two.item(first).unwrap_err());
+    foreign(two.item(second).unwrap_err());
+    foreign(two.item_map(second).unwrap_err());
+    foreign(one.item(other).unwrap_err());
+
+    // A cancellation answers only its own transaction's handles too: `reason` refuses where
+    // it used to panic.
+    let mut three = mapper.transact_write();
+    let stale = three.update(&accounts, &account("a", 99)).handle(); // version None: stale
+    let canceled = three.send().await.unwrap_err();
+    let canceled = canceled.as_transaction_canceled().expect("cancelled");
+    assert!(canceled.reason(stale).unwrap().is_version_conflict());
+    assert_eq!(canceled.item(stale).unwrap().unwrap().balance, 10);
+    foreign(canceled.reason(second).unwrap_err());
+    foreign(canceled.reason(first).unwrap_err());
+    foreign(canceled.item(other).unwrap_err());
+    // And a handle of the canceled transaction reads nothing from a committed one.
+    foreign(one.item(stale).unwrap_err());
+}
+
+#[tokio::test]
+async fn a_get_handle_of_another_transaction_is_refused_on_its_output() {
+    let mapper = Mapper::new(local::client());
+    let accounts = table::<Account>(&mapper, "tx-acc").await;
+    let entries = table::<Entry>(&mapper, "tx-entries").await;
+    accounts.put(&account("a", 10)).await.unwrap();
+    entries.put(&entry("Ana")).await.unwrap();
+
+    let mut one = mapper.transact_get();
+    let a = one.get(&accounts, "a");
+    let mut one = one.send().await.unwrap();
+    let mut two = mapper.transact_get();
+    let p = two.get(&entries, ("l", 1u32));
+    let nobody = two.get(&accounts, "nobody");
+    let mut two = two.send().await.unwrap();
+
+    // Three cases told apart: an item, no such item, and a handle of another transaction.
+    assert_eq!(one.get(a).unwrap().unwrap().balance, 10);
+    assert!(two.get(nobody).unwrap().is_none());
+    foreign(two.get(a).unwrap_err());
+    foreign(two.get_mut(a).unwrap_err());
+    foreign(two.take(a).unwrap_err());
+    foreign(one.take(p).unwrap_err());
+    foreign(one.take(nobody).unwrap_err());
+    // The refusals took nothing out.
+    assert_eq!(two.take(p).unwrap().unwrap().note, "Ana");
+    assert_eq!(one.take(a).unwrap().unwrap().id, "a");
+}
+
+#[tokio::test]
+async fn handles_of_a_superseded_attempt_are_refused_and_the_committed_ones_read() {
+    let mapper = Mapper::new(local::client());
+    let accounts = table::<Account>(&mapper, "tx-acc").await;
+    accounts.put(&account("a", 100)).await.unwrap();
+    let name = accounts.name().to_owned();
+    let mut reads = mapper.transact_get();
+    let read = reads.get(&accounts, "a");
+    let mut handles = Vec::new();
+    let committed = mapper
+        .transact_read_modify_write(reads, |items, tx| {
+            // The reads' handle reads every attempt's snapshot.
+            let mut a = items.take(read).unwrap().unwrap();
+            if handles.is_empty() {
+                // Another writer commits between the first read and its write.
+                let mut other = a.clone();
+                other.balance += 1000;
+                local::block_on_elsewhere(async {
+                    let accounts = Mapper::new(local::client()).table_named::<Account>(&name).unwrap();
+                    accounts.update(&other).await.unwrap()
+                });
+            }
+            a.balance -= 1;
+            handles.push(tx.update(&accounts, &a).handle());
+        })
+        .await
+        .unwrap();
+    assert_eq!(handles.len(), 2, "a conflict, then a commit");
+    foreign(committed.item(handles[0]).unwrap_err());
+    foreign(committed.item_map(handles[0]).unwrap_err());
+    let written = committed.item_map(handles[1]).unwrap().unwrap();
+    assert_eq!(written["balance"], n("1099"));
+    assert_eq!(raw_id(&accounts, "a").await.unwrap()["balance"], n("1099"));
 }

@@ -1458,14 +1458,14 @@ async fn a_patch_of_a_missing_item_cancels_its_transaction() {
     let put = tx.put(&docs, &doc("d1", "kept out")).handle();
     let patch = tx.patch(&docs, "missing").set(&f.title, "t").handle();
     let canceled = canceled(tx.send().await.unwrap_err());
-    let reason = canceled.reason(patch);
+    let reason = canceled.reason(patch).unwrap();
     assert_eq!(reason.code(), &CancellationCode::ConditionalCheckFailed);
     assert!(reason.is_item_missing());
     assert!(!reason.is_version_conflict());
     assert!(!reason.is_condition_failure());
     assert!(canceled.has_item_missing());
     assert!(!canceled.has_version_conflict());
-    assert!(!canceled.reason(put).failed());
+    assert!(!canceled.reason(put).unwrap().failed());
     assert!(snapshot(&docs).await.is_empty(), "nothing written");
 
     // With an expected version: still a missing item, not a version conflict.
@@ -1476,8 +1476,8 @@ async fn a_patch_of_a_missing_item_cancels_its_transaction() {
         .expect_version(0u64)
         .handle();
     let canceled = self::canceled(tx.send().await.unwrap_err());
-    assert!(canceled.reason(patch).is_item_missing());
-    assert!(!canceled.reason(patch).is_version_conflict());
+    assert!(canceled.reason(patch).unwrap().is_item_missing());
+    assert!(!canceled.reason(patch).unwrap().is_version_conflict());
     assert!(snapshot(&docs).await.is_empty(), "nothing written");
 }
 
@@ -1672,8 +1672,8 @@ async fn a_stale_version_is_refused_with_the_stored_item() {
         .expect_version(0u64)
         .handle();
     let canceled = canceled(tx.send().await.unwrap_err());
-    assert!(canceled.reason(patch).is_version_conflict());
-    assert!(!canceled.reason(patch).is_item_missing());
+    assert!(canceled.reason(patch).unwrap().is_version_conflict());
+    assert!(!canceled.reason(patch).unwrap().is_item_missing());
     assert_eq!(stored(&docs, "d1").await, before, "nothing written");
 }
 
@@ -1692,11 +1692,11 @@ async fn a_failing_typed_condition_check_cancels_the_transaction() {
         .handle();
     let put = tx.put(&orders, &order(2)).handle();
     let canceled = canceled(tx.send().await.unwrap_err());
-    let reason = canceled.reason(check);
+    let reason = canceled.reason(check).unwrap();
     assert_eq!(reason.code(), &CancellationCode::ConditionalCheckFailed);
     assert!(reason.is_condition_failure());
     assert!(!reason.is_item_missing());
-    assert!(!canceled.reason(put).failed());
+    assert!(!canceled.reason(put).unwrap().failed());
     assert_eq!(snapshot(&orders).await, before, "nothing written");
 }
 
@@ -1740,8 +1740,8 @@ async fn typed_conditions_guard_transaction_puts_and_patches() {
         .condition(f.lines.at(0).eq("apple"))
         .handle();
     let canceled = canceled(tx.send().await.unwrap_err());
-    assert!(canceled.reason(put).is_condition_failure());
-    assert!(!canceled.reason(patch).failed());
+    assert!(canceled.reason(put).unwrap().is_condition_failure());
+    assert!(!canceled.reason(patch).unwrap().failed());
     assert_eq!(snapshot(&orders).await, before, "nothing written");
 
     // A patch whose condition fails.
@@ -1752,9 +1752,9 @@ async fn typed_conditions_guard_transaction_puts_and_patches() {
         .condition(f.attrs.key("color").eq("green"))
         .handle();
     let canceled = self::canceled(tx.send().await.unwrap_err());
-    assert!(canceled.reason(patch).is_condition_failure());
-    assert!(!canceled.reason(patch).is_item_missing());
-    assert!(!canceled.reason(patch).is_version_conflict());
+    assert!(canceled.reason(patch).unwrap().is_condition_failure());
+    assert!(!canceled.reason(patch).unwrap().is_item_missing());
+    assert!(!canceled.reason(patch).unwrap().is_version_conflict());
     assert_eq!(snapshot(&orders).await, before, "nothing written");
 
     // Both hold: both are written.
@@ -1789,8 +1789,8 @@ async fn typed_conditions_guard_transaction_updates_and_deletes() {
     let update = tx.update(&orders, &paid).condition(f.note.contains("door")).handle();
     let delete = tx.delete(&orders, (C1, 2u32)).condition(f.priority.gt(2)).handle();
     let canceled = canceled(tx.send().await.unwrap_err());
-    assert!(!canceled.reason(update).failed());
-    assert!(canceled.reason(delete).is_condition_failure());
+    assert!(!canceled.reason(update).unwrap().failed());
+    assert!(canceled.reason(delete).unwrap().is_condition_failure());
     assert_eq!(snapshot(&orders).await, before, "nothing written");
 
     let mut tx = mapper.transact_write();

@@ -190,7 +190,7 @@ impl CancellationReason {
 /// match tx.send().await {
 ///     Ok(_) => {}
 ///     Err(Error::TransactionCanceled(canceled)) => {
-///         let reason = canceled.reason(debit);
+///         let reason = canceled.reason(debit)?; // refused for another transaction's handle
 ///         if reason.is_version_conflict() {
 ///             let stored: Option<Account> = canceled.item(debit)?; // decoded as that action's type
 ///         }
@@ -204,11 +204,22 @@ impl CancellationReason {
 pub struct TransactionCanceled {
     message: String,
     reasons: Vec<CancellationReason>,
+    /// Which transaction was canceled, for its handles.
+    transaction: u64,
 }
 
 impl TransactionCanceled {
-    pub(crate) fn new(message: String, reasons: Vec<CancellationReason>) -> Self {
-        TransactionCanceled { message, reasons }
+    pub(crate) fn new(transaction: u64, message: String, reasons: Vec<CancellationReason>) -> Self {
+        TransactionCanceled {
+            message,
+            reasons,
+            transaction,
+        }
+    }
+
+    /// Which transaction was canceled.
+    pub(crate) fn transaction(&self) -> u64 {
+        self.transaction
     }
 
     /// Every action's reason, in the order the actions were added.

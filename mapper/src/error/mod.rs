@@ -261,8 +261,11 @@ pub enum RefusalKind {
     /// cannot carry.
     ConditionInBatch,
     /// A handle used with the result of another batch or transaction than the one that made
-    /// it.
+    /// it (in a read-modify-write, of an attempt that did not commit).
     ForeignHandle,
+    /// An item taken out of a result ([`TransactGetOutput::take`](crate::ops::TransactGetOutput::take))
+    /// read again through the same handle.
+    AlreadyTaken,
     /// A patch allowed to create its item (`upsert`) that does not write every attribute a
     /// read of the item needs: the item it would create could not be read.
     IncompleteUpsert,

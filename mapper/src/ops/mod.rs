@@ -184,3 +184,10 @@ pub(crate) fn record_capacity<'a>(
 pub(crate) fn span(table: &str, operation: &'static str) -> Span {
     tracing::debug_span!("dynamodb", table, operation, consumed_capacity = tracing::field::Empty)
 }
+
+/// A number identifying one batch or transaction, so that a handle it made cannot be used with
+/// another one's result.
+pub(crate) fn next_request_id() -> u64 {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+}

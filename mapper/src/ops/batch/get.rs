@@ -196,7 +196,7 @@ impl BatchGet {
     pub(crate) fn new(config: Arc<Config>) -> Self {
         BatchGet {
             config,
-            id: batch::next_batch_id(),
+            id: crate::ops::next_request_id(),
             groups: Vec::new(),
             consistent: Vec::new(),
             options: BatchOptions::default(),

@@ -18,7 +18,6 @@ pub use one_table::{GetAll, GetAllOutput, WriteAll, WriteAllOutput};
 pub use write::{BatchWrite, BatchWriteOutput, DeleteHandle, DeleteItemHandle, PutHandle, WriteHandle};
 
 use std::any::Any;
-use std::sync::atomic::{AtomicU64, Ordering};
 
 pub(crate) use key::{KeyId, KeyNames, TableKeys};
 pub(crate) use rounds::{Batch, Round, Sender, send};
@@ -64,12 +63,6 @@ impl Groups {
             Some(values) => values.downcast::<V>().map(|v| *v).map_err(|_| foreign()),
         }
     }
-}
-
-/// A number identifying one batch, so that a handle cannot be used with another batch's result.
-pub(crate) fn next_batch_id() -> u64 {
-    static NEXT: AtomicU64 = AtomicU64::new(1);
-    NEXT.fetch_add(1, Ordering::Relaxed)
 }
 
 /// The options every batch has.

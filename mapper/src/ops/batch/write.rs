@@ -235,7 +235,7 @@ impl BatchWrite {
     pub(crate) fn new(config: Arc<Config>) -> Self {
         BatchWrite {
             config,
-            id: batch::next_batch_id(),
+            id: crate::ops::next_request_id(),
             groups: Vec::new(),
             options: BatchOptions::default(),
             skip_version_check: false,

@@ -86,7 +86,7 @@ impl<'a, T> TxAction<'a, T> {
 
     /// The action's typed handle.
     pub fn handle(self) -> TxWriteHandle<T> {
-        TxWriteHandle::new(self.index)
+        TxWriteHandle::new(self.tx.id, self.index)
     }
 }
 
@@ -117,7 +117,7 @@ impl<'a, T> TxPatch<'a, T> {
 
     /// The action's typed handle.
     pub fn handle(self) -> TxWriteHandle<T> {
-        TxWriteHandle::new(self.index)
+        TxWriteHandle::new(self.tx.id, self.index)
     }
 }
 

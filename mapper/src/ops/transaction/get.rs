@@ -41,14 +41,16 @@ use crate::target::{Config, Target};
 /// let account = tx.get(&accounts, "acc-1");
 /// let owner = tx.get(&customers, "cust-7");
 /// let mut fetched = tx.send().await?;
-/// let account: Option<Account> = fetched.take(account);
-/// let owner: Option<&Customer> = fetched.get(owner);
+/// let account: Option<Account> = fetched.take(account)?;
+/// let owner: Option<&Customer> = fetched.get(owner)?;
 /// # Ok(()) }
 /// ```
 #[derive(Clone)]
 #[must_use = "a transaction does nothing until it is sent"]
 pub struct TransactGet {
     config: Arc<Config>,
+    /// Which transaction this is, for its handles: the same on every send of a clone.
+    id: u64,
     gets: Vec<PendingGet>,
     meter: Option<CapacityMeter>,
 }
@@ -72,6 +74,7 @@ impl TransactGet {
     pub(crate) fn new(config: Arc<Config>) -> Self {
         TransactGet {
             config,
+            id: crate::ops::next_request_id(),
             gets: Vec::new(),
             meter: None,
         }
@@ -88,7 +91,7 @@ impl TransactGet {
             key: T::key_from(key),
             decode: decode_as::<T>,
         });
-        TxGetHandle::new(self.gets.len() - 1)
+        TxGetHandle::new(self.id, self.gets.len() - 1)
     }
 
     /// How many gets were added.
@@ -176,7 +179,7 @@ impl TransactGet {
                         .zip(keys)
                         .map(|(get, (_, key))| PreparedAction::read(get.target.clone(), get.schema, key))
                         .collect();
-                    return Err(canceled(&actions, e.cancellation_reasons().to_vec(), message));
+                    return Err(canceled(self.id, &actions, e.cancellation_reasons().to_vec(), message));
                 }
                 return Err(Error::from_sdk(&tables, error));
             }
@@ -188,12 +191,15 @@ impl TransactGet {
             .iter()
             .map(
                 |get| match responses.next().and_then(|r| r.item).filter(|i| !i.is_empty()) {
-                    Some(item) => (get.decode)(&get.target, item).map(Some),
-                    None => Ok(None),
+                    Some(item) => (get.decode)(&get.target, item).map(Slot::Found),
+                    None => Ok(Slot::Missing),
                 },
             )
             .collect::<Result<Vec<_>, Error>>()?;
-        Ok(TransactGetOutput { items })
+        Ok(TransactGetOutput {
+            transaction: self.id,
+            items,
+        })
     }
 }
 
@@ -210,34 +216,75 @@ impl fmt::Debug for TransactGet {
 
 /// The items a [`TransactGet`] read, in the order the gets were added, each decoded as its
 /// own type: read them through their [`TxGetHandle`]s.
+///
+/// Each read tells its cases apart: `Ok(Some(item))`, `Ok(None)` when no such item is stored,
+/// and refusals for a handle of another transaction ([`RefusalKind::ForeignHandle`]) and for
+/// an item taken before ([`RefusalKind::AlreadyTaken`]).
 pub struct TransactGetOutput {
-    items: Vec<Option<Box<dyn Any + Send>>>,
+    /// Which transaction read the items, for its handles.
+    transaction: u64,
+    items: Vec<Slot>,
+}
+
+/// What one get read.
+enum Slot {
+    Found(Box<dyn Any + Send>),
+    Missing,
+    Taken,
 }
 
 impl TransactGetOutput {
+    /// A read-modify-write without reads: no handle is of it.
     pub(crate) fn empty() -> Self {
-        TransactGetOutput { items: Vec::new() }
+        TransactGetOutput {
+            transaction: 0,
+            items: Vec::new(),
+        }
     }
 
-    /// The item behind `handle`; `None` if there is no such item (or it was taken).
-    pub fn get<T: 'static>(&self, handle: TxGetHandle<T>) -> Option<&T> {
-        self.items.get(handle.index())?.as_ref()?.downcast_ref()
+    fn slot<T>(&self, handle: TxGetHandle<T>) -> Result<(usize, &Slot), Error> {
+        let index = handle.position_in(self.transaction)?;
+        let slot = self.items.get(index).ok_or_else(|| foreign(index))?;
+        Ok((index, slot))
     }
 
-    /// The item behind `handle`, to change.
-    pub fn get_mut<T: 'static>(&mut self, handle: TxGetHandle<T>) -> Option<&mut T> {
-        self.items.get_mut(handle.index())?.as_mut()?.downcast_mut()
+    /// The item behind `handle`; `None` if no such item is stored.
+    pub fn get<T: 'static>(&self, handle: TxGetHandle<T>) -> Result<Option<&T>, Error> {
+        match self.slot(handle)? {
+            (_, Slot::Missing) => Ok(None),
+            (index, Slot::Taken) => Err(taken(index)),
+            (index, Slot::Found(item)) => item.downcast_ref().map(Some).ok_or_else(|| foreign(index)),
+        }
     }
 
-    /// Takes the item behind `handle` out; `None` if there is no such item (or it was taken).
-    pub fn take<T: 'static>(&mut self, handle: TxGetHandle<T>) -> Option<T> {
-        let slot = self.items.get_mut(handle.index())?;
-        match slot.take()?.downcast::<T>() {
-            Ok(item) => Some(*item),
-            Err(other) => {
-                *slot = Some(other);
-                None
+    /// The item behind `handle`, to change; `None` if no such item is stored.
+    pub fn get_mut<T: 'static>(&mut self, handle: TxGetHandle<T>) -> Result<Option<&mut T>, Error> {
+        let (index, _) = self.slot(handle)?;
+        match &mut self.items[index] {
+            Slot::Missing => Ok(None),
+            Slot::Taken => Err(taken(index)),
+            Slot::Found(item) => item.downcast_mut().map(Some).ok_or_else(|| foreign(index)),
+        }
+    }
+
+    /// Takes the item behind `handle` out; `None` if no such item is stored. A second take
+    /// of the same item is refused.
+    pub fn take<T: 'static>(&mut self, handle: TxGetHandle<T>) -> Result<Option<T>, Error> {
+        let (index, _) = self.slot(handle)?;
+        let slot = &mut self.items[index];
+        match std::mem::replace(slot, Slot::Taken) {
+            Slot::Missing => {
+                *slot = Slot::Missing;
+                Ok(None)
             }
+            Slot::Taken => Err(taken(index)),
+            Slot::Found(item) => match item.downcast::<T>() {
+                Ok(item) => Ok(Some(*item)),
+                Err(other) => {
+                    *slot = Slot::Found(other);
+                    Err(foreign(index))
+                }
+            },
         }
     }
 
@@ -252,9 +299,31 @@ impl TransactGetOutput {
     }
 }
 
+fn foreign(index: usize) -> Error {
+    Error::refused(
+        RefusalKind::ForeignHandle,
+        format!("the transaction has no get {index} of this type: the handle belongs to another transaction"),
+    )
+}
+
+fn taken(index: usize) -> Error {
+    Error::refused(
+        RefusalKind::AlreadyTaken,
+        format!("the item of get {index} was taken out before"),
+    )
+}
+
 impl fmt::Debug for TransactGetOutput {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let found: Vec<bool> = self.items.iter().map(Option::is_some).collect();
+        let found: Vec<Option<bool>> = self
+            .items
+            .iter()
+            .map(|slot| match slot {
+                Slot::Found(_) => Some(true),
+                Slot::Missing => Some(false),
+                Slot::Taken => None,
+            })
+            .collect();
         f.debug_struct("TransactGetOutput").field("found", &found).finish()
     }
 }

@@ -2,12 +2,16 @@
 
 use std::fmt;
 
+use crate::error::{Error, RefusalKind};
 use crate::ops::Marker;
 
-/// A typed handle on one action of a transaction: its position, and the item type it reads
-/// back. [`TxWriteHandle`] for the actions of a [`TransactWrite`](super::TransactWrite),
+/// A typed handle on one action of a transaction: the transaction that made it, the action's
+/// position, and the item type it reads back. A result answers only its own transaction's
+/// handles: another's is refused ([`RefusalKind::ForeignHandle`]), never read as the action
+/// at the same position. [`TxWriteHandle`] for the actions of a [`TransactWrite`](super::TransactWrite),
 /// [`TxGetHandle`] for the gets of a [`TransactGet`](super::TransactGet).
 pub struct TxHandle<T, Of> {
+    transaction: u64,
     index: usize,
     _types: Marker<(T, Of)>,
 }
@@ -31,10 +35,27 @@ pub type TxWriteHandle<T> = TxHandle<T, OfWrite>;
 pub type TxGetHandle<T> = TxHandle<T, OfGet>;
 
 impl<T, Of> TxHandle<T, Of> {
-    pub(crate) fn new(index: usize) -> Self {
+    pub(crate) fn new(transaction: u64, index: usize) -> Self {
         TxHandle {
+            transaction,
             index,
             _types: Marker::default(),
+        }
+    }
+
+    /// The action's position in the result of `transaction`; refused for a handle of another
+    /// transaction.
+    pub(crate) fn position_in(&self, transaction: u64) -> Result<usize, Error> {
+        if self.transaction == transaction {
+            Ok(self.index)
+        } else {
+            Err(Error::refused(
+                RefusalKind::ForeignHandle,
+                format!(
+                    "this handle (action {}) belongs to another transaction, or to an earlier attempt of a read-modify-write: a result answers only its own transaction's handles",
+                    self.index
+                ),
+            ))
         }
     }
 
@@ -55,6 +76,7 @@ impl<T, Of> Copy for TxHandle<T, Of> {}
 impl<T, Of> fmt::Debug for TxHandle<T, Of> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("TxHandle")
+            .field("transaction", &self.transaction)
             .field("index", &self.index)
             .field("item", &std::any::type_name::<T>())
             .finish()

@@ -6,7 +6,7 @@ use std::fmt;
 
 use aws_sdk_dynamodb::types::{self, AttributeValue};
 
-use super::TxWriteHandle;
+use super::{TxHandle, TxWriteHandle};
 use crate::error::{CancellationCode, CancellationReason, Error, Failure, RefusalKind, TransactionCanceled};
 use crate::extension::{Expectation, ItemImage};
 use crate::item::{Item, ItemMap};
@@ -59,6 +59,8 @@ impl PreparedAction {
 ///   update that set every attribute to a plain value is [`WrittenItem::Known`];
 /// - a **delete** or **condition check**: nothing (an error).
 pub struct Committed {
+    /// Which transaction committed, for its handles.
+    transaction: u64,
     actions: Vec<PreparedAction>,
     token: String,
 }
@@ -101,19 +103,26 @@ pub struct PartialItem {
 }
 
 impl Committed {
-    pub(crate) fn new(actions: Vec<PreparedAction>, token: String) -> Self {
-        Committed { actions, token }
+    pub(crate) fn new(transaction: u64, actions: Vec<PreparedAction>, token: String) -> Self {
+        Committed {
+            transaction,
+            actions,
+            token,
+        }
     }
 
+    /// A read-modify-write whose change wrote nothing: no handle is of it.
     pub(crate) fn empty() -> Self {
-        Committed::new(Vec::new(), String::new())
+        Committed::new(0, Vec::new(), String::new())
     }
 
     /// What the action behind `handle` is known to have stored (see the type's
     /// documentation). A whole item goes through the extensions' `after_read` and is decoded.
-    /// Refused ([`RefusalKind::InvalidArgument`]) for a delete or a condition check.
+    /// Refused ([`RefusalKind::InvalidArgument`]) for a delete or a condition check, and
+    /// ([`RefusalKind::ForeignHandle`]) for a handle of another transaction — in a
+    /// read-modify-write, of an attempt that did not commit.
     pub fn item<T: Item>(&self, handle: TxWriteHandle<T>) -> Result<WrittenItem<T>, Error> {
-        let action = self.action(handle.index())?;
+        let action = self.action(handle)?;
         let known = action.known.as_ref().ok_or_else(|| {
             Error::refused(
                 RefusalKind::InvalidArgument,
@@ -142,10 +151,10 @@ impl Committed {
     }
 
     /// The attributes an action is known to have stored, as sent; `None` for a delete or a
-    /// condition check.
-    pub fn item_map<T>(&self, handle: TxWriteHandle<T>) -> Option<&ItemMap> {
-        let known = self.actions.get(handle.index())?.known.as_ref()?;
-        Some(&known.attributes)
+    /// condition check. Refused for a handle of another transaction.
+    pub fn item_map<T>(&self, handle: TxWriteHandle<T>) -> Result<Option<&ItemMap>, Error> {
+        let action = self.action(handle)?;
+        Ok(action.known.as_ref().map(|known| &known.attributes))
     }
 
     /// The client request token the transaction was sent with.
@@ -163,7 +172,8 @@ impl Committed {
         self.actions.is_empty()
     }
 
-    fn action(&self, index: usize) -> Result<&PreparedAction, Error> {
+    fn action<T>(&self, handle: TxWriteHandle<T>) -> Result<&PreparedAction, Error> {
+        let index = handle.position_in(self.transaction)?;
         self.actions.get(index).ok_or_else(|| {
             Error::refused(
                 RefusalKind::InvalidArgument,
@@ -183,28 +193,35 @@ impl fmt::Debug for Committed {
 }
 
 impl TransactionCanceled {
-    /// The reason of the action behind `handle`.
-    ///
-    /// # Panics
-    ///
-    /// If `handle` is not of this transaction (its index is out of range).
-    pub fn reason<T>(&self, handle: TxWriteHandle<T>) -> &CancellationReason {
-        &self.reasons()[handle.index()]
+    /// The reason of the action behind `handle` (of a write or of a transactional get).
+    /// Refused ([`RefusalKind::ForeignHandle`]) for a handle of another transaction.
+    pub fn reason<T, Of>(&self, handle: TxHandle<T, Of>) -> Result<&CancellationReason, Error> {
+        let index = handle.position_in(self.transaction())?;
+        self.reasons().get(index).ok_or_else(|| {
+            Error::refused(
+                RefusalKind::ForeignHandle,
+                format!("the transaction has no action {index}"),
+            )
+        })
     }
 
-    /// The item stored now for the action behind `handle`, decoded as its type.
-    pub fn item<T: Item>(&self, handle: TxWriteHandle<T>) -> Result<Option<T>, Error> {
-        match self.reasons().get(handle.index()) {
-            Some(reason) => reason.item(),
-            None => Ok(None),
-        }
+    /// The item stored now for the action behind `handle`, decoded as its type; `None` when
+    /// DynamoDB returned none (the action's condition did not fail, or no item is stored).
+    /// Refused for a handle of another transaction.
+    pub fn item<T: Item, Of>(&self, handle: TxHandle<T, Of>) -> Result<Option<T>, Error> {
+        self.reason(handle)?.item()
     }
 }
 
 /// Sorts a cancellation's reasons onto the actions, in order: each with the stored item
 /// (through the extensions' `after_read`), and a version conflict where the stored item does
 /// not hold what the action's extensions recorded they expect.
-pub(crate) fn canceled(actions: &[PreparedAction], reasons: Vec<types::CancellationReason>, message: String) -> Error {
+pub(crate) fn canceled(
+    transaction: u64,
+    actions: &[PreparedAction],
+    reasons: Vec<types::CancellationReason>,
+    message: String,
+) -> Error {
     let mut reasons = reasons.into_iter();
     let reasons = actions
         .iter()
@@ -249,7 +266,7 @@ pub(crate) fn canceled(actions: &[PreparedAction], reasons: Vec<types::Cancellat
             )
         })
         .collect();
-    Error::TransactionCanceled(Box::new(TransactionCanceled::new(message, reasons)))
+    Error::TransactionCanceled(Box::new(TransactionCanceled::new(transaction, message, reasons)))
 }
 
 /// Whether the stored item (`None`: no item) holds what an action expected.
@@ -329,7 +346,7 @@ mod tests {
     }
 
     fn reasons(actions: &[PreparedAction], reasons: Vec<types::CancellationReason>) -> TransactionCanceled {
-        match canceled(actions, reasons, "cancelled".into()) {
+        match canceled(0, actions, reasons, "cancelled".into()) {
             Error::TransactionCanceled(c) => *c,
             other => panic!("{other:?}"),
         }

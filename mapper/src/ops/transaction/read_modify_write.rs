@@ -41,7 +41,8 @@ use crate::target::Config;
 /// let to = reads.get(&accounts, "bob");
 /// let result = mapper
 ///     .transact_read_modify_write(reads, |items, tx| {
-///         let (Some(mut a), Some(mut b)) = (items.take(from), items.take(to)) else {
+///         // The reads' own handles, each taken once: only a missing account is `None`.
+///         let (Some(mut a), Some(mut b)) = (items.take(from).expect("a read's handle"), items.take(to).expect("a read's handle")) else {
 ///             return Err(InsufficientFunds);
 ///         };
 ///         if a.balance < 25 {

@@ -32,6 +32,8 @@ fn new_token() -> String {
 /// A transaction ready to send.
 pub(super) struct Prepared {
     config: Arc<Config>,
+    /// Which transaction this is, for its handles.
+    id: u64,
     capacity: Option<types::ReturnConsumedCapacity>,
     items: Vec<TransactWriteItem>,
     actions: Vec<PreparedAction>,
@@ -196,6 +198,7 @@ impl Prepared {
     /// Runs the extensions on every action and checks the limits.
     pub(super) fn new(
         config: Arc<Config>,
+        id: u64,
         pending: Vec<Pending>,
         token: Option<String>,
         policy: Option<RetryPolicy>,
@@ -268,6 +271,7 @@ impl Prepared {
         Ok(Prepared {
             capacity: config.capacity_request(meter.is_some()),
             config,
+            id,
             items,
             actions,
             token,
@@ -305,13 +309,13 @@ impl Prepared {
                 {
                     let reasons = e.cancellation_reasons().to_vec();
                     let message = e.message().unwrap_or("transaction cancelled").to_owned();
-                    return Err(canceled(&self.actions, reasons, message));
+                    return Err(canceled(self.id, &self.actions, reasons, message));
                 }
                 return Err(Error::from_sdk(&tables, error));
             }
         };
         crate::ops::record_capacity(&span, self.meter.as_ref(), output.consumed_capacity().iter());
-        Ok(Committed::new(self.actions, self.token))
+        Ok(Committed::new(self.id, self.actions, self.token))
     }
 }
 

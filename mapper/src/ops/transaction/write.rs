@@ -72,6 +72,8 @@ use crate::target::{Config, Table, Target};
 #[must_use = "a transaction does nothing until it is sent"]
 pub struct TransactWrite {
     config: Arc<Config>,
+    /// Which transaction this is, for its handles.
+    pub(super) id: u64,
     actions: Vec<Pending>,
     token: Option<String>,
     /// The resend policy, when not the default.
@@ -134,6 +136,7 @@ impl TransactWrite {
     pub(crate) fn new(config: Arc<Config>) -> Self {
         TransactWrite {
             config,
+            id: crate::ops::next_request_id(),
             actions: Vec::new(),
             token: None,
             policy: None,
@@ -264,7 +267,7 @@ impl TransactWrite {
     /// Sends the transaction. On success, returns what each action wrote; on a cancellation,
     /// [`Error::TransactionCanceled`] with a typed reason per action.
     pub async fn send(self) -> Result<Committed, Error> {
-        Prepared::new(self.config, self.actions, self.token, self.policy, self.meter)?
+        Prepared::new(self.config, self.id, self.actions, self.token, self.policy, self.meter)?
             .send()
             .await
     }
