@@ -1277,7 +1277,11 @@ fn entry(note: &str) -> Entry {
 }
 
 fn foreign(error: Error) {
-    assert_eq!(error.as_refusal().map(|r| r.kind()), Some(RefusalKind::ForeignHandle), "{error}");
+    assert_eq!(
+        error.as_refusal().map(|r| r.kind()),
+        Some(RefusalKind::ForeignHandle),
+        "{error}"
+    );
 }
 
 #[tokio::test]

@@ -127,6 +127,8 @@
 #[cfg(test)]
 extern crate self as dynamodb_mapper;
 
+#[cfg(feature = "sealed-cursors")]
+mod cursor_keys;
 mod error;
 pub mod expr;
 pub mod extension;
@@ -153,6 +155,9 @@ pub use value::{ConvertError, ConvertErrorKind};
 
 /// The AWS SDK this crate is built on, so that your `Client` and ours are the same type.
 pub use aws_sdk_dynamodb;
+#[cfg(feature = "sealed-cursors")]
+#[cfg_attr(docsrs, doc(cfg(feature = "sealed-cursors")))]
+pub use cursor_keys::{CursorKey, CursorKeys};
 pub use item::{Attributes, Item, ItemMap, KeyFrom, NoSortKey, Versioned};
 pub use mapper::{Mapper, MapperBuilder};
 pub use ops::{Cursor, Page};

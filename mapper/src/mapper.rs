@@ -52,6 +52,8 @@ impl Mapper {
             consumed_capacity: false,
             extensions: Chain::default_extensions(),
             sleep: None,
+            #[cfg(feature = "sealed-cursors")]
+            cursor_keys: None,
         }
     }
 
@@ -156,6 +158,8 @@ pub struct MapperBuilder {
     consumed_capacity: bool,
     extensions: Vec<Arc<dyn Extension>>,
     sleep: Option<SharedAsyncSleep>,
+    #[cfg(feature = "sealed-cursors")]
+    cursor_keys: Option<crate::CursorKeys>,
 }
 
 impl std::fmt::Debug for MapperBuilder {
@@ -249,6 +253,26 @@ impl MapperBuilder {
         self
     }
 
+    /// Seals every page token with `keys`: a [`Cursor::to_token`](crate::Cursor::to_token)
+    /// reveals no key value, and [`start_from_token`](crate::ops::Read::start_from_token)
+    /// refuses a token that is altered, expired, sealed with a key no longer accepted, made
+    /// by another read, or not sealed at all. Instances serving the same pages share the keys.
+    ///
+    /// ```no_run
+    /// use dynamodb_mapper::{CursorKey, CursorKeys, Mapper};
+    ///
+    /// # fn run(client: dynamodb_mapper::aws_sdk_dynamodb::Client, secret: [u8; 32]) {
+    /// let keys = CursorKeys::new(CursorKey::new(1, secret)).max_age(std::time::Duration::from_secs(900));
+    /// let mapper = Mapper::builder(client).cursor_keys(keys).build();
+    /// # }
+    /// ```
+    #[cfg(feature = "sealed-cursors")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "sealed-cursors")))]
+    pub fn cursor_keys(mut self, keys: crate::CursorKeys) -> Self {
+        self.cursor_keys = Some(keys);
+        self
+    }
+
     /// The mapper.
     pub fn build(self) -> Mapper {
         Mapper {
@@ -259,6 +283,8 @@ impl MapperBuilder {
                 consumed_capacity: self.consumed_capacity,
                 chain: Chain::new(self.extensions),
                 sleep: self.sleep,
+                #[cfg(feature = "sealed-cursors")]
+                cursor_keys: self.cursor_keys,
             }),
         }
     }

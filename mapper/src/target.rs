@@ -24,6 +24,9 @@ pub(crate) struct Config {
     /// The client, made to resend a transaction as its default policy says (once, so that
     /// a transaction sent with that policy needs no configuration of its own).
     pub(crate) transactions: Client,
+    /// The keys sealing page tokens; plain tokens without.
+    #[cfg(feature = "sealed-cursors")]
+    pub(crate) cursor_keys: Option<crate::CursorKeys>,
 }
 
 impl Config {

@@ -16,6 +16,7 @@ pub use scan::{Scan, ScanSegment};
 pub(crate) use query::key_value;
 
 use std::future::Future;
+use std::sync::Arc;
 
 use aws_sdk_dynamodb::types::Select;
 use futures_util::stream::{Stream, TryStreamExt};
@@ -77,6 +78,11 @@ mod sealed {
             &self,
             read: &super::Parts<'_>,
         ) -> impl std::future::Future<Output = Result<super::Response, crate::Error>> + Send;
+
+        /// Appends what a page token of this read is bound to: the key condition, the scan
+        /// segment.
+        #[doc(hidden)]
+        fn scope(&self, out: &mut Vec<u8>);
     }
 }
 
@@ -104,6 +110,8 @@ pub struct Parts<'a> {
     pub(crate) target: &'a Target,
     pub(crate) index: Option<&'static IndexSchema>,
     pub(crate) options: &'a ReadOptions,
+    /// The exclusive start key: the cursor's, or the token's once opened.
+    pub(crate) start: Option<&'a ItemMap>,
 }
 
 impl<T, K> Read<T, T, K> {
@@ -170,7 +178,32 @@ impl<T: Item + 'static, O: Attributes + Send + 'static, K: ReadKind> Read<T, O, 
 
     /// Starts after the item a previous page ended on.
     pub fn start_from(mut self, cursor: Cursor) -> Self {
-        self.options.start = Some(cursor);
+        self.options.start = Some(Start::Cursor(cursor));
+        self
+    }
+
+    /// Starts after the item a page token ends on: a [`Cursor::to_token`] an API client
+    /// handed back. With [`CursorKeys`](crate::CursorKeys) on the mapper, the token must be
+    /// one it sealed for this same read (table, index, partition key and sort condition, or
+    /// scan segment), unaltered and not expired; any other is refused
+    /// ([`RefusalKind::BadCursor`]) before a request is sent. Without keys, a plain token is
+    /// taken as it is.
+    ///
+    /// ```no_run
+    /// # use dynamodb_mapper::{Item, Table};
+    /// # #[derive(Item, Clone)] #[item(table = "orders")]
+    /// # struct Order { #[partition_key] customer: String, #[sort_key] placed: u64 }
+    /// # async fn run(orders: Table<Order>, token: Option<String>) -> Result<(), dynamodb_mapper::Error> {
+    /// let mut query = orders.query("ana").limit(20);
+    /// if let Some(token) = &token {
+    ///     query = query.start_from_token(token); // from the client's `?page=` parameter
+    /// }
+    /// let page = query.page().await?;
+    /// let next_token: Option<String> = page.next.map(|cursor| cursor.to_token());
+    /// # Ok(()) }
+    /// ```
+    pub fn start_from_token(mut self, token: &str) -> Self {
+        self.options.start = Some(Start::Token(token.into()));
         self
     }
 
@@ -225,7 +258,7 @@ impl<T: Item + 'static, O: Attributes + Send + 'static, K: ReadKind> Read<T, O, 
             let fetched = self.request().await?;
             total += u64::try_from(fetched.count).unwrap_or(0);
             match fetched.last_evaluated_key.filter(|k| !k.is_empty()) {
-                Some(key) => self.options.start = Some(Cursor::from_item_map(key)),
+                Some(key) => self.options.start = Some(Start::Cursor(Cursor::from_item_map(key))),
                 None => return Ok(total),
             }
         }
@@ -233,26 +266,76 @@ impl<T: Item + 'static, O: Attributes + Send + 'static, K: ReadKind> Read<T, O, 
 
     /// Sends one request.
     fn request(&self) -> impl Future<Output = Result<Response, Error>> + Send + use<'_, T, O, K> {
-        let parts = Parts {
-            target: &self.target,
-            index: self.index,
-            options: &self.options,
+        let start = match &self.options.start {
+            Some(Start::Token(token)) => self.open_token(token).map(Some),
+            _ => Ok(None),
         };
-        async move { self.kind.request::<T>(&parts).await }
+        async move {
+            let opened = start?;
+            let start = match &self.options.start {
+                Some(Start::Cursor(cursor)) => Some(cursor.as_item_map()),
+                _ => opened.as_ref(),
+            };
+            let parts = Parts {
+                target: &self.target,
+                index: self.index,
+                options: &self.options,
+                start,
+            };
+            self.kind.request::<T>(&parts).await
+        }
     }
 
-    /// One page, each item read on its own.
+    /// One page, each item read on its own; its cursor sealed when the mapper has cursor
+    /// keys.
     async fn fetch(self) -> Result<RawPage<O>, Error> {
         let image = self.options.image(self.index);
         let fetched = self.request().await?;
-        Ok(read_page(
+        let mut page = read_page(
             &self.target,
             T::TABLE,
             image,
             fetched.items,
             fetched.last_evaluated_key,
             fetched.capacity,
-        ))
+        );
+        if let Some(next) = page.next.take() {
+            page.next = Some(self.seal(next)?);
+        }
+        Ok(page)
+    }
+
+    /// What this read's page tokens are bound to: the table, the index, and the kind's own
+    /// (key condition, or scan segment).
+    #[cfg(feature = "sealed-cursors")]
+    fn scope(&self) -> Vec<u8> {
+        let mut scope = b"dynamodb-mapper page v1".to_vec();
+        page::push_part(&mut scope, self.target.name().as_bytes());
+        page::push_part(&mut scope, self.index.map_or("", |i| i.name).as_bytes());
+        self.kind.scope(&mut scope);
+        scope
+    }
+
+    /// `cursor`, with its token sealed for this read when the mapper has cursor keys.
+    fn seal(&self, cursor: Cursor) -> Result<Cursor, Error> {
+        #[cfg(feature = "sealed-cursors")]
+        if let Some(keys) = &self.target.config().cursor_keys {
+            let token = keys.seal(&self.scope(), &page::encode_key(cursor.as_item_map()))?;
+            return Ok(cursor.with_sealed_token(token));
+        }
+        Ok(cursor)
+    }
+
+    /// The start key in `token`: sealed for this read by the mapper's cursor keys, if it has
+    /// them, or plain.
+    fn open_token(&self, token: &str) -> Result<ItemMap, Error> {
+        #[cfg(feature = "sealed-cursors")]
+        if let Some(keys) = &self.target.config().cursor_keys {
+            let bytes = keys.open(&self.scope(), token)?;
+            return page::decode_key(&bytes)
+                .ok_or_else(|| Error::refused(RefusalKind::BadCursor, "the page token holds no key"));
+        }
+        Cursor::from_token(token).map(Cursor::into_item_map)
     }
 
     /// Every page from the read's start, each fetched when the stream is polled past the
@@ -267,13 +350,28 @@ impl<T: Item + 'static, O: Attributes + Send + 'static, K: ReadKind> Read<T, O, 
     }
 }
 
+/// Where a read starts, if not at the beginning.
+#[derive(Debug, Clone)]
+pub(crate) enum Start {
+    /// After a cursor of this process.
+    Cursor(Cursor),
+    /// After the cursor in a token, opened when the request is built.
+    Token(Arc<str>),
+}
+
+impl From<Cursor> for Start {
+    fn from(cursor: Cursor) -> Self {
+        Start::Cursor(cursor)
+    }
+}
+
 /// The options of a query or scan.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct ReadOptions {
     pub(crate) filter: Option<Condition>,
     pub(crate) limit: Option<u32>,
     pub(crate) consistent_read: bool,
-    pub(crate) start: Option<Cursor>,
+    pub(crate) start: Option<Start>,
     pub(crate) projection: Option<&'static ItemSchema>,
     pub(crate) meter: Option<CapacityMeter>,
     pub(crate) count_only: bool,
@@ -386,7 +484,12 @@ impl ReadOptions {
 /// size, the consistency, the start and the capacity; `$build` adds the kind's own.
 macro_rules! read_request {
     ($request:ident, $parts:expr, $common:expr, $expressions:expr, |$builder:ident| $build:expr) => {{
-        let Parts { target, index, options } = $parts;
+        let Parts {
+            target,
+            index,
+            options,
+            start,
+        } = $parts;
         let common = $common;
         let $builder = target
             .client()
@@ -400,7 +503,7 @@ macro_rules! read_request {
             .set_expression_attribute_values($expressions.values)
             .set_limit(common.limit)
             .consistent_read(options.consistent_read)
-            .set_exclusive_start_key(options.start.clone().map(Cursor::into_item_map))
+            .set_exclusive_start_key(start.cloned())
             .set_return_consumed_capacity(target.capacity_request(options.meter.is_some()));
         crate::ops::sent($build.send())
     }};

@@ -1,6 +1,7 @@
 //! Pages of query and scan results, and the cursor that continues them.
 
 use std::future::Future;
+use std::sync::Arc;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use futures_util::stream::{self, Stream, TryStreamExt};
@@ -55,9 +56,17 @@ impl<O> RawPage<O> {
 }
 
 /// The position after a page: DynamoDB's `LastEvaluatedKey`. Hand it back to
-/// [`Query::start_from`](super::Query::start_from) or [`Scan::start_from`](super::Scan::start_from)
-/// for the next page. An API that pages for its clients can give them the cursor as an opaque
-/// [token](Cursor::to_token) and take it back with [`Cursor::from_token`].
+/// [`Read::start_from`](super::Read::start_from) for the next page. An API that pages for its
+/// clients gives them the cursor as a [token](Cursor::to_token) and takes it back with
+/// [`Read::start_from_token`](super::Read::start_from_token).
+///
+/// **What a token exposes.** Without cursor keys, a token is the plain encoding of the key
+/// attributes' names and values (hexadecimal): anyone holding it reads the last item's keys
+/// (on an index query, the table's own key too), and a client may change it. A mapper given
+/// [`CursorKeys`](crate::CursorKeys) (feature `sealed-cursors`) seals every token instead:
+/// encrypted, authenticated, bound to the read that made it, and refused
+/// ([`RefusalKind::BadCursor`]) before anything is sent when altered, expired or used on
+/// another read. See the README's "Serving pages to clients".
 ///
 /// ```
 /// use std::collections::HashMap;
@@ -68,39 +77,48 @@ impl<O> RawPage<O> {
 ///     ("id".to_owned(), AttributeValue::S("ana".into())),
 ///     ("n".to_owned(), AttributeValue::N("42".into())),
 /// ]));
-/// let token = cursor.to_token(); // hexadecimal: safe in a URL
+/// let token = cursor.to_token(); // plain hexadecimal: safe in a URL, but not secret
 /// assert_eq!(Cursor::from_token(&token)?, cursor);
 /// assert!(Cursor::from_token("not a cursor").is_err());
 /// # Ok::<(), dynamodb_mapper::Error>(())
 /// ```
-#[derive(Debug, Clone, PartialEq)]
-pub struct Cursor(ItemMap);
+#[derive(Clone)]
+pub struct Cursor {
+    key: ItemMap,
+    /// The token sealed for the read that made the cursor, when its mapper has cursor keys.
+    sealed: Option<Arc<str>>,
+}
+
+impl PartialEq for Cursor {
+    fn eq(&self, other: &Self) -> bool {
+        self.key == other.key
+    }
+}
+
+impl std::fmt::Debug for Cursor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Cursor")
+            .field("key", &self.key)
+            .field("sealed", &self.sealed.is_some())
+            .finish()
+    }
+}
 
 impl Cursor {
-    /// The cursor as an opaque token of hexadecimal digits. Key attributes are strings,
-    /// numbers or binary, which is all a token holds.
+    /// The cursor as a token for an API client, URL-safe: sealed when the mapper that read
+    /// the page has [`CursorKeys`](crate::CursorKeys), plain hexadecimal otherwise (which
+    /// reveals the key values: see the type's documentation).
     pub fn to_token(&self) -> String {
-        let mut entries: Vec<(&String, &AttributeValue)> = self.0.iter().collect();
-        entries.sort_by(|a, b| a.0.cmp(b.0));
-        let mut bytes = Vec::new();
-        for (name, value) in entries {
-            let (kind, data): (u8, &[u8]) = match value {
-                AttributeValue::S(s) => (b'S', s.as_bytes()),
-                AttributeValue::N(n) => (b'N', n.as_bytes()),
-                AttributeValue::B(b) => (b'B', b.as_ref()),
-                // A key holds only the three scalar types.
-                _ => continue,
-            };
-            bytes.push(kind);
-            for part in [name.as_bytes(), data] {
-                bytes.extend_from_slice(format!("{}:", part.len()).as_bytes());
-                bytes.extend_from_slice(part);
-            }
+        match &self.sealed {
+            Some(token) => token.to_string(),
+            None => encode_key(&self.key).iter().map(|b| format!("{b:02x}")).collect(),
         }
-        bytes.iter().map(|b| format!("{b:02x}")).collect()
     }
 
-    /// A cursor from a token made by [`to_token`](Cursor::to_token).
+    /// A cursor from a plain token made by [`to_token`](Cursor::to_token) without cursor
+    /// keys. Nothing authenticates a plain token: a read of a mapper with cursor keys takes
+    /// tokens through [`Read::start_from_token`](super::Read::start_from_token), which refuses
+    /// any it did not seal.
     pub fn from_token(token: &str) -> Result<Self, Error> {
         let invalid = || Error::refused(RefusalKind::BadCursor, "not a cursor token");
         if !token.len().is_multiple_of(2) {
@@ -111,62 +129,110 @@ impl Cursor {
             .map(|i| token.get(i..i + 2).and_then(|h| u8::from_str_radix(h, 16).ok()))
             .collect::<Option<Vec<u8>>>()
             .ok_or_else(invalid)?;
-        let mut rest = bytes.as_slice();
-        // `<length>:<bytes>`
-        let take = |rest: &mut &[u8]| -> Option<Vec<u8>> {
-            let colon = rest.iter().position(|b| *b == b':')?;
-            let len: usize = std::str::from_utf8(&rest[..colon]).ok()?.parse().ok()?;
-            let end = (colon + 1).checked_add(len)?;
-            let part = rest.get(colon + 1..end)?.to_vec();
-            *rest = &rest[end..];
-            Some(part)
-        };
-        let mut key = ItemMap::new();
-        while let Some((&kind, tail)) = rest.split_first() {
-            rest = tail;
-            let name = take(&mut rest)
-                .and_then(|n| String::from_utf8(n).ok())
-                .ok_or_else(invalid)?;
-            let data = take(&mut rest).ok_or_else(invalid)?;
-            let value = match kind {
-                b'S' => AttributeValue::S(String::from_utf8(data).map_err(|_| invalid())?),
-                b'N' => AttributeValue::N(String::from_utf8(data).map_err(|_| invalid())?),
-                b'B' => AttributeValue::B(data.into()),
-                _ => return Err(invalid()),
-            };
-            key.insert(name, value);
-        }
-        if key.is_empty() {
-            return Err(invalid());
-        }
-        Ok(Cursor(key))
+        decode_key(&bytes).map(Cursor::from_item_map).ok_or_else(invalid)
     }
 
     /// A cursor from a `LastEvaluatedKey` kept elsewhere.
     pub fn from_item_map(key: ItemMap) -> Self {
-        Cursor(key)
+        Cursor { key, sealed: None }
+    }
+
+    /// The cursor with the token sealed for it.
+    #[cfg(feature = "sealed-cursors")]
+    pub(crate) fn with_sealed_token(mut self, token: String) -> Self {
+        self.sealed = Some(token.into());
+        self
     }
 
     /// The `LastEvaluatedKey`.
     pub fn as_item_map(&self) -> &ItemMap {
-        &self.0
+        &self.key
     }
 
     /// The `LastEvaluatedKey`, consumed.
     pub fn into_item_map(self) -> ItemMap {
-        self.0
+        self.key
     }
+}
+
+/// Appends `part` as `<length>:<bytes>`.
+pub(crate) fn push_part(out: &mut Vec<u8>, part: &[u8]) {
+    out.extend_from_slice(part.len().to_string().as_bytes());
+    out.push(b':');
+    out.extend_from_slice(part);
+}
+
+/// Appends a key value: its type (`S`, `N`, `B`) and its bytes; any other type (which no key
+/// holds) as `?`.
+pub(crate) fn push_value(out: &mut Vec<u8>, value: &AttributeValue) {
+    let (kind, data): (u8, &[u8]) = match value {
+        AttributeValue::S(s) => (b'S', s.as_bytes()),
+        AttributeValue::N(n) => (b'N', n.as_bytes()),
+        AttributeValue::B(b) => (b'B', b.as_ref()),
+        _ => (b'?', &[]),
+    };
+    out.push(kind);
+    push_part(out, data);
+}
+
+/// A key's attributes, in name order: for each, its type, then its name and its value as
+/// parts. Key attributes are strings, numbers or binary, which is all a cursor holds.
+pub(crate) fn encode_key(key: &ItemMap) -> Vec<u8> {
+    let mut entries: Vec<(&String, &AttributeValue)> = key.iter().collect();
+    entries.sort_by(|a, b| a.0.cmp(b.0));
+    let mut bytes = Vec::new();
+    for (name, value) in entries {
+        if !matches!(
+            value,
+            AttributeValue::S(_) | AttributeValue::N(_) | AttributeValue::B(_)
+        ) {
+            continue;
+        }
+        let mut encoded = Vec::new();
+        push_value(&mut encoded, value);
+        bytes.push(encoded[0]);
+        push_part(&mut bytes, name.as_bytes());
+        bytes.extend_from_slice(&encoded[1..]);
+    }
+    bytes
+}
+
+/// The key [`encode_key`] encoded; `None` for anything else, or no attribute.
+pub(crate) fn decode_key(mut rest: &[u8]) -> Option<ItemMap> {
+    let take = |rest: &mut &[u8]| -> Option<Vec<u8>> {
+        let colon = rest.iter().position(|b| *b == b':')?;
+        let len: usize = std::str::from_utf8(&rest[..colon]).ok()?.parse().ok()?;
+        let end = (colon + 1).checked_add(len)?;
+        let part = rest.get(colon + 1..end)?.to_vec();
+        *rest = &rest[end..];
+        Some(part)
+    };
+    let mut key = ItemMap::new();
+    while let Some((&kind, tail)) = rest.split_first() {
+        rest = tail;
+        let name = String::from_utf8(take(&mut rest)?).ok()?;
+        let data = take(&mut rest)?;
+        let value = match kind {
+            b'S' => AttributeValue::S(String::from_utf8(data).ok()?),
+            b'N' => AttributeValue::N(String::from_utf8(data).ok()?),
+            b'B' => AttributeValue::B(data.into()),
+            _ => return None,
+        };
+        key.insert(name, value);
+    }
+    (!key.is_empty()).then_some(key)
 }
 
 /// Pages fetched one after the other, each only when the stream is polled past the previous
 /// one.
-pub(crate) fn pages<O, F, Fut>(
-    start: Option<Cursor>,
+pub(crate) fn pages<O, S, F, Fut>(
+    start: Option<S>,
     mut fetch: F,
 ) -> impl Stream<Item = Result<RawPage<O>, Error>> + Unpin + Send + 'static
 where
     O: Send + 'static,
-    F: FnMut(Option<Cursor>) -> Fut + Send + 'static,
+    S: From<Cursor> + Send + 'static,
+    F: FnMut(Option<S>) -> Fut + Send + 'static,
     Fut: Future<Output = Result<RawPage<O>, Error>> + Send + 'static,
 {
     // `None` once the last page has been returned.
@@ -177,7 +243,7 @@ where
                 None => Ok(None),
                 Some(fetching) => {
                     let page = fetching.await?;
-                    let state = page.next.clone().map(Some);
+                    let state = page.next.clone().map(|next| Some(S::from(next)));
                     Ok(Some((page, state)))
                 }
             }

@@ -3,7 +3,7 @@
 use aws_sdk_dynamodb::types::AttributeValue;
 
 use super::keys::{SortPrefix, Sorts, TypedIndexKind, Unchecked};
-use super::page::Cursor;
+use super::page;
 use super::{Parts, Read, ReadKind, Response, read_request};
 use crate::error::{ConvertError, Error, RefusalKind};
 use crate::expr::{FieldValue, Placeholders};
@@ -265,9 +265,40 @@ impl<T, O, L, X: TypedIndexKind> Read<T, O, QueryKeys<Sorts<L>, X>> {
 }
 
 impl<S: 'static, X: Send + Sync + 'static> ReadKind for QueryKeys<S, X> {
+    /// A query's page tokens are bound to its partition key, sort conditions and order.
+    fn scope(&self, out: &mut Vec<u8>) {
+        out.push(if self.descending { b'q' } else { b'Q' });
+        match &self.partition {
+            Ok(values) => values.iter().for_each(|v| page::push_value(out, v)),
+            // Refused when the request is built.
+            Err(_) => out.push(b'!'),
+        }
+        out.push(b'|');
+        for condition in &self.sort {
+            match condition {
+                Ok(SortCondition::Compare(op, v)) => {
+                    page::push_part(out, op.as_bytes());
+                    page::push_value(out, v);
+                }
+                Ok(SortCondition::Between(low, high)) => {
+                    page::push_part(out, b"between");
+                    page::push_value(out, low);
+                    page::push_value(out, high);
+                }
+                Ok(SortCondition::BeginsWith(prefix)) => {
+                    page::push_part(out, b"begins_with");
+                    page::push_value(out, prefix);
+                }
+                Err(_) => out.push(b'!'),
+            }
+        }
+    }
+
     /// Sends one `Query` request.
     async fn request<T: Item>(&self, read: &Parts<'_>) -> Result<Response, Error> {
-        let Parts { target, index, options } = *read;
+        let Parts {
+            target, index, options, ..
+        } = *read;
         let table_partition = std::slice::from_ref(&T::TABLE.partition_key);
         let (partition_keys, sort_keys, keys_of): (&[KeySchema], &[KeySchema], &str) = match index {
             Some(index) => (index.partition_keys, index.sort_keys, index.name),

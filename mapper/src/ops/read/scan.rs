@@ -3,7 +3,6 @@
 use futures_util::stream::{self, Stream, StreamExt};
 
 use super::keys::Unchecked;
-use super::page::Cursor;
 use super::{Parts, Read, ReadKind, Response, read_request};
 use crate::error::{Error, RefusalKind};
 use crate::expr::Placeholders;
@@ -95,9 +94,20 @@ impl<T: Item + 'static, O: Attributes + Send + 'static, X: Send + Sync + 'static
 }
 
 impl<X: Send + Sync + 'static> ReadKind for ScanSegment<X> {
+    /// A scan's page tokens are bound to its segment.
+    fn scope(&self, out: &mut Vec<u8>) {
+        out.push(b'S');
+        if let Some((segment, total)) = self.segment {
+            out.extend_from_slice(&segment.to_be_bytes());
+            out.extend_from_slice(&total.to_be_bytes());
+        }
+    }
+
     /// Sends one `Scan` request.
     async fn request<T: Item>(&self, read: &Parts<'_>) -> Result<Response, Error> {
-        let Parts { target, index, options } = *read;
+        let Parts {
+            target, index, options, ..
+        } = *read;
         if let Some((segment, total)) = self.segment
             && !((1..=MAX_SEGMENTS).contains(&total) && segment < total)
         {
