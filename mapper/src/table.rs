@@ -202,6 +202,13 @@ impl<T: Item> Table<T> {
         CreateTable::new(self.target().clone())
     }
 
+    /// Compares the live table with `T`'s declaration: keys, indexes, time to live, and the
+    /// stream and billing mode when stated. Returns every difference, each saying whether it
+    /// breaks reads or writes. See [`Verify`](crate::ops::Verify).
+    pub fn verify(&self) -> crate::ops::Verify<T> {
+        crate::ops::Verify::new(self.target().clone())
+    }
+
     /// Deletes the table and every item in it.
     pub async fn delete_table(&self) -> Result<(), Error> {
         crate::ops::delete_table(self.target()).await

@@ -23,10 +23,12 @@ use aws_sdk_dynamodb::config::http::HttpResponse;
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 
 mod canceled;
+mod verification;
 
 pub use crate::value::{ConvertError, ConvertErrorKind};
 pub(crate) use canceled::Failure;
 pub use canceled::{CancellationCode, CancellationReason, TransactionCanceled};
+pub use verification::{Difference, DifferenceKind, Verification};
 
 use crate::value::ItemMap;
 
@@ -97,6 +99,12 @@ pub enum Error {
     /// extension that is not loaded, ...).
     #[error("{0}")]
     Configuration(String),
+
+    /// An existing table differs from the item type's declaration in a way that breaks reads
+    /// or writes (`create_table().if_not_exists()` on a table made otherwise). Carries every
+    /// difference; [`Table::verify`](crate::Table::verify) gives the same report.
+    #[error("{0}")]
+    TableMismatch(Box<Verification>),
 
     /// An extension refused a write or a read.
     #[error("extension {extension}: {message}")]

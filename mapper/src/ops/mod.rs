@@ -23,8 +23,10 @@ mod read;
 mod single;
 mod transaction;
 
-pub use crate::error::{CancellationCode, CancellationReason, TransactionCanceled, UnreadableItem};
-pub use admin::{Billing, CreateTable};
+pub use crate::error::{
+    CancellationCode, CancellationReason, Difference, DifferenceKind, TransactionCanceled, UnreadableItem, Verification,
+};
+pub use admin::{Billing, CreateTable, Verify};
 pub use batch::{
     BatchGet, BatchGetOutput, BatchWrite, BatchWriteOutput, DeleteHandle, DeleteItemHandle, Fetched, GetAll,
     GetAllOutput, GetHandle, PutHandle, WriteAll, WriteAllOutput, WriteHandle,

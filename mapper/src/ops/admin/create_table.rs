@@ -73,8 +73,12 @@ impl<T: Item> CreateTable<T> {
         }
     }
 
-    /// Succeeds if the table exists already (created by this call, an earlier one, or a
-    /// concurrent one), after waiting until it is active. Its schema is not compared.
+    /// Succeeds if the table exists already (created by an earlier call, or a concurrent
+    /// one), after waiting until it is active and checking it as
+    /// [`Table::verify`](crate::Table::verify) does (and its stream, if one is asked for): a
+    /// difference that breaks reads or writes is [`Error::TableMismatch`] with every
+    /// difference; one that does not (an extra index, time to live off) is logged as a
+    /// warning. Its time to live is left alone.
     pub fn if_not_exists(mut self) -> Self {
         self.if_not_exists = true;
         self
@@ -200,7 +204,7 @@ impl<T: Item> CreateTable<T> {
             Billing::OnDemand => (BillingMode::PayPerRequest, None),
             Billing::Provisioned { read, write } => (BillingMode::Provisioned, Some(throughput(read, write))),
         };
-        let stream = self.stream.map(|view| {
+        let stream = self.stream.clone().map(|view| {
             StreamSpecification::builder()
                 .stream_enabled(true)
                 .stream_view_type(view)
@@ -233,8 +237,21 @@ impl<T: Item> CreateTable<T> {
             if !(exists && self.if_not_exists) {
                 return Err(Error::from_sdk(name, error));
             }
-            // Created elsewhere: wait for it, leave its TTL alone.
-            return wait_until_active(target, self.timeout).instrument(span).await;
+            // Created elsewhere: wait for it, leave its TTL alone, and check it is the table
+            // the item type declares.
+            wait_until_active(target, self.timeout).instrument(span.clone()).await?;
+            let stated = super::verify::Stated {
+                stream: self.stream,
+                billing: None,
+            };
+            let verification = super::verify::verify(target, schema, stated).instrument(span).await?;
+            if verification.is_breaking() {
+                return Err(Error::TableMismatch(Box::new(verification)));
+            }
+            if !verification.matches() {
+                tracing::warn!(table = name, %verification, "the existing table differs from its declaration");
+            }
+            return Ok(());
         }
         wait_until_active(target, self.timeout).instrument(span.clone()).await?;
 

@@ -1,8 +1,11 @@
-//! Table administration: `CreateTable` from the item's schema, `DescribeTable`, `DeleteTable`.
+//! Table administration: `CreateTable` from the item's schema, checking a live table against
+//! it, `DescribeTable`, `DeleteTable`.
 
 mod create_table;
+mod verify;
 
 pub use create_table::{Billing, CreateTable};
+pub use verify::Verify;
 
 use aws_sdk_dynamodb::types::TableDescription;
 use tracing::Instrument;
