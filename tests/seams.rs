@@ -460,7 +460,7 @@ async fn limits_are_refused_before_sending() {
         other => panic!("expected a refusal, got {other:?}"),
     };
     // The endpoint really is unreachable.
-    assert!(matches!(table.get(("p", 1u32)).await, Err(Error::Sdk { .. })));
+    assert!(matches!(table.get(("p", 1u32)).await, Err(Error::NoAnswer { .. })));
 
     let mut empty_key = ticket(1);
     empty_key.project = String::new();

@@ -12,7 +12,7 @@ use dynamodb_mapper::expr::{Condition, UpdateExpression};
 use dynamodb_mapper::extension::{AtomicCounters, AutoUuids, BeforeWrite, Extension, Operation, VersionedRecords};
 use dynamodb_mapper::ops::{CancellationCode, ModifyError, WrittenItem};
 use dynamodb_mapper::schema::Tag;
-use dynamodb_mapper::testing::{self, Faults, InjectedFault, RecordedRequest};
+use dynamodb_mapper::testing::{self, Faults, InjectedFault, Lost, RecordedRequest};
 use dynamodb_mapper::{Error, Item, Mapper, RefusalKind, RetryPolicy, Table};
 use dynamodb_mapper_workspace::clock::{at, stepping_clock};
 use dynamodb_mapper_workspace::local;
@@ -1387,4 +1387,78 @@ async fn handles_of_a_superseded_attempt_are_refused_and_the_committed_ones_read
     let written = committed.item_map(handles[1]).unwrap().unwrap();
     assert_eq!(written["balance"], n("1099"));
     assert_eq!(raw_id(&accounts, "a").await.unwrap()["balance"], n("1099"));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Answers lost to a timeout or a dropped connection
+
+#[tokio::test]
+async fn a_transaction_whose_answer_is_lost_is_resent_identically_and_applies_once() {
+    let cases = [
+        (InjectedFault::Timeout(Lost::BeforeApplied), "timeout before"),
+        (InjectedFault::Timeout(Lost::AfterApplied), "timeout after"),
+        (InjectedFault::ConnectionDropped(Lost::BeforeApplied), "dropped before"),
+        (InjectedFault::ConnectionDropped(Lost::AfterApplied), "dropped after"),
+    ];
+    for (fault, case) in cases {
+        let faults = Faults::new();
+        let mapper = faulty(&faults, false);
+        let accounts = table::<Account>(&mapper, "tx-lost").await;
+        let entries = table::<Entry>(&mapper, "tx-lost-entries").await;
+        accounts.put(&account("a", 100)).await.unwrap();
+        faults.clear_requests();
+        match fault {
+            InjectedFault::Timeout(when) => faults.on("TransactWriteItems").timeout(when, 1),
+            InjectedFault::ConnectionDropped(when) => faults.on("TransactWriteItems").drop_connection(when, 1),
+            _ => unreachable!("the cases above"),
+        };
+        // Neither action may apply twice: `add` is not idempotent, and the put is conditional
+        // on the entry not being stored yet.
+        let f = Account::fields();
+        let mut tx = mapper.transact_write();
+        tx.patch(&accounts, "a").add(&f.balance, 10);
+        tx.put(&entries, &entry("paid"))
+            .condition(Entry::fields().seq.not_exists());
+        let committed = tx.send().await.unwrap_or_else(|e| panic!("{case}: {e:?}"));
+
+        let sent = faults.requests_of("TransactWriteItems");
+        assert_eq!(sent.len(), 2, "{case}: the lost attempt and one resend");
+        assert_eq!(sent[0].fault.as_ref(), Some(&fault), "{case}");
+        let applied_first = matches!(
+            fault,
+            InjectedFault::Timeout(Lost::AfterApplied) | InjectedFault::ConnectionDropped(Lost::AfterApplied)
+        );
+        assert_eq!(sent[0].forwarded, applied_first, "{case}");
+        assert!(sent[1].forwarded && sent[1].fault.is_none(), "{case}");
+        assert_eq!(sent[0].body, sent[1].body, "{case}: identical, token included");
+        assert_eq!(token_of(&sent[1]), committed.client_request_token(), "{case}");
+
+        // Applied exactly once.
+        let stored = raw_id(&accounts, "a").await.unwrap();
+        assert_eq!(
+            (stored["balance"].clone(), stored["version"].clone()),
+            (n("110"), n("1")),
+            "{case}"
+        );
+        assert_eq!(local::raw_items(&entries).await.len(), 1, "{case}");
+    }
+}
+
+#[tokio::test]
+async fn a_lost_answer_without_resends_is_a_retryable_error_and_the_outcome_unknown() {
+    let faults = Faults::new();
+    let mapper = faulty(&faults, false);
+    let accounts = table::<Account>(&mapper, "tx-lost").await;
+    accounts.put(&account("a", 100)).await.unwrap();
+    faults.clear_requests();
+    faults.on("TransactWriteItems").timeout(Lost::AfterApplied, 1);
+    let f = Account::fields();
+    let mut tx = mapper.transact_write();
+    tx.patch(&accounts, "a").add(&f.balance, 10);
+    let error = tx.retry(RetryPolicy::never()).send().await.unwrap_err();
+    // The caller cannot tell whether it applied: here it did. Resending it with the same
+    // token (`client_request_token`) within ten minutes is how to find out safely.
+    assert!(error.is_retryable(), "{error:?}");
+    assert_eq!(faults.requests_of("TransactWriteItems").len(), 1);
+    assert_eq!(raw_id(&accounts, "a").await.unwrap()["balance"], n("110"));
 }

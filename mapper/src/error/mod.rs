@@ -156,7 +156,22 @@ pub enum Error {
         source: Box<aws_sdk_dynamodb::Error>,
     },
 
-    /// Any other error of the SDK: throttling, network, service errors.
+    /// The request got no answer: it timed out, its connection dropped, or no connection
+    /// could be made. Whether DynamoDB applied it is unknown. Retryable: a write is safe to
+    /// send again when it is idempotent or conditional (a transaction is, with its client
+    /// request token, for ten minutes — the mapper resends one as its `RetryPolicy` says).
+    #[error("DynamoDB request for table `{table}` got no answer: {message}")]
+    NoAnswer {
+        /// The table the request was for.
+        table: String,
+        /// The SDK's description of the failure.
+        message: String,
+        /// The SDK's error.
+        #[source]
+        source: Box<aws_sdk_dynamodb::Error>,
+    },
+
+    /// Any other error of the SDK: throttling, service errors.
     /// [`is_retryable`](Error::is_retryable) tells the transient ones.
     #[error("DynamoDB request for table `{table}` failed: {message}")]
     Sdk {
@@ -408,6 +423,7 @@ impl Error {
         aws_sdk_dynamodb::Error: From<SdkError<E, HttpResponse>>,
     {
         let status = error.raw_response().map(|r| r.status().as_u16());
+        let unanswered = matches!(error, SdkError::DispatchFailure(_) | SdkError::TimeoutError(_));
         let described = match &error {
             SdkError::ServiceError(_) => None,
             other => Some(describe(other)),
@@ -437,6 +453,11 @@ impl Error {
                 message,
                 source: Box::new(error),
             },
+            error if unanswered => Error::NoAnswer {
+                table,
+                message,
+                source: Box::new(error),
+            },
             error if error.code() == Some("ValidationException") => Error::Validation {
                 table,
                 message,
@@ -454,7 +475,7 @@ impl Error {
     /// Whether the same request may succeed if sent again later: throttling
     /// (`ProvisionedThroughputExceeded`, `ThrottlingException`, `RequestLimitExceeded`), a
     /// `TransactionConflict`, a transaction cancelled only by conflicts or throttling, and
-    /// server errors (5xx). Never a failed condition: resending a
+    /// server errors (5xx), and requests that got no answer ([`NoAnswer`](Error::NoAnswer)). Never a failed condition: resending a
     /// stale write cannot succeed (re-read instead), and never an error after the write was
     /// applied ([`WrittenButUnreadable`](Error::WrittenButUnreadable)).
     pub fn is_retryable(&self) -> bool {
@@ -467,6 +488,7 @@ impl Error {
                             .is_some_and(|c| SERVER_CODES.contains(&c) || CONFLICT_CODES.contains(&c))
                 }
                 Error::TransactionCanceled(canceled) => canceled.is_retryable(),
+                Error::NoAnswer { .. } => true,
                 _ => false,
             }
     }

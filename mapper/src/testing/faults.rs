@@ -1,5 +1,6 @@
-//! [`Faults`]: throttling, unprocessed batch items, transaction conflicts, server errors and
-//! latency, injected between the SDK and any DynamoDB endpoint, with a record of every request.
+//! [`Faults`]: throttling, unprocessed batch items, transaction conflicts, server errors,
+//! timeouts, dropped connections and latency, injected between the SDK and any DynamoDB
+//! endpoint, with a record of every request.
 
 use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -30,7 +31,7 @@ use super::strict::operation_of;
 ///
 /// ```
 /// use std::time::Duration;
-/// use dynamodb_mapper::testing::{Faults, Throttle, Times};
+/// use dynamodb_mapper::testing::{Faults, Lost, Throttle, Times};
 ///
 /// let faults = Faults::new();
 /// faults.on("PutItem").throttle(2);                              // the next 2 puts
@@ -38,6 +39,7 @@ use super::strict::operation_of;
 /// faults.on("BatchWriteItem").unprocessed(3, 2);                 // 3 items left over, twice
 /// faults.on("TransactWriteItems").cancel_transaction_at(1, 1);   // action 1 conflicts, once
 /// faults.on("Query").server_error(1).latency(Duration::from_millis(20), Times::Always);
+/// faults.on("TransactWriteItems").timeout(Lost::AfterApplied, 1); // applied, answer lost
 /// assert!(faults.requests().is_empty());
 /// ```
 ///
@@ -50,6 +52,11 @@ use super::strict::operation_of;
 ///
 /// - A **throttle**, **transaction conflict** or **server error** is answered here, as
 ///   DynamoDB would answer it, and never forwarded: nothing is written.
+/// - A **timeout** or a **dropped connection** fails the attempt with the error the SDK's HTTP
+///   client gives for one (a timeout, or an I/O error: the connection was reset), which the
+///   SDK's retries treat as an unknown outcome. [`Lost::BeforeApplied`] fails it without
+///   forwarding: nothing is written. [`Lost::AfterApplied`] forwards it, lets the endpoint
+///   apply it, and discards the response: written, but the caller does not know.
 /// - **Unprocessed** items (`BatchWriteItem`) or keys (`BatchGetItem`) are the *last* `count`
 ///   writes or keys of the request (tables in name order). They are removed from the request
 ///   before it is forwarded, so they are really not written or read, and added to the
@@ -90,7 +97,19 @@ enum Planned {
     Unprocessed(usize),
     Conflict(usize),
     ServerError,
+    Timeout(Lost),
+    Dropped(Lost),
     Latency(Duration),
+}
+
+/// When a request's answer is lost to a timeout or a dropped connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Lost {
+    /// Before the endpoint received the request: nothing was applied.
+    BeforeApplied,
+    /// After the endpoint applied the request: its answer never arrives.
+    AfterApplied,
 }
 
 /// How many requests a fault applies to.
@@ -173,6 +192,12 @@ pub enum InjectedFault {
     TransactionConflict(usize),
     /// Answered with HTTP 500 `InternalServerError`; not forwarded.
     ServerError,
+    /// Failed as a timeout: forwarded and applied with [`Lost::AfterApplied`], its answer
+    /// discarded.
+    Timeout(Lost),
+    /// Failed as a connection reset: forwarded and applied with [`Lost::AfterApplied`], its
+    /// answer discarded.
+    ConnectionDropped(Lost),
 }
 
 /// One HTTP request a client with [`Faults`] sent.
@@ -398,6 +423,20 @@ impl OnOperation<'_> {
         self
     }
 
+    /// Fails `times` requests as timed out, before the endpoint got them or after it applied
+    /// them ([`Lost`]).
+    pub fn timeout(self, when: Lost, times: impl Into<Times>) -> Self {
+        self.faults.add(self.operation, Planned::Timeout(when), times.into());
+        self
+    }
+
+    /// Fails `times` requests with a reset connection, before the endpoint got them or after
+    /// it applied them ([`Lost`]).
+    pub fn drop_connection(self, when: Lost, times: impl Into<Times>) -> Self {
+        self.faults.add(self.operation, Planned::Dropped(when), times.into());
+        self
+    }
+
     /// Delays `times` requests by `delay` before they are answered or forwarded.
     pub fn latency(self, delay: Duration, times: impl Into<Times>) -> Self {
         self.faults.add(self.operation, Planned::Latency(delay), times.into());
@@ -441,6 +480,8 @@ impl Intercept for Faults {
             None | Some(Planned::Latency(_)) => None,
             Some(Planned::Throttle(kind)) => Some(InjectedFault::Throttled(kind)),
             Some(Planned::ServerError) => Some(InjectedFault::ServerError),
+            Some(Planned::Timeout(when)) => Some(InjectedFault::Timeout(when)),
+            Some(Planned::Dropped(when)) => Some(InjectedFault::ConnectionDropped(when)),
             Some(Planned::Conflict(index)) => {
                 let actions = body.get("TransactItems").and_then(Value::as_array).map_or(1, Vec::len);
                 Some(InjectedFault::TransactionConflict(index.min(actions.saturating_sub(1))))
@@ -558,6 +599,9 @@ impl HttpConnector for FaultConnector {
         });
         let answered_here = match &decision.fault {
             Some(InjectedFault::Unprocessed(_)) => decision.nothing_left,
+            Some(InjectedFault::Timeout(Lost::AfterApplied) | InjectedFault::ConnectionDropped(Lost::AfterApplied)) => {
+                false
+            }
             Some(_) => true,
             None => false,
         };
@@ -579,6 +623,18 @@ impl HttpConnector for FaultConnector {
                 fault: decision.fault.clone(),
                 latency: decision.latency,
             });
+            let lost = match &decision.fault {
+                Some(InjectedFault::Timeout(when)) => Some((*when, lost_to_timeout as fn() -> ConnectorError)),
+                Some(InjectedFault::ConnectionDropped(when)) => Some((*when, lost_to_reset as fn() -> ConnectorError)),
+                _ => None,
+            };
+            if let Some((when, error)) = lost {
+                if when == Lost::AfterApplied {
+                    // Applied by the endpoint; the answer is what gets lost.
+                    drop(inner.call(request).await?);
+                }
+                return Err(error());
+            }
             if answered_here {
                 return Ok(canned(&operation, &decision));
             }
@@ -589,6 +645,19 @@ impl HttpConnector for FaultConnector {
             }
         })
     }
+}
+
+/// What the SDK's HTTP client reports for a request that timed out.
+fn lost_to_timeout() -> ConnectorError {
+    ConnectorError::timeout("the request timed out (injected)".into())
+}
+
+/// What the SDK's HTTP client reports for a connection reset under a request.
+fn lost_to_reset() -> ConnectorError {
+    ConnectorError::io(Box::new(std::io::Error::new(
+        std::io::ErrorKind::ConnectionReset,
+        "connection reset by peer (injected)",
+    )))
 }
 
 /// The answer DynamoDB would give to a request meeting `decision`'s fault.
@@ -635,7 +704,10 @@ fn canned(operation: &str, decision: &Decision) -> HttpResponse {
             };
             (200, body)
         }
-        None => error(500, "InternalServerError", "no fault to answer"),
+        // Failed before any answer; never canned.
+        Some(InjectedFault::Timeout(_) | InjectedFault::ConnectionDropped(_)) | None => {
+            error(500, "InternalServerError", "no fault to answer")
+        }
     };
     json_response(status, &body)
 }

@@ -71,7 +71,7 @@ use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::config::retry::{RetryConfig, RetryPartition};
 use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region, SharedHttpClient};
 
-pub use faults::{Faults, InjectedFault, OnOperation, RecordedRequest, Throttle, Times};
+pub use faults::{Faults, InjectedFault, Lost, OnOperation, RecordedRequest, Throttle, Times};
 pub use server::{LocalDynamoDb, LocalError};
 pub use strict::{StrictChecks, refusal_in};
 
