@@ -116,9 +116,21 @@
 //! [`Table`] and [`Mapper`] only build operations. See [`Item`](derive@Item) for the attribute
 //! reference.
 //!
+//! # Cancel safety
+//!
+//! Dropping an operation's future (a timeout around it, a `select!`, a client hanging up)
+//! stops it where it is. A single write is one request: applied or not, unknown if it was in
+//! flight. The operations that send several requests document what they leave behind in a
+//! `# Cancel safety` section: [`ops::BatchWrite`] and [`ops::WriteAll`] (what was answered
+//! is written, the rest may not be; sending the same batch again is safe), [`ops::BatchGet`]
+//! and [`ops::GetAll`] (reads only), [`ops::TransactWrite`] (all or nothing; resend with your
+//! own client request token to find out), and [`ops::ReadModifyWrite`] and
+//! [`ops::TransactReadModifyWrite`] (the last write may have applied: re-read before running
+//! the change again).
+//!
 //! With the `testing` feature, `testing` gives your tests an in-process local DynamoDB, fault
-//! injection (throttling, unprocessed batch items, transaction conflicts) and strict request
-//! checks.
+//! injection (throttling, unprocessed batch items, transaction conflicts, timeouts and
+//! dropped connections) and strict request checks.
 
 #![warn(missing_docs, missing_debug_implementations)]
 #![cfg_attr(docsrs, feature(doc_cfg))]

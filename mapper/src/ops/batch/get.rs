@@ -63,6 +63,11 @@ use crate::target::{Config, Table, Target};
 /// Strong consistency ([`consistent_read`](Self::consistent_read)) and the projection are
 /// DynamoDB settings per table of a request: all keys of one table are read alike, and two
 /// calls reading one table with different projections are refused.
+///
+/// # Cancel safety
+///
+/// Reads only: dropping the future loses the items read so far and changes nothing. Send it
+/// again.
 #[must_use = "a batch does nothing until it is sent"]
 pub struct BatchGet {
     config: Arc<Config>,

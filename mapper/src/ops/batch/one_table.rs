@@ -29,6 +29,12 @@ use crate::target::Table;
 /// }
 /// # Ok(()) }
 /// ```
+///
+/// # Cancel safety
+///
+/// As for [`BatchWrite`]: dropping the future leaves the answered requests written, one in
+/// flight possibly applied, the rest not; the list of what was not written is lost. Sending
+/// the same puts or deletes again is safe (they are idempotent).
 #[must_use = "a batch does nothing until it is awaited"]
 pub struct WriteAll<H> {
     batch: BatchWrite,
@@ -97,6 +103,10 @@ pub struct WriteAllOutput<U> {
 
 /// Reads the items of one table with these keys, as a batch. Made by [`Table::get_all`]; see
 /// [`BatchGet`] for how keys are checked, sent and retried.
+///
+/// # Cancel safety
+///
+/// Reads only: dropping the future changes nothing.
 ///
 /// ```no_run
 /// # use dynamodb_mapper::{Item, Table};

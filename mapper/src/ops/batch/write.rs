@@ -93,6 +93,16 @@ use crate::target::{Config, Table, Target};
 ///
 /// What is left over at the end is never dropped: [`take`](BatchWriteOutput::take) hands it
 /// back per handle.
+///
+/// # Cancel safety
+///
+/// Dropping the future stops the batch where it is. The requests DynamoDB answered are
+/// written (except what it returned unprocessed); a request in flight may have been applied
+/// in whole, in part or not at all; the chunks and leftovers not sent yet are not written.
+/// The output, which says what was left over, is lost with the future, so the caller knows
+/// only that each write is done or not. Puts and deletes are idempotent (the same item put
+/// again, a deleted key deleted again), so sending the same batch again converges to the
+/// same table; a put whose item changed since would overwrite the newer one.
 #[must_use = "a batch does nothing until it is sent"]
 pub struct BatchWrite {
     config: Arc<Config>,

@@ -32,6 +32,15 @@ use crate::target::Target;
 /// notes.read_modify_write("n-1", |n| n.text.push('!')).await;
 /// # }
 /// ```
+///
+/// # Cancel safety
+///
+/// Each attempt reads the item and sends one conditional write. Dropping the future while a
+/// write is in flight leaves it applied or not, unknown to the caller; earlier attempts lost
+/// their race and wrote nothing. Running it again is **not** a safe way to find out: it would
+/// read the item the dropped write may have stored and apply the change a second time. Re-read
+/// and check (the version moved on, or a marker your change writes), or make the change
+/// idempotent.
 #[must_use = "an operation does nothing until it is awaited"]
 pub struct ReadModifyWrite<'f, T, F> {
     target: Target,

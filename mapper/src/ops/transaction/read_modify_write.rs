@@ -62,6 +62,16 @@ use crate::target::Config;
 /// }
 /// # Ok(()) }
 /// ```
+///
+/// # Cancel safety
+///
+/// Each attempt reads, runs the change, and sends one transaction, which applies whole or
+/// not at all; attempts before the last were cancelled (nothing written). Dropping the future
+/// while a transaction is in flight leaves it applied or not, unknown to the caller, and the
+/// change may have run several times (keep it free of side effects). Running the loop again
+/// is **not** a safe way to find out: it reads the state the dropped attempt may have made and
+/// applies the change on top. Re-read instead, or make the change idempotent (record an
+/// operation id in the items and refuse when it is already there).
 #[must_use = "an operation does nothing until it is awaited"]
 pub struct TransactReadModifyWrite<'f, F> {
     config: Arc<Config>,

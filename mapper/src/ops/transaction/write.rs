@@ -69,6 +69,16 @@ use crate::target::{Config, Table, Target};
 /// let to: Option<Account> = committed.item(credit)?.known();
 /// # Ok(()) }
 /// ```
+///
+/// # Cancel safety
+///
+/// A transaction is one request (sent again, identical, while its outcome is unknown): all
+/// its actions apply or none does. Dropped before the request left, nothing is written;
+/// dropped while it was in flight, it may have been applied, and the caller does not know.
+/// To find out without applying it twice, give the transaction a
+/// [`client_request_token`](Self::client_request_token) of your own and send the identical
+/// transaction again with it within ten minutes: DynamoDB applies a token once and answers
+/// the same for every resend.
 #[must_use = "a transaction does nothing until it is sent"]
 pub struct TransactWrite {
     config: Arc<Config>,
