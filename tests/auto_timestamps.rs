@@ -161,7 +161,7 @@ fn the_schema_records_each_fields_format() {
     for (name, format) in UPDATED.into_iter().chain(CREATED) {
         let attribute = Stamped::TABLE.attribute(name).unwrap();
         assert!(
-            attribute.tags.contains(&Tag::auto_timestamp(format)),
+            attribute.has_tag(|t| matches!(t, Tag::AutoTimestamp { format: f, .. } if *f == format)),
             "{name}: {:?}",
             attribute.tags
         );

@@ -75,6 +75,12 @@ fn main() {
     assert_eq!(Ranked::<u32>::TABLE.indexes.len(), 2);
     let _ = Expiring::<Option<DateTime<Utc>>>::TABLE;
     let stamped = Stamped::<dynamodb_mapper::value::JavaInstant>::TABLE;
-    assert_eq!(stamped.attribute("at").unwrap().tags, [Tag::auto_timestamp(TimeFormat::Java)]);
-    assert!(stamped.attribute("created").unwrap().tags.contains(&Tag::auto_timestamp(TimeFormat::Millis)));
+    let format = |name: &str| {
+        stamped.attribute(name).unwrap().tags.iter().find_map(|t| match t {
+            Tag::AutoTimestamp { format, .. } => Some(*format),
+            _ => None,
+        })
+    };
+    assert_eq!(format("at"), Some(TimeFormat::Java));
+    assert_eq!(format("created"), Some(TimeFormat::Millis));
 }

@@ -14,9 +14,12 @@ pub type Clock = Arc<dyn Fn() -> chrono::DateTime<chrono::Utc> + Send + Sync>;
 /// (opt-in), in the format of each field's type (its
 /// [`TimeFormat`](crate::value::TimeFormat)): `DateTime<Utc>`'s RFC 3339 text,
 /// [`JavaInstant`](crate::value::JavaInstant), [`PynamoDateTime`](crate::value::PynamoDateTime),
-/// [`UnixSeconds`](crate::value::UnixSeconds) or [`UnixMillis`](crate::value::UnixMillis). With `#[update_behavior(write_if_not_exists)]` the attribute is a created-at: an
-/// update writes the time only if none is stored, and a put keeps the value the item already
-/// carries (an item that was read), so a created-at survives both.
+/// [`UnixSeconds`](crate::value::UnixSeconds) or [`UnixMillis`](crate::value::UnixMillis).
+///
+/// With `#[update_behavior(write_if_not_exists)]` the attribute is a created-at: an update
+/// writes the time only if none is stored, and a put keeps the value the item already carries
+/// (an item that was read), so a created-at survives both. A patch's own action on the
+/// attribute wins over the extension's.
 #[derive(Clone)]
 pub struct AutoTimestamps {
     clock: Clock,
