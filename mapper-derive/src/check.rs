@@ -538,11 +538,16 @@ fn check_types(cx: &Ctxt, field: &Field) {
             "`#[auto_uuid]` generates a UUID: use `String`, `Uuid`, or an `Option` of them",
         );
     }
-    if a.auto_timestamp.is_some() && types::certainly_not(types::unwrap_option(ty), types::is_utc_datetime) {
-        cx.error_spanned_by(
-            ty,
-            "`#[auto_timestamp]` sets the current time as `DateTime<Utc>` writes it: use `DateTime<Utc>` or `Option<DateTime<Utc>>`",
-        );
+    if a.auto_timestamp.is_some() {
+        let inner = types::unwrap_option(ty);
+        if types::certainly_not(inner, |t| types::is_utc_datetime(t) || types::is_time_wrapper(t)) {
+            let message = if types::is_integer(inner) {
+                "`#[auto_timestamp]` sets a time, which an integer does not say how to store: for epoch seconds or milliseconds use `UnixSeconds` or `UnixMillis` of `dynamodb_mapper::value` (stored as numbers), or an `Option` of one"
+            } else {
+                "`#[auto_timestamp]` sets a time: use `DateTime<Utc>`, a time type of `dynamodb_mapper::value` (`UnixMillis`, `UnixSeconds`, `JavaInstant`, `PynamoDateTime`), or an `Option` of one"
+            };
+            cx.error_spanned_by(ty, message);
+        }
     }
     if a.ttl.is_some()
         && types::certainly_not(types::unwrap_option(ty), |t| {

@@ -317,7 +317,10 @@ fn tags(field: &Field, krate: &Path) -> Vec<TokenStream> {
         )));
     }
     if a.auto_timestamp.is_some() {
-        out.push(quote!(#tag::AutoTimestamp));
+        // The format of the field's type, whose bound reports a type that is no time at it.
+        let ty = field.ty;
+        let format = quote_spanned!(ty.span()=> <#ty as #krate::value::Timestamp>::TIME_FORMAT);
+        out.push(quote!(#tag::auto_timestamp(#format)));
     }
     if a.auto_uuid.is_some() {
         out.push(quote!(#tag::AutoUuid));
@@ -745,6 +748,10 @@ pub(crate) fn with_bounds(container: &Container, fields: &[Field], krate: &Path,
             }
         };
         where_clause.predicates.push(syn::parse_quote!(#ty: #bound));
+        if field.attrs.auto_timestamp.is_some() {
+            // The schema records the format of the field's time type.
+            where_clause.predicates.push(syn::parse_quote!(#ty: #value::Timestamp));
+        }
     }
     generics
 }

@@ -207,7 +207,7 @@ pub use target::Table;
 /// | `#[ttl]` | the time-to-live attribute: `DateTime<Utc>` or integer epoch seconds (or an `Option` of them), stored as epoch seconds |
 /// | `#[version]`, `#[version(start_at = 0, increment_by = 1)]` | optimistic locking; the field is `Option<integer>`, `None` for an item never written; the item is then [`Versioned`](trait@Versioned) |
 /// | `#[atomic_counter]`, `#[atomic_counter(start = 0, inc = 1)]` | a counter the server increments on every write; an integer field |
-/// | `#[auto_timestamp]` | set to the current time on every write; `DateTime<Utc>` or `Option` of it |
+/// | `#[auto_timestamp]` | set to the current time on every write, in the field's own format: `DateTime<Utc>`, a [time type](crate::value::time) (`UnixMillis`, `UnixSeconds`, `JavaInstant`, `PynamoDateTime`), or an `Option` of one |
 /// | `#[auto_uuid]` | a random UUID when unset; `String`, `Uuid` or `Option` of them |
 /// | `#[update_behavior(write_always)]`, `#[update_behavior(write_if_not_exists)]` | whether an update overwrites a stored value |
 /// | `#[tag("name")]` | a tag for your own extensions to find the attribute by |

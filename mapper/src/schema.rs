@@ -40,7 +40,7 @@
 //! assert_eq!(*version.attribute_type, AttributeType::N);
 //! ```
 
-use crate::value::AttributeType;
+use crate::value::{AttributeType, TimeFormat};
 
 /// The attributes of a struct deriving [`Attributes`](crate::Attributes) or
 /// [`Item`](crate::Item), including those of flattened fields (`#[attribute(flatten)]`).
@@ -204,8 +204,14 @@ pub enum Tag {
         /// The largest value the field's integer type holds (`i128::MAX` for wider ones).
         max: i128,
     },
-    /// `#[auto_timestamp]`: set to the current time on every write.
-    AutoTimestamp,
+    /// `#[auto_timestamp]`: set to the current time on every write, in the format of the
+    /// field's type.
+    #[non_exhaustive]
+    AutoTimestamp {
+        /// How the field's type stores a time
+        /// ([`Timestamp::TIME_FORMAT`](crate::value::Timestamp::TIME_FORMAT)).
+        format: TimeFormat,
+    },
     /// `#[auto_uuid]`: a random UUID when unset.
     AutoUuid,
     /// `#[update_behavior(...)]`.
@@ -224,6 +230,11 @@ impl Tag {
             increment_by,
             max,
         }
+    }
+
+    #[doc(hidden)]
+    pub const fn auto_timestamp(format: TimeFormat) -> Tag {
+        Tag::AutoTimestamp { format }
     }
 
     #[doc(hidden)]

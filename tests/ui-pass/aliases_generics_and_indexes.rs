@@ -4,10 +4,12 @@
 
 use chrono::{DateTime, Utc};
 use dynamodb_mapper::schema::IndexKind;
+use dynamodb_mapper::value::{TimeFormat, UnixMillis};
 use dynamodb_mapper::{Item, schema::Tag};
 
 type Version = u64;
 type Timestamp = DateTime<Utc>;
+type Millis = UnixMillis;
 type Id = String;
 
 #[derive(Item)]
@@ -43,6 +45,18 @@ struct Ranked<T> {
     score: i64,
 }
 
+/// A timestamp of a type parameter or an alias: its format comes from the type.
+#[derive(Item)]
+struct Stamped<T> {
+    #[partition_key]
+    id: String,
+    #[auto_timestamp]
+    at: Option<T>,
+    #[auto_timestamp]
+    #[update_behavior(write_if_not_exists)]
+    created: Millis,
+}
+
 #[derive(Item)]
 struct Expiring<T> {
     #[partition_key]
@@ -60,4 +74,13 @@ fn main() {
     let _ = Expiring::<i64>::TABLE.ttl_attribute();
     assert_eq!(Ranked::<u32>::TABLE.indexes.len(), 2);
     let _ = Expiring::<Option<DateTime<Utc>>>::TABLE;
+    let stamped = Stamped::<dynamodb_mapper::value::JavaInstant>::TABLE;
+    let format = |name: &str| {
+        stamped.attribute(name).unwrap().tags.iter().find_map(|t| match t {
+            Tag::AutoTimestamp { format, .. } => Some(*format),
+            _ => None,
+        })
+    };
+    assert_eq!(format("at"), Some(TimeFormat::Java));
+    assert_eq!(format("created"), Some(TimeFormat::Millis));
 }

@@ -22,7 +22,7 @@
 //! |---|---|---|---|---|---|---|
 //! | [`VersionedRecords`] | new item (`None`): writes `start_at` if `attribute_not_exists(v) OR attribute_type(v, NULL)`; read item: writes `v + increment_by` if `v = :read` | same as put | with [`expect_version`](crate::ops::Patch::expect_version): as update; without: `SET v = if_not_exists(v, start_at - increment_by) + increment_by`, no condition | `delete_item`: if `v = :read`; `delete(key)`: no condition | refused ([`RefusalKind::VersionedBatch`](crate::RefusalKind::VersionedBatch)), unless the caller opts out: the version is written without its condition | as the single write |
 //! | [`AtomicCounters`] | writes `start` | `SET c = if_not_exists(c, start - inc) + inc`; the struct's own value is not sent | as update, unless the patch writes the counter itself | — | writes `start` | as put / update |
-//! | [`AutoTimestamps`] | sets now; a created-at (`#[update_behavior(write_if_not_exists)]`) keeps the value the item carries | sets now; a created-at: `if_not_exists` | as update | — | sets now | as put / update |
+//! | [`AutoTimestamps`] | sets now, in the field's own [format](crate::value::TimeFormat); a created-at (`#[update_behavior(write_if_not_exists)]`) keeps the value the item carries | sets now; a created-at: `if_not_exists` | as update, unless the patch writes the timestamp itself | — | sets now | as put / update |
 //! | [`AutoUuids`] | generates when unset | unset: `if_not_exists(u, :new)` (a key: generated); set: written | unset: `if_not_exists(u, :new)` | — | generates when unset | as put / update |
 //!
 //! On a transaction's condition check the built-in extensions do nothing: only the caller's
@@ -361,7 +361,7 @@ impl Chain {
                 let (attribute_name, needed) = match tag {
                     Tag::Version { .. } => ("#[version]", "VersionedRecords"),
                     Tag::AtomicCounter { .. } => ("#[atomic_counter]", "AtomicCounters"),
-                    Tag::AutoTimestamp => ("#[auto_timestamp]", "AutoTimestamps"),
+                    Tag::AutoTimestamp { .. } => ("#[auto_timestamp]", "AutoTimestamps"),
                     Tag::AutoUuid => ("#[auto_uuid]", "AutoUuids"),
                     _ => continue,
                 };

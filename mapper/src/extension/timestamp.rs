@@ -2,18 +2,24 @@
 
 use std::sync::Arc;
 
-use super::{BeforeWrite, Extension, Operation, tagged};
+use super::{BeforeWrite, Extension, Operation};
 use crate::error::Error;
 use crate::schema::{Tag, UpdateBehavior};
-use crate::value::ToAttributeValue;
+use crate::value::TimeFormat;
 
 /// Where [`AutoTimestamps`] reads the time.
 pub type Clock = Arc<dyn Fn() -> chrono::DateTime<chrono::Utc> + Send + Sync>;
 
 /// Sets attributes tagged `#[auto_timestamp]` to the current time on every put and update
-/// (opt-in). With `#[update_behavior(write_if_not_exists)]` the attribute is a created-at: an
-/// update writes the time only if none is stored, and a put keeps the value the item already
-/// carries (an item that was read), so a created-at survives both.
+/// (opt-in), in the format of each field's type (its
+/// [`TimeFormat`](crate::value::TimeFormat)): `DateTime<Utc>`'s RFC 3339 text,
+/// [`JavaInstant`](crate::value::JavaInstant), [`PynamoDateTime`](crate::value::PynamoDateTime),
+/// [`UnixSeconds`](crate::value::UnixSeconds) or [`UnixMillis`](crate::value::UnixMillis).
+///
+/// With `#[update_behavior(write_if_not_exists)]` the attribute is a created-at: an update
+/// writes the time only if none is stored, and a put keeps the value the item already carries
+/// (an item that was read), so a created-at survives both. A patch's own action on the
+/// attribute wins over the extension's.
 #[derive(Clone)]
 pub struct AutoTimestamps {
     clock: Clock,
@@ -49,7 +55,7 @@ impl Extension for AutoTimestamps {
     }
 
     fn handles(&self, tag: &Tag) -> bool {
-        *tag == Tag::AutoTimestamp
+        matches!(tag, Tag::AutoTimestamp { .. })
     }
 
     fn before_write(&self, cx: &mut BeforeWrite<'_>) -> Result<(), Error> {
@@ -58,24 +64,31 @@ impl Extension for AutoTimestamps {
             return Ok(());
         }
         let schema = cx.schema();
-        let names: Vec<&str> = tagged(schema, |t| *t == Tag::AutoTimestamp)
-            .map(|(name, _)| name)
-            // A created-at the item already carries is kept: a put replaces the stored one.
-            .filter(|name| {
-                let created_at = schema
-                    .attribute(name)
-                    .is_some_and(|a| a.update_behavior() == UpdateBehavior::WriteIfNotExists);
-                !(created_at && operation == Operation::Put && cx.item().contains_key(*name))
+        let stamps: Vec<(&str, TimeFormat)> = schema
+            .item
+            .all_attributes()
+            .filter_map(|a| {
+                a.tags.iter().find_map(|t| match t {
+                    Tag::AutoTimestamp { format, .. } => Some((a, *format)),
+                    _ => None,
+                })
             })
+            // A created-at the item already carries is kept: a put replaces the stored one.
+            .filter(|(a, _)| {
+                let created_at = a.update_behavior() == UpdateBehavior::WriteIfNotExists;
+                !(created_at && operation == Operation::Put && cx.item().contains_key(a.name))
+            })
+            .map(|(a, format)| (a.name, format))
             .collect();
-        if names.is_empty() {
+        if stamps.is_empty() {
             return Ok(());
         }
-        let Some(now) = (self.clock)().to_attribute_value()? else {
-            return Ok(());
-        };
-        for name in names {
-            cx.item_mut().insert(name.to_owned(), now.clone());
+        let now = (self.clock)();
+        for (name, format) in stamps {
+            // The field's own format, through its type's conversion.
+            if let Some(value) = format.to_attribute_value(now).map_err(|e| e.in_attribute(name))? {
+                cx.item_mut().insert(name.to_owned(), value);
+            }
         }
         Ok(())
     }

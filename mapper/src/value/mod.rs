@@ -25,7 +25,9 @@
 //! would refuse.
 //!
 //! Inside a list or a map, a value that would not be written (`None`, an empty set) is stored
-//! as `NULL`, so that positions and keys survive a round trip.
+//! as `NULL`, so that positions and keys survive a round trip. A struct stored as a nested map
+//! is written as the item itself is: a `None` field is left out of its map (reading accepts
+//! `NULL` and absence alike).
 //!
 //! Reading consumes the attribute: strings, lists and byte buffers are moved out of the
 //! `AttributeValue`, not copied.
@@ -38,6 +40,7 @@ mod scalar;
 #[cfg(feature = "chrono")]
 #[cfg_attr(docsrs, doc(cfg(feature = "chrono")))]
 pub mod time;
+mod time_format;
 #[cfg(feature = "uuid")]
 mod uuid;
 
@@ -55,6 +58,7 @@ use std::collections::HashMap;
 use aws_sdk_dynamodb::types::AttributeValue;
 
 pub use error::{ConvertError, ConvertErrorKind};
+pub use time_format::{TimeFormat, Timestamp};
 
 /// An item as the SDK sends and receives it: attribute names to values.
 pub type ItemMap = HashMap<String, AttributeValue>;
