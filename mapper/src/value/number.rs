@@ -30,6 +30,7 @@ fn check_precision(text: &str) -> Result<(), ConvertError> {
 
 /// Checks number text produced elsewhere (the serde bridge) against what DynamoDB stores:
 /// decimal syntax, at most 38 significant digits, magnitude 1E-130 to 1E+126.
+#[cfg_attr(not(feature = "serde"), allow(dead_code))]
 pub(crate) fn check_number_text(text: &str) -> Result<(), ConvertError> {
     let invalid = || {
         ConvertError::new(ConvertErrorKind::InvalidNumber {
