@@ -15,6 +15,8 @@
 //! | [`ItemNotFound`](Error::ItemNotFound) | the item to change does not exist | no |
 //! | [`TransactionCanceled`](Error::TransactionCanceled) | a transaction was cancelled; a typed reason per action, in the order added | see [`TransactionCanceled::is_retryable`] |
 //! | [`TokenReused`](Error::TokenReused) | a transaction's client request token was used within ten minutes for other actions (`IdempotentParameterMismatch`); nothing was written | no: use a fresh token |
+//! | [`UnreadableChange`](Error::UnreadableChange) | a stream record could not be decoded into a typed change; carries the raw record and its sequence number; the records after it still decode | no: skip it, set it aside, or stop at it |
+//! | [`InvalidRecord`](Error::InvalidRecord) | a stream record is malformed (no event name, no keys, an image its view type promises is missing, an attribute value of no DynamoDB type); the cause inside an [`UnreadableChange`](Error::UnreadableChange), or a whole JSON document that is no record | no |
 //! | [`Sdk`](Error::Sdk) | anything else: throttling, network, service errors | see [`Error::is_retryable`] |
 
 use std::fmt;
@@ -23,10 +25,12 @@ use aws_sdk_dynamodb::config::http::HttpResponse;
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 
 mod canceled;
+mod change;
 
 pub use crate::value::{ConvertError, ConvertErrorKind};
 pub(crate) use canceled::Failure;
 pub use canceled::{CancellationCode, CancellationReason, TransactionCanceled};
+pub use change::{RawRecord, UnreadableChange};
 
 use crate::value::ItemMap;
 
@@ -146,6 +150,21 @@ pub enum Error {
         /// The SDK's error.
         #[source]
         source: Box<aws_sdk_dynamodb::Error>,
+    },
+
+    /// A stream record could not be decoded into a typed
+    /// `stream::Change`: an attribute did not convert, an extension's
+    /// `after_read` refused an image, or the record is malformed. Carries the record as it
+    /// was delivered and its sequence number; the records after it decode on their own.
+    #[error(transparent)]
+    UnreadableChange(Box<UnreadableChange>),
+
+    /// A stream record that is not one DynamoDB writes: no event name, no keys, an image its
+    /// view type promises is missing, an attribute value of no DynamoDB type.
+    #[error("malformed stream record: {message}")]
+    InvalidRecord {
+        /// What is wrong with it.
+        message: String,
     },
 
     /// Any other error of the SDK: throttling, network, service errors.
