@@ -133,7 +133,10 @@ mod plan;
 mod retry;
 pub mod schema;
 #[cfg(any(feature = "streams", feature = "lambda", feature = "dynamodb-json"))]
-#[cfg_attr(docsrs, doc(cfg(any(feature = "streams", feature = "lambda", feature = "dynamodb-json"))))]
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(feature = "streams", feature = "lambda", feature = "dynamodb-json")))
+)]
 pub mod stream;
 mod table;
 mod target;

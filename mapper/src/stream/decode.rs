@@ -80,7 +80,9 @@ pub(crate) fn decode<T: Item>(
     record: &impl Source,
     shard_id: Option<&str>,
 ) -> Result<Change<T>, Error> {
-    let name = record.event_name().ok_or_else(|| invalid("the record has no event name"))?;
+    let name = record
+        .event_name()
+        .ok_or_else(|| invalid("the record has no event name"))?;
     let kind = ChangeKind::from_event_name(name).ok_or_else(|| {
         invalid(format!(
             "unknown event name `{name}` (expected INSERT, MODIFY or REMOVE)"

@@ -31,8 +31,7 @@ impl<T: Item> ChangeDecoder<T> {
     /// records, or an object with a `Records` array (a Lambda event, a `GetRecords`
     /// response). One result per record; `Err` when the text is not JSON or holds no record.
     pub fn decode_json_str(&self, text: &str) -> Result<Vec<Result<Change<T>, Error>>, Error> {
-        let document: Value =
-            serde_json::from_str(text).map_err(|e| invalid(format!("the text is not JSON: {e}")))?;
+        let document: Value = serde_json::from_str(text).map_err(|e| invalid(format!("the text is not JSON: {e}")))?;
         let records = match &document {
             Value::Array(records) => records.as_slice(),
             Value::Object(object) => match object.get("Records") {
@@ -163,7 +162,11 @@ fn convert(value: &Value) -> Result<AttributeValue, ConvertError> {
     let texts = || -> Result<Vec<String>, ConvertError> {
         let list = inner.as_array().ok_or_else(|| expected("an array of strings"))?;
         list.iter()
-            .map(|v| v.as_str().map(str::to_owned).ok_or_else(|| expected("an array of strings")))
+            .map(|v| {
+                v.as_str()
+                    .map(str::to_owned)
+                    .ok_or_else(|| expected("an array of strings"))
+            })
             .collect()
     };
     let binary = |text: &str| {

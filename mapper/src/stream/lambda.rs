@@ -31,7 +31,11 @@ impl<T: Item> ChangeDecoder<T> {
 
     /// Decodes every record of a Lambda DynamoDB event, in order: one result per record.
     pub fn decode_event(&self, event: &Event) -> Vec<Result<Change<T>, Error>> {
-        event.records.iter().map(|record| self.decode_event_record(record)).collect()
+        event
+            .records
+            .iter()
+            .map(|record| self.decode_event_record(record))
+            .collect()
     }
 
     /// Hands the event's records to `handler` in order, each decoded (or the

@@ -143,10 +143,7 @@ impl<T: Item> ChangeDecoder<T> {
     /// `after_read`, in reverse order; an empty list means none), for a consumer without a
     /// DynamoDB client. A record that names its table (a Lambda record's event source ARN)
     /// gives the extensions that name instead.
-    pub fn with_extensions(
-        table: impl Into<String>,
-        extensions: impl IntoIterator<Item = Arc<dyn Extension>>,
-    ) -> Self {
+    pub fn with_extensions(table: impl Into<String>, extensions: impl IntoIterator<Item = Arc<dyn Extension>>) -> Self {
         ChangeDecoder {
             chain: Chain::new(extensions.into_iter().collect()),
             table: Arc::from(table.into()),

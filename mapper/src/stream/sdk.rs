@@ -46,7 +46,10 @@ impl<T: Item> ChangeDecoder<T> {
 
     /// Decodes every record of a `GetRecords` page, in order: one result per record.
     pub fn decode_records(&self, records: &[Record], shard_id: Option<&str>) -> Vec<Result<Change<T>, Error>> {
-        records.iter().map(|record| self.decode_record(record, shard_id)).collect()
+        records
+            .iter()
+            .map(|record| self.decode_record(record, shard_id))
+            .collect()
     }
 }
 
