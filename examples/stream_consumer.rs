@@ -45,6 +45,9 @@ fn new_product(name: &str, price: u32, category: &str) -> Product {
     }
 }
 
+/// What the consumer saw of one change: its kind, and the price before and after.
+type Seen = (ChangeKind, Option<u32>, Option<u32>);
+
 fn describe(change: &Change<Product>) -> String {
     let (pk, _) = &change.key;
     match (change.kind, &change.old, &change.new) {
@@ -126,7 +129,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
 
     // Every change seen once, in order per item.
-    let mut per_item: HashMap<&str, Vec<(ChangeKind, Option<u32>, Option<u32>)>> = HashMap::new();
+    let mut per_item: HashMap<&str, Vec<Seen>> = HashMap::new();
     let mut last_sequence: HashMap<&str, u128> = HashMap::new();
     for change in &changes {
         let pk = change.key.0.as_str();

@@ -65,10 +65,14 @@ fn key_read(field: &Field, krate: &Path) -> TokenStream {
     let private = quote!(#krate::__private);
     let (ty, name) = (field.ty, &field.name);
     let span = ty.span();
+    // The local is never spanned at the user's tokens (hygiene, as in `expand_struct`).
+    let item = quote!(item);
     match strategy(field, krate) {
-        Strategy::Converter(path) => quote!(#private::read_converted::<#ty>(item, #name, #path::from_attribute_value)?),
-        Strategy::Default => quote_spanned!(span=> #private::read_or_default::<#ty>(item, #name)?),
-        _ => quote_spanned!(span=> #private::read_converted::<#ty>(item, #name, |__value| match __value {
+        Strategy::Converter(path) => {
+            quote!(#private::read_converted::<#ty>(#item, #name, #path::from_attribute_value)?)
+        }
+        Strategy::Default => quote_spanned!(span=> #private::read_or_default::<#ty>(#item, #name)?),
+        _ => quote_spanned!(span=> #private::read_converted::<#ty>(#item, #name, |__value| match __value {
             ::core::option::Option::Some(__value) => {
                 <#ty as #krate::value::KeyAttribute>::from_key_attribute_value(__value)
             }

@@ -16,7 +16,7 @@
 //! | [`TransactionCanceled`](Error::TransactionCanceled) | a transaction was cancelled; a typed reason per action, in the order added | see [`TransactionCanceled::is_retryable`] |
 //! | [`TokenReused`](Error::TokenReused) | a transaction's client request token was used within ten minutes for other actions (`IdempotentParameterMismatch`); nothing was written | no: use a fresh token |
 //! | [`UnreadableChange`](Error::UnreadableChange) | a stream record could not be decoded into a typed change; carries the raw record and its sequence number; the records after it still decode | no: skip it, set it aside, or stop at it |
-//! | [`InvalidRecord`](Error::InvalidRecord) | a stream record is malformed (no event name, no keys, an image its view type promises is missing, an attribute value of no DynamoDB type); the cause inside an [`UnreadableChange`](Error::UnreadableChange), or a whole JSON document that is no record | no |
+//! | [`InvalidRecord`](Error::InvalidRecord) | a stream record is malformed (no event name, id, sequence number or keys, an unknown view type, an image its view type promises is missing); the cause inside an [`UnreadableChange`](Error::UnreadableChange), or a whole JSON document that is no record | no |
 //! | [`Sdk`](Error::Sdk) | anything else: throttling, network, service errors | see [`Error::is_retryable`] |
 
 use std::fmt;
@@ -159,8 +159,9 @@ pub enum Error {
     #[error(transparent)]
     UnreadableChange(Box<UnreadableChange>),
 
-    /// A stream record that is not one DynamoDB writes: no event name, no keys, an image its
-    /// view type promises is missing, an attribute value of no DynamoDB type.
+    /// A stream record that is not one DynamoDB writes: no event name, id, sequence number or
+    /// keys, an unknown view type, an image its view type promises is missing. (An attribute
+    /// value of no DynamoDB type is a [`Convert`](Error::Convert) error naming the attribute.)
     #[error("malformed stream record: {message}")]
     InvalidRecord {
         /// What is wrong with it.

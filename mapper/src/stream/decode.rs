@@ -138,6 +138,7 @@ pub(crate) fn decode<T: Item>(
 }
 
 /// The table name in a stream's ARN (`arn:aws:dynamodb:REGION:ACCOUNT:table/NAME/stream/LABEL`).
+#[cfg(any(feature = "lambda", feature = "dynamodb-json"))]
 pub(crate) fn table_of_arn(arn: &str) -> Option<&str> {
     let rest = arn.split(':').nth(5)?;
     let rest = rest.strip_prefix("table/")?;
@@ -146,6 +147,7 @@ pub(crate) fn table_of_arn(arn: &str) -> Option<&str> {
 }
 
 /// A time in epoch seconds, as stream records carry it.
+#[cfg(feature = "dynamodb-json")]
 pub(crate) fn epoch_seconds(seconds: f64) -> Option<SystemTime> {
     if !seconds.is_finite() || seconds < 0.0 {
         return None;
@@ -158,6 +160,7 @@ mod tests {
     use super::*;
 
     #[test]
+    #[cfg(any(feature = "lambda", feature = "dynamodb-json"))]
     fn table_names_come_from_stream_arns() {
         let arn = "arn:aws:dynamodb:us-east-1:123456789012:table/Products/stream/2024-05-01T00:00:00.000";
         assert_eq!(table_of_arn(arn), Some("Products"));
@@ -180,6 +183,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(feature = "dynamodb-json")]
     fn epoch_seconds_convert() {
         assert_eq!(
             epoch_seconds(1.5),

@@ -14,7 +14,7 @@
 //! binary, numbers, converters and times read exactly as from the table. Which images a
 //! change has follows the stream's view type (see [`Change`]), never whether a map is empty.
 //!
-//! A record that does not decode is an [`Error::UnreadableChange`](crate::Error::UnreadableChange)
+//! A record that does not decode is an [`Error::UnreadableChange`]
 //! carrying the record as it was delivered ([`RawRecord`]) and its sequence number; the
 //! records after it decode on their own. Decoding reads the record without consuming it.
 //!
@@ -158,10 +158,6 @@ impl<T: Item> ChangeDecoder<T> {
 
     /// Decodes one record of any source; `wrap` turns a failure into the source's
     /// [`UnreadableChange`], with the record cloned (only then).
-    #[cfg_attr(
-        not(any(feature = "streams", feature = "lambda", feature = "dynamodb-json")),
-        allow(dead_code)
-    )]
     fn decode_with(
         &self,
         record: &impl decode::Source,
