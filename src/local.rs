@@ -129,3 +129,67 @@ pub async fn raw_item<T: Item + KeyFrom<K>, K>(table: &Table<T>, key: K) -> Item
         .item
         .unwrap_or_default()
 }
+
+/// A DynamoDB Streams client for the server (region `us-east-1`, test credentials).
+pub fn streams_client() -> aws_sdk_dynamodbstreams::Client {
+    let config = aws_sdk_dynamodbstreams::Config::builder()
+        .behavior_version(aws_sdk_dynamodbstreams::config::BehaviorVersion::latest())
+        .region(aws_sdk_dynamodbstreams::config::Region::new("us-east-1"))
+        .credentials_provider(aws_sdk_dynamodbstreams::config::Credentials::new(
+            "test", "test", None, None, "tests",
+        ))
+        .endpoint_url(endpoint())
+        .build();
+    aws_sdk_dynamodbstreams::Client::from_conf(config)
+}
+
+/// Every record of `table`'s stream so far, read from the start of each shard, with the id of
+/// its shard, in the order of each shard.
+pub async fn stream_records<T: Item>(
+    streams: &aws_sdk_dynamodbstreams::Client,
+    table: &Table<T>,
+) -> Vec<(String, aws_sdk_dynamodbstreams::types::Record)> {
+    use aws_sdk_dynamodbstreams::types::ShardIteratorType;
+    let listed = streams
+        .list_streams()
+        .table_name(table.name())
+        .send()
+        .await
+        .expect("ListStreams");
+    let arn = listed.streams()[0].stream_arn().expect("a stream ARN").to_owned();
+    let described = streams
+        .describe_stream()
+        .stream_arn(&arn)
+        .send()
+        .await
+        .expect("DescribeStream");
+    let shards = described.stream_description().expect("a description").shards().to_vec();
+    let mut out = Vec::new();
+    for shard in shards {
+        let shard_id = shard.shard_id().expect("a shard id").to_owned();
+        let mut iterator = streams
+            .get_shard_iterator()
+            .stream_arn(&arn)
+            .shard_id(&shard_id)
+            .shard_iterator_type(ShardIteratorType::TrimHorizon)
+            .send()
+            .await
+            .expect("GetShardIterator")
+            .shard_iterator;
+        while let Some(current) = iterator {
+            let page = streams
+                .get_records()
+                .shard_iterator(current)
+                .send()
+                .await
+                .expect("GetRecords");
+            let records = page.records.unwrap_or_default();
+            if records.is_empty() {
+                break;
+            }
+            out.extend(records.into_iter().map(|r| (shard_id.clone(), r)));
+            iterator = page.next_shard_iterator;
+        }
+    }
+    out
+}

@@ -60,6 +60,27 @@ pub(crate) fn strategy(field: &Field, krate: &Path) -> Strategy {
     }
 }
 
+/// How `Item::read_key` reads a table key field from `item`, as `read_attributes` does.
+fn key_read(field: &Field, krate: &Path) -> TokenStream {
+    let private = quote!(#krate::__private);
+    let (ty, name) = (field.ty, &field.name);
+    let span = ty.span();
+    // The local is never spanned at the user's tokens (hygiene, as in `expand_struct`).
+    let item = quote!(item);
+    match strategy(field, krate) {
+        Strategy::Converter(path) => {
+            quote!(#private::read_converted::<#ty>(#item, #name, #path::from_attribute_value)?)
+        }
+        Strategy::Default => quote_spanned!(span=> #private::read_or_default::<#ty>(#item, #name)?),
+        _ => quote_spanned!(span=> #private::read_converted::<#ty>(#item, #name, |__value| match __value {
+            ::core::option::Option::Some(__value) => {
+                <#ty as #krate::value::KeyAttribute>::from_key_attribute_value(__value)
+            }
+            ::core::option::Option::None => <#ty as #krate::value::FromAttributeValue>::from_missing(),
+        })?),
+    }
+}
+
 /// `impl Attributes` plus the conversion of the struct as a nested map (`M`).
 fn expand_struct(container: &Container, fields: &[Field], krate: &Path) -> TokenStream {
     let ident = container.ident;
@@ -458,6 +479,8 @@ fn expand_item(container: &Container, fields: &[Field], krate: &Path) -> TokenSt
             quote!(#private::write_key_value::<#ty>(&mut item, #name, #convert(#var))?;)
         })
         .collect();
+    // Read as `read_attributes` reads them: through the key check, or the field's converter.
+    let key_reads: Vec<TokenStream> = keys.iter().map(|field| key_read(field, krate)).collect();
     let into_params: Vec<Ident> = (0..key_count)
         .map(|i| Ident::new(&format!("__K{i}"), Span::call_site()))
         .collect();
@@ -529,6 +552,11 @@ fn expand_item(container: &Container, fields: &[Field], krate: &Path) -> TokenSt
                 let mut item = #krate::ItemMap::with_capacity(#key_count);
                 #(#owned_key_writes)*
                 #private::Result::Ok(item)
+            }
+
+            fn read_key(item: &mut #krate::ItemMap) -> #private::Result<Self::Key, #krate::ConvertError> {
+                #(let #key_vars = #key_reads;)*
+                #private::Result::Ok(#key_pattern)
             }
         }
 

@@ -69,6 +69,9 @@ pub fn expand(input: &syn::DeriveInput, derive: Derive, krate: &syn::Path) -> To
                 fn key_to_item(_: Self::Key) -> #private::Result<#krate::ItemMap, #krate::ConvertError> {
                     ::core::unimplemented!()
                 }
+                fn read_key(_: &mut #krate::ItemMap) -> #private::Result<Self::Key, #krate::ConvertError> {
+                    ::core::unimplemented!()
+                }
             }
         }
     });

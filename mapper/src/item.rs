@@ -96,6 +96,29 @@ pub trait Item: Attributes {
     /// The primary key attributes for a key value.
     fn key_to_item(key: Self::Key) -> Result<ItemMap, ConvertError>;
 
+    /// Reads the primary key from an item's key attributes (a stream record's `Keys`, say),
+    /// removing them from `item`, as [`from_item`](Self::from_item) reads them: through each
+    /// key type's [key check](crate::value::KeyAttribute::from_key_attribute_value) or the
+    /// field's converter.
+    ///
+    /// ```
+    /// use dynamodb_mapper::Item;
+    ///
+    /// #[derive(Item)]
+    /// struct Customer {
+    ///     #[partition_key]
+    ///     id: String,
+    ///     #[sort_key]
+    ///     region: String,
+    /// }
+    ///
+    /// let mut keys = Customer::key_from(("42", "eu"))?;
+    /// assert_eq!(Customer::read_key(&mut keys)?, ("42".to_string(), "eu".to_string()));
+    /// assert!(keys.is_empty());
+    /// # Ok::<(), dynamodb_mapper::ConvertError>(())
+    /// ```
+    fn read_key(item: &mut ItemMap) -> Result<Self::Key, ConvertError>;
+
     /// The primary key attributes for anything convertible to the key's types:
     /// `Customer::key_from(("42", "eu"))` for a `(String, String)` key.
     fn key_from<K>(key: K) -> Result<ItemMap, ConvertError>

@@ -151,6 +151,12 @@ pub mod ops;
 mod plan;
 mod retry;
 pub mod schema;
+#[cfg(any(feature = "streams", feature = "lambda", feature = "dynamodb-json"))]
+#[cfg_attr(
+    docsrs,
+    doc(cfg(any(feature = "streams", feature = "lambda", feature = "dynamodb-json")))
+)]
+pub mod stream;
 mod table;
 mod target;
 #[cfg(feature = "testing")]

@@ -15,7 +15,11 @@
 //! | [`ItemNotFound`](Error::ItemNotFound) | the item to change does not exist | no |
 //! | [`TransactionCanceled`](Error::TransactionCanceled) | a transaction was cancelled; a typed reason per action, in the order added | see [`TransactionCanceled::is_retryable`] |
 //! | [`TokenReused`](Error::TokenReused) | a transaction's client request token was used within ten minutes for other actions (`IdempotentParameterMismatch`); nothing was written | no: use a fresh token |
-//! | [`Sdk`](Error::Sdk) | anything else: throttling, network, service errors | see [`Error::is_retryable`] |
+//! | [`UnreadableChange`](Error::UnreadableChange) | a stream record could not be decoded into a typed change; carries the raw record and its sequence number; the records after it still decode | no: skip it, set it aside, or stop at it |
+//! | [`InvalidRecord`](Error::InvalidRecord) | a stream record is malformed (no event name, id, sequence number or keys, an unknown view type, an image its view type promises is missing); the cause inside an [`UnreadableChange`](Error::UnreadableChange), or a whole JSON document that is no record | no |
+//! | [`TableMismatch`](Error::TableMismatch) | an existing table breaks the item type's declaration (`create_table().if_not_exists()`); every difference listed | no |
+//! | [`NoAnswer`](Error::NoAnswer) | a request timed out or lost its connection: whether it applied is unknown | yes, if idempotent or conditional |
+//! | [`Sdk`](Error::Sdk) | anything else: throttling, service errors | see [`Error::is_retryable`] |
 
 use std::fmt;
 
@@ -23,11 +27,13 @@ use aws_sdk_dynamodb::config::http::HttpResponse;
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 
 mod canceled;
+mod change;
 mod verification;
 
 pub use crate::value::{ConvertError, ConvertErrorKind};
 pub(crate) use canceled::Failure;
 pub use canceled::{CancellationCode, CancellationReason, TransactionCanceled};
+pub use change::{RawRecord, UnreadableChange};
 pub use verification::{Difference, DifferenceKind, Verification};
 
 use crate::value::ItemMap;
@@ -169,6 +175,22 @@ pub enum Error {
         /// The SDK's error.
         #[source]
         source: Box<aws_sdk_dynamodb::Error>,
+    },
+
+    /// A stream record could not be decoded into a typed
+    /// `stream::Change`: an attribute did not convert, an extension's
+    /// `after_read` refused an image, or the record is malformed. Carries the record as it
+    /// was delivered and its sequence number; the records after it decode on their own.
+    #[error(transparent)]
+    UnreadableChange(Box<UnreadableChange>),
+
+    /// A stream record that is not one DynamoDB writes: no event name, id, sequence number or
+    /// keys, an unknown view type, an image its view type promises is missing. (An attribute
+    /// value of no DynamoDB type is a [`Convert`](Error::Convert) error naming the attribute.)
+    #[error("malformed stream record: {message}")]
+    InvalidRecord {
+        /// What is wrong with it.
+        message: String,
     },
 
     /// Any other error of the SDK: throttling, service errors.

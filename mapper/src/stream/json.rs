@@ -1,0 +1,202 @@
+//! Stream records in DynamoDB's JSON: the record format of `GetRecords` and of Lambda events
+//! (`eventID`, `eventName`, `eventSourceARN`, `userIdentity`, and `dynamodb` with `Keys`,
+//! `NewImage`, `OldImage`, `SequenceNumber`, `SizeBytes`, `StreamViewType`,
+//! `ApproximateCreationDateTime` in epoch seconds), attribute values typed as
+//! `{"S": "..."}`, `{"N": "..."}`, `{"B": "<base64>"}` and so on.
+
+use std::collections::HashMap;
+use std::time::SystemTime;
+
+use aws_sdk_dynamodb::primitives::Blob;
+use aws_sdk_dynamodb::types::{AttributeValue, StreamViewType};
+use serde_json::{Map, Value};
+
+use super::decode::{Image, Source, epoch_seconds, invalid, table_of_arn};
+use super::{Change, ChangeDecoder, RawRecord};
+use crate::error::Error;
+use crate::item::{Item, ItemMap};
+use crate::value::ConvertError;
+
+impl<T: Item> ChangeDecoder<T> {
+    /// Decodes one stream record in DynamoDB's JSON, read from the shard `shard_id` when the
+    /// caller knows it. The extensions see the table named by the record's `eventSourceARN`
+    /// when it has one. A record that does not decode is an [`Error::UnreadableChange`]
+    /// holding a copy of the record ([`RawRecord::Json`]).
+    pub fn decode_json(&self, record: &Value, shard_id: Option<&str>) -> Result<Change<T>, Error> {
+        let source = JsonRecord::new(record);
+        self.decode_with(&source, shard_id, || RawRecord::Json(Box::new(record.clone())))
+    }
+
+    /// Decodes the stream records in a JSON document, in order: one record, an array of
+    /// records, or an object with a `Records` array (a Lambda event, a `GetRecords`
+    /// response). One result per record; `Err` when the text is not JSON or holds no record.
+    pub fn decode_json_str(&self, text: &str) -> Result<Vec<Result<Change<T>, Error>>, Error> {
+        let document: Value = serde_json::from_str(text).map_err(|e| invalid(format!("the text is not JSON: {e}")))?;
+        let records = match &document {
+            Value::Array(records) => records.as_slice(),
+            Value::Object(object) => match object.get("Records") {
+                Some(Value::Array(records)) => records.as_slice(),
+                Some(_) => return Err(invalid("`Records` is not an array")),
+                None => std::slice::from_ref(&document),
+            },
+            _ => return Err(invalid("the JSON document is neither a record nor a list of records")),
+        };
+        Ok(records.iter().map(|record| self.decode_json(record, None)).collect())
+    }
+}
+
+struct JsonRecord<'a> {
+    record: Option<&'a Map<String, Value>>,
+    stream: Option<&'a Map<String, Value>>,
+}
+
+impl<'a> JsonRecord<'a> {
+    fn new(record: &'a Value) -> Self {
+        let record = record.as_object();
+        let stream = record.and_then(|r| r.get("dynamodb")).and_then(Value::as_object);
+        JsonRecord { record, stream }
+    }
+
+    fn text(&self, name: &str) -> Option<&'a str> {
+        self.record?.get(name)?.as_str()
+    }
+
+    fn stream_field(&self, name: &str) -> Option<&'a Value> {
+        self.stream?.get(name).filter(|v| !v.is_null())
+    }
+
+    fn map(&self, name: &'static str) -> Result<Option<ItemMap>, Error> {
+        match self.stream_field(name) {
+            None => Ok(None),
+            Some(Value::Object(map)) => Ok(Some(convert_map(map).map_err(Error::Convert)?)),
+            Some(other) => Err(invalid(format!("`dynamodb.{name}` is {}, not a map", kind_of(other)))),
+        }
+    }
+}
+
+impl Source for JsonRecord<'_> {
+    fn event_name(&self) -> Option<&str> {
+        self.text("eventName")
+    }
+
+    fn event_id(&self) -> Option<&str> {
+        self.text("eventID")
+    }
+
+    fn sequence_number(&self) -> Option<&str> {
+        self.stream_field("SequenceNumber")?.as_str()
+    }
+
+    fn table(&self) -> Option<&str> {
+        self.text("eventSourceARN").and_then(table_of_arn)
+    }
+
+    fn view(&self) -> Result<Option<StreamViewType>, Error> {
+        match self.stream_field("StreamViewType") {
+            None => Ok(None),
+            Some(Value::String(view)) => Ok(Some(StreamViewType::from(view.as_str()))),
+            Some(other) => Err(invalid(format!(
+                "`dynamodb.StreamViewType` is {}, not a string",
+                kind_of(other)
+            ))),
+        }
+    }
+
+    fn approximate_creation_time(&self) -> Option<SystemTime> {
+        epoch_seconds(self.stream_field("ApproximateCreationDateTime")?.as_f64()?)
+    }
+
+    fn size_bytes(&self) -> Option<u64> {
+        self.stream_field("SizeBytes")?.as_u64()
+    }
+
+    fn user_identity(&self) -> Option<(&str, &str)> {
+        let identity = self.record?.get("userIdentity")?.as_object()?;
+        Some((identity.get("type")?.as_str()?, identity.get("principalId")?.as_str()?))
+    }
+
+    fn keys(&self) -> Result<Option<ItemMap>, Error> {
+        if self.record.is_none() {
+            return Err(invalid("the record is not a JSON object"));
+        }
+        self.map("Keys")
+    }
+
+    fn image(&self, image: Image) -> Result<Option<ItemMap>, Error> {
+        self.map(match image {
+            Image::Old => "OldImage",
+            Image::New => "NewImage",
+        })
+    }
+}
+
+fn kind_of(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+fn convert_map(map: &Map<String, Value>) -> Result<ItemMap, ConvertError> {
+    let mut out = HashMap::with_capacity(map.len());
+    for (name, value) in map {
+        out.insert(name.clone(), convert(value).map_err(|e| e.in_attribute(name))?);
+    }
+    Ok(out)
+}
+
+/// One attribute value: an object with exactly one member, named by its DynamoDB type.
+fn convert(value: &Value) -> Result<AttributeValue, ConvertError> {
+    let Some((tag, inner)) = value.as_object().filter(|o| o.len() == 1).and_then(|o| o.iter().next()) else {
+        return Err(ConvertError::custom(format!(
+            "expected a DynamoDB JSON value (an object with one member such as \"S\" or \"N\"), found {}",
+            kind_of(value)
+        )));
+    };
+    let expected = |what: &str| ConvertError::custom(format!("`{tag}` holds {}, expected {what}", kind_of(inner)));
+    let text = || inner.as_str().ok_or_else(|| expected("a string"));
+    let texts = || -> Result<Vec<String>, ConvertError> {
+        let list = inner.as_array().ok_or_else(|| expected("an array of strings"))?;
+        list.iter()
+            .map(|v| {
+                v.as_str()
+                    .map(str::to_owned)
+                    .ok_or_else(|| expected("an array of strings"))
+            })
+            .collect()
+    };
+    let binary = |text: &str| {
+        aws_smithy_types::base64::decode(text)
+            .map(Blob::new)
+            .map_err(|e| ConvertError::custom(format!("`{tag}` is not base64: {e}")))
+    };
+    Ok(match tag.as_str() {
+        "S" => AttributeValue::S(text()?.to_owned()),
+        "N" => AttributeValue::N(text()?.to_owned()),
+        "B" => AttributeValue::B(binary(text()?)?),
+        "BOOL" => AttributeValue::Bool(inner.as_bool().ok_or_else(|| expected("a boolean"))?),
+        "NULL" => AttributeValue::Null(inner.as_bool().ok_or_else(|| expected("a boolean"))?),
+        "SS" => AttributeValue::Ss(texts()?),
+        "NS" => AttributeValue::Ns(texts()?),
+        "BS" => AttributeValue::Bs(texts()?.iter().map(|t| binary(t)).collect::<Result<_, _>>()?),
+        "L" => {
+            let list = inner.as_array().ok_or_else(|| expected("an array"))?;
+            AttributeValue::L(
+                list.iter()
+                    .enumerate()
+                    .map(|(i, v)| convert(v).map_err(|e| e.at_index(i)))
+                    .collect::<Result<_, _>>()?,
+            )
+        }
+        "M" => AttributeValue::M(convert_map(inner.as_object().ok_or_else(|| expected("an object"))?)?),
+        other => {
+            return Err(ConvertError::custom(format!(
+                "`{other}` is not a DynamoDB type (S, N, B, BOOL, NULL, SS, NS, BS, L, M)"
+            )));
+        }
+    })
+}
