@@ -226,19 +226,28 @@ pub fn client_builder() -> ClientBuilder {
         ),
         _ => {}
     }
-    let from_host = || {
-        let host = host(endpoint());
-        host.strip_prefix("dynamodb.")
-            .and_then(|rest| rest.split('.').next())
-            .map(str::to_owned)
-    };
-    if let Some(region) = variable("AWS_REGION")
-        .or_else(|| variable("AWS_DEFAULT_REGION"))
-        .or_else(from_host)
-    {
+    if let Some(region) = region() {
         builder = builder.region(region);
     }
     builder
+}
+
+/// The region requests to another endpoint are signed for: `AWS_REGION`, else
+/// `AWS_DEFAULT_REGION`, else the region in the endpoint's host name
+/// (`dynamodb.<region>.amazonaws.com`); `None` for the in-process server (`us-east-1`).
+pub fn region() -> Option<String> {
+    if is_local() {
+        return None;
+    }
+    let variable = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    variable("AWS_REGION")
+        .or_else(|| variable("AWS_DEFAULT_REGION"))
+        .or_else(|| {
+            host(endpoint())
+                .strip_prefix("dynamodb.")
+                .and_then(|rest| rest.split('.').next())
+                .map(str::to_owned)
+        })
 }
 
 /// An SDK client for the server, with the strict checks on every request.

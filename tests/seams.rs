@@ -284,7 +284,7 @@ async fn a_projected_read_passes_a_checksum_extension() {
     let scanned: Vec<InvoiceSummary> = invoices.scan().project().all().await.unwrap();
     assert_eq!(scanned.len(), 1);
     // The whole item is still verified.
-    assert_eq!(invoices.get("1").await.unwrap().unwrap().customer, "ana");
+    assert_eq!(invoices.get("1").consistent_read().await.unwrap().unwrap().customer, "ana");
 }
 
 /// Refuses every item it reads, to show what survives a failing `after_read`.
@@ -373,7 +373,7 @@ async fn a_null_version_is_a_new_item() {
         .send()
         .await
         .unwrap();
-    let read = table.get(("p", 1u32)).await.unwrap().unwrap();
+    let read = table.get(("p", 1u32)).consistent_read().await.unwrap().unwrap();
     assert_eq!(read.version, None);
     let updated = table.update(&read).await.unwrap();
     assert_eq!(updated.version, Some(0));
@@ -389,7 +389,7 @@ async fn a_null_version_is_a_new_item() {
         .send()
         .await
         .unwrap();
-    let read = table.get(("p", 2u32)).await.unwrap().unwrap();
+    let read = table.get(("p", 2u32)).consistent_read().await.unwrap().unwrap();
     table.put(&read).await.unwrap();
     assert_eq!(raw(&table, 2).await.unwrap()["version"], n("0"));
 }
@@ -460,7 +460,7 @@ async fn limits_are_refused_before_sending() {
         other => panic!("expected a refusal, got {other:?}"),
     };
     // The endpoint really is unreachable.
-    assert!(matches!(table.get(("p", 1u32)).await, Err(Error::NoAnswer { .. })));
+    assert!(matches!(table.get(("p", 1u32)).consistent_read().await, Err(Error::NoAnswer { .. })));
 
     let mut empty_key = ticket(1);
     empty_key.project = String::new();
@@ -475,7 +475,7 @@ async fn limits_are_refused_before_sending() {
     assert_eq!(kind(err), RefusalKind::EmptyKeyValue);
     // Reads by key too: a get, a delete, a transactional get.
     assert_eq!(
-        kind(table.get(("", 1u32)).await.unwrap_err()),
+        kind(table.get(("", 1u32)).consistent_read().await.unwrap_err()),
         RefusalKind::EmptyKeyValue
     );
     assert_eq!(

@@ -62,11 +62,14 @@ async fn put_then_get() {
     let table = orders().await;
     let o = order("ana", 3);
     table.put(&o).await.unwrap();
-    let got = table.get((o.customer.clone(), o.order_id.clone())).await.unwrap();
+    // An eventually consistent read (the default) may miss a write it follows: read until it
+    // shows, or the endpoint's deadline passes.
+    let key = (o.customer.clone(), o.order_id.clone());
+    let got = local::eventually(async || table.get(key.clone()).await.unwrap(), Option::is_some).await;
     assert_eq!(got, Some(o.clone()));
     let consistent = table.get(("ana", o.order_id.as_str())).consistent_read().await.unwrap();
     assert_eq!(consistent, Some(o));
-    assert_eq!(table.get(("ana", "missing")).await.unwrap(), None);
+    assert_eq!(table.get(("ana", "missing")).consistent_read().await.unwrap(), None);
 }
 
 #[tokio::test]
@@ -97,7 +100,7 @@ async fn put_replaces_and_returns_the_old_item() {
     o.total = 999;
     assert_eq!(table.put(&o).return_old().await.unwrap(), Some(before));
     assert_eq!(
-        table.get(("ana", o.order_id.as_str())).await.unwrap().unwrap().total,
+        table.get(("ana", o.order_id.as_str())).consistent_read().await.unwrap().unwrap().total,
         999
     );
 }
@@ -120,7 +123,7 @@ async fn failed_put_condition_carries_the_stored_item() {
     assert_eq!(failed.item::<Order>().unwrap().unwrap(), o);
     // The write really was rejected.
     assert_eq!(
-        table.get(("ana", o.order_id.as_str())).await.unwrap().unwrap().total,
+        table.get(("ana", o.order_id.as_str())).consistent_read().await.unwrap().unwrap().total,
         o.total
     );
     // A condition that holds lets the write through.
@@ -129,7 +132,7 @@ async fn failed_put_condition_carries_the_stored_item() {
         .condition(Condition::attr("total").eq(o.total))
         .await
         .unwrap();
-    assert_eq!(table.get(("ana", o.order_id.as_str())).await.unwrap().unwrap().total, 1);
+    assert_eq!(table.get(("ana", o.order_id.as_str())).consistent_read().await.unwrap().unwrap().total, 1);
 }
 
 #[tokio::test]
@@ -142,7 +145,7 @@ async fn update_sets_removes_and_returns_the_new_item() {
     o.total = 12;
     let updated = table.update(&o).await.unwrap();
     assert_eq!(updated, o);
-    let stored = table.get(("bob", o.order_id.as_str())).await.unwrap().unwrap();
+    let stored = table.get(("bob", o.order_id.as_str())).consistent_read().await.unwrap().unwrap();
     assert_eq!(stored.note, None);
     assert_eq!(stored.total, 12);
 }
@@ -183,9 +186,9 @@ async fn delete_by_key_and_by_item() {
     table.put(&a).await.unwrap();
     table.put(&b).await.unwrap();
     table.delete(("dee", a.order_id.as_str())).await.unwrap();
-    assert_eq!(table.get(("dee", a.order_id.as_str())).await.unwrap(), None);
+    assert_eq!(table.get(("dee", a.order_id.as_str())).consistent_read().await.unwrap(), None);
     assert_eq!(table.delete_item(&b).return_old().await.unwrap(), Some(b.clone()));
-    assert_eq!(table.get(("dee", b.order_id.as_str())).await.unwrap(), None);
+    assert_eq!(table.get(("dee", b.order_id.as_str())).consistent_read().await.unwrap(), None);
     // Deleting what is not there succeeds, and returns nothing.
     assert_eq!(table.delete_item(&b).return_old().await.unwrap(), None);
 }
@@ -201,7 +204,7 @@ async fn failed_delete_condition_keeps_the_item() {
         .await
         .unwrap_err();
     assert_eq!(err.as_condition_failed().unwrap().item::<Order>().unwrap().unwrap(), o);
-    assert!(table.get(("eve", o.order_id.as_str())).await.unwrap().is_some());
+    assert!(table.get(("eve", o.order_id.as_str())).consistent_read().await.unwrap().is_some());
     let missing = table
         .delete(("eve", "nothing"))
         .condition(Condition::attr("customer").exists())

@@ -1336,7 +1336,7 @@ async fn remove_drops_optional_and_defaulted_attributes() {
     expected.remove("note");
     expected.remove("priority");
     assert_eq!(after, expected);
-    let read = orders.get((C1, 1u32)).await.unwrap().unwrap();
+    let read = orders.get((C1, 1u32)).consistent_read().await.unwrap().unwrap();
     assert_eq!(
         (read.note, read.priority),
         (None, 0),
@@ -1573,7 +1573,7 @@ async fn a_complete_upsert_creates_a_readable_item() {
         ])
     );
     assert_eq!(created, Doc::from_item(raw).unwrap());
-    assert_eq!(docs.get("d1").await.unwrap(), Some(created));
+    assert_eq!(docs.get("d1").consistent_read().await.unwrap(), Some(created));
     // On a stored item, an upsert updates it like a patch.
     docs.patch("d1").set(&f.title, "again").upsert().await.unwrap();
     let raw = stored(&docs, "d1").await;
