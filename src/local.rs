@@ -177,6 +177,18 @@ pub async fn eventually<T>(mut read: impl AsyncFnMut() -> T, done: impl Fn(&T) -
     }
 }
 
+/// For a fixture read many times after its writes: waits until `count` (a count of a global
+/// index's items, say) reaches `expected` or the [`catch_up_deadline`] passes, and returns the
+/// last count, for the caller to assert. Away from the in-process server it then waits a
+/// second more, as one read seeing the writes does not prove every copy of the index has them.
+pub async fn settled(mut count: impl AsyncFnMut() -> u64, expected: u64) -> u64 {
+    let counted = eventually(async || count().await, |n| *n >= expected).await;
+    if !is_local() {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+    counted
+}
+
 /// Whether `table` is gone, waiting up to the [`catch_up_deadline`] for a deleted table (which
 /// DynamoDB describes as `DELETING` for a while) to disappear.
 pub async fn gone<T: Item>(table: &Table<T>) -> bool {
