@@ -67,9 +67,7 @@ pub fn endpoint_kind() -> EndpointKind {
             "emulator" => EndpointKind::Emulator,
             "" if host(&endpoint).ends_with(".amazonaws.com") => EndpointKind::Aws,
             "" => EndpointKind::Emulator,
-            other => panic!(
-                "DYNAMODB_ENDPOINT_KIND={other}: expected aws, moto, dynamodb-local or emulator"
-            ),
+            other => panic!("DYNAMODB_ENDPOINT_KIND={other}: expected aws, moto, dynamodb-local or emulator"),
         }
     })
 }

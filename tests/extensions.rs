@@ -570,7 +570,15 @@ async fn uuid_on_a_partition_key_is_generated_before_the_key_is_used() {
     };
     let first = sessions.put(&unset).return_item().await.unwrap();
     assert!(Uuid::parse_str(&first.id).is_ok(), "{}", first.id);
-    assert_eq!(sessions.get(first.id.as_str()).consistent_read().await.unwrap().unwrap(), first);
+    assert_eq!(
+        sessions
+            .get(first.id.as_str())
+            .consistent_read()
+            .await
+            .unwrap()
+            .unwrap(),
+        first
+    );
     // Each new item gets its own key, through update too.
     let second = sessions.update(&unset).await.unwrap();
     assert_ne!(second.id, first.id);

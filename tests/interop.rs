@@ -196,7 +196,12 @@ async fn java_items_are_read_queried_updated_and_deleted_through_java_instant() 
     }
 
     // Reading: every Java shape converts.
-    let first = table.get(("whole", t0())).consistent_read().await.unwrap().expect("the Java item");
+    let first = table
+        .get(("whole", t0()))
+        .consistent_read()
+        .await
+        .unwrap()
+        .expect("the Java item");
     assert_eq!(
         first,
         JavaEvent {
@@ -251,9 +256,20 @@ async fn java_items_are_read_queried_updated_and_deleted_through_java_instant() 
 
     // Each width is found by equality, by get and by query.
     for (text, time) in widths {
-        let got = table.get(("widths", time)).consistent_read().await.unwrap().expect(text);
+        let got = table
+            .get(("widths", time))
+            .consistent_read()
+            .await
+            .unwrap()
+            .expect(text);
         assert_eq!(got.at.to_string(), text);
-        let found = table.query("widths").consistent_read().sort_eq(time).all().await.unwrap();
+        let found = table
+            .query("widths")
+            .consistent_read()
+            .sort_eq(time)
+            .all()
+            .await
+            .unwrap();
         assert_eq!(texts(&found), [text]);
     }
 
@@ -348,11 +364,20 @@ async fn default_time_keys_refuse_java_text_and_never_duplicate() {
         assert!(err.to_string().contains("read this attribute as JavaInstant"), "{err}");
     };
     check(table.query("s").consistent_read().all().await.unwrap_err());
-    check(table.query("s").consistent_read().sort_ge(t0()).all().await.unwrap_err());
+    check(
+        table
+            .query("s")
+            .consistent_read()
+            .sort_ge(t0())
+            .all()
+            .await
+            .unwrap_err(),
+    );
     check(table.scan().consistent_read().all().await.unwrap_err());
     check(
         table
-            .query("s").consistent_read()
+            .query("s")
+            .consistent_read()
             .sort_lt(t0() + Duration::seconds(1))
             .all()
             .await
@@ -487,7 +512,12 @@ async fn pynamo_items_are_read_queried_updated_and_deleted_through_pynamo_date_t
         raw_put(&client, table.name(), python_item("d1", text)).await;
     }
 
-    let got = table.get(("d1", times[1])).consistent_read().await.unwrap().expect("the PynamoDB item");
+    let got = table
+        .get(("d1", times[1]))
+        .consistent_read()
+        .await
+        .unwrap()
+        .expect("the PynamoDB item");
     assert_eq!(
         got,
         Reading {
@@ -742,7 +772,12 @@ async fn round_trip_through_boto3_when_python_has_it() {
 
     // What Python wrote, the mapper reads, finds by key and updates in place.
     let later = at + Duration::microseconds(1);
-    let mut theirs = table.get(("python", later)).consistent_read().await.unwrap().expect("the boto3 item");
+    let mut theirs = table
+        .get(("python", later))
+        .consistent_read()
+        .await
+        .unwrap()
+        .expect("the boto3 item");
     assert_eq!(theirs.taken_at.to_string(), "2019-01-13T14:00:00.123457+0000");
     assert_eq!((theirs.value, theirs.level, theirs.ratio), (1000, 0, 0.25));
     assert_eq!(theirs.counts, HashSet::from([10, 2]));

@@ -54,7 +54,10 @@ async fn orders(faults: &Faults) -> Table<Order> {
     assert!(table.put_all(orders).await.unwrap().unprocessed.is_empty());
     // The global index shows the writes late elsewhere: the tests read it at once.
     let by_status = table.index(Order::BY_STATUS);
-    assert_eq!(local::settled(async || by_status.scan().count().await.unwrap(), 20).await, 20);
+    assert_eq!(
+        local::settled(async || by_status.scan().count().await.unwrap(), 20).await,
+        20
+    );
     faults.clear_requests();
     table
 }
@@ -108,7 +111,13 @@ async fn sealed_tokens_round_trip_through_queries_index_queries_and_scans() {
     // A scan, and a segment of a parallel scan.
     let first = table.scan().consistent_read().limit(5).page().await.unwrap();
     let token = first.next.unwrap().to_token();
-    let rest = table.scan().consistent_read().start_from_token(&token).all().await.unwrap();
+    let rest = table
+        .scan()
+        .consistent_read()
+        .start_from_token(&token)
+        .all()
+        .await
+        .unwrap();
     assert_eq!(first.items.len() + rest.len(), 20);
     let mut segment_items = 0;
     let mut token: Option<String> = None;
@@ -132,7 +141,14 @@ async fn sealed_tokens_round_trip_through_queries_index_queries_and_scans() {
 async fn every_kind_of_tampering_is_refused_with_nothing_sent() {
     let faults = Faults::new();
     let table = orders(&faults).await;
-    let page = table.query(EMAIL).consistent_read().sort_gt(1).limit(3).page().await.unwrap();
+    let page = table
+        .query(EMAIL)
+        .consistent_read()
+        .sort_gt(1)
+        .limit(3)
+        .page()
+        .await
+        .unwrap();
     let token = page.next.unwrap().to_token();
     faults.clear_requests();
 
@@ -159,7 +175,8 @@ async fn every_kind_of_tampering_is_refused_with_nothing_sent() {
                 continue;
             }
             let error = table
-                .query(EMAIL).consistent_read()
+                .query(EMAIL)
+                .consistent_read()
                 .sort_gt(1)
                 .limit(3)
                 .start_from_token(&altered)
@@ -172,7 +189,8 @@ async fn every_kind_of_tampering_is_refused_with_nothing_sent() {
     // Truncated, extended.
     for altered in [&token[..token.len() - 1], &format!("{token}A"), &token[4..]] {
         let error = table
-            .query(EMAIL).consistent_read()
+            .query(EMAIL)
+            .consistent_read()
             .sort_gt(1)
             .start_from_token(altered)
             .page()
@@ -188,7 +206,8 @@ async fn every_kind_of_tampering_is_refused_with_nothing_sent() {
         (
             "another table",
             other_table
-                .query(EMAIL).consistent_read()
+                .query(EMAIL)
+                .consistent_read()
                 .sort_gt(1)
                 .start_from_token(&token)
                 .page()
@@ -196,27 +215,48 @@ async fn every_kind_of_tampering_is_refused_with_nothing_sent() {
         ),
         (
             "another partition",
-            table.query(OTHER).consistent_read().sort_gt(1).start_from_token(&token).page().await,
+            table
+                .query(OTHER)
+                .consistent_read()
+                .sort_gt(1)
+                .start_from_token(&token)
+                .page()
+                .await,
         ),
         (
             "another sort condition",
-            table.query(EMAIL).consistent_read().sort_gt(2).start_from_token(&token).page().await,
+            table
+                .query(EMAIL)
+                .consistent_read()
+                .sort_gt(2)
+                .start_from_token(&token)
+                .page()
+                .await,
         ),
         (
             "no sort condition",
-            table.query(EMAIL).consistent_read().start_from_token(&token).page().await,
+            table
+                .query(EMAIL)
+                .consistent_read()
+                .start_from_token(&token)
+                .page()
+                .await,
         ),
         (
             "the other order",
             table
-                .query(EMAIL).consistent_read()
+                .query(EMAIL)
+                .consistent_read()
                 .sort_gt(1)
                 .descending()
                 .start_from_token(&token)
                 .page()
                 .await,
         ),
-        ("a scan", table.scan().consistent_read().start_from_token(&token).page().await),
+        (
+            "a scan",
+            table.scan().consistent_read().start_from_token(&token).page().await,
+        ),
     ];
     for (case, result) in cases {
         refused(&faults, result.unwrap_err(), case);
@@ -233,7 +273,14 @@ async fn every_kind_of_tampering_is_refused_with_nothing_sent() {
     // A scan segment's token on another segment, or on the whole scan.
     let mut segments = Vec::new();
     for segment in 0..4 {
-        let page = table.scan().consistent_read().segment(segment, 4).limit(1).page().await.unwrap();
+        let page = table
+            .scan()
+            .consistent_read()
+            .segment(segment, 4)
+            .limit(1)
+            .page()
+            .await
+            .unwrap();
         if let Some(next) = page.next {
             segments.push((segment, next.to_token()));
         }
@@ -245,7 +292,8 @@ async fn every_kind_of_tampering_is_refused_with_nothing_sent() {
         (
             "another segment",
             table
-                .scan().consistent_read()
+                .scan()
+                .consistent_read()
                 .segment((segment + 1) % 4, 4)
                 .start_from_token(&segment_token)
                 .page()
@@ -254,7 +302,8 @@ async fn every_kind_of_tampering_is_refused_with_nothing_sent() {
         (
             "another total",
             table
-                .scan().consistent_read()
+                .scan()
+                .consistent_read()
                 .segment(segment, 5)
                 .start_from_token(&segment_token)
                 .page()
@@ -262,7 +311,12 @@ async fn every_kind_of_tampering_is_refused_with_nothing_sent() {
         ),
         (
             "the whole scan",
-            table.scan().consistent_read().start_from_token(&segment_token).page().await,
+            table
+                .scan()
+                .consistent_read()
+                .start_from_token(&segment_token)
+                .page()
+                .await,
         ),
     ] {
         refused(&faults, result.unwrap_err(), case);
@@ -271,7 +325,8 @@ async fn every_kind_of_tampering_is_refused_with_nothing_sent() {
     // Empty, huge, and plain (a token made without keys) tokens.
     let plain = Cursor::from_item_map(
         table
-            .query(EMAIL).consistent_read()
+            .query(EMAIL)
+            .consistent_read()
             .limit(1)
             .page()
             .await
@@ -287,7 +342,13 @@ async fn every_kind_of_tampering_is_refused_with_nothing_sent() {
         ("huge", "A".repeat(100_000)),
         ("plain", plain),
     ] {
-        let error = table.query(EMAIL).consistent_read().start_from_token(&bad).page().await.unwrap_err();
+        let error = table
+            .query(EMAIL)
+            .consistent_read()
+            .start_from_token(&bad)
+            .page()
+            .await
+            .unwrap_err();
         refused(&faults, error, case);
     }
 }
@@ -301,7 +362,8 @@ async fn an_expired_token_and_a_retired_key_are_refused() {
 
     // Sealed with key 7; the service rotates to key 8, still accepting 7, then retires 7.
     let token = table
-        .query(EMAIL).consistent_read()
+        .query(EMAIL)
+        .consistent_read()
         .limit(2)
         .page()
         .await
@@ -311,7 +373,8 @@ async fn an_expired_token_and_a_retired_key_are_refused() {
         .to_token();
     let rotated = table_with(CursorKeys::new(CursorKey::new(8, [8; 32])).accept(CursorKey::new(7, [42; 32])));
     let page = rotated
-        .query(EMAIL).consistent_read()
+        .query(EMAIL)
+        .consistent_read()
         .limit(2)
         .start_from_token(&token)
         .page()
@@ -321,21 +384,40 @@ async fn an_expired_token_and_a_retired_key_are_refused() {
     // The rotated mapper seals with key 8, which the old mapper does not know.
     let newer = page.next.unwrap().to_token();
     faults.clear_requests();
-    let error = table.query(EMAIL).consistent_read().start_from_token(&newer).page().await.unwrap_err();
+    let error = table
+        .query(EMAIL)
+        .consistent_read()
+        .start_from_token(&newer)
+        .page()
+        .await
+        .unwrap_err();
     refused(&faults, error, "a key not known yet");
     let retired = table_with(CursorKeys::new(CursorKey::new(8, [8; 32])));
-    let error = retired.query(EMAIL).consistent_read().start_from_token(&token).page().await.unwrap_err();
+    let error = retired
+        .query(EMAIL)
+        .consistent_read()
+        .start_from_token(&token)
+        .page()
+        .await
+        .unwrap_err();
     assert!(error.to_string().contains("key 7"), "{error}");
     refused(&faults, error, "a retired key");
     // Another secret under the same key id opens nothing.
     let impostor = table_with(CursorKeys::new(CursorKey::new(7, [1; 32])));
-    let error = impostor.query(EMAIL).consistent_read().start_from_token(&token).page().await.unwrap_err();
+    let error = impostor
+        .query(EMAIL)
+        .consistent_read()
+        .start_from_token(&token)
+        .page()
+        .await
+        .unwrap_err();
     refused(&faults, error, "another secret");
 
     // A maximum age: accepted while young, refused once older.
     let short = table_with(keys().max_age(Duration::from_millis(300)));
     let young = short
-        .query(EMAIL).consistent_read()
+        .query(EMAIL)
+        .consistent_read()
         .limit(2)
         .page()
         .await
@@ -345,7 +427,8 @@ async fn an_expired_token_and_a_retired_key_are_refused() {
         .to_token();
     assert_eq!(
         short
-            .query(EMAIL).consistent_read()
+            .query(EMAIL)
+            .consistent_read()
             .limit(2)
             .start_from_token(&young)
             .page()
@@ -357,7 +440,13 @@ async fn an_expired_token_and_a_retired_key_are_refused() {
     );
     tokio::time::sleep(Duration::from_millis(600)).await;
     faults.clear_requests();
-    let error = short.query(EMAIL).consistent_read().start_from_token(&young).page().await.unwrap_err();
+    let error = short
+        .query(EMAIL)
+        .consistent_read()
+        .start_from_token(&young)
+        .page()
+        .await
+        .unwrap_err();
     assert!(error.to_string().contains("expired"), "{error}");
     refused(&faults, error, "expired");
 
@@ -365,7 +454,13 @@ async fn an_expired_token_and_a_retired_key_are_refused() {
     let unkeyed = Mapper::new(local::client_builder().faults(&faults).build())
         .table_named::<Order>(&name)
         .unwrap();
-    let error = unkeyed.query(EMAIL).consistent_read().start_from_token(&token).page().await.unwrap_err();
+    let error = unkeyed
+        .query(EMAIL)
+        .consistent_read()
+        .start_from_token(&token)
+        .page()
+        .await
+        .unwrap_err();
     refused(&faults, error, "a sealed token on a mapper without keys");
 }
 
@@ -398,7 +493,8 @@ async fn a_token_reveals_no_key_value_and_stays_short() {
     let faults = Faults::new();
     let table = orders(&faults).await;
     let token = table
-        .query(EMAIL).consistent_read()
+        .query(EMAIL)
+        .consistent_read()
         .limit(1)
         .page()
         .await

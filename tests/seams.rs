@@ -88,7 +88,8 @@ async fn raw(table: &Table<Ticket>, number: u32) -> Option<ItemMap> {
 /// A query stream that outlives the function that made it, as a handler returning a stream does.
 fn open_tickets(table: Table<Ticket>) -> impl futures::Stream<Item = Result<Ticket, Error>> + Send + 'static {
     table
-        .query("p").consistent_read()
+        .query("p")
+        .consistent_read()
         .filter(Condition::attr("status").eq("open"))
         .limit(2)
         .stream()
@@ -122,7 +123,8 @@ async fn builders_and_streams_are_owned() {
     assert_eq!(table.query("p").consistent_read().limit(1).count().await.unwrap(), 7);
     assert_eq!(
         table
-            .scan().consistent_read()
+            .scan()
+            .consistent_read()
             .filter(Condition::attr("status").eq("open"))
             .count()
             .await
@@ -253,13 +255,23 @@ async fn one_bad_item_does_not_hide_the_rest() {
     assert_eq!(first.items.len(), 2);
     assert_eq!(first.unreadable.len(), 1);
     let cursor = Cursor::from_token(&first.next.expect("more pages").to_token()).unwrap();
-    let rest = table.query("p").consistent_read().start_from(cursor).all().await.unwrap();
+    let rest = table
+        .query("p")
+        .consistent_read()
+        .start_from(cursor)
+        .all()
+        .await
+        .unwrap();
     assert_eq!(rest.iter().map(|t| t.number).collect::<Vec<_>>(), [3, 4]);
     // `all` fails at the bad item.
-    assert!(matches!(table.query("p").consistent_read().all().await, Err(Error::UnreadableItem(_))));
+    assert!(matches!(
+        table.query("p").consistent_read().all().await,
+        Err(Error::UnreadableItem(_))
+    ));
     // A projection that does not read the bad attribute is fine.
     let titles: Vec<TicketTitle> = table
-        .scan().consistent_read()
+        .scan()
+        .consistent_read()
         .project::<TicketTitle>()
         .filter(Condition::attr("number").ne(2))
         .all()
@@ -283,12 +295,21 @@ async fn a_projected_read_passes_a_checksum_extension() {
         version: None,
     };
     invoices.put(&invoice).await.unwrap();
-    let summary = invoices.get("1").project::<InvoiceSummary>().consistent_read().await.unwrap().unwrap();
+    let summary = invoices
+        .get("1")
+        .project::<InvoiceSummary>()
+        .consistent_read()
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(summary.amount_cents, 100);
     let scanned: Vec<InvoiceSummary> = invoices.scan().consistent_read().project().all().await.unwrap();
     assert_eq!(scanned.len(), 1);
     // The whole item is still verified.
-    assert_eq!(invoices.get("1").consistent_read().await.unwrap().unwrap().customer, "ana");
+    assert_eq!(
+        invoices.get("1").consistent_read().await.unwrap().unwrap().customer,
+        "ana"
+    );
 }
 
 /// Refuses every item it reads, to show what survives a failing `after_read`.

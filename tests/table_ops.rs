@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{DateTime, TimeZone, Utc};
 use dynamodb_mapper::expr::{Condition, Expression, Path};
-use dynamodb_mapper::testing::{self, ClientBuilder, StrictChecks};
+use dynamodb_mapper::testing::{self, StrictChecks};
 use dynamodb_mapper::{Attributes, Cursor, Error, Item, Mapper, RefusalKind, Table};
 use dynamodb_mapper_workspace::local;
 use futures::TryStreamExt;
@@ -101,7 +101,13 @@ async fn put_replaces_and_returns_the_old_item() {
     o.total = 999;
     assert_eq!(table.put(&o).return_old().await.unwrap(), Some(before));
     assert_eq!(
-        table.get(("ana", o.order_id.as_str())).consistent_read().await.unwrap().unwrap().total,
+        table
+            .get(("ana", o.order_id.as_str()))
+            .consistent_read()
+            .await
+            .unwrap()
+            .unwrap()
+            .total,
         999
     );
 }
@@ -124,7 +130,13 @@ async fn failed_put_condition_carries_the_stored_item() {
     assert_eq!(failed.item::<Order>().unwrap().unwrap(), o);
     // The write really was rejected.
     assert_eq!(
-        table.get(("ana", o.order_id.as_str())).consistent_read().await.unwrap().unwrap().total,
+        table
+            .get(("ana", o.order_id.as_str()))
+            .consistent_read()
+            .await
+            .unwrap()
+            .unwrap()
+            .total,
         o.total
     );
     // A condition that holds lets the write through.
@@ -133,7 +145,16 @@ async fn failed_put_condition_carries_the_stored_item() {
         .condition(Condition::attr("total").eq(o.total))
         .await
         .unwrap();
-    assert_eq!(table.get(("ana", o.order_id.as_str())).consistent_read().await.unwrap().unwrap().total, 1);
+    assert_eq!(
+        table
+            .get(("ana", o.order_id.as_str()))
+            .consistent_read()
+            .await
+            .unwrap()
+            .unwrap()
+            .total,
+        1
+    );
 }
 
 #[tokio::test]
@@ -146,7 +167,12 @@ async fn update_sets_removes_and_returns_the_new_item() {
     o.total = 12;
     let updated = table.update(&o).await.unwrap();
     assert_eq!(updated, o);
-    let stored = table.get(("bob", o.order_id.as_str())).consistent_read().await.unwrap().unwrap();
+    let stored = table
+        .get(("bob", o.order_id.as_str()))
+        .consistent_read()
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(stored.note, None);
     assert_eq!(stored.total, 12);
 }
@@ -187,9 +213,15 @@ async fn delete_by_key_and_by_item() {
     table.put(&a).await.unwrap();
     table.put(&b).await.unwrap();
     table.delete(("dee", a.order_id.as_str())).await.unwrap();
-    assert_eq!(table.get(("dee", a.order_id.as_str())).consistent_read().await.unwrap(), None);
+    assert_eq!(
+        table.get(("dee", a.order_id.as_str())).consistent_read().await.unwrap(),
+        None
+    );
     assert_eq!(table.delete_item(&b).return_old().await.unwrap(), Some(b.clone()));
-    assert_eq!(table.get(("dee", b.order_id.as_str())).consistent_read().await.unwrap(), None);
+    assert_eq!(
+        table.get(("dee", b.order_id.as_str())).consistent_read().await.unwrap(),
+        None
+    );
     // Deleting what is not there succeeds, and returns nothing.
     assert_eq!(table.delete_item(&b).return_old().await.unwrap(), None);
 }
@@ -205,7 +237,14 @@ async fn failed_delete_condition_keeps_the_item() {
         .await
         .unwrap_err();
     assert_eq!(err.as_condition_failed().unwrap().item::<Order>().unwrap().unwrap(), o);
-    assert!(table.get(("eve", o.order_id.as_str())).consistent_read().await.unwrap().is_some());
+    assert!(
+        table
+            .get(("eve", o.order_id.as_str()))
+            .consistent_read()
+            .await
+            .unwrap()
+            .is_some()
+    );
     let missing = table
         .delete(("eve", "nothing"))
         .condition(Condition::attr("customer").exists())
@@ -233,35 +272,94 @@ async fn query_by_partition_and_every_sort_condition() {
     let ids: Vec<&str> = all.iter().map(|o| o.order_id.as_str()).collect();
     let query_ids = |orders: Vec<Order>| orders.into_iter().map(|o| o.order_id).collect::<Vec<_>>();
 
-    assert_eq!(query_ids(table.query("fay").consistent_read().all().await.unwrap()), ids);
     assert_eq!(
-        query_ids(table.query("fay").consistent_read().sort_eq(ids[3]).all().await.unwrap()),
+        query_ids(table.query("fay").consistent_read().all().await.unwrap()),
+        ids
+    );
+    assert_eq!(
+        query_ids(
+            table
+                .query("fay")
+                .consistent_read()
+                .sort_eq(ids[3])
+                .all()
+                .await
+                .unwrap()
+        ),
         [ids[3]]
     );
     assert_eq!(
-        query_ids(table.query("fay").consistent_read().sort_lt(ids[2]).all().await.unwrap()),
+        query_ids(
+            table
+                .query("fay")
+                .consistent_read()
+                .sort_lt(ids[2])
+                .all()
+                .await
+                .unwrap()
+        ),
         &ids[..2]
     );
     assert_eq!(
-        query_ids(table.query("fay").consistent_read().sort_le(ids[2]).all().await.unwrap()),
+        query_ids(
+            table
+                .query("fay")
+                .consistent_read()
+                .sort_le(ids[2])
+                .all()
+                .await
+                .unwrap()
+        ),
         &ids[..3]
     );
     assert_eq!(
-        query_ids(table.query("fay").consistent_read().sort_gt(ids[7]).all().await.unwrap()),
+        query_ids(
+            table
+                .query("fay")
+                .consistent_read()
+                .sort_gt(ids[7])
+                .all()
+                .await
+                .unwrap()
+        ),
         &ids[8..]
     );
     assert_eq!(
-        query_ids(table.query("fay").consistent_read().sort_ge(ids[7]).all().await.unwrap()),
+        query_ids(
+            table
+                .query("fay")
+                .consistent_read()
+                .sort_ge(ids[7])
+                .all()
+                .await
+                .unwrap()
+        ),
         &ids[7..]
     );
     assert_eq!(
-        query_ids(table.query("fay").consistent_read().sort_between(ids[2], ids[5]).all().await.unwrap()),
+        query_ids(
+            table
+                .query("fay")
+                .consistent_read()
+                .sort_between(ids[2], ids[5])
+                .all()
+                .await
+                .unwrap()
+        ),
         &ids[2..=5]
     );
     let prefix = &ids[4][..10];
     let expected: Vec<&str> = ids.iter().copied().filter(|id| id.starts_with(prefix)).collect();
     assert_eq!(
-        query_ids(table.query("fay").consistent_read().sort_begins_with(prefix).all().await.unwrap()),
+        query_ids(
+            table
+                .query("fay")
+                .consistent_read()
+                .sort_begins_with(prefix)
+                .all()
+                .await
+                .unwrap()
+        ),
         expected
     );
     let mut reversed = ids.clone();
@@ -277,7 +375,8 @@ async fn query_by_partition_and_every_sort_condition() {
 async fn query_with_filter_and_projection() {
     let (table, all) = seeded("gus", 9).await;
     let open: Vec<Order> = table
-        .query("gus").consistent_read()
+        .query("gus")
+        .consistent_read()
         .filter(
             Condition::attr("status")
                 .eq("open")
@@ -292,7 +391,13 @@ async fn query_with_filter_and_projection() {
         .cloned()
         .collect();
     assert_eq!(open, expected);
-    let summaries: Vec<OrderSummary> = table.query("gus").consistent_read().project::<OrderSummary>().all().await.unwrap();
+    let summaries: Vec<OrderSummary> = table
+        .query("gus")
+        .consistent_read()
+        .project::<OrderSummary>()
+        .all()
+        .await
+        .unwrap();
     assert_eq!(summaries.len(), 9);
     assert_eq!(summaries[0].order_id, all[0].order_id);
 }
@@ -321,10 +426,18 @@ async fn query_pages_lazily_across_many_pages() {
     assert!(pages >= 4, "{pages} pages");
     assert_eq!(seen, all);
     // The stream fetches the same pages on demand.
-    let streamed: Vec<Order> = table.query("hal").consistent_read().limit(3).stream().try_collect().await.unwrap();
+    let streamed: Vec<Order> = table
+        .query("hal")
+        .consistent_read()
+        .limit(3)
+        .stream()
+        .try_collect()
+        .await
+        .unwrap();
     assert_eq!(streamed, all);
     let page_sizes: Vec<usize> = table
-        .query("hal").consistent_read()
+        .query("hal")
+        .consistent_read()
         .limit(4)
         .pages()
         .map_ok(|p| p.items.len())
@@ -417,14 +530,22 @@ async fn scan_with_filter_and_parallel_segments() {
     let (table, mut all) = seeded("jo", 20).await;
     all.push(order("someone-else", 1));
     let shipped: Vec<Order> = table
-        .scan().consistent_read()
+        .scan()
+        .consistent_read()
         .filter(Condition::attr("status").eq("shipped"))
         .all()
         .await
         .unwrap();
     assert_eq!(shipped.len(), all.iter().filter(|o| o.status == "shipped").count());
 
-    let mut parallel: Vec<Order> = table.scan().consistent_read().limit(2).parallel(4).try_collect().await.unwrap();
+    let mut parallel: Vec<Order> = table
+        .scan()
+        .consistent_read()
+        .limit(2)
+        .parallel(4)
+        .try_collect()
+        .await
+        .unwrap();
     let key = |o: &Order| (o.customer.clone(), o.order_id.clone());
     parallel.sort_by_key(key);
     all.sort_by_key(key);
@@ -432,7 +553,14 @@ async fn scan_with_filter_and_parallel_segments() {
     assert_eq!(parallel, all);
     let mut by_segment = 0;
     for segment in 0..4 {
-        by_segment += table.scan().consistent_read().segment(segment, 4).all().await.unwrap().len();
+        by_segment += table
+            .scan()
+            .consistent_read()
+            .segment(segment, 4)
+            .all()
+            .await
+            .unwrap()
+            .len();
     }
     assert_eq!(by_segment, all.len());
     assert!(matches!(
@@ -502,7 +630,8 @@ async fn reserved_words_and_odd_names() {
         .unwrap();
     assert_eq!(updated, changed);
     let found: Vec<Awkward> = table
-        .query("n").consistent_read()
+        .query("n")
+        .consistent_read()
         .sort_between(0u32, 5u32)
         .filter(
             Condition::attr("status")
@@ -533,7 +662,8 @@ async fn hand_written_expressions_merge_without_collisions() {
         .value(":v0", "shipped")
         .value(":v1", 0);
     let found = table
-        .query("kim").consistent_read()
+        .query("kim")
+        .consistent_read()
         .filter(Condition::attr("total").eq(10u64).and(raw.into()))
         .all()
         .await

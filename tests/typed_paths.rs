@@ -678,12 +678,19 @@ async fn renamed_fields_are_matched_and_written_by_their_stored_names() {
         assert!(!raw.contains_key(name), "no `{name}` attribute: {raw:?}");
     }
     // A filter finds them too.
-    let found = orders.query(C1).consistent_read().filter(f.total_cents.eq(1505)).all().await.unwrap();
+    let found = orders
+        .query(C1)
+        .consistent_read()
+        .filter(f.total_cents.eq(1505))
+        .all()
+        .await
+        .unwrap();
     assert_eq!(found.len(), 1);
     assert_eq!(found[0].total_cents, 1505);
     assert!(
         orders
-            .query(C1).consistent_read()
+            .query(C1)
+            .consistent_read()
             .filter(f.total_cents.eq(1500))
             .all()
             .await
@@ -730,7 +737,8 @@ async fn reminders() -> Table<Reminder> {
 /// The ids of the reminders `filter` keeps, sorted.
 async fn reminder_ids(reminders: &Table<Reminder>, filter: TypedCondition<Reminder>) -> Vec<String> {
     let mut ids: Vec<String> = reminders
-        .scan().consistent_read()
+        .scan()
+        .consistent_read()
         .filter(filter)
         .all()
         .await
@@ -1053,7 +1061,13 @@ async fn flattened_fields_are_top_level_attributes() {
             ("reviewed_by".to_owned(), s("bea")),
         ])
     );
-    let found = pages.scan().consistent_read().filter(reviewed_by.eq("bea")).all().await.unwrap();
+    let found = pages
+        .scan()
+        .consistent_read()
+        .filter(reviewed_by.eq("bea"))
+        .all()
+        .await
+        .unwrap();
     assert_eq!(found.len(), 1);
     assert_eq!(found[0].audit.reviewed_by.as_deref(), Some("bea"));
 }
@@ -1145,7 +1159,8 @@ async fn deep_paths_go_through_lists_and_maps_to_renamed_nested_fields() {
 
     // Conditions and filters reach them.
     let found = trips
-        .scan().consistent_read()
+        .scan()
+        .consistent_read()
         .filter(second_town.eq("Lisboa").and(work_zip.begins_with("47")))
         .all()
         .await
@@ -1153,7 +1168,8 @@ async fn deep_paths_go_through_lists_and_maps_to_renamed_nested_fields() {
     assert_eq!(found.len(), 1);
     assert!(
         trips
-            .scan().consistent_read()
+            .scan()
+            .consistent_read()
             .filter(second_town.eq("Porto"))
             .all()
             .await
@@ -1193,8 +1209,27 @@ async fn an_optional_with_module_field_is_compared_and_written_in_its_stored_for
     let trips = trips().await;
     let f = Trip::fields();
     assert_eq!(stored(&trips, "t1").await["alias"], s("cba"));
-    assert_eq!(trips.scan().consistent_read().filter(f.alias.eq("abc")).all().await.unwrap().len(), 1);
-    assert!(trips.scan().consistent_read().filter(f.alias.eq("cba")).all().await.unwrap().is_empty());
+    assert_eq!(
+        trips
+            .scan()
+            .consistent_read()
+            .filter(f.alias.eq("abc"))
+            .all()
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    assert!(
+        trips
+            .scan()
+            .consistent_read()
+            .filter(f.alias.eq("cba"))
+            .all()
+            .await
+            .unwrap()
+            .is_empty()
+    );
     let patched = trips
         .patch("t1")
         .set(&f.alias, "xyz")
@@ -1855,7 +1890,8 @@ async fn a_query_filter_with_typed_conditions_keeps_the_matching_items() {
     let orders = many_orders().await;
     let f = Order::fields();
     let found = orders
-        .query(C1).consistent_read()
+        .query(C1)
+        .consistent_read()
         .filter(f.status.eq("open").and(f.total_cents.gt(1000)))
         .all()
         .await
@@ -1868,7 +1904,8 @@ async fn a_query_filter_with_typed_conditions_keeps_the_matching_items() {
     assert_eq!(keys_of(found), expected);
     // A nested path and a size.
     let found = orders
-        .query(C1).consistent_read()
+        .query(C1)
+        .consistent_read()
         .filter(f.address.nested(|a| a.city).eq("Lisboa").and(f.tags.size().eq(1)))
         .all()
         .await
@@ -1884,7 +1921,8 @@ async fn a_scan_filter_with_typed_conditions_keeps_the_matching_items() {
     let orders = many_orders().await;
     let f = Order::fields();
     let found = orders
-        .scan().consistent_read()
+        .scan()
+        .consistent_read()
         .filter(f.tags.contains("gift").and(f.total_cents.between(500, 1500)))
         .all()
         .await
@@ -1904,7 +1942,8 @@ async fn a_scan_filter_with_typed_conditions_keeps_the_matching_items() {
     );
     assert_eq!(keys_of(found), expected);
     let found = orders
-        .scan().consistent_read()
+        .scan()
+        .consistent_read()
         .filter((!f.customer_id.eq(C1)).or(f.order_no.is_in([5u32, 6])).not())
         .all()
         .await
