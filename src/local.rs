@@ -92,14 +92,20 @@ pub enum Need {
     /// Something only the in-process server does (expiring items on demand, a fresh server
     /// of the test's own, its answers' exact shape): what, and why DynamoDB cannot show it.
     LocalServer(&'static str),
-    /// A condition checked and the write applied atomically, so that of concurrent
-    /// conditional writes at most one succeeds.
-    AtomicConditionalWrites,
+    /// Each write of an item applied atomically, its condition and update expression with it:
+    /// of concurrent conditional writes at most one succeeds, and concurrent updates lose
+    /// nothing.
+    AtomicWrites,
     /// A transaction's client request token honoured: a resend within ten minutes applies
     /// nothing again.
     ClientRequestTokens,
     /// Numbers stored normalised (`1.50` read back as `1.5`).
     NormalisedNumbers,
+    /// A malformed expression answered with DynamoDB's `ValidationException` (moto answers
+    /// HTTP 500).
+    ExpressionValidation,
+    /// `begins_with` evaluated on a binary attribute (moto finds no binary prefix).
+    BinaryBeginsWith,
 }
 
 impl Need {
@@ -115,9 +121,11 @@ impl Need {
     fn reason(self) -> String {
         match self {
             Need::LocalServer(why) => format!("needs the in-process local server: {why}"),
-            Need::AtomicConditionalWrites => "needs atomic conditional writes".into(),
+            Need::AtomicWrites => "needs each write of an item applied atomically".into(),
             Need::ClientRequestTokens => "needs client request tokens honoured".into(),
             Need::NormalisedNumbers => "needs numbers stored normalised".into(),
+            Need::ExpressionValidation => "needs a malformed expression answered as DynamoDB does".into(),
+            Need::BinaryBeginsWith => "needs begins_with evaluated on binary values".into(),
         }
     }
 }
@@ -126,7 +134,7 @@ impl Need {
 /// the standard error, past the test harness's capture, so the run's output shows every skip:
 ///
 /// ```ignore
-/// if local::skip_unless(Need::AtomicConditionalWrites) {
+/// if local::skip_unless(Need::AtomicWrites) {
 ///     return;
 /// }
 /// ```
@@ -141,6 +149,26 @@ pub fn skip_unless(need: Need) -> bool {
     // Written to the handle, not with `eprintln!`, which the harness captures.
     let _ = std::io::stderr().write_all(line.as_bytes());
     true
+}
+
+/// Whether the endpoint can show what one check of a test needs; if not, says so as
+/// [`skip_unless`] does, naming the check, and the test goes on without it:
+///
+/// ```ignore
+/// if local::can_check(Need::NormalisedNumbers, "1E+2 read back as 100") {
+///     assert_eq!(stored["value"], n("100"));
+/// }
+/// ```
+pub fn can_check(need: Need, check: &str) -> bool {
+    let kind = endpoint_kind();
+    if need.met_by(kind) {
+        return true;
+    }
+    let thread = std::thread::current();
+    let test = thread.name().unwrap_or("a test");
+    let line = format!("not checked on {}: {test}: {check}: {}\n", kind.name(), need.reason());
+    let _ = std::io::stderr().write_all(line.as_bytes());
+    false
 }
 
 /// How long [`eventually`] and [`gone`] wait for an endpoint to catch up: not at all on the

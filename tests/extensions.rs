@@ -230,6 +230,10 @@ async fn counter_delete_is_untouched() {
 
 #[tokio::test]
 async fn counter_updates_from_many_tasks_sum_exactly() {
+    // Eight writers adding to one item at once: an update applied in two steps loses some.
+    if local::skip_unless(Need::AtomicWrites) {
+        return;
+    }
     let pages = table::<Page>(&Mapper::new(local::client())).await;
     pages.put(&page("hot")).await.unwrap();
     let mut tasks = Vec::new();
@@ -265,7 +269,7 @@ struct Counter {
 async fn read_modify_write_from_many_tasks_loses_no_update() {
     // Eight writers on one item: only a condition checked atomically with its write lets at
     // most one of two writers of the same version through.
-    if local::skip_unless(Need::AtomicConditionalWrites) {
+    if local::skip_unless(Need::AtomicWrites) {
         return;
     }
     let counters = table::<Counter>(&Mapper::new(local::client())).await;

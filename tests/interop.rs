@@ -19,7 +19,7 @@ use chrono::{DateTime, Duration, TimeZone, Utc};
 use dynamodb_mapper::value::{FromAttributeValue, JavaInstant, KeyAttribute, PynamoDateTime, ToAttributeValue};
 use dynamodb_mapper::value::{UnixMillis, UnixSeconds};
 use dynamodb_mapper::{Attributes, ConvertErrorKind, Error, Item, ItemMap, Mapper, Table};
-use dynamodb_mapper_workspace::local;
+use dynamodb_mapper_workspace::local::{self, Need};
 
 fn t0() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2019, 1, 13, 14, 0, 0).unwrap()
@@ -582,7 +582,9 @@ async fn pynamo_items_are_read_queried_updated_and_deleted_through_pynamo_date_t
     assert_eq!(meta["checked"], s("2019-01-13T14:00:00.250000000Z"));
     // Untouched items are left alone; DynamoDB (unlike moto) returns every number in its
     // normalised form, so PynamoDB's `1E+2` reads back as `100` whoever wrote it.
-    assert_eq!(stored[&all[2]]["value"], n("100"));
+    if local::can_check(Need::NormalisedNumbers, "1E+2 read back as 100") {
+        assert_eq!(stored[&all[2]]["value"], n("100"));
+    }
 
     // Delete by the item read, and by key.
     table.delete_item(&updated).await.unwrap();

@@ -28,7 +28,7 @@ use dynamodb_mapper::ops::CancellationCode;
 use dynamodb_mapper::value::{JavaInstant, PynamoDateTime, UnixMillis, UnixSeconds};
 use dynamodb_mapper::{Attributes, Error, Item, ItemMap, KeyFrom, Mapper, RefusalKind, Table};
 use dynamodb_mapper_workspace::clock::{at, stepping_clock};
-use dynamodb_mapper_workspace::local;
+use dynamodb_mapper_workspace::local::{self, Need};
 
 // ---------------------------------------------------------------------------------------------
 // Fixtures
@@ -427,7 +427,7 @@ async fn comparisons_hold_or_fail_as_the_stored_values_say() {
 async fn functions_and_sizes_hold_or_fail_as_the_stored_values_say() {
     let orders = orders().await;
     let f = Order::fields();
-    let cases = vec![
+    let mut cases = vec![
         // First: `lastCheck` is absent until a probe holds.
         ("exists fails", f.last_check.exists(), false),
         ("exists holds", f.note.exists(), true),
@@ -454,6 +454,7 @@ async fn functions_and_sizes_hold_or_fail_as_the_stored_values_say() {
         ("size of binary between", f.payload.size().between(4, 4), true),
         ("size of binary gt", f.payload.size().gt(3), true),
     ];
+    cases.retain(|(name, ..)| *name != "begins_with binary holds" || local::can_check(Need::BinaryBeginsWith, name));
     assert_cases(&orders, 1, cases).await;
 
     // On an order without a note: `not_exists` holds, and `ne` holds on the absent attribute.
