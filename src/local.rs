@@ -106,6 +106,9 @@ pub enum Need {
     ExpressionValidation,
     /// `begins_with` evaluated on a binary attribute (moto finds no binary prefix).
     BinaryBeginsWith,
+    /// One key in two tables of a batch write taken as two items (moto at times refuses them
+    /// as duplicates).
+    SameKeyInTwoTables,
 }
 
 impl Need {
@@ -126,6 +129,7 @@ impl Need {
             Need::NormalisedNumbers => "needs numbers stored normalised".into(),
             Need::ExpressionValidation => "needs a malformed expression answered as DynamoDB does".into(),
             Need::BinaryBeginsWith => "needs begins_with evaluated on binary values".into(),
+            Need::SameKeyInTwoTables => "needs one key in two tables of a batch taken as two items".into(),
         }
     }
 }
