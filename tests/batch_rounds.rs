@@ -167,7 +167,11 @@ async fn unprocessed_items_for_some_rounds_are_all_written_with_bounded_requests
     // Nothing lost: every item stored, as given.
     let stored = raw_items(&events).await;
     assert_eq!(stored.len(), 60);
-    let got = events.get_all(given.iter().map(|e| ("u", e.seq))).await.unwrap();
+    let got = events
+        .get_all(given.iter().map(|e| ("u", e.seq)))
+        .consistent_read()
+        .await
+        .unwrap();
     let got: Vec<Event> = got.items.into_iter().map(|f| f.found().unwrap()).collect();
     assert_eq!(got, given);
 }
@@ -229,7 +233,12 @@ async fn unprocessed_keys_are_fetched_again_or_reported_unprocessed_never_missin
     // Some rounds: the first two requests leave 10 keys each; all are fetched in round 2.
     faults.on("BatchGetItem").unprocessed(10, 2);
     let keys: Vec<(String, u32)> = (0..160).map(|i| ("k".to_owned(), i)).collect();
-    let got = events.get_all(keys.clone()).retry(fast_rounds()).await.unwrap();
+    let got = events
+        .get_all(keys.clone())
+        .retry(fast_rounds())
+        .consistent_read()
+        .await
+        .unwrap();
     assert_eq!((got.rounds, got.requests), (2, 3));
     assert_eq!(got.items.len(), 160);
     for (i, fetched) in got.items.iter().enumerate() {
@@ -256,7 +265,12 @@ async fn unprocessed_keys_are_fetched_again_or_reported_unprocessed_never_missin
     // Forever: the withheld keys are `Unprocessed`, in their places; the others are answered.
     faults.clear_requests();
     faults.on("BatchGetItem").unprocessed(3, Times::Always);
-    let got = events.get_all(keys).retry(fast_rounds()).await.unwrap();
+    let got = events
+        .get_all(keys)
+        .retry(fast_rounds())
+        .consistent_read()
+        .await
+        .unwrap();
     let last = faults.requests_of("BatchGetItem").last().unwrap().clone();
     let withheld = withheld_seqs(&last.fault);
     assert_eq!(withheld.len(), 3);
@@ -444,6 +458,7 @@ async fn leftovers_needing_three_rounds_report_three_rounds_and_waits_under_the_
     let got = events
         .get_all(given.iter().map(|e| ("r", e.seq)))
         .retry(policy)
+        .consistent_read()
         .await
         .unwrap();
     // Round 1: 30 keys, 4 left; round 2: those 4, withheld again; round 3: all found.

@@ -52,6 +52,12 @@ async fn orders(faults: &Faults) -> Table<Order> {
         })
     });
     assert!(table.put_all(orders).await.unwrap().unprocessed.is_empty());
+    // The global index shows the writes late elsewhere: the tests read it at once.
+    let by_status = table.index(Order::BY_STATUS);
+    assert_eq!(
+        local::settled(async || by_status.scan().count().await.unwrap(), 20).await,
+        20
+    );
     faults.clear_requests();
     table
 }
@@ -76,7 +82,7 @@ async fn sealed_tokens_round_trip_through_queries_index_queries_and_scans() {
     let mut seen = Vec::new();
     let mut token: Option<String> = None;
     loop {
-        let mut query = table.query(EMAIL).sort_ge(2).limit(3);
+        let mut query = table.query(EMAIL).consistent_read().sort_ge(2).limit(3);
         if let Some(token) = &token {
             query = query.start_from_token(token);
         }
@@ -103,14 +109,20 @@ async fn sealed_tokens_round_trip_through_queries_index_queries_and_scans() {
     );
 
     // A scan, and a segment of a parallel scan.
-    let first = table.scan().limit(5).page().await.unwrap();
+    let first = table.scan().consistent_read().limit(5).page().await.unwrap();
     let token = first.next.unwrap().to_token();
-    let rest = table.scan().start_from_token(&token).all().await.unwrap();
+    let rest = table
+        .scan()
+        .consistent_read()
+        .start_from_token(&token)
+        .all()
+        .await
+        .unwrap();
     assert_eq!(first.items.len() + rest.len(), 20);
     let mut segment_items = 0;
     let mut token: Option<String> = None;
     loop {
-        let mut scan = table.scan().segment(1, 3).limit(2);
+        let mut scan = table.scan().consistent_read().segment(1, 3).limit(2);
         if let Some(token) = &token {
             scan = scan.start_from_token(token);
         }
@@ -121,7 +133,7 @@ async fn sealed_tokens_round_trip_through_queries_index_queries_and_scans() {
             None => break,
         }
     }
-    let whole_segment = table.scan().segment(1, 3).all().await.unwrap();
+    let whole_segment = table.scan().consistent_read().segment(1, 3).all().await.unwrap();
     assert_eq!(segment_items, whole_segment.len());
 }
 
@@ -129,7 +141,14 @@ async fn sealed_tokens_round_trip_through_queries_index_queries_and_scans() {
 async fn every_kind_of_tampering_is_refused_with_nothing_sent() {
     let faults = Faults::new();
     let table = orders(&faults).await;
-    let page = table.query(EMAIL).sort_gt(1).limit(3).page().await.unwrap();
+    let page = table
+        .query(EMAIL)
+        .consistent_read()
+        .sort_gt(1)
+        .limit(3)
+        .page()
+        .await
+        .unwrap();
     let token = page.next.unwrap().to_token();
     faults.clear_requests();
 
@@ -157,6 +176,7 @@ async fn every_kind_of_tampering_is_refused_with_nothing_sent() {
             }
             let error = table
                 .query(EMAIL)
+                .consistent_read()
                 .sort_gt(1)
                 .limit(3)
                 .start_from_token(&altered)
@@ -170,6 +190,7 @@ async fn every_kind_of_tampering_is_refused_with_nothing_sent() {
     for altered in [&token[..token.len() - 1], &format!("{token}A"), &token[4..]] {
         let error = table
             .query(EMAIL)
+            .consistent_read()
             .sort_gt(1)
             .start_from_token(altered)
             .page()
@@ -186,6 +207,7 @@ async fn every_kind_of_tampering_is_refused_with_nothing_sent() {
             "another table",
             other_table
                 .query(EMAIL)
+                .consistent_read()
                 .sort_gt(1)
                 .start_from_token(&token)
                 .page()
@@ -193,27 +215,48 @@ async fn every_kind_of_tampering_is_refused_with_nothing_sent() {
         ),
         (
             "another partition",
-            table.query(OTHER).sort_gt(1).start_from_token(&token).page().await,
+            table
+                .query(OTHER)
+                .consistent_read()
+                .sort_gt(1)
+                .start_from_token(&token)
+                .page()
+                .await,
         ),
         (
             "another sort condition",
-            table.query(EMAIL).sort_gt(2).start_from_token(&token).page().await,
+            table
+                .query(EMAIL)
+                .consistent_read()
+                .sort_gt(2)
+                .start_from_token(&token)
+                .page()
+                .await,
         ),
         (
             "no sort condition",
-            table.query(EMAIL).start_from_token(&token).page().await,
+            table
+                .query(EMAIL)
+                .consistent_read()
+                .start_from_token(&token)
+                .page()
+                .await,
         ),
         (
             "the other order",
             table
                 .query(EMAIL)
+                .consistent_read()
                 .sort_gt(1)
                 .descending()
                 .start_from_token(&token)
                 .page()
                 .await,
         ),
-        ("a scan", table.scan().start_from_token(&token).page().await),
+        (
+            "a scan",
+            table.scan().consistent_read().start_from_token(&token).page().await,
+        ),
     ];
     for (case, result) in cases {
         refused(&faults, result.unwrap_err(), case);
@@ -230,7 +273,14 @@ async fn every_kind_of_tampering_is_refused_with_nothing_sent() {
     // A scan segment's token on another segment, or on the whole scan.
     let mut segments = Vec::new();
     for segment in 0..4 {
-        let page = table.scan().segment(segment, 4).limit(1).page().await.unwrap();
+        let page = table
+            .scan()
+            .consistent_read()
+            .segment(segment, 4)
+            .limit(1)
+            .page()
+            .await
+            .unwrap();
         if let Some(next) = page.next {
             segments.push((segment, next.to_token()));
         }
@@ -243,6 +293,7 @@ async fn every_kind_of_tampering_is_refused_with_nothing_sent() {
             "another segment",
             table
                 .scan()
+                .consistent_read()
                 .segment((segment + 1) % 4, 4)
                 .start_from_token(&segment_token)
                 .page()
@@ -252,6 +303,7 @@ async fn every_kind_of_tampering_is_refused_with_nothing_sent() {
             "another total",
             table
                 .scan()
+                .consistent_read()
                 .segment(segment, 5)
                 .start_from_token(&segment_token)
                 .page()
@@ -259,7 +311,12 @@ async fn every_kind_of_tampering_is_refused_with_nothing_sent() {
         ),
         (
             "the whole scan",
-            table.scan().start_from_token(&segment_token).page().await,
+            table
+                .scan()
+                .consistent_read()
+                .start_from_token(&segment_token)
+                .page()
+                .await,
         ),
     ] {
         refused(&faults, result.unwrap_err(), case);
@@ -269,6 +326,7 @@ async fn every_kind_of_tampering_is_refused_with_nothing_sent() {
     let plain = Cursor::from_item_map(
         table
             .query(EMAIL)
+            .consistent_read()
             .limit(1)
             .page()
             .await
@@ -284,7 +342,13 @@ async fn every_kind_of_tampering_is_refused_with_nothing_sent() {
         ("huge", "A".repeat(100_000)),
         ("plain", plain),
     ] {
-        let error = table.query(EMAIL).start_from_token(&bad).page().await.unwrap_err();
+        let error = table
+            .query(EMAIL)
+            .consistent_read()
+            .start_from_token(&bad)
+            .page()
+            .await
+            .unwrap_err();
         refused(&faults, error, case);
     }
 }
@@ -299,6 +363,7 @@ async fn an_expired_token_and_a_retired_key_are_refused() {
     // Sealed with key 7; the service rotates to key 8, still accepting 7, then retires 7.
     let token = table
         .query(EMAIL)
+        .consistent_read()
         .limit(2)
         .page()
         .await
@@ -309,6 +374,7 @@ async fn an_expired_token_and_a_retired_key_are_refused() {
     let rotated = table_with(CursorKeys::new(CursorKey::new(8, [8; 32])).accept(CursorKey::new(7, [42; 32])));
     let page = rotated
         .query(EMAIL)
+        .consistent_read()
         .limit(2)
         .start_from_token(&token)
         .page()
@@ -318,21 +384,40 @@ async fn an_expired_token_and_a_retired_key_are_refused() {
     // The rotated mapper seals with key 8, which the old mapper does not know.
     let newer = page.next.unwrap().to_token();
     faults.clear_requests();
-    let error = table.query(EMAIL).start_from_token(&newer).page().await.unwrap_err();
+    let error = table
+        .query(EMAIL)
+        .consistent_read()
+        .start_from_token(&newer)
+        .page()
+        .await
+        .unwrap_err();
     refused(&faults, error, "a key not known yet");
     let retired = table_with(CursorKeys::new(CursorKey::new(8, [8; 32])));
-    let error = retired.query(EMAIL).start_from_token(&token).page().await.unwrap_err();
+    let error = retired
+        .query(EMAIL)
+        .consistent_read()
+        .start_from_token(&token)
+        .page()
+        .await
+        .unwrap_err();
     assert!(error.to_string().contains("key 7"), "{error}");
     refused(&faults, error, "a retired key");
     // Another secret under the same key id opens nothing.
     let impostor = table_with(CursorKeys::new(CursorKey::new(7, [1; 32])));
-    let error = impostor.query(EMAIL).start_from_token(&token).page().await.unwrap_err();
+    let error = impostor
+        .query(EMAIL)
+        .consistent_read()
+        .start_from_token(&token)
+        .page()
+        .await
+        .unwrap_err();
     refused(&faults, error, "another secret");
 
     // A maximum age: accepted while young, refused once older.
     let short = table_with(keys().max_age(Duration::from_millis(300)));
     let young = short
         .query(EMAIL)
+        .consistent_read()
         .limit(2)
         .page()
         .await
@@ -343,6 +428,7 @@ async fn an_expired_token_and_a_retired_key_are_refused() {
     assert_eq!(
         short
             .query(EMAIL)
+            .consistent_read()
             .limit(2)
             .start_from_token(&young)
             .page()
@@ -354,7 +440,13 @@ async fn an_expired_token_and_a_retired_key_are_refused() {
     );
     tokio::time::sleep(Duration::from_millis(600)).await;
     faults.clear_requests();
-    let error = short.query(EMAIL).start_from_token(&young).page().await.unwrap_err();
+    let error = short
+        .query(EMAIL)
+        .consistent_read()
+        .start_from_token(&young)
+        .page()
+        .await
+        .unwrap_err();
     assert!(error.to_string().contains("expired"), "{error}");
     refused(&faults, error, "expired");
 
@@ -362,7 +454,13 @@ async fn an_expired_token_and_a_retired_key_are_refused() {
     let unkeyed = Mapper::new(local::client_builder().faults(&faults).build())
         .table_named::<Order>(&name)
         .unwrap();
-    let error = unkeyed.query(EMAIL).start_from_token(&token).page().await.unwrap_err();
+    let error = unkeyed
+        .query(EMAIL)
+        .consistent_read()
+        .start_from_token(&token)
+        .page()
+        .await
+        .unwrap_err();
     refused(&faults, error, "a sealed token on a mapper without keys");
 }
 
@@ -396,6 +494,7 @@ async fn a_token_reveals_no_key_value_and_stays_short() {
     let table = orders(&faults).await;
     let token = table
         .query(EMAIL)
+        .consistent_read()
         .limit(1)
         .page()
         .await

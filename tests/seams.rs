@@ -89,6 +89,7 @@ async fn raw(table: &Table<Ticket>, number: u32) -> Option<ItemMap> {
 fn open_tickets(table: Table<Ticket>) -> impl futures::Stream<Item = Result<Ticket, Error>> + Send + 'static {
     table
         .query("p")
+        .consistent_read()
         .filter(Condition::attr("status").eq("open"))
         .limit(2)
         .stream()
@@ -110,24 +111,29 @@ async fn builders_and_streams_are_owned() {
     let put = table.clone().put(&ticket(9));
     tokio::spawn(put.into_future()).await.unwrap().unwrap();
     let index = table.index("by_status").unwrap();
-    let closed = tokio::spawn(index.query("closed").all()).await.unwrap().unwrap();
+    // A global index: read until the writes show, as no read of one is consistent.
+    let closed = local::eventually(
+        async || tokio::spawn(index.query("closed").all()).await.unwrap().unwrap(),
+        |closed| closed.len() >= 4,
+    )
+    .await;
     assert_eq!(closed.len(), 4);
     // count, on the table, a filter and an index.
-    assert_eq!(table.query("p").count().await.unwrap(), 7);
-    assert_eq!(table.query("p").limit(1).count().await.unwrap(), 7);
+    assert_eq!(table.query("p").consistent_read().count().await.unwrap(), 7);
+    assert_eq!(table.query("p").consistent_read().limit(1).count().await.unwrap(), 7);
     assert_eq!(
         table
             .scan()
+            .consistent_read()
             .filter(Condition::attr("status").eq("open"))
             .count()
             .await
             .unwrap(),
         3
     );
-    assert_eq!(
-        table.index("by_status").unwrap().query("open").count().await.unwrap(),
-        3
-    );
+    let by_status = table.index("by_status").unwrap();
+    let open = local::eventually(async || by_status.query("open").count().await.unwrap(), |n| *n >= 3).await;
+    assert_eq!(open, 3);
 }
 
 #[tokio::test]
@@ -232,7 +238,7 @@ async fn one_bad_item_does_not_hide_the_rest() {
         .await
         .unwrap();
     // The stream yields the error in the item's place and goes on.
-    let results: Vec<Result<Ticket, Error>> = table.query("p").limit(2).stream().collect().await;
+    let results: Vec<Result<Ticket, Error>> = table.query("p").consistent_read().limit(2).stream().collect().await;
     assert_eq!(results.len(), 5);
     let numbers: Vec<Option<u32>> = results.iter().map(|r| r.as_ref().ok().map(|t| t.number)).collect();
     assert_eq!(numbers, [Some(0), Some(1), None, Some(3), Some(4)]);
@@ -245,17 +251,27 @@ async fn one_bad_item_does_not_hide_the_rest() {
     );
     assert!(bad.error.to_string().contains("`title`"), "{}", bad.error);
     // A page sets it aside and keeps its cursor.
-    let first = table.query("p").limit(3).page().await.unwrap();
+    let first = table.query("p").consistent_read().limit(3).page().await.unwrap();
     assert_eq!(first.items.len(), 2);
     assert_eq!(first.unreadable.len(), 1);
     let cursor = Cursor::from_token(&first.next.expect("more pages").to_token()).unwrap();
-    let rest = table.query("p").start_from(cursor).all().await.unwrap();
+    let rest = table
+        .query("p")
+        .consistent_read()
+        .start_from(cursor)
+        .all()
+        .await
+        .unwrap();
     assert_eq!(rest.iter().map(|t| t.number).collect::<Vec<_>>(), [3, 4]);
     // `all` fails at the bad item.
-    assert!(matches!(table.query("p").all().await, Err(Error::UnreadableItem(_))));
+    assert!(matches!(
+        table.query("p").consistent_read().all().await,
+        Err(Error::UnreadableItem(_))
+    ));
     // A projection that does not read the bad attribute is fine.
     let titles: Vec<TicketTitle> = table
         .scan()
+        .consistent_read()
         .project::<TicketTitle>()
         .filter(Condition::attr("number").ne(2))
         .all()
@@ -279,12 +295,21 @@ async fn a_projected_read_passes_a_checksum_extension() {
         version: None,
     };
     invoices.put(&invoice).await.unwrap();
-    let summary = invoices.get("1").project::<InvoiceSummary>().await.unwrap().unwrap();
+    let summary = invoices
+        .get("1")
+        .project::<InvoiceSummary>()
+        .consistent_read()
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(summary.amount_cents, 100);
-    let scanned: Vec<InvoiceSummary> = invoices.scan().project().all().await.unwrap();
+    let scanned: Vec<InvoiceSummary> = invoices.scan().consistent_read().project().all().await.unwrap();
     assert_eq!(scanned.len(), 1);
     // The whole item is still verified.
-    assert_eq!(invoices.get("1").await.unwrap().unwrap().customer, "ana");
+    assert_eq!(
+        invoices.get("1").consistent_read().await.unwrap().unwrap().customer,
+        "ana"
+    );
 }
 
 /// Refuses every item it reads, to show what survives a failing `after_read`.
@@ -373,7 +398,7 @@ async fn a_null_version_is_a_new_item() {
         .send()
         .await
         .unwrap();
-    let read = table.get(("p", 1u32)).await.unwrap().unwrap();
+    let read = table.get(("p", 1u32)).consistent_read().await.unwrap().unwrap();
     assert_eq!(read.version, None);
     let updated = table.update(&read).await.unwrap();
     assert_eq!(updated.version, Some(0));
@@ -389,7 +414,7 @@ async fn a_null_version_is_a_new_item() {
         .send()
         .await
         .unwrap();
-    let read = table.get(("p", 2u32)).await.unwrap().unwrap();
+    let read = table.get(("p", 2u32)).consistent_read().await.unwrap().unwrap();
     table.put(&read).await.unwrap();
     assert_eq!(raw(&table, 2).await.unwrap()["version"], n("0"));
 }

@@ -136,8 +136,8 @@ async fn each_request_has_a_span_with_table_operation_and_capacity() {
         })
         .await
         .unwrap();
-    things.get("a").await.unwrap();
-    things.query("a").all().await.unwrap();
+    things.get("a").consistent_read().await.unwrap();
+    things.query("a").consistent_read().all().await.unwrap();
 
     let recorded: Vec<Recorded> = spans
         .of_table(things.name())

@@ -88,6 +88,27 @@ async fn customers() -> (Table<Customer>, Vec<Customer>) {
             .unprocessed
             .is_empty()
     );
+    // The global indexes show the writes late elsewhere: the tests below read them at once.
+    let email = table.index(Customer::BY_EMAIL);
+    assert_eq!(
+        local::settled(async || email.scan().count().await.unwrap(), 15).await,
+        15
+    );
+    let plan = table.index(Customer::BY_PLAN);
+    assert_eq!(
+        local::settled(async || plan.scan().count().await.unwrap(), 15).await,
+        15
+    );
+    let referrer = table.index(Customer::BY_REFERRER);
+    assert_eq!(
+        local::settled(async || referrer.scan().count().await.unwrap(), 5).await,
+        5
+    );
+    let region = table.index(Customer::BY_REGION);
+    assert_eq!(
+        local::settled(async || region.scan().count().await.unwrap(), 15).await,
+        15
+    );
     (table, all)
 }
 
@@ -474,6 +495,11 @@ async fn a_multi_attribute_index_is_written_as_the_fields_and_queried_by_tuple()
     assert_eq!(stored.len(), 5, "{stored:?}");
 
     let bracket = table.index(Match::BY_BRACKET);
+    // The global index shows the writes late elsewhere: the reads below read it at once.
+    assert_eq!(
+        local::settled(async || bracket.scan().count().await.unwrap(), 24).await,
+        24
+    );
     let ids = |matches: Vec<Match>| matches.into_iter().map(|m| m.match_id).collect::<Vec<_>>();
     // Every partition attribute, no sort condition.
     faults.clear_requests();
@@ -623,6 +649,10 @@ async fn four_partition_and_four_sort_attributes_end_to_end() {
     ];
     assert!(table.put_all(readings.clone()).await.unwrap().unprocessed.is_empty());
     let source = table.index(Reading::BY_SOURCE);
+    assert_eq!(
+        local::settled(async || source.scan().count().await.unwrap(), 5).await,
+        5
+    );
     let sensor = [1u8];
     let december_first: Vec<Reading> = source
         .query(("lyon", 7, -1, &sensor[..]))

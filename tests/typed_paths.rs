@@ -28,7 +28,7 @@ use dynamodb_mapper::ops::CancellationCode;
 use dynamodb_mapper::value::{JavaInstant, PynamoDateTime, UnixMillis, UnixSeconds};
 use dynamodb_mapper::{Attributes, Error, Item, ItemMap, KeyFrom, Mapper, RefusalKind, Table};
 use dynamodb_mapper_workspace::clock::{at, stepping_clock};
-use dynamodb_mapper_workspace::local;
+use dynamodb_mapper_workspace::local::{self, Need};
 
 // ---------------------------------------------------------------------------------------------
 // Fixtures
@@ -427,7 +427,7 @@ async fn comparisons_hold_or_fail_as_the_stored_values_say() {
 async fn functions_and_sizes_hold_or_fail_as_the_stored_values_say() {
     let orders = orders().await;
     let f = Order::fields();
-    let cases = vec![
+    let mut cases = vec![
         // First: `lastCheck` is absent until a probe holds.
         ("exists fails", f.last_check.exists(), false),
         ("exists holds", f.note.exists(), true),
@@ -454,6 +454,7 @@ async fn functions_and_sizes_hold_or_fail_as_the_stored_values_say() {
         ("size of binary between", f.payload.size().between(4, 4), true),
         ("size of binary gt", f.payload.size().gt(3), true),
     ];
+    cases.retain(|(name, ..)| *name != "begins_with binary holds" || local::can_check(Need::BinaryBeginsWith, name));
     assert_cases(&orders, 1, cases).await;
 
     // On an order without a note: `not_exists` holds, and `ne` holds on the absent attribute.
@@ -678,12 +679,19 @@ async fn renamed_fields_are_matched_and_written_by_their_stored_names() {
         assert!(!raw.contains_key(name), "no `{name}` attribute: {raw:?}");
     }
     // A filter finds them too.
-    let found = orders.query(C1).filter(f.total_cents.eq(1505)).all().await.unwrap();
+    let found = orders
+        .query(C1)
+        .consistent_read()
+        .filter(f.total_cents.eq(1505))
+        .all()
+        .await
+        .unwrap();
     assert_eq!(found.len(), 1);
     assert_eq!(found[0].total_cents, 1505);
     assert!(
         orders
             .query(C1)
+            .consistent_read()
             .filter(f.total_cents.eq(1500))
             .all()
             .await
@@ -731,6 +739,7 @@ async fn reminders() -> Table<Reminder> {
 async fn reminder_ids(reminders: &Table<Reminder>, filter: TypedCondition<Reminder>) -> Vec<String> {
     let mut ids: Vec<String> = reminders
         .scan()
+        .consistent_read()
         .filter(filter)
         .all()
         .await
@@ -938,7 +947,7 @@ async fn other_time_types_are_compared_in_their_stored_forms() {
         ids.sort();
         ids
     };
-    let filter = |condition: TypedCondition<Reading>| readings.scan().filter(condition).all();
+    let filter = |condition: TypedCondition<Reading>| readings.scan().consistent_read().filter(condition).all();
     let second = UnixSeconds::from(micros(1_000_000));
     assert_eq!(ids(filter(f.secs.lt(second)).await.unwrap()), ["r0", "r1", "r2"]);
     let milli = PynamoDateTime::from(micros(1_000));
@@ -1053,7 +1062,13 @@ async fn flattened_fields_are_top_level_attributes() {
             ("reviewed_by".to_owned(), s("bea")),
         ])
     );
-    let found = pages.scan().filter(reviewed_by.eq("bea")).all().await.unwrap();
+    let found = pages
+        .scan()
+        .consistent_read()
+        .filter(reviewed_by.eq("bea"))
+        .all()
+        .await
+        .unwrap();
     assert_eq!(found.len(), 1);
     assert_eq!(found[0].audit.reviewed_by.as_deref(), Some("bea"));
 }
@@ -1146,6 +1161,7 @@ async fn deep_paths_go_through_lists_and_maps_to_renamed_nested_fields() {
     // Conditions and filters reach them.
     let found = trips
         .scan()
+        .consistent_read()
         .filter(second_town.eq("Lisboa").and(work_zip.begins_with("47")))
         .all()
         .await
@@ -1154,6 +1170,7 @@ async fn deep_paths_go_through_lists_and_maps_to_renamed_nested_fields() {
     assert!(
         trips
             .scan()
+            .consistent_read()
             .filter(second_town.eq("Porto"))
             .all()
             .await
@@ -1193,8 +1210,27 @@ async fn an_optional_with_module_field_is_compared_and_written_in_its_stored_for
     let trips = trips().await;
     let f = Trip::fields();
     assert_eq!(stored(&trips, "t1").await["alias"], s("cba"));
-    assert_eq!(trips.scan().filter(f.alias.eq("abc")).all().await.unwrap().len(), 1);
-    assert!(trips.scan().filter(f.alias.eq("cba")).all().await.unwrap().is_empty());
+    assert_eq!(
+        trips
+            .scan()
+            .consistent_read()
+            .filter(f.alias.eq("abc"))
+            .all()
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    assert!(
+        trips
+            .scan()
+            .consistent_read()
+            .filter(f.alias.eq("cba"))
+            .all()
+            .await
+            .unwrap()
+            .is_empty()
+    );
     let patched = trips
         .patch("t1")
         .set(&f.alias, "xyz")
@@ -1336,7 +1372,7 @@ async fn remove_drops_optional_and_defaulted_attributes() {
     expected.remove("note");
     expected.remove("priority");
     assert_eq!(after, expected);
-    let read = orders.get((C1, 1u32)).await.unwrap().unwrap();
+    let read = orders.get((C1, 1u32)).consistent_read().await.unwrap().unwrap();
     assert_eq!(
         (read.note, read.priority),
         (None, 0),
@@ -1573,7 +1609,7 @@ async fn a_complete_upsert_creates_a_readable_item() {
         ])
     );
     assert_eq!(created, Doc::from_item(raw).unwrap());
-    assert_eq!(docs.get("d1").await.unwrap(), Some(created));
+    assert_eq!(docs.get("d1").consistent_read().await.unwrap(), Some(created));
     // On a stored item, an upsert updates it like a patch.
     docs.patch("d1").set(&f.title, "again").upsert().await.unwrap();
     let raw = stored(&docs, "d1").await;
@@ -1856,6 +1892,7 @@ async fn a_query_filter_with_typed_conditions_keeps_the_matching_items() {
     let f = Order::fields();
     let found = orders
         .query(C1)
+        .consistent_read()
         .filter(f.status.eq("open").and(f.total_cents.gt(1000)))
         .all()
         .await
@@ -1869,6 +1906,7 @@ async fn a_query_filter_with_typed_conditions_keeps_the_matching_items() {
     // A nested path and a size.
     let found = orders
         .query(C1)
+        .consistent_read()
         .filter(f.address.nested(|a| a.city).eq("Lisboa").and(f.tags.size().eq(1)))
         .all()
         .await
@@ -1885,6 +1923,7 @@ async fn a_scan_filter_with_typed_conditions_keeps_the_matching_items() {
     let f = Order::fields();
     let found = orders
         .scan()
+        .consistent_read()
         .filter(f.tags.contains("gift").and(f.total_cents.between(500, 1500)))
         .all()
         .await
@@ -1905,6 +1944,7 @@ async fn a_scan_filter_with_typed_conditions_keeps_the_matching_items() {
     assert_eq!(keys_of(found), expected);
     let found = orders
         .scan()
+        .consistent_read()
         .filter((!f.customer_id.eq(C1)).or(f.order_no.is_in([5u32, 6])).not())
         .all()
         .await

@@ -99,8 +99,9 @@ pub fn no_retries() -> RetryConfig {
     RetryConfig::disabled()
 }
 
-/// An `aws_sdk_dynamodb::Client` for tests, against any endpoint: region `us-east-1`, static
-/// credentials `test`/`test` (local servers accept any), the latest behaviour version,
+/// An `aws_sdk_dynamodb::Client` for tests, against any endpoint: region `us-east-1` and static
+/// credentials `test`/`test` (local servers accept any) unless [`region`](Self::region) and
+/// [`credentials`](Self::credentials) say otherwise, the latest behaviour version,
 /// [`default_retry_config`], [`StrictChecks`] on, and optionally [`Faults`].
 ///
 /// ```
@@ -121,6 +122,8 @@ pub struct ClientBuilder {
     faults: Option<Faults>,
     retry: RetryConfig,
     http_client: Option<SharedHttpClient>,
+    credentials: Credentials,
+    region: Region,
 }
 
 impl ClientBuilder {
@@ -132,6 +135,8 @@ impl ClientBuilder {
             faults: None,
             retry: default_retry_config(),
             http_client: None,
+            credentials: Credentials::new("test", "test", None, None, "dynamodb-mapper-testing"),
+            region: Region::new("us-east-1"),
         }
     }
 
@@ -165,14 +170,27 @@ impl ClientBuilder {
         self
     }
 
+    /// Signs requests with `credentials` instead of the test credentials (`test`, `test`), for an
+    /// account's endpoint.
+    pub fn credentials(mut self, credentials: Credentials) -> Self {
+        self.credentials = credentials;
+        self
+    }
+
+    /// Signs requests for `region` instead of `us-east-1`, for an account's endpoint.
+    pub fn region(mut self, region: impl Into<String>) -> Self {
+        self.region = Region::new(region.into());
+        self
+    }
+
     /// The SDK configuration these settings make, to change further before building a client.
     pub fn config(&self) -> aws_sdk_dynamodb::config::Builder {
         static PARTITION: AtomicUsize = AtomicUsize::new(0);
         let partition = format!("dynamodb-mapper-testing-{}", PARTITION.fetch_add(1, Ordering::Relaxed));
         let mut config = aws_sdk_dynamodb::Config::builder()
             .behavior_version(BehaviorVersion::latest())
-            .region(Region::new("us-east-1"))
-            .credentials_provider(Credentials::new("test", "test", None, None, "dynamodb-mapper-testing"))
+            .region(self.region.clone())
+            .credentials_provider(self.credentials.clone())
             .endpoint_url(&self.endpoint)
             .retry_config(self.retry.clone())
             .retry_partition(RetryPartition::new(partition));
