@@ -33,7 +33,9 @@ mod verification;
 pub use crate::value::{ConvertError, ConvertErrorKind};
 pub(crate) use canceled::Failure;
 pub use canceled::{CancellationCode, CancellationReason, TransactionCanceled};
-pub use change::{RawRecord, UnreadableChange};
+#[cfg(any(feature = "streams", feature = "lambda", feature = "dynamodb-json"))]
+pub use change::RawRecord;
+pub use change::UnreadableChange;
 pub use verification::{Difference, DifferenceKind, Verification};
 
 use crate::value::ItemMap;
