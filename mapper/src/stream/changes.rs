@@ -27,9 +27,8 @@ enum Status {
 
 struct Shard {
     parent: Option<String>,
-    closed: bool,
     status: Status,
-    /// Listed by the first listing, when the reader began at `LATEST`.
+    /// Listed by the first listing (read from `LATEST` when the reader begins there).
     first_seen: bool,
 }
 
@@ -131,21 +130,16 @@ impl<T: Item> ChangeStream<T> {
                     kids.push(shard.id.clone());
                 }
             }
-            match self.shards.get_mut(&shard.id) {
-                Some(known) => known.closed |= shard.closed,
+            // A listed ending sequence number is not trusted to mean "read": only a page
+            // without a next iterator ends a shard (some servers list one on open shards).
+            match self.shards.get(&shard.id) {
+                Some(_) => {}
                 None => {
-                    let skip = first && !self.resuming && self.start == StartAt::Latest && shard.closed;
-                    if skip {
-                        // Nothing new is written to it: a reader at LATEST skips it, and says
-                        // so in its checkpoint, so that a resumed reader does too.
-                        self.checkpoint.start(&shard.id, ShardPosition::Finished);
-                    }
                     self.shards.insert(
                         shard.id,
                         Shard {
                             parent: shard.parent,
-                            closed: shard.closed,
-                            status: if skip { Status::Done } else { Status::Waiting },
+                            status: Status::Waiting,
                             first_seen: first,
                         },
                     );
@@ -222,7 +216,6 @@ impl<T: Item> ChangeStream<T> {
             self.reading -= 1;
             if let Some(shard) = self.shards.get_mut(&cursor.shard_id) {
                 shard.status = Status::Done;
-                shard.closed = true;
             }
             self.ready.push_back(Event::Finished(cursor.shard_id));
             // Its children may be new: list the shards again (within the describe rate).
@@ -247,7 +240,7 @@ impl<T: Item> ChangeStream<T> {
             && self.listing.is_none()
             && self.reading == 0
             && self.listings > 0
-            && self.shards.values().all(|s| s.closed && s.status == Status::Done)
+            && self.shards.values().all(|s| s.status == Status::Done)
     }
 
     fn fail(&mut self, error: Error) {

@@ -15,8 +15,6 @@ use crate::retry::Retries;
 pub(crate) struct ListedShard {
     pub(crate) id: String,
     pub(crate) parent: Option<String>,
-    /// Whether it has an ending sequence number: no new records will be written to it.
-    pub(crate) closed: bool,
 }
 
 /// The ARN of the table's stream, from `DescribeTable` (its latest stream).
@@ -85,14 +83,9 @@ pub(crate) async fn list_shards(context: Arc<Context>) -> Result<Vec<ListedShard
         };
         for shard in description.shards.unwrap_or_default() {
             let Some(id) = shard.shard_id else { continue };
-            let closed = shard
-                .sequence_number_range
-                .as_ref()
-                .is_some_and(|r| r.ending_sequence_number.is_some());
             shards.push(ListedShard {
                 id,
                 parent: shard.parent_shard_id,
-                closed,
             });
         }
         match description.last_evaluated_shard_id {
