@@ -28,14 +28,23 @@ fn product(id: &str, price: u32) -> Product {
 
 async fn table_with_stream() -> Table<Product> {
     let mapper = Mapper::new(local::client());
-    let table = mapper.table_named::<Product>(&local::unique_table_name("reader")).unwrap();
-    table.create_table().stream(StreamViewType::NewAndOldImages).await.unwrap();
+    let table = mapper
+        .table_named::<Product>(&local::unique_table_name("reader"))
+        .unwrap();
+    table
+        .create_table()
+        .stream(StreamViewType::NewAndOldImages)
+        .await
+        .unwrap();
     table
 }
 
 /// The next `n` changes as (kind, id, old price, new price, sequence number), failing after
 /// 10 s.
-async fn take(changes: &mut ChangeStream<Product>, n: usize) -> Vec<(ChangeKind, String, Option<u32>, Option<u32>, String)> {
+async fn take(
+    changes: &mut ChangeStream<Product>,
+    n: usize,
+) -> Vec<(ChangeKind, String, Option<u32>, Option<u32>, String)> {
     let mut out = Vec::new();
     while out.len() < n {
         let next = tokio::time::timeout(Duration::from_secs(10), changes.next())
@@ -57,7 +66,10 @@ async fn take(changes: &mut ChangeStream<Product>, n: usize) -> Vec<(ChangeKind,
 /// Asserts that nothing more comes within `wait`.
 async fn nothing_more(changes: &mut ChangeStream<Product>, wait: Duration) {
     if let Ok(next) = tokio::time::timeout(wait, changes.next()).await {
-        panic!("nothing more was expected, got {:?}", next.map(|c| c.map(|c| c.sequence_number)));
+        panic!(
+            "nothing more was expected, got {:?}",
+            next.map(|c| c.map(|c| c.sequence_number))
+        );
     }
 }
 
@@ -111,7 +123,10 @@ async fn a_checkpoint_resumes_with_nothing_lost_or_repeated() {
     let checkpoint: Checkpoint = serde_json::from_str(&saved).unwrap();
     let mut resumed = fast(&table).from_checkpoint(checkpoint).stream();
     let rest = take(&mut resumed, 3).await;
-    assert_eq!(rest.iter().map(|s| s.3).collect::<Vec<_>>(), [Some(3), Some(4), Some(9)]);
+    assert_eq!(
+        rest.iter().map(|s| s.3).collect::<Vec<_>>(),
+        [Some(3), Some(4), Some(9)]
+    );
     let mut sequences: Vec<&String> = seen.iter().chain(&rest).map(|s| &s.4).collect();
     sequences.dedup();
     assert_eq!(sequences.len(), 5, "no change read twice");
@@ -138,7 +153,9 @@ async fn latest_reads_only_changes_written_after_it_began() {
 #[tokio::test]
 async fn a_table_without_a_stream_is_a_clear_error() {
     let mapper = Mapper::new(local::client());
-    let table = mapper.table_named::<Product>(&local::unique_table_name("nostream")).unwrap();
+    let table = mapper
+        .table_named::<Product>(&local::unique_table_name("nostream"))
+        .unwrap();
     table.create_table().await.unwrap();
     let mut changes = table.changes(&local::streams_client()).stream();
     let error = changes.next().await.unwrap().err().expect("an error");
