@@ -158,7 +158,7 @@ async fn a_table_without_a_stream_is_a_clear_error() {
         .unwrap();
     table.create_table().await.unwrap();
     let mut changes = table.changes(&local::streams_client()).stream();
-    let error = changes.next().await.unwrap().err().expect("an error");
+    let error = changes.next().await.unwrap().expect_err("an error");
     match &error {
         Error::Stream(failure) => assert_eq!(failure.kind, StreamErrorKind::NoStream, "{error}"),
         other => panic!("unexpected {other:?}"),
