@@ -19,6 +19,7 @@
 //! | [`InvalidRecord`](Error::InvalidRecord) | a stream record is malformed (no event name, id, sequence number or keys, an unknown view type, an image its view type promises is missing); the cause inside an [`UnreadableChange`](Error::UnreadableChange), or a whole JSON document that is no record | no |
 //! | [`TableMismatch`](Error::TableMismatch) | an existing table breaks the item type's declaration (`create_table().if_not_exists()`); every difference listed | no |
 //! | [`NoAnswer`](Error::NoAnswer) | a request timed out or lost its connection: whether it applied is unknown | yes, if idempotent or conditional |
+//! | [`Stream`](Error::Stream) | a change-stream reader's request failed; [`StreamErrorKind`] says how (records trimmed, no stream, throttled) | see [`StreamFailure::is_retryable`] |
 //! | [`Sdk`](Error::Sdk) | anything else: throttling, service errors | see [`Error::is_retryable`] |
 
 use std::fmt;
@@ -28,6 +29,7 @@ use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 
 mod canceled;
 mod change;
+mod stream;
 mod verification;
 
 pub use crate::value::{ConvertError, ConvertErrorKind};
@@ -36,6 +38,7 @@ pub use canceled::{CancellationCode, CancellationReason, TransactionCanceled};
 #[cfg(any(feature = "streams", feature = "lambda", feature = "dynamodb-json"))]
 pub use change::RawRecord;
 pub use change::UnreadableChange;
+pub use stream::{StreamErrorKind, StreamFailure};
 pub use verification::{Difference, DifferenceKind, Verification};
 
 use crate::value::ItemMap;
@@ -194,6 +197,12 @@ pub enum Error {
         /// What is wrong with it.
         message: String,
     },
+
+    /// A change-stream reader's request to DynamoDB Streams failed: its
+    /// [`kind`](StreamFailure::kind) says whether records were trimmed, the table has no
+    /// stream, or requests were throttled or failed too often.
+    #[error(transparent)]
+    Stream(Box<StreamFailure>),
 
     /// Any other error of the SDK: throttling, service errors.
     /// [`is_retryable`](Error::is_retryable) tells the transient ones.
@@ -513,6 +522,7 @@ impl Error {
                 }
                 Error::TransactionCanceled(canceled) => canceled.is_retryable(),
                 Error::NoAnswer { .. } => true,
+                Error::Stream(failure) => failure.is_retryable(),
                 _ => false,
             }
     }
@@ -530,7 +540,11 @@ impl Error {
     /// # }
     /// ```
     pub fn is_throttling(&self) -> bool {
-        matches!(self, Error::Sdk { source, .. } if source.code().is_some_and(|c| THROTTLING_CODES.contains(&c)))
+        match self {
+            Error::Sdk { source, .. } => source.code().is_some_and(|c| THROTTLING_CODES.contains(&c)),
+            Error::Stream(failure) => failure.kind == StreamErrorKind::Throttled,
+            _ => false,
+        }
     }
 
     /// The failed condition, if this is one.

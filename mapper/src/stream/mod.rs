@@ -76,22 +76,39 @@
 //! handler.
 
 mod change;
+#[cfg(feature = "streams")]
+mod changes;
+mod checkpoint;
 mod decode;
+#[cfg(feature = "streams")]
+mod fetch;
 #[cfg(feature = "dynamodb-json")]
 mod json;
 #[cfg(feature = "lambda")]
 mod lambda;
 #[cfg(feature = "streams")]
+mod reader;
+#[cfg(feature = "streams")]
 mod sdk;
+#[cfg(feature = "streams")]
+mod shards;
 
 use std::marker::PhantomData;
 use std::sync::Arc;
 
 pub use crate::error::{RawRecord, UnreadableChange};
+pub use crate::error::{StreamErrorKind, StreamFailure};
 pub use change::{Change, ChangeKind};
+#[cfg(feature = "streams")]
+#[cfg_attr(docsrs, doc(cfg(feature = "streams")))]
+pub use changes::ChangeStream;
+pub use checkpoint::{Checkpoint, ShardPosition};
 #[cfg(feature = "lambda")]
 #[cfg_attr(docsrs, doc(cfg(feature = "lambda")))]
 pub use lambda::{BatchFailure, BatchOutcome, batch_item_failure_response};
+#[cfg(feature = "streams")]
+#[cfg_attr(docsrs, doc(cfg(feature = "streams")))]
+pub use reader::{ChangeReader, StartAt, Trimmed};
 
 use crate::error::Error;
 use crate::extension::{Chain, Extension};

@@ -11,6 +11,9 @@
 //! - [`Faults`]: throttling, unprocessed batch items, transaction conflicts, server errors and
 //!   latency, per operation, with a record of every request — what no emulator does.
 //! - [`StrictChecks`]: DynamoDB's request rules checked before sending, against any backend.
+//! - `ScriptedStream` (with the `streams` feature): a DynamoDB Streams endpoint answered from
+//!   shards held in memory — lineage, splits, expired iterators, trimmed records, throttling —
+//!   to test a stream consumer.
 //! - [`create_table`]: a [`Table<T>`] under a name no other test uses, created from `T`'s schema.
 //!
 //! A complete test (in a `#[tokio::test]` it reads the same):
@@ -61,6 +64,8 @@
 //! ```
 
 mod faults;
+#[cfg(feature = "streams")]
+mod scripted;
 mod server;
 mod strict;
 
@@ -72,6 +77,9 @@ use aws_sdk_dynamodb::config::retry::{RetryConfig, RetryPartition};
 use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region, SharedHttpClient};
 
 pub use faults::{Faults, InjectedFault, Lost, OnOperation, RecordedRequest, Throttle, Times};
+#[cfg(feature = "streams")]
+#[cfg_attr(docsrs, doc(cfg(feature = "streams")))]
+pub use scripted::{SCRIPTED_STREAM_ARN, ScriptedRequest, ScriptedStream};
 pub use server::{LocalDynamoDb, LocalError};
 pub use strict::{StrictChecks, refusal_in};
 
