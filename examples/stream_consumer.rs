@@ -1,7 +1,8 @@
 //! A products table with a `NEW_AND_OLD_IMAGES` stream, and a consumer acting on each change.
 //!
-//! The service adds, changes and deletes products; the consumer reads the table's stream with
-//! the DynamoDB Streams client and prints each change, typed. The same `Change<Product>`s come
+//! The service adds, changes and deletes products; the consumer reads the table's stream
+//! through the mapper's reader (`table.changes(&streams)`), prints each change, typed, saves a
+//! checkpoint and resumes from it. The same `Change<Product>`s come
 //! from a Lambda event (`examples/data/products_stream_event.json`, in the format AWS
 //! documents), handled by a function that refuses one record: its partial-batch response
 //! names that record, so that Lambda delivers it (and those after it) again.
@@ -13,12 +14,13 @@
 //! ```
 
 use std::collections::{HashMap, HashSet};
+use std::time::Duration;
 
 use aws_lambda_events::event::dynamodb::Event;
 use aws_sdk_dynamodb::types::StreamViewType;
-use aws_sdk_dynamodbstreams::types::ShardIteratorType;
-use dynamodb_mapper::stream::{Change, ChangeDecoder, ChangeKind};
+use dynamodb_mapper::stream::{Change, ChangeDecoder, ChangeKind, Checkpoint, StartAt};
 use dynamodb_mapper::{Item, Mapper, Table};
+use futures::StreamExt;
 
 /// The seed's product: `PK` `Product#<uuid>`, `SK` `User#Product`.
 #[derive(Item, Debug, Clone, PartialEq)]
@@ -61,42 +63,30 @@ fn describe(change: &Change<Product>) -> String {
     }
 }
 
-/// Every record of the table's stream so far, decoded, shard by shard from its start.
-async fn read_stream(
-    streams: &aws_sdk_dynamodbstreams::Client,
-    decoder: &ChangeDecoder<Product>,
+/// The next `count` changes of the table's stream through the reader: from `checkpoint`, or
+/// from the oldest record of every shard. Returns them, and the checkpoint after the last one
+/// (what a consumer saves once it has acted on them).
+async fn read_changes(
     table: &Table<Product>,
-) -> Result<Vec<Change<Product>>, Box<dyn std::error::Error>> {
-    let listed = streams.list_streams().table_name(table.name()).send().await?;
-    let arn = listed.streams()[0].stream_arn().ok_or("no stream ARN")?.to_owned();
-    let described = streams.describe_stream().stream_arn(&arn).send().await?;
-    let shards = described
-        .stream_description()
-        .map(|d| d.shards().to_vec())
-        .unwrap_or_default();
+    streams: &aws_sdk_dynamodbstreams::Client,
+    checkpoint: Option<Checkpoint>,
+    count: usize,
+) -> Result<(Vec<Change<Product>>, Checkpoint), Box<dyn std::error::Error>> {
+    let reader = table.changes(streams).idle_delay(Duration::from_millis(50));
+    let reader = match checkpoint {
+        Some(checkpoint) => reader.from_checkpoint(checkpoint),
+        None => reader.start_at(StartAt::Oldest),
+    };
+    let mut stream = reader.stream();
     let mut changes = Vec::new();
-    for shard in shards {
-        let shard_id = shard.shard_id().ok_or("no shard id")?;
-        let mut iterator = streams
-            .get_shard_iterator()
-            .stream_arn(&arn)
-            .shard_id(shard_id)
-            .shard_iterator_type(ShardIteratorType::TrimHorizon)
-            .send()
-            .await?
-            .shard_iterator;
-        while let Some(current) = iterator {
-            let page = streams.get_records().shard_iterator(current).send().await?;
-            if page.records().is_empty() {
-                break; // caught up (an open shard always gives a next iterator)
-            }
-            for record in page.records() {
-                changes.push(decoder.decode_record(record, Some(shard_id))?);
-            }
-            iterator = page.next_shard_iterator;
+    while changes.len() < count {
+        // The reader waits for new records while the table's shards are open: bound the wait.
+        match tokio::time::timeout(Duration::from_secs(30), stream.next()).await? {
+            Some(change) => changes.push(change?),
+            None => break,
         }
     }
-    Ok(changes)
+    Ok((changes, stream.checkpoint().clone()))
 }
 
 #[tokio::main]
@@ -120,13 +110,23 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     products.put(&chair).await?;
     products.delete_item(&desk).await?;
 
-    // The consumer: the table's stream, typed.
-    let decoder = ChangeDecoder::new(&products);
-    println!("-- the table's stream");
-    let changes = read_stream(&streams, &decoder, &products).await?;
+    // The consumer: the table's stream through the reader, typed. It acts on four changes,
+    // saves its checkpoint (as JSON, where a service would keep it), stops, and later resumes
+    // from the checkpoint: the last two changes arrive, and none of the first four again.
+    println!("-- the table's stream, read through the reader");
+    let (mut changes, checkpoint) = read_changes(&products, &streams, None, 4).await?;
     for change in &changes {
         println!("{} #{}", describe(change), change.sequence_number);
     }
+    let saved = serde_json::to_string(&checkpoint)?;
+    println!("-- checkpoint saved: {saved}");
+    let restored: Checkpoint = serde_json::from_str(&saved)?;
+    let (rest, _) = read_changes(&products, &streams, Some(restored), 2).await?;
+    for change in &rest {
+        println!("{} #{} (after resuming)", describe(change), change.sequence_number);
+    }
+    assert_eq!(rest.len(), 2, "the two changes after the checkpoint");
+    changes.extend(rest);
 
     // Every change seen once, in order per item.
     let mut per_item: HashMap<&str, Vec<Seen>> = HashMap::new();
@@ -180,6 +180,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         "/examples/data/products_stream_event.json"
     ))?;
     let event: Event = serde_json::from_str(&text)?;
+    let decoder = ChangeDecoder::new(&products);
     let lambda_changes: Vec<Change<Product>> = decoder.decode_event(&event).into_iter().collect::<Result<_, _>>()?;
     for change in &lambda_changes {
         println!("{} #{}", describe(change), change.sequence_number);
