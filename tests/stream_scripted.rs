@@ -174,3 +174,51 @@ async fn trimmed_records_are_an_error_unless_told_to_go_on_from_the_oldest() {
     let seen: Vec<_> = read(&mut changes, 100).await.into_iter().map(Result::unwrap).collect();
     assert_eq!(seen.iter().map(|s| s.1).collect::<Vec<_>>(), [3, 4]);
 }
+
+#[tokio::test]
+async fn a_checkpoint_resumes_across_a_split_with_nothing_lost_or_repeated() {
+    let stream = ScriptedStream::new();
+    // root (closed, 2 records) split into c1 and c2 (closed, 2 records each).
+    stream.shard("root", None);
+    stream.shard("c1", Some("root"));
+    stream.shard("c2", Some("root"));
+    add(&stream, "root", "r", 1);
+    add(&stream, "root", "r", 2);
+    add(&stream, "c1", "x", 3);
+    add(&stream, "c1", "x", 4);
+    add(&stream, "c2", "y", 5);
+    add(&stream, "c2", "y", 6);
+    stream.close("root").close("c1").close("c2").records_per_page(1);
+
+    // Stop after every number of changes, save the checkpoint (as JSON), resume from it: the
+    // changes before and after add up to all six, each once, parents before children.
+    for stop in 1..=5 {
+        let mut changes = reader(&stream).stream();
+        let first: Vec<u32> = read(&mut changes, stop)
+            .await
+            .into_iter()
+            .map(|c| c.unwrap().1)
+            .collect();
+        assert_eq!(first.len(), stop);
+        let saved = serde_json::to_string(changes.checkpoint()).unwrap();
+        drop(changes);
+        let checkpoint: Checkpoint = serde_json::from_str(&saved).unwrap();
+        let mut resumed = reader(&stream).from_checkpoint(checkpoint).stream();
+        let rest: Vec<u32> = read(&mut resumed, 100)
+            .await
+            .into_iter()
+            .map(|c| c.unwrap().1)
+            .collect();
+        let mut all: Vec<u32> = first.iter().chain(&rest).copied().collect();
+        let order = all.clone();
+        all.sort_unstable();
+        assert_eq!(
+            all,
+            [1, 2, 3, 4, 5, 6],
+            "stopped after {stop}: {first:?} then {rest:?} ({saved})"
+        );
+        let at = |n: u32| order.iter().position(|m| *m == n).unwrap();
+        assert!(at(1) < at(2) && at(2) < at(3) && at(2) < at(5), "{order:?}");
+        assert!(at(3) < at(4) && at(5) < at(6), "{order:?}");
+    }
+}

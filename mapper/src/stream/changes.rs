@@ -149,6 +149,20 @@ impl<T: Item> ChangeStream<T> {
         self.checkpoint.prune(&self.children);
     }
 
+    /// Whether a child of `shard`, or a child of one, has a position in the checkpoint.
+    fn descendant_in_checkpoint(&self, shard: &str) -> bool {
+        let mut pending: Vec<&str> = vec![shard];
+        while let Some(id) = pending.pop() {
+            for child in self.children.get(id).into_iter().flatten() {
+                if self.checkpoint.position(child).is_some() {
+                    return true;
+                }
+                pending.push(child);
+            }
+        }
+        false
+    }
+
     /// Starts every shard whose parent is done (or unknown), as many as the reader may read.
     fn start_ready_shards(&mut self) {
         loop {
@@ -163,6 +177,9 @@ impl<T: Item> ChangeStream<T> {
             let Some(id) = next else { return };
             let position = match self.checkpoint.position(&id) {
                 Some(position) => position.clone(),
+                // A shard the checkpoint left out once its children were in it was read to
+                // its end before them.
+                None if self.resuming && self.descendant_in_checkpoint(&id) => ShardPosition::Finished,
                 None if !self.resuming
                     && self.start == StartAt::Latest
                     && self.shards.get(&id).is_some_and(|s| s.first_seen) =>
