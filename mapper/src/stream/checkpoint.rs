@@ -1,7 +1,7 @@
 //! [`Checkpoint`]: where a change-stream reader is in each shard of a stream, to save and to
 //! resume from.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use super::Change;
 use crate::item::Item;
@@ -120,13 +120,15 @@ impl Checkpoint {
     }
 
     /// Adds `shard_id` at `position` if the checkpoint has nothing for it yet.
+    #[cfg(feature = "streams")]
     pub(crate) fn start(&mut self, shard_id: &str, position: ShardPosition) {
         self.shards.entry(shard_id.to_owned()).or_insert(position);
     }
 
     /// Drops each finished shard every child of which (`children`: parent → children) has an
     /// entry.
-    pub(crate) fn prune(&mut self, children: &HashMap<String, Vec<String>>) {
+    #[cfg(feature = "streams")]
+    pub(crate) fn prune(&mut self, children: &std::collections::HashMap<String, Vec<String>>) {
         let done: Vec<String> = self
             .shards
             .iter()
@@ -153,6 +155,9 @@ pub(crate) fn sequence_before(a: &str, b: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
+    #[cfg(feature = "streams")]
+    use std::collections::HashMap;
+
     use super::*;
 
     #[test]
@@ -164,6 +169,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(feature = "streams")]
     fn positions_only_move_forward_and_finished_shards_drop_out_after_their_children() {
         let mut checkpoint = Checkpoint::new();
         checkpoint.advance_to("a", "20");
