@@ -4,18 +4,16 @@
 //! `ApproximateCreationDateTime` in epoch seconds), attribute values typed as
 //! `{"S": "..."}`, `{"N": "..."}`, `{"B": "<base64>"}` and so on.
 
-use std::collections::HashMap;
 use std::time::SystemTime;
 
-use aws_sdk_dynamodb::primitives::Blob;
-use aws_sdk_dynamodb::types::{AttributeValue, StreamViewType};
+use aws_sdk_dynamodb::types::StreamViewType;
 use serde_json::{Map, Value};
 
 use super::decode::{Image, Source, epoch_seconds, invalid, table_of_arn};
 use super::{Change, ChangeDecoder, RawRecord};
 use crate::error::Error;
 use crate::item::{Item, ItemMap};
-use crate::value::ConvertError;
+use crate::value::dynamodb_json::{item_map, kind_of};
 
 impl<T: Item> ChangeDecoder<T> {
     /// Decodes one stream record in DynamoDB's JSON, read from the shard `shard_id` when the
@@ -68,7 +66,7 @@ impl<'a> JsonRecord<'a> {
     fn map(&self, name: &'static str) -> Result<Option<ItemMap>, Error> {
         match self.stream_field(name) {
             None => Ok(None),
-            Some(Value::Object(map)) => Ok(Some(convert_map(map).map_err(Error::Convert)?)),
+            Some(Value::Object(map)) => Ok(Some(item_map(map).map_err(Error::Convert)?)),
             Some(other) => Err(invalid(format!("`dynamodb.{name}` is {}, not a map", kind_of(other)))),
         }
     }
@@ -128,75 +126,4 @@ impl Source for JsonRecord<'_> {
             Image::New => "NewImage",
         })
     }
-}
-
-fn kind_of(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
-}
-
-fn convert_map(map: &Map<String, Value>) -> Result<ItemMap, ConvertError> {
-    let mut out = HashMap::with_capacity(map.len());
-    for (name, value) in map {
-        out.insert(name.clone(), convert(value).map_err(|e| e.in_attribute(name))?);
-    }
-    Ok(out)
-}
-
-/// One attribute value: an object with exactly one member, named by its DynamoDB type.
-fn convert(value: &Value) -> Result<AttributeValue, ConvertError> {
-    let Some((tag, inner)) = value.as_object().filter(|o| o.len() == 1).and_then(|o| o.iter().next()) else {
-        return Err(ConvertError::custom(format!(
-            "expected a DynamoDB JSON value (an object with one member such as \"S\" or \"N\"), found {}",
-            kind_of(value)
-        )));
-    };
-    let expected = |what: &str| ConvertError::custom(format!("`{tag}` holds {}, expected {what}", kind_of(inner)));
-    let text = || inner.as_str().ok_or_else(|| expected("a string"));
-    let texts = || -> Result<Vec<String>, ConvertError> {
-        let list = inner.as_array().ok_or_else(|| expected("an array of strings"))?;
-        list.iter()
-            .map(|v| {
-                v.as_str()
-                    .map(str::to_owned)
-                    .ok_or_else(|| expected("an array of strings"))
-            })
-            .collect()
-    };
-    let binary = |text: &str| {
-        aws_smithy_types::base64::decode(text)
-            .map(Blob::new)
-            .map_err(|e| ConvertError::custom(format!("`{tag}` is not base64: {e}")))
-    };
-    Ok(match tag.as_str() {
-        "S" => AttributeValue::S(text()?.to_owned()),
-        "N" => AttributeValue::N(text()?.to_owned()),
-        "B" => AttributeValue::B(binary(text()?)?),
-        "BOOL" => AttributeValue::Bool(inner.as_bool().ok_or_else(|| expected("a boolean"))?),
-        "NULL" => AttributeValue::Null(inner.as_bool().ok_or_else(|| expected("a boolean"))?),
-        "SS" => AttributeValue::Ss(texts()?),
-        "NS" => AttributeValue::Ns(texts()?),
-        "BS" => AttributeValue::Bs(texts()?.iter().map(|t| binary(t)).collect::<Result<_, _>>()?),
-        "L" => {
-            let list = inner.as_array().ok_or_else(|| expected("an array"))?;
-            AttributeValue::L(
-                list.iter()
-                    .enumerate()
-                    .map(|(i, v)| convert(v).map_err(|e| e.at_index(i)))
-                    .collect::<Result<_, _>>()?,
-            )
-        }
-        "M" => AttributeValue::M(convert_map(inner.as_object().ok_or_else(|| expected("an object"))?)?),
-        other => {
-            return Err(ConvertError::custom(format!(
-                "`{other}` is not a DynamoDB type (S, N, B, BOOL, NULL, SS, NS, BS, L, M)"
-            )));
-        }
-    })
 }

@@ -1,14 +1,12 @@
 //! [`StrictChecks`]: DynamoDB's request rules, checked on the wire before a request is sent.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use aws_sdk_dynamodb::config::interceptors::BeforeTransmitInterceptorContextRef;
 use aws_sdk_dynamodb::config::{ConfigBag, Intercept, RuntimeComponents};
 use aws_sdk_dynamodb::error::BoxError;
-use aws_sdk_dynamodb::primitives::Blob;
-use aws_sdk_dynamodb::types::AttributeValue;
 use serde_json::Value;
 
 use crate::error::{Error, Refusal, RefusalKind};
@@ -278,38 +276,11 @@ pub(crate) fn placeholder_tokens(text: &str) -> Vec<&str> {
 /// An item or key in DynamoDB's JSON form, as the SDK's attribute values (for the size rules).
 /// Members that are not attribute values are left out.
 fn item_map(json: &Value) -> ItemMap {
-    let mut item = HashMap::new();
-    for (name, value) in json.as_object().into_iter().flatten() {
-        if let Some(value) = attribute_value(value) {
-            item.insert(name.clone(), value);
-        }
-    }
-    item
-}
-
-fn attribute_value(json: &Value) -> Option<AttributeValue> {
-    let (kind, value) = json.as_object()?.iter().next()?;
-    let strings = || -> Option<Vec<String>> {
-        value
-            .as_array()?
-            .iter()
-            .map(|v| v.as_str().map(str::to_owned))
-            .collect()
-    };
-    let blob = |v: &Value| -> Option<Blob> { aws_smithy_types::base64::decode(v.as_str()?).ok().map(Blob::new) };
-    Some(match kind.as_str() {
-        "S" => AttributeValue::S(value.as_str()?.to_owned()),
-        "N" => AttributeValue::N(value.as_str()?.to_owned()),
-        "B" => AttributeValue::B(blob(value)?),
-        "BOOL" => AttributeValue::Bool(value.as_bool()?),
-        "NULL" => AttributeValue::Null(value.as_bool()?),
-        "SS" => AttributeValue::Ss(strings()?),
-        "NS" => AttributeValue::Ns(strings()?),
-        "BS" => AttributeValue::Bs(value.as_array()?.iter().map(blob).collect::<Option<_>>()?),
-        "L" => AttributeValue::L(value.as_array()?.iter().map(attribute_value).collect::<Option<_>>()?),
-        "M" => AttributeValue::M(item_map(value)),
-        _ => return None,
-    })
+    json.as_object()
+        .into_iter()
+        .flatten()
+        .filter_map(|(name, value)| Some((name.clone(), crate::value::dynamodb_json::attribute_value(value).ok()?)))
+        .collect()
 }
 
 #[cfg(test)]

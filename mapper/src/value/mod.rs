@@ -33,6 +33,8 @@
 //! `AttributeValue`, not copied.
 
 mod collection;
+#[cfg(any(feature = "dynamodb-json", feature = "testing"))]
+pub(crate) mod dynamodb_json;
 mod error;
 mod number;
 mod number_text;
