@@ -162,15 +162,20 @@ pub(crate) fn push_part(out: &mut Vec<u8>, part: &[u8]) {
     out.extend_from_slice(part);
 }
 
-/// Appends a key value: its type (`S`, `N`, `B`) and its bytes; any other type (which no key
-/// holds) as `?`.
+/// A key value's type (`S`, `N`, `B`) and bytes; `None` for any other type, which no key
+/// holds.
+fn scalar(value: &AttributeValue) -> Option<(u8, &[u8])> {
+    match value {
+        AttributeValue::S(s) => Some((b'S', s.as_bytes())),
+        AttributeValue::N(n) => Some((b'N', n.as_bytes())),
+        AttributeValue::B(b) => Some((b'B', b.as_ref())),
+        _ => None,
+    }
+}
+
+/// Appends a key value: its type and its bytes as a part (`?` for a type no key holds).
 pub(crate) fn push_value(out: &mut Vec<u8>, value: &AttributeValue) {
-    let (kind, data): (u8, &[u8]) = match value {
-        AttributeValue::S(s) => (b'S', s.as_bytes()),
-        AttributeValue::N(n) => (b'N', n.as_bytes()),
-        AttributeValue::B(b) => (b'B', b.as_ref()),
-        _ => (b'?', &[]),
-    };
+    let (kind, data) = scalar(value).unwrap_or((b'?', &[]));
     out.push(kind);
     push_part(out, data);
 }
@@ -181,18 +186,10 @@ pub(crate) fn encode_key(key: &ItemMap) -> Vec<u8> {
     let mut entries: Vec<(&String, &AttributeValue)> = key.iter().collect();
     entries.sort_by(|a, b| a.0.cmp(b.0));
     let mut bytes = Vec::new();
-    for (name, value) in entries {
-        if !matches!(
-            value,
-            AttributeValue::S(_) | AttributeValue::N(_) | AttributeValue::B(_)
-        ) {
-            continue;
-        }
-        let mut encoded = Vec::new();
-        push_value(&mut encoded, value);
-        bytes.push(encoded[0]);
+    for (name, (kind, data)) in entries.into_iter().filter_map(|(n, v)| Some((n, scalar(v)?))) {
+        bytes.push(kind);
         push_part(&mut bytes, name.as_bytes());
-        bytes.extend_from_slice(&encoded[1..]);
+        push_part(&mut bytes, data);
     }
     bytes
 }
