@@ -1001,14 +1001,7 @@ async fn the_loop_retries_a_version_conflict_from_a_fresh_read() {
             let mut a = items.take(handle).unwrap().unwrap();
             if runs == 1 {
                 // Another writer commits between our read and our write.
-                let mut other = a.clone();
-                other.balance += 1000;
-                // (On a thread of its own, with a client and runtime of its own: the change
-                // closure is not async.)
-                local::block_on_elsewhere(async {
-                    let accounts = Mapper::new(local::client()).table_named::<Account>(&name).unwrap();
-                    accounts.update(&other).await.unwrap()
-                });
+                raise_elsewhere(&name, &a, 1000);
             }
             a.balance -= 1;
             tx.update(&accounts, &a);
@@ -1225,12 +1218,7 @@ async fn a_rebuilt_transaction_after_a_version_conflict_gets_a_new_token() {
             runs += 1;
             let mut a = items.take(handle).unwrap().unwrap();
             if runs == 1 {
-                let mut other = a.clone();
-                other.balance += 1000;
-                local::block_on_elsewhere(async {
-                    let accounts = Mapper::new(local::client()).table_named::<Account>(&name).unwrap();
-                    accounts.update(&other).await.unwrap()
-                });
+                raise_elsewhere(&name, &a, 1000);
             }
             a.balance -= 1;
             tx.update(&accounts, &a);
@@ -1282,6 +1270,18 @@ async fn refusals_send_nothing() {
 
 // ---------------------------------------------------------------------------------------------
 // Handles answer only their own transaction
+
+/// Another writer adds `amount` to the balance of `account` in table `name`, and commits:
+/// on a thread of its own, with a client and runtime of its own (a read-modify-write's change
+/// is not async).
+fn raise_elsewhere(name: &str, account: &Account, amount: i64) {
+    let mut other = account.clone();
+    other.balance += amount;
+    local::block_on_elsewhere(async {
+        let accounts = Mapper::new(local::client()).table_named::<Account>(name).unwrap();
+        accounts.update(&other).await.unwrap()
+    });
+}
 
 fn entry(note: &str) -> Entry {
     Entry {
@@ -1384,12 +1384,7 @@ async fn handles_of_a_superseded_attempt_are_refused_and_the_committed_ones_read
             let mut a = items.take(read).unwrap().unwrap();
             if handles.is_empty() {
                 // Another writer commits between the first read and its write.
-                let mut other = a.clone();
-                other.balance += 1000;
-                local::block_on_elsewhere(async {
-                    let accounts = Mapper::new(local::client()).table_named::<Account>(&name).unwrap();
-                    accounts.update(&other).await.unwrap()
-                });
+                raise_elsewhere(&name, &a, 1000);
             }
             a.balance -= 1;
             handles.push(tx.update(&accounts, &a).handle());
