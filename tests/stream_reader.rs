@@ -7,7 +7,10 @@ use std::time::Duration;
 use aws_sdk_dynamodb::types::StreamViewType;
 use dynamodb_mapper::stream::{ChangeKind, ChangeStream, Checkpoint, ShardPosition, StartAt, StreamErrorKind};
 use dynamodb_mapper::{Error, Item, Mapper, Table};
-use dynamodb_mapper_workspace::local;
+use dynamodb_mapper_workspace::local::{self, Need};
+
+/// Why these tests read only the local server's stream.
+const LOCAL_STREAM: &str = "the tests' streams client signs for the local server's endpoint; DynamoDB Streams has an endpoint (and credentials) of its own";
 use futures::StreamExt;
 
 #[derive(Item, Debug, Clone, PartialEq)]
@@ -82,6 +85,9 @@ fn fast(table: &Table<Product>) -> dynamodb_mapper::stream::ChangeReader<Product
 
 #[tokio::test]
 async fn insert_modify_remove_in_order_with_their_images() {
+    if local::skip_unless(Need::LocalServer(LOCAL_STREAM)) {
+        return;
+    }
     let table = table_with_stream().await;
     table.put(&product("p1", 10)).await.unwrap();
     table.put(&product("p1", 12)).await.unwrap();
@@ -108,6 +114,9 @@ async fn insert_modify_remove_in_order_with_their_images() {
 
 #[tokio::test]
 async fn a_checkpoint_resumes_with_nothing_lost_or_repeated() {
+    if local::skip_unless(Need::LocalServer(LOCAL_STREAM)) {
+        return;
+    }
     let table = table_with_stream().await;
     for (i, price) in [1, 2, 3, 4].into_iter().enumerate() {
         table.put(&product(&format!("p{i}"), price)).await.unwrap();
@@ -135,6 +144,9 @@ async fn a_checkpoint_resumes_with_nothing_lost_or_repeated() {
 
 #[tokio::test]
 async fn latest_reads_only_changes_written_after_it_began() {
+    if local::skip_unless(Need::LocalServer(LOCAL_STREAM)) {
+        return;
+    }
     let table = table_with_stream().await;
     table.put(&product("old", 1)).await.unwrap();
     let mut changes = fast(&table).start_at(StartAt::Latest).stream();
