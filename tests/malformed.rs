@@ -4,7 +4,8 @@ use std::collections::{HashMap, HashSet};
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{DateTime, Utc};
-use dynamodb_mapper::{Attributes, ConvertErrorKind, Item, ItemMap};
+use dynamodb_mapper::stream::ChangeDecoder;
+use dynamodb_mapper::{Attributes, ConvertErrorKind, Error, Item, ItemMap};
 use proptest::prelude::*;
 use uuid::Uuid;
 
@@ -318,7 +319,83 @@ const NAMES: &[&str] = &[
     "nickname",
 ];
 
+/// `item` read as the new image of a Lambda stream record, where the decoder reads it in place
+/// (the record stays whole): the account, or the conversion error.
+fn read_in_place(item: &ItemMap) -> Result<Account, dynamodb_mapper::ConvertError> {
+    let image = serde_json::to_value(serde_dynamo::Item::from(item.clone())).unwrap();
+    let record: aws_lambda_events::event::dynamodb::EventRecord = serde_json::from_value(serde_json::json!({
+        "eventID": "1",
+        "eventName": "INSERT",
+        "eventVersion": "1.1",
+        "eventSource": "aws:dynamodb",
+        "awsRegion": "us-east-1",
+        "dynamodb": {
+            "ApproximateCreationDateTime": 1700000000,
+            "Keys": { "id": { "S": "4f5e1c2a-7b3d-4e8f-9a0b-1c2d3e4f5a6b" } },
+            "NewImage": image,
+            "SequenceNumber": "100",
+            "SizeBytes": 100,
+            "StreamViewType": "NEW_IMAGE"
+        }
+    }))
+    .unwrap();
+    let decoder = ChangeDecoder::<Account>::with_extensions("accounts", []);
+    match decoder.decode_event_record(&record) {
+        Ok(change) => Ok(change.new.expect("a new image")),
+        Err(Error::UnreadableChange(unreadable)) => match unreadable.error {
+            Error::Convert(error) => Err(error),
+            other => panic!("not a conversion error: {other}"),
+        },
+        Err(other) => panic!("not an unreadable change: {other}"),
+    }
+}
+
+/// Reading in place gives what consuming the item gives: the same account, or the same error
+/// (for `limits`, whose entries come in each map's own order, the same attribute).
+fn reads_alike(item: ItemMap) -> Result<(), TestCaseError> {
+    let in_place = read_in_place(&item);
+    match (Account::from_item(item), in_place) {
+        (Ok(consumed), Ok(in_place)) => prop_assert_eq!(consumed, in_place),
+        (Err(consumed), Err(in_place)) if consumed.path().starts_with("limits") => {
+            prop_assert!(in_place.path().starts_with("limits"), "{in_place}");
+        }
+        (Err(consumed), Err(in_place)) => prop_assert_eq!(consumed.to_string(), in_place.to_string()),
+        (consumed, in_place) => prop_assert!(false, "consumed: {consumed:?}, in place: {in_place:?}"),
+    }
+    Ok(())
+}
+
+#[test]
+fn reading_in_place_reads_what_consuming_reads() {
+    reads_alike(valid()).unwrap();
+    for (name, value) in [
+        ("age", n("300")),
+        ("plan", s("Gold")),
+        ("created", s("yesterday")),
+        ("tags", Some(AttributeValue::Ns(vec!["1".into()]))),
+        (
+            "addresses",
+            Some(AttributeValue::L(vec![AttributeValue::S("x".into())])),
+        ),
+        ("nickname", Some(AttributeValue::Null(true))),
+        ("nickname", None),
+    ] {
+        let mut item = valid();
+        match value {
+            Some(value) => item.insert(name.to_owned(), value),
+            None => item.remove(name),
+        };
+        reads_alike(item).unwrap();
+    }
+}
+
 proptest! {
+    /// Arbitrary maps over the item's attribute names read alike in place and consumed.
+    #[test]
+    fn in_place_reads_match_consuming_reads(entries in proptest::collection::vec((proptest::sample::select(NAMES), any_attribute_value()), 1..14)) {
+        reads_alike(entries.into_iter().map(|(k, v)| (k.to_owned(), v)).collect())?;
+    }
+
     /// Arbitrary maps over the item's attribute names: an item or an error, never a panic.
     #[test]
     fn from_item_never_panics(entries in proptest::collection::vec((proptest::sample::select(NAMES), any_attribute_value()), 0..14)) {

@@ -114,7 +114,7 @@ fn expand_struct(container: &Container, fields: &[Field], krate: &Path) -> Token
             Strategy::Flatten => {
                 writes.push(quote_spanned!(span=> <#ty as #krate::Attributes>::write_attributes(#value, #item)?;));
                 flattened.push(quote_spanned!(span=> <#ty as #krate::Attributes>::SCHEMA));
-                quote_spanned!(span=> <#ty as #krate::Attributes>::read_attributes(#item)?)
+                quote_spanned!(span=> <#ty as #krate::Attributes>::read_from(#item)?)
             }
             Strategy::Converter(path) => {
                 writes.push(quote!(#private::write_converted(#item, #name, #path::to_attribute_value(#value))?;));
@@ -202,6 +202,10 @@ fn expand_struct(container: &Container, fields: &[Field], krate: &Path) -> Token
             }
 
             fn read_attributes(item: &mut #krate::ItemMap) -> #private::Result<Self, #krate::ConvertError> {
+                <Self as #krate::Attributes>::read_from(item)
+            }
+
+            fn read_from<F: #private::Fields>(item: &mut F) -> #private::Result<Self, #krate::ConvertError> {
                 #private::Result::Ok(Self { #(#reads,)* #(#key_reads),* })
             }
         }
@@ -223,6 +227,10 @@ fn expand_struct(container: &Container, fields: &[Field], krate: &Path) -> Token
         impl #impl_generics #krate::value::FromAttributeValue for #ident #ty_generics #where_clause {
             fn from_attribute_value(value: #private::Value) -> #private::Result<Self, #krate::ConvertError> {
                 #private::nested_from_value(value)
+            }
+
+            fn from_attribute_ref(value: #krate::value::AttributeRef<'_>) -> #private::Result<Self, #krate::ConvertError> {
+                #private::nested_from_ref(value)
             }
         }
     }
@@ -555,6 +563,10 @@ fn expand_item(container: &Container, fields: &[Field], krate: &Path) -> TokenSt
             }
 
             fn read_key(item: &mut #krate::ItemMap) -> #private::Result<Self::Key, #krate::ConvertError> {
+                <Self as #krate::Item>::read_key_from(item)
+            }
+
+            fn read_key_from<F: #private::Fields>(item: &mut F) -> #private::Result<Self::Key, #krate::ConvertError> {
                 #(let #key_vars = #key_reads;)*
                 #private::Result::Ok(#key_pattern)
             }
@@ -699,10 +711,13 @@ fn expand_unit_enum(container: &Container, variants: &[Variant], krate: &Path) -
         #[automatically_derived]
         impl #impl_generics #krate::value::FromAttributeValue for #ident #ty_generics #where_clause {
             fn from_attribute_value(value: #private::Value) -> #private::Result<Self, #krate::ConvertError> {
-                let name = #private::variant_name::<Self>(value)?;
-                match name.as_str() {
+                Self::from_attribute_ref(::core::convert::From::from(&value))
+            }
+
+            fn from_attribute_ref(value: #krate::value::AttributeRef<'_>) -> #private::Result<Self, #krate::ConvertError> {
+                match #private::variant_name_ref::<Self>(value)? {
                     #(#names => #private::Result::Ok(Self::#idents),)*
-                    _ => #private::Result::Err(#private::unknown_variant(name, &[#(#names),*])),
+                    name => #private::Result::Err(#private::unknown_variant(name, &[#(#names),*])),
                 }
             }
         }

@@ -33,6 +33,14 @@ pub trait Attributes: Sized {
     /// Reads this value's attributes, removing them from `item` (values are moved, not copied).
     /// Attributes it does not know are left in `item`.
     fn read_attributes(item: &mut ItemMap) -> Result<Self, ConvertError>;
+
+    /// Reads this value's attributes from an item it consumes or one seen in place. The
+    /// derives read both ways with one body; by default, the item is read through
+    /// [`read_attributes`](Self::read_attributes).
+    #[doc(hidden)]
+    fn read_from<F: crate::__private::Fields>(item: &mut F) -> Result<Self, ConvertError> {
+        item.read_owned(Self::read_attributes)
+    }
 }
 
 /// A table's item type: a struct with a partition key, optionally a sort key, and secondary
@@ -118,6 +126,12 @@ pub trait Item: Attributes {
     /// # Ok::<(), dynamodb_mapper::ConvertError>(())
     /// ```
     fn read_key(item: &mut ItemMap) -> Result<Self::Key, ConvertError>;
+
+    /// [`read_key`](Self::read_key) from an item it consumes or one seen in place.
+    #[doc(hidden)]
+    fn read_key_from<F: crate::__private::Fields>(item: &mut F) -> Result<Self::Key, ConvertError> {
+        item.read_owned(Self::read_key)
+    }
 
     /// The primary key attributes for anything convertible to the key's types:
     /// `Customer::key_from(("42", "eu"))` for a `(String, String)` key.

@@ -6,7 +6,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 
 use crate::error::{ConvertError, ConvertErrorKind};
 use crate::item::{Attributes, ItemMap};
-use crate::value::{FromAttributeValue, ToAttributeValue};
+use crate::value::{AttributeRef, FromAttributeValue, MapRef, ToAttributeValue};
 
 pub use aws_sdk_dynamodb::types::AttributeValue as Value;
 pub use std::result::Result;
@@ -30,11 +30,141 @@ fn insert(item: &mut ItemMap, name: &'static str, value: Option<AttributeValue>)
     }
 }
 
-/// Reads and removes the field stored under `name`.
+/// Where a derived struct reads its fields from: an item it consumes (values move out of it)
+/// or one seen in place (values are copied as far as the field keeps them).
+pub trait Fields {
+    /// A field's value as taken from the item.
+    type Value;
+
+    /// The value stored under `name`.
+    fn take(&mut self, name: &'static str) -> Option<Self::Value>;
+
+    /// Reads a field's value through its type's own conversion.
+    fn decode<T: FromAttributeValue>(value: Self::Value) -> Result<T, ConvertError>;
+
+    /// The value in the SDK's type, for a converter.
+    fn into_owned(value: Self::Value) -> AttributeValue;
+
+    /// Whether the value is `NULL`.
+    fn is_null(value: &Self::Value) -> bool;
+
+    /// Reads through a reader of the SDK's map (an `Attributes` implemented by hand).
+    fn read_owned<T>(&mut self, read: fn(&mut ItemMap) -> Result<T, ConvertError>) -> Result<T, ConvertError>;
+}
+
+impl Fields for ItemMap {
+    type Value = AttributeValue;
+
+    #[inline]
+    fn take(&mut self, name: &'static str) -> Option<AttributeValue> {
+        self.remove(name)
+    }
+
+    #[inline]
+    fn decode<T: FromAttributeValue>(value: AttributeValue) -> Result<T, ConvertError> {
+        T::from_attribute_value(value)
+    }
+
+    #[inline]
+    fn into_owned(value: AttributeValue) -> AttributeValue {
+        value
+    }
+
+    #[inline]
+    fn is_null(value: &AttributeValue) -> bool {
+        matches!(value, AttributeValue::Null(_))
+    }
+
+    fn read_owned<T>(&mut self, read: fn(&mut ItemMap) -> Result<T, ConvertError>) -> Result<T, ConvertError> {
+        read(self)
+    }
+}
+
+/// An item read in place: it is left as it was, whether the read succeeds or not.
+///
+/// A small map's entries are listed once, and each field found by its name's length and
+/// bytes: cheaper than hashing every field's name for a lookup.
+pub struct InPlace<'a> {
+    map: &'a dyn MapRef,
+    entries: [(&'a str, AttributeRef<'a>); SCANNED],
+    /// How many of `entries` are listed and not yet taken; `None` when the map is looked up.
+    listed: Option<usize>,
+}
+
+/// The most entries [`InPlace`] lists; a larger map is looked up by hash.
+const SCANNED: usize = 32;
+
+impl<'a> InPlace<'a> {
+    /// Reads `map` in place.
+    #[inline]
+    pub fn new(map: &'a dyn MapRef) -> Self {
+        let mut entries = [("", AttributeRef::Null(true)); SCANNED];
+        let listed = (map.len() <= SCANNED).then(|| {
+            let mut len = 0;
+            map.for_each(&mut |name, value| {
+                entries[len] = (name, value);
+                len += 1;
+            });
+            len
+        });
+        InPlace { map, entries, listed }
+    }
+}
+
+impl std::fmt::Debug for InPlace<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("InPlace").field(&self.map.to_item_map()).finish()
+    }
+}
+
+impl<'a> Fields for InPlace<'a> {
+    type Value = AttributeRef<'a>;
+
+    #[inline]
+    fn take(&mut self, name: &'static str) -> Option<AttributeRef<'a>> {
+        let Some(listed) = &mut self.listed else {
+            return self.map.get(name);
+        };
+        let entries = &mut self.entries[..*listed];
+        let found = entries
+            .iter()
+            .position(|(entry, _)| entry.len() == name.len() && *entry == name)?;
+        // Taken, as from an item that is consumed: the scan shrinks.
+        let value = entries[found].1;
+        entries.swap(found, *listed - 1);
+        *listed -= 1;
+        Some(value)
+    }
+
+    #[inline]
+    fn decode<T: FromAttributeValue>(value: AttributeRef<'a>) -> Result<T, ConvertError> {
+        T::from_attribute_ref(value)
+    }
+
+    fn into_owned(value: AttributeRef<'a>) -> AttributeValue {
+        value.to_owned_value()
+    }
+
+    #[inline]
+    fn is_null(value: &AttributeRef<'a>) -> bool {
+        matches!(value, AttributeRef::Null(_))
+    }
+
+    fn read_owned<T>(&mut self, read: fn(&mut ItemMap) -> Result<T, ConvertError>) -> Result<T, ConvertError> {
+        read(&mut self.map.to_item_map())
+    }
+}
+
+/// Reads the field stored under `name` (and removes it from an item it consumes).
 #[inline]
-pub fn read<T: FromAttributeValue>(item: &mut ItemMap, name: &'static str) -> Result<T, ConvertError> {
-    match item.remove(name) {
-        Some(value) => T::from_attribute_value(value),
+pub fn read<T: FromAttributeValue>(item: &mut impl Fields, name: &'static str) -> Result<T, ConvertError> {
+    read_field(item, name)
+}
+
+#[inline(always)]
+fn read_field<T: FromAttributeValue, F: Fields>(item: &mut F, name: &'static str) -> Result<T, ConvertError> {
+    match item.take(name) {
+        Some(value) => F::decode::<T>(value),
         None => T::from_missing(),
     }
     .map_err(|e| e.in_attribute(name))
@@ -43,23 +173,41 @@ pub fn read<T: FromAttributeValue>(item: &mut ItemMap, name: &'static str) -> Re
 /// Reads an `#[attribute(default)]` field: absent or `NULL` gives `Default::default()`.
 #[inline]
 pub fn read_or_default<T: FromAttributeValue + Default>(
-    item: &mut ItemMap,
+    item: &mut impl Fields,
     name: &'static str,
 ) -> Result<T, ConvertError> {
-    match item.remove(name) {
-        None | Some(AttributeValue::Null(_)) => Ok(T::default()),
-        Some(value) => T::from_attribute_value(value).map_err(|e| e.in_attribute(name)),
+    read_field_or_default(item, name)
+}
+
+#[inline(always)]
+fn read_field_or_default<T: FromAttributeValue + Default, F: Fields>(
+    item: &mut F,
+    name: &'static str,
+) -> Result<T, ConvertError> {
+    match item.take(name) {
+        None => Ok(T::default()),
+        Some(value) if F::is_null(&value) => Ok(T::default()),
+        Some(value) => F::decode::<T>(value).map_err(|e| e.in_attribute(name)),
     }
 }
 
 /// Reads a field through a converter (`#[attribute(with = ...)]`).
 #[inline]
 pub fn read_converted<T>(
-    item: &mut ItemMap,
+    item: &mut impl Fields,
     name: &'static str,
     convert: impl FnOnce(Option<AttributeValue>) -> Result<T, ConvertError>,
 ) -> Result<T, ConvertError> {
-    convert(item.remove(name)).map_err(|e| e.in_attribute(name))
+    read_field_converted(item, name, convert)
+}
+
+#[inline(always)]
+fn read_field_converted<T, F: Fields>(
+    item: &mut F,
+    name: &'static str,
+    convert: impl FnOnce(Option<AttributeValue>) -> Result<T, ConvertError>,
+) -> Result<T, ConvertError> {
+    convert(item.take(name).map(F::into_owned)).map_err(|e| e.in_attribute(name))
 }
 
 /// A struct stored as a nested map (`M`).
@@ -79,19 +227,31 @@ pub fn nested_from_value<T: Attributes>(value: AttributeValue) -> Result<T, Conv
     }
 }
 
-/// A unit enum's variant read from its name.
+/// A struct read from a nested map (`M`) seen in place.
 #[inline]
-pub fn variant_name<T>(value: AttributeValue) -> Result<String, ConvertError> {
+pub fn nested_from_ref<T: Attributes>(value: AttributeRef<'_>) -> Result<T, ConvertError> {
     match value {
-        AttributeValue::S(name) => Ok(name),
-        other => Err(ConvertError::wrong_type::<T>("S", &other)),
+        AttributeRef::M(map) => T::read_from(&mut InPlace::new(map)),
+        other => Err(ConvertError::wrong_type_ref::<T>("M", other)),
+    }
+}
+
+/// A unit enum's variant name, seen in place.
+#[inline]
+pub fn variant_name_ref<T>(value: AttributeRef<'_>) -> Result<&str, ConvertError> {
+    match value {
+        AttributeRef::S(name) => Ok(name),
+        other => Err(ConvertError::wrong_type_ref::<T>("S", other)),
     }
 }
 
 /// The error for a name that is none of a unit enum's variants.
 #[cold]
-pub fn unknown_variant(value: String, expected: &'static [&'static str]) -> ConvertError {
-    ConvertError::new(ConvertErrorKind::UnknownVariant { value, expected })
+pub fn unknown_variant(value: &str, expected: &'static [&'static str]) -> ConvertError {
+    ConvertError::new(ConvertErrorKind::UnknownVariant {
+        value: value.to_owned(),
+        expected,
+    })
 }
 
 /// Inserts a key attribute, which must have a value.

@@ -36,6 +36,10 @@ impl Extension for AtomicCounters {
         matches!(tag, Tag::AtomicCounter { .. })
     }
 
+    fn acts_after_read(&self) -> bool {
+        false
+    }
+
     fn before_write(&self, cx: &mut BeforeWrite<'_>) -> Result<(), Error> {
         let counters: Vec<(&str, Tag)> = tagged(cx.schema(), |t| matches!(t, Tag::AtomicCounter { .. })).collect();
         let number = |n: i128| AttributeValue::N(n.to_string());

@@ -102,6 +102,14 @@ pub trait Extension: Send + Sync {
         let _ = cx;
         Ok(())
     }
+
+    /// Whether [`after_read`](Self::after_read) may change or refuse an item (`true` unless
+    /// overridden). An extension that acts only on writes returns `false`: when no loaded
+    /// extension acts on reads, items that must be kept whole (a stream record's images) are
+    /// read in place instead of copied for the chain first.
+    fn acts_after_read(&self) -> bool {
+        true
+    }
 }
 
 /// The kind of write being prepared.
@@ -382,6 +390,11 @@ impl Chain {
     /// Whether no extension is loaded.
     pub(crate) fn is_empty(&self) -> bool {
         self.extensions.is_empty()
+    }
+
+    /// Whether an extension's `after_read` may change or refuse an item.
+    pub(crate) fn acts_after_read(&self) -> bool {
+        self.extensions.iter().any(|e| e.acts_after_read())
     }
 
     /// Runs every `before_write`, in order.

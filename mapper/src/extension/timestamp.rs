@@ -58,6 +58,10 @@ impl Extension for AutoTimestamps {
         matches!(tag, Tag::AutoTimestamp { .. })
     }
 
+    fn acts_after_read(&self) -> bool {
+        false
+    }
+
     fn before_write(&self, cx: &mut BeforeWrite<'_>) -> Result<(), Error> {
         let operation = cx.operation();
         if !matches!(operation, Operation::Put | Operation::Update | Operation::Patch) {

@@ -25,6 +25,10 @@ impl Extension for AutoUuids {
         *tag == Tag::AutoUuid
     }
 
+    fn acts_after_read(&self) -> bool {
+        false
+    }
+
     fn before_write(&self, cx: &mut BeforeWrite<'_>) -> Result<(), Error> {
         let operation = cx.operation();
         if !matches!(operation, Operation::Put | Operation::Update | Operation::Patch) {

@@ -30,6 +30,10 @@ impl Extension for VersionedRecords {
         matches!(tag, Tag::Version { .. })
     }
 
+    fn acts_after_read(&self) -> bool {
+        false
+    }
+
     fn before_write(&self, cx: &mut BeforeWrite<'_>) -> Result<(), Error> {
         let Some((
             name,

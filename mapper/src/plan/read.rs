@@ -6,10 +6,12 @@
 //! that does not decode is named by its key, which the derive reads last so that it is still
 //! in the item when another attribute fails.
 
+use crate::__private::InPlace;
 use crate::error::{Error, UnreadableItem};
 use crate::extension::{Chain, ItemImage};
 use crate::item::{Attributes, ItemMap};
 use crate::schema::TableSchema;
+use crate::value::MapRef;
 
 /// Runs `after_read` on `item` and decodes it into `O`.
 pub(crate) fn decode<O: Attributes>(
@@ -41,6 +43,21 @@ pub(crate) fn decode_keyed<O: Attributes>(
         return Err(unreadable(&item, refused));
     }
     O::read_attributes(&mut item).map_err(|e| unreadable(&item, e.in_item(O::SCHEMA.type_name).into()))
+}
+
+/// Runs `after_read` on an item that must be left whole, and decodes it into `O`: read in
+/// place when no extension acts on reads, else a copy goes through the chain.
+pub(crate) fn decode_in_place<O: Attributes>(
+    chain: &Chain,
+    schema: &'static TableSchema,
+    table: &str,
+    image: ItemImage,
+    item: &dyn MapRef,
+) -> Result<O, Error> {
+    if chain.acts_after_read() {
+        return decode(chain, schema, table, image, item.to_item_map());
+    }
+    O::read_from(&mut InPlace::new(item)).map_err(|e| e.in_item(O::SCHEMA.type_name).into())
 }
 
 /// Decodes an item a successful write returned. A failure is

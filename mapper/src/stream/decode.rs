@@ -7,9 +7,11 @@ use std::time::SystemTime;
 use aws_sdk_dynamodb::types::StreamViewType;
 
 use super::change::{Change, ChangeKind};
+use crate::__private::InPlace;
 use crate::error::Error;
 use crate::extension::{Chain, ItemImage};
 use crate::item::{Item, ItemMap};
+use crate::value::MapRef;
 
 /// Which image of a record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,10 +45,18 @@ pub(crate) trait Source {
     fn size_bytes(&self) -> Option<u64>;
     /// The user identity's type and principal, when the record has one.
     fn user_identity(&self) -> Option<(&str, &str)>;
-    /// The key attributes, converted; `None` when the record has none.
-    fn keys(&self) -> Result<Option<ItemMap>, Error>;
-    /// An image, converted; `None` when the record does not carry it.
-    fn image(&self, image: Image) -> Result<Option<ItemMap>, Error>;
+    /// The key attributes; `None` when the record has none.
+    fn keys(&self) -> Result<Option<ImageOf<'_>>, Error>;
+    /// An image; `None` when the record does not carry it.
+    fn image(&self, image: Image) -> Result<Option<ImageOf<'_>>, Error>;
+}
+
+/// An image (or a record's keys) as a source gives it.
+pub(crate) enum ImageOf<'a> {
+    /// Converted into the SDK's type.
+    Converted(ItemMap),
+    /// Seen in place in the record, which stays whole.
+    InPlace(&'a dyn MapRef),
 }
 
 /// What a stream's records carry of an item: the images a record of `kind` has on a stream
@@ -99,15 +109,23 @@ pub(crate) fn decode<T: Item>(
         Some(view) => images_of(view, kind)?,
         None => (kind != ChangeKind::Insert, kind != ChangeKind::Remove),
     };
-    let mut keys = record.keys()?.ok_or_else(|| invalid("the record has no keys"))?;
-    let key = T::read_key(&mut keys).map_err(|e| Error::Convert(e.in_item(T::SCHEMA.type_name)))?;
+    let key = match record.keys()?.ok_or_else(|| invalid("the record has no keys"))? {
+        ImageOf::Converted(mut keys) => T::read_key(&mut keys),
+        ImageOf::InPlace(keys) => T::read_key_from(&mut InPlace::new(keys)),
+    }
+    .map_err(|e| Error::Convert(e.in_item(T::SCHEMA.type_name)))?;
     let table = record.table().unwrap_or(default_table);
     let read = |wanted: bool, image: Image| -> Result<Option<T>, Error> {
         if !wanted {
             return Ok(None);
         }
         match record.image(image)? {
-            Some(item) => crate::plan::read::decode(chain, T::TABLE, table, ItemImage::Whole, item).map(Some),
+            Some(ImageOf::Converted(item)) => {
+                crate::plan::read::decode(chain, T::TABLE, table, ItemImage::Whole, item).map(Some)
+            }
+            Some(ImageOf::InPlace(item)) => {
+                crate::plan::read::decode_in_place(chain, T::TABLE, table, ItemImage::Whole, item).map(Some)
+            }
             None if view.is_some() => Err(invalid(format!(
                 "a {kind} record of a {} stream has no {}",
                 view.as_ref().map_or("", |v| v.as_str()),

@@ -9,7 +9,7 @@ use std::time::SystemTime;
 use aws_sdk_dynamodb::types::StreamViewType;
 use serde_json::{Map, Value};
 
-use super::decode::{Image, Source, epoch_seconds, invalid, table_of_arn};
+use super::decode::{Image, ImageOf, Source, epoch_seconds, invalid, table_of_arn};
 use super::{Change, ChangeDecoder, RawRecord};
 use crate::error::Error;
 use crate::item::{Item, ItemMap};
@@ -113,17 +113,19 @@ impl Source for JsonRecord<'_> {
         Some((identity.get("type")?.as_str()?, identity.get("principalId")?.as_str()?))
     }
 
-    fn keys(&self) -> Result<Option<ItemMap>, Error> {
+    fn keys(&self) -> Result<Option<ImageOf<'_>>, Error> {
         if self.record.is_none() {
             return Err(invalid("the record is not a JSON object"));
         }
-        self.map("Keys")
+        Ok(self.map("Keys")?.map(ImageOf::Converted))
     }
 
-    fn image(&self, image: Image) -> Result<Option<ItemMap>, Error> {
-        self.map(match image {
-            Image::Old => "OldImage",
-            Image::New => "NewImage",
-        })
+    fn image(&self, image: Image) -> Result<Option<ImageOf<'_>>, Error> {
+        Ok(self
+            .map(match image {
+                Image::Old => "OldImage",
+                Image::New => "NewImage",
+            })?
+            .map(ImageOf::Converted))
     }
 }

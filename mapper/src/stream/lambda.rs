@@ -14,10 +14,11 @@ use aws_sdk_dynamodb::primitives::Blob;
 use aws_sdk_dynamodb::types::{AttributeValue, StreamViewType};
 use serde_dynamo::AttributeValue as LambdaValue;
 
-use super::decode::{Image, Source, table_of_arn};
+use super::decode::{Image, ImageOf, Source, table_of_arn};
 use super::{Change, ChangeDecoder, RawRecord};
 use crate::error::Error;
 use crate::item::{Item, ItemMap};
+use crate::value::{AttributeRef, ListRef, MapRef};
 
 impl<T: Item> ChangeDecoder<T> {
     /// Decodes one record of a Lambda DynamoDB event. The extensions see the table named by
@@ -210,16 +211,16 @@ impl Source for LambdaRecord<'_> {
         Some((&identity.type_, &identity.principal_id))
     }
 
-    fn keys(&self) -> Result<Option<ItemMap>, Error> {
-        Ok(present(&self.0.change.keys).map(convert_map))
+    fn keys(&self) -> Result<Option<ImageOf<'_>>, Error> {
+        Ok(present(&self.0.change.keys).map(|keys| ImageOf::InPlace(keys)))
     }
 
-    fn image(&self, image: Image) -> Result<Option<ItemMap>, Error> {
+    fn image(&self, image: Image) -> Result<Option<ImageOf<'_>>, Error> {
         let map = match image {
             Image::Old => &self.0.change.old_image,
             Image::New => &self.0.change.new_image,
         };
-        Ok(present(map).map(convert_map))
+        Ok(present(map).map(|map| ImageOf::InPlace(map)))
     }
 }
 
@@ -250,5 +251,60 @@ fn convert(value: &LambdaValue) -> AttributeValue {
         LambdaValue::Bs(v) => AttributeValue::Bs(v.iter().map(|b| Blob::new(b.clone())).collect()),
         LambdaValue::L(list) => AttributeValue::L(list.iter().map(convert).collect()),
         LambdaValue::M(map) => AttributeValue::M(convert_map(map)),
+    }
+}
+
+/// A value of a Lambda event, seen in place.
+fn view(value: &LambdaValue) -> AttributeRef<'_> {
+    match value {
+        LambdaValue::S(s) => AttributeRef::S(s),
+        LambdaValue::N(n) => AttributeRef::N(n),
+        LambdaValue::B(b) => AttributeRef::B(b),
+        LambdaValue::Bool(b) => AttributeRef::Bool(*b),
+        LambdaValue::Null(n) => AttributeRef::Null(*n),
+        LambdaValue::Ss(v) => AttributeRef::Ss(v),
+        LambdaValue::Ns(v) => AttributeRef::Ns(v),
+        LambdaValue::Bs(v) => AttributeRef::Bs(v),
+        LambdaValue::L(list) => AttributeRef::L(list),
+        LambdaValue::M(map) => AttributeRef::M(map),
+    }
+}
+
+impl MapRef for HashMap<String, LambdaValue> {
+    fn len(&self) -> usize {
+        HashMap::len(self)
+    }
+
+    fn get(&self, name: &str) -> Option<AttributeRef<'_>> {
+        HashMap::get(self, name).map(view)
+    }
+
+    fn for_each<'a>(&'a self, visit: &mut dyn FnMut(&'a str, AttributeRef<'a>)) {
+        self.iter().for_each(|(name, value)| visit(name, view(value)));
+    }
+
+    fn to_item_map(&self) -> ItemMap {
+        convert_map(self)
+    }
+}
+
+impl ListRef for Vec<LambdaValue> {
+    fn len(&self) -> usize {
+        Vec::len(self)
+    }
+
+    fn get(&self, index: usize) -> Option<AttributeRef<'_>> {
+        self.as_slice().get(index).map(view)
+    }
+}
+
+/// A binary set's members.
+impl ListRef for Vec<Vec<u8>> {
+    fn len(&self) -> usize {
+        Vec::len(self)
+    }
+
+    fn get(&self, index: usize) -> Option<AttributeRef<'_>> {
+        self.as_slice().get(index).map(|bytes| AttributeRef::B(bytes))
     }
 }

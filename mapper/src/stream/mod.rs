@@ -7,12 +7,17 @@
 //! | AWS Lambda's DynamoDB event (`aws_lambda_events`) | `lambda` | [`decode_event`](ChangeDecoder::decode_event), [`handle_event`](ChangeDecoder::handle_event) |
 //! | DynamoDB's JSON (a fixture, a queue's message) | `dynamodb-json` | [`decode_json`](ChangeDecoder::decode_json), [`decode_json_str`](ChangeDecoder::decode_json_str) |
 //!
-//! Every source goes through one decoder: the record's attribute maps are converted once into
-//! the SDK's `AttributeValue` (the type table reads decode), then each image is decoded as a
-//! table read decodes an item: the extensions' `after_read` (with the table's name, taken from
-//! the record's event source ARN when it has one), then the derive's own conversions, so sets,
-//! binary, numbers, converters and times read exactly as from the table. Which images a
-//! change has follows the stream's view type (see [`Change`]), never whether a map is empty.
+//! Every source goes through one decoder: each image is decoded as a table read decodes an
+//! item, the extensions' `after_read` (with the table's name, taken from the record's event
+//! source ARN when it has one), then the derive's own conversions, so sets, binary, numbers,
+//! converters and times read exactly as from the table. Which images a change has follows the
+//! stream's view type (see [`Change`]), never whether a map is empty.
+//!
+//! A Lambda event's images are read in place: the fields copy only what they keep (no map
+//! keys, no number text, no intermediate maps), unless a loaded extension acts on reads
+//! ([`Extension::acts_after_read`](crate::extension::Extension::acts_after_read); the
+//! built-in ones do not), in which case a copy in the SDK's `AttributeValue` goes through the
+//! chain first. The other sources' records are converted into the SDK's type once.
 //!
 //! A record that does not decode is an [`Error::UnreadableChange`]
 //! carrying the record as it was delivered ([`RawRecord`]) and its sequence number; the

@@ -7,7 +7,7 @@ use std::time::SystemTime;
 use aws_sdk_dynamodb::types::{AttributeValue, StreamViewType};
 use aws_sdk_dynamodbstreams::types::{self as streams, Record};
 
-use super::decode::{Image, Source, invalid};
+use super::decode::{Image, ImageOf, Source, invalid};
 use super::{Change, ChangeDecoder, RawRecord};
 use crate::error::Error;
 use crate::item::{Item, ItemMap};
@@ -95,14 +95,19 @@ impl Source for SdkRecord<'_> {
         Some((identity.r#type.as_deref()?, identity.principal_id.as_deref()?))
     }
 
-    fn keys(&self) -> Result<Option<ItemMap>, Error> {
+    fn keys(&self) -> Result<Option<ImageOf<'_>>, Error> {
         let Some(record) = self.stream_record() else {
             return Err(invalid("the record has no `dynamodb` stream record"));
         };
-        record.keys.as_ref().map(convert_map).transpose()
+        Ok(record
+            .keys
+            .as_ref()
+            .map(convert_map)
+            .transpose()?
+            .map(ImageOf::Converted))
     }
 
-    fn image(&self, image: Image) -> Result<Option<ItemMap>, Error> {
+    fn image(&self, image: Image) -> Result<Option<ImageOf<'_>>, Error> {
         let Some(record) = self.stream_record() else {
             return Ok(None);
         };
@@ -110,7 +115,7 @@ impl Source for SdkRecord<'_> {
             Image::Old => record.old_image.as_ref(),
             Image::New => record.new_image.as_ref(),
         };
-        map.map(convert_map).transpose()
+        Ok(map.map(convert_map).transpose()?.map(ImageOf::Converted))
     }
 }
 

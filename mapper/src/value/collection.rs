@@ -5,7 +5,7 @@ use std::hash::{BuildHasher, Hash};
 
 use aws_sdk_dynamodb::types::AttributeValue;
 
-use super::{AttributeType, FromAttributeValue, SetElement, SetMember, SetType, ToAttributeValue};
+use super::{AttributeRef, AttributeType, FromAttributeValue, SetElement, SetMember, SetType, ToAttributeValue};
 use crate::value::ConvertError;
 
 impl<T: ToAttributeValue> ToAttributeValue for Option<T> {
@@ -30,6 +30,14 @@ impl<T: FromAttributeValue> FromAttributeValue for Option<T> {
     }
 
     #[inline]
+    fn from_attribute_ref(value: AttributeRef<'_>) -> Result<Self, ConvertError> {
+        match value {
+            AttributeRef::Null(_) => Ok(None),
+            value => T::from_attribute_ref(value).map(Some),
+        }
+    }
+
+    #[inline]
     fn from_missing() -> Result<Self, ConvertError> {
         Ok(None)
     }
@@ -49,6 +57,11 @@ impl<T: FromAttributeValue> FromAttributeValue for Vec<T> {
     fn from_attribute_value(value: AttributeValue) -> Result<Self, ConvertError> {
         T::sequence_from_attribute_value(value)
     }
+
+    #[inline]
+    fn from_attribute_ref(value: AttributeRef<'_>) -> Result<Self, ConvertError> {
+        T::sequence_from_attribute_ref(value)
+    }
 }
 
 impl<T: ToAttributeValue> ToAttributeValue for VecDeque<T> {
@@ -63,6 +76,10 @@ impl<T: FromAttributeValue> FromAttributeValue for VecDeque<T> {
     fn from_attribute_value(value: AttributeValue) -> Result<Self, ConvertError> {
         // From a `Vec` without copying.
         T::sequence_from_attribute_value(value).map(VecDeque::from)
+    }
+
+    fn from_attribute_ref(value: AttributeRef<'_>) -> Result<Self, ConvertError> {
+        T::sequence_from_attribute_ref(value).map(VecDeque::from)
     }
 }
 
@@ -98,6 +115,31 @@ where
     }
 }
 
+/// The `M` seen in place that a map of type `C` reads.
+fn map_ref<'a, C>(value: AttributeRef<'a>) -> Result<&'a dyn super::MapRef, ConvertError> {
+    match value {
+        AttributeRef::M(map) => Ok(map),
+        other => Err(ConvertError::wrong_type_ref::<C>("M", other)),
+    }
+}
+
+/// Reads the entries of an `M` seen in place into `insert`.
+fn read_entries_ref<T: FromAttributeValue>(
+    map: &dyn super::MapRef,
+    mut insert: impl FnMut(String, T),
+) -> Result<(), ConvertError> {
+    let mut failed = None;
+    map.for_each(&mut |key, value| {
+        if failed.is_none() {
+            match T::from_attribute_ref(value) {
+                Ok(value) => insert(key.to_owned(), value),
+                Err(e) => failed = Some(e.in_attribute(key)),
+            }
+        }
+    });
+    failed.map_or(Ok(()), Err)
+}
+
 impl<T: ToAttributeValue, S> ToAttributeValue for HashMap<String, T, S> {
     const ATTRIBUTE_TYPE: &'static AttributeType = &AttributeType::M(T::ATTRIBUTE_TYPE);
 
@@ -116,6 +158,15 @@ impl<T: FromAttributeValue, S: BuildHasher + Default> FromAttributeValue for Has
         }
         Ok(map)
     }
+
+    fn from_attribute_ref(value: AttributeRef<'_>) -> Result<Self, ConvertError> {
+        let entries = map_ref::<Self>(value)?;
+        let mut map = HashMap::with_capacity_and_hasher(entries.len(), S::default());
+        read_entries_ref(entries, |k, v| {
+            map.insert(k, v);
+        })?;
+        Ok(map)
+    }
 }
 
 impl<T: ToAttributeValue> ToAttributeValue for BTreeMap<String, T> {
@@ -129,6 +180,14 @@ impl<T: ToAttributeValue> ToAttributeValue for BTreeMap<String, T> {
 impl<T: FromAttributeValue> FromAttributeValue for BTreeMap<String, T> {
     fn from_attribute_value(value: AttributeValue) -> Result<Self, ConvertError> {
         map_entries::<T, Self>(value)?.collect()
+    }
+
+    fn from_attribute_ref(value: AttributeRef<'_>) -> Result<Self, ConvertError> {
+        let mut map = BTreeMap::new();
+        read_entries_ref(map_ref::<Self>(value)?, |k, v| {
+            map.insert(k, v);
+        })?;
+        Ok(map)
     }
 }
 
@@ -190,6 +249,60 @@ where
     Ok(members.map(T::from_member))
 }
 
+/// The members of an `SS`, `NS` or `BS` seen in place (`NULL` reads as no member), read one
+/// by one.
+fn set_members_ref<'a, T, C>(
+    value: AttributeRef<'a>,
+) -> Result<impl ExactSizeIterator<Item = Result<T, ConvertError>> + 'a, ConvertError>
+where
+    T: SetElement + 'a,
+{
+    let members = match (T::SET_TYPE, value) {
+        (SetType::String, AttributeRef::Ss(texts)) | (SetType::Number, AttributeRef::Ns(texts)) => {
+            MembersRef::Text(texts.iter())
+        }
+        (SetType::Binary, AttributeRef::Bs(blobs)) => MembersRef::Binary(blobs, 0),
+        (_, AttributeRef::Null(_)) => MembersRef::Text([].iter()),
+        (set_type, other) => return Err(ConvertError::wrong_type_ref::<C>(set_type.name(), other)),
+    };
+    Ok(members.map(T::from_member))
+}
+
+/// The members of a set seen in place, copied one by one.
+enum MembersRef<'a> {
+    Text(std::slice::Iter<'a, String>),
+    Binary(&'a dyn super::ListRef, usize),
+}
+
+impl Iterator for MembersRef<'_> {
+    type Item = SetMember;
+
+    fn next(&mut self) -> Option<SetMember> {
+        match self {
+            MembersRef::Text(texts) => texts.next().map(|text| SetMember::Text(text.clone())),
+            MembersRef::Binary(blobs, next) => {
+                while *next < blobs.len() {
+                    *next += 1;
+                    if let Some(AttributeRef::B(bytes)) = blobs.get(*next - 1) {
+                        return Some(SetMember::Binary(aws_sdk_dynamodb::primitives::Blob::new(bytes)));
+                    }
+                }
+                None
+            }
+        }
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let left = match self {
+            MembersRef::Text(texts) => texts.len(),
+            MembersRef::Binary(blobs, next) => blobs.len() - *next,
+        };
+        (left, Some(left))
+    }
+}
+
+impl ExactSizeIterator for MembersRef<'_> {}
+
 /// The members of a set, as they come.
 enum Members {
     Text(std::vec::IntoIter<String>),
@@ -234,6 +347,15 @@ impl<T: SetElement + Eq + Hash, S: BuildHasher + Default> FromAttributeValue for
         Ok(set)
     }
 
+    fn from_attribute_ref(value: AttributeRef<'_>) -> Result<Self, ConvertError> {
+        let members = set_members_ref::<T, Self>(value)?;
+        let mut set = HashSet::with_capacity_and_hasher(members.len(), S::default());
+        for member in members {
+            set.insert(member?);
+        }
+        Ok(set)
+    }
+
     fn from_missing() -> Result<Self, ConvertError> {
         Ok(Self::default())
     }
@@ -250,6 +372,10 @@ impl<T: SetElement> ToAttributeValue for BTreeSet<T> {
 impl<T: SetElement + Ord> FromAttributeValue for BTreeSet<T> {
     fn from_attribute_value(value: AttributeValue) -> Result<Self, ConvertError> {
         set_members::<T, Self>(value)?.collect()
+    }
+
+    fn from_attribute_ref(value: AttributeRef<'_>) -> Result<Self, ConvertError> {
+        set_members_ref::<T, Self>(value)?.collect()
     }
 
     fn from_missing() -> Result<Self, ConvertError> {

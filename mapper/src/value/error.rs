@@ -163,6 +163,17 @@ impl ConvertError {
         })
     }
 
+    /// [`wrong_type`](Self::wrong_type) for a value seen in place.
+    #[doc(hidden)]
+    #[cold]
+    pub fn wrong_type_ref<T: ?Sized>(expected: &'static str, found: crate::value::AttributeRef<'_>) -> Self {
+        Self::new(ConvertErrorKind::WrongType {
+            expected,
+            found: found.type_name(),
+            rust_type: std::any::type_name::<T>(),
+        })
+    }
+
     /// A free-form error for user converters (`#[attribute(with = ...)]`).
     pub fn custom(message: impl fmt::Display) -> Self {
         Self::new(ConvertErrorKind::Custom {

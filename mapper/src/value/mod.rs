@@ -32,6 +32,7 @@
 //! Reading consumes the attribute: strings, lists and byte buffers are moved out of the
 //! `AttributeValue`, not copied.
 
+mod borrowed;
 mod collection;
 #[cfg(any(feature = "dynamodb-json", feature = "testing"))]
 pub(crate) mod dynamodb_json;
@@ -59,6 +60,8 @@ use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 
+#[doc(hidden)]
+pub use borrowed::{AttributeRef, ListRef, MapRef};
 pub use error::{ConvertError, ConvertErrorKind};
 pub use time_format::{TimeFormat, Timestamp};
 
@@ -136,6 +139,31 @@ pub trait FromAttributeValue: Sized {
                 Ok(out)
             }
             other => Err(ConvertError::wrong_type::<Vec<Self>>("L", &other)),
+        }
+    }
+
+    /// Reads the value from an attribute seen in place, copying only what `Self` keeps. By
+    /// default a copy of the attribute goes through
+    /// [`from_attribute_value`](Self::from_attribute_value); the crate's own types read in
+    /// place.
+    #[doc(hidden)]
+    fn from_attribute_ref(value: AttributeRef<'_>) -> Result<Self, ConvertError> {
+        Self::from_attribute_value(value.to_owned_value())
+    }
+
+    /// [`sequence_from_attribute_value`](Self::sequence_from_attribute_value), in place.
+    #[doc(hidden)]
+    fn sequence_from_attribute_ref(value: AttributeRef<'_>) -> Result<Vec<Self>, ConvertError> {
+        match value {
+            AttributeRef::L(list) => {
+                let mut out = Vec::with_capacity(list.len());
+                for i in 0..list.len() {
+                    let v = list.get(i).unwrap_or(AttributeRef::Null(true));
+                    out.push(Self::from_attribute_ref(v).map_err(|e| e.at_index(i))?);
+                }
+                Ok(out)
+            }
+            other => Err(ConvertError::wrong_type_ref::<Vec<Self>>("L", other)),
         }
     }
 }
@@ -440,6 +468,9 @@ impl<T: ToAttributeValue + ?Sized> ToAttributeValue for Box<T> {
 impl<T: FromAttributeValue> FromAttributeValue for Box<T> {
     fn from_attribute_value(value: AttributeValue) -> Result<Self, ConvertError> {
         T::from_attribute_value(value).map(Box::new)
+    }
+    fn from_attribute_ref(value: AttributeRef<'_>) -> Result<Self, ConvertError> {
+        T::from_attribute_ref(value).map(Box::new)
     }
     fn from_missing() -> Result<Self, ConvertError> {
         T::from_missing().map(Box::new)

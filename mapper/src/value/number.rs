@@ -3,7 +3,8 @@
 use aws_sdk_dynamodb::types::AttributeValue;
 
 use super::{
-    AttributeType, FromAttributeValue, KeyAttribute, ScalarType, SetElement, SetMember, SetType, ToAttributeValue,
+    AttributeRef, AttributeType, FromAttributeValue, KeyAttribute, ScalarType, SetElement, SetMember, SetType,
+    ToAttributeValue,
 };
 use crate::value::{ConvertError, ConvertErrorKind};
 
@@ -105,6 +106,13 @@ macro_rules! integers {
                     other => Err(ConvertError::wrong_type::<$t>("N", &other)),
                 }
             }
+            #[inline]
+            fn from_attribute_ref(value: AttributeRef<'_>) -> Result<Self, ConvertError> {
+                match value {
+                    AttributeRef::N(text) => parse_integer(text),
+                    other => Err(ConvertError::wrong_type_ref::<$t>("N", other)),
+                }
+            }
             $($($from_sequence)*)?
         }
 
@@ -157,7 +165,34 @@ integers! {
                 other => Err(ConvertError::wrong_type::<Vec<u8>>("B", &other)),
             }
         }
+        fn sequence_from_attribute_ref(value: AttributeRef<'_>) -> Result<Vec<u8>, ConvertError> {
+            match value {
+                AttributeRef::B(bytes) => Ok(bytes.to_vec()),
+                other => Err(ConvertError::wrong_type_ref::<Vec<u8>>("B", other)),
+            }
+        }
     };
+}
+
+/// A float from DynamoDB's number syntax: finite, or an error.
+fn parse_float<T: std::str::FromStr + Float>(text: &str) -> Result<T, ConvertError> {
+    match text.parse::<T>() {
+        Ok(v) if v.is_finite() => Ok(v),
+        Ok(_) => Err(ConvertError::new(ConvertErrorKind::OutOfRange {
+            value: text.to_owned(),
+            target: T::NAME,
+        })),
+        Err(_) => Err(ConvertError::new(ConvertErrorKind::InvalidNumber {
+            value: text.to_owned(),
+            rust_type: T::NAME,
+        })),
+    }
+}
+
+/// What [`parse_float`] needs of `f32` and `f64`.
+trait Float {
+    const NAME: &'static str;
+    fn is_finite(&self) -> bool;
 }
 
 macro_rules! floats {
@@ -186,24 +221,27 @@ macro_rules! floats {
         impl FromAttributeValue for $t {
             fn from_attribute_value(value: AttributeValue) -> Result<Self, ConvertError> {
                 match value {
-                    AttributeValue::N(text) => match text.parse::<$t>() {
-                        Ok(v) if v.is_finite() => Ok(v),
-                        Ok(_) => Err(ConvertError::new(ConvertErrorKind::OutOfRange {
-                            value: text,
-                            target: stringify!($t),
-                        })),
-                        Err(_) => Err(ConvertError::new(ConvertErrorKind::InvalidNumber {
-                            value: text,
-                            rust_type: stringify!($t),
-                        })),
-                    },
+                    AttributeValue::N(text) => parse_float(&text),
                     other => Err(ConvertError::wrong_type::<$t>("N", &other)),
+                }
+            }
+            fn from_attribute_ref(value: AttributeRef<'_>) -> Result<Self, ConvertError> {
+                match value {
+                    AttributeRef::N(text) => parse_float(text),
+                    other => Err(ConvertError::wrong_type_ref::<$t>("N", other)),
                 }
             }
         }
 
         impl KeyAttribute for $t {
             const SCALAR_TYPE: ScalarType = ScalarType::N;
+        }
+
+        impl Float for $t {
+            const NAME: &'static str = stringify!($t);
+            fn is_finite(&self) -> bool {
+                <$t>::is_finite(*self)
+            }
         }
     )*};
 }

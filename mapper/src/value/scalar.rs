@@ -5,7 +5,8 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use bytes::Bytes;
 
 use super::{
-    AttributeType, FromAttributeValue, KeyAttribute, ScalarType, SetElement, SetMember, SetType, ToAttributeValue,
+    AttributeRef, AttributeType, FromAttributeValue, KeyAttribute, ScalarType, SetElement, SetMember, SetType,
+    ToAttributeValue,
 };
 use crate::value::ConvertError;
 
@@ -24,6 +25,14 @@ impl FromAttributeValue for bool {
         match value {
             AttributeValue::Bool(b) => Ok(b),
             other => Err(ConvertError::wrong_type::<bool>("BOOL", &other)),
+        }
+    }
+
+    #[inline]
+    fn from_attribute_ref(value: AttributeRef<'_>) -> Result<Self, ConvertError> {
+        match value {
+            AttributeRef::Bool(b) => Ok(b),
+            other => Err(ConvertError::wrong_type_ref::<bool>("BOOL", other)),
         }
     }
 }
@@ -52,6 +61,14 @@ impl FromAttributeValue for String {
         match value {
             AttributeValue::S(s) => Ok(s),
             other => Err(ConvertError::wrong_type::<String>("S", &other)),
+        }
+    }
+
+    #[inline]
+    fn from_attribute_ref(value: AttributeRef<'_>) -> Result<Self, ConvertError> {
+        match value {
+            AttributeRef::S(s) => Ok(s.to_owned()),
+            other => Err(ConvertError::wrong_type_ref::<String>("S", other)),
         }
     }
 }
@@ -96,6 +113,13 @@ impl FromAttributeValue for Bytes {
         match value {
             AttributeValue::B(blob) => Ok(blob.into_bytes()),
             other => Err(ConvertError::wrong_type::<Bytes>("B", &other)),
+        }
+    }
+
+    fn from_attribute_ref(value: AttributeRef<'_>) -> Result<Self, ConvertError> {
+        match value {
+            AttributeRef::B(bytes) => Ok(Bytes::copy_from_slice(bytes)),
+            other => Err(ConvertError::wrong_type_ref::<Bytes>("B", other)),
         }
     }
 }

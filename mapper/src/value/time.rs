@@ -76,10 +76,10 @@ use crate::value::{ConvertError, ConvertErrorKind};
 
 /// Reads a time in any unambiguous RFC 3339 / ISO-8601 form: `T`, `t` or a space between date
 /// and time; any number of sub-second digits; `Z`, `z`, `+hh:mm` or `+hhmm`.
-pub(crate) fn parse_timestamp(text: String) -> Result<DateTime<Utc>, ConvertError> {
-    match parse_text(&text) {
+pub(crate) fn parse_timestamp(text: &str) -> Result<DateTime<Utc>, ConvertError> {
+    match parse_text(text) {
         Ok(time) => Ok(time),
-        Err(reason) => Err(invalid(text, reason)),
+        Err(reason) => Err(invalid(text.to_owned(), reason)),
     }
 }
 
@@ -290,8 +290,15 @@ impl ToAttributeValue for DateTime<Utc> {
 impl FromAttributeValue for DateTime<Utc> {
     fn from_attribute_value(value: AttributeValue) -> Result<Self, ConvertError> {
         match value {
-            AttributeValue::S(text) => parse_timestamp(text),
+            AttributeValue::S(text) => parse_timestamp(&text),
             other => Err(ConvertError::wrong_type::<Self>("S", &other)),
+        }
+    }
+
+    fn from_attribute_ref(value: super::AttributeRef<'_>) -> Result<Self, ConvertError> {
+        match value {
+            super::AttributeRef::S(text) => parse_timestamp(text),
+            other => Err(ConvertError::wrong_type_ref::<Self>("S", other)),
         }
     }
 }
@@ -311,7 +318,7 @@ impl SetElement for DateTime<Utc> {
     }
     fn from_member(member: SetMember) -> Result<Self, ConvertError> {
         match member {
-            SetMember::Text(text) => parse_timestamp(text),
+            SetMember::Text(text) => parse_timestamp(&text),
             other => Err(other.mismatch::<Self>()),
         }
     }
@@ -347,7 +354,7 @@ trait Format {
 
 fn read_text(rust_type: &'static str, value: AttributeValue) -> Result<DateTime<Utc>, ConvertError> {
     match value {
-        AttributeValue::S(text) => parse_timestamp(text),
+        AttributeValue::S(text) => parse_timestamp(&text),
         other => Err(ConvertError::new(wrong_type(rust_type, "S", &other))),
     }
 }

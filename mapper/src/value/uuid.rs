@@ -13,10 +13,10 @@ fn format_uuid(uuid: &Uuid) -> String {
     uuid.hyphenated().encode_lower(&mut buffer).to_owned()
 }
 
-fn parse_uuid(text: String) -> Result<Uuid, ConvertError> {
-    Uuid::parse_str(&text).map_err(|e| {
+fn parse_uuid(text: &str) -> Result<Uuid, ConvertError> {
+    Uuid::parse_str(text).map_err(|e| {
         ConvertError::new(ConvertErrorKind::InvalidUuid {
-            value: text,
+            value: text.to_owned(),
             reason: e.to_string(),
         })
     })
@@ -35,8 +35,16 @@ impl FromAttributeValue for Uuid {
     #[inline]
     fn from_attribute_value(value: AttributeValue) -> Result<Self, ConvertError> {
         match value {
-            AttributeValue::S(text) => parse_uuid(text),
+            AttributeValue::S(text) => parse_uuid(&text),
             other => Err(ConvertError::wrong_type::<Uuid>("S", &other)),
+        }
+    }
+
+    #[inline]
+    fn from_attribute_ref(value: super::AttributeRef<'_>) -> Result<Self, ConvertError> {
+        match value {
+            super::AttributeRef::S(text) => parse_uuid(text),
+            other => Err(ConvertError::wrong_type_ref::<Uuid>("S", other)),
         }
     }
 }
@@ -80,7 +88,7 @@ impl SetElement for Uuid {
     }
     fn from_member(member: SetMember) -> Result<Self, ConvertError> {
         match member {
-            SetMember::Text(text) => parse_uuid(text),
+            SetMember::Text(text) => parse_uuid(&text),
             other => Err(other.mismatch::<Uuid>()),
         }
     }
