@@ -99,14 +99,7 @@ impl<'a> InPlace<'a> {
     #[inline]
     pub fn new(map: &'a dyn MapRef) -> Self {
         let mut entries = [("", AttributeRef::Null(true)); SCANNED];
-        let listed = (map.len() <= SCANNED).then(|| {
-            let mut len = 0;
-            map.for_each(&mut |name, value| {
-                entries[len] = (name, value);
-                len += 1;
-            });
-            len
-        });
+        let listed = map.list(&mut entries);
         InPlace { map, entries, listed }
     }
 }

@@ -283,6 +283,10 @@ impl MapRef for HashMap<String, LambdaValue> {
         self.iter().for_each(|(name, value)| visit(name, view(value)));
     }
 
+    fn list<'a>(&'a self, out: &mut [(&'a str, AttributeRef<'a>)]) -> Option<usize> {
+        crate::value::list_entries(self.iter().map(|(name, value)| (name.as_str(), view(value))), out)
+    }
+
     fn to_item_map(&self) -> ItemMap {
         convert_map(self)
     }

@@ -53,6 +53,10 @@ pub trait MapRef {
     /// Calls `visit` with every entry.
     fn for_each<'a>(&'a self, visit: &mut dyn FnMut(&'a str, AttributeRef<'a>));
 
+    /// Writes the entries into `out` when they fit, returning how many; `None` (and `out`
+    /// unspecified) when there are more.
+    fn list<'a>(&'a self, out: &mut [(&'a str, AttributeRef<'a>)]) -> Option<usize>;
+
     /// A copy in the SDK's type.
     fn to_item_map(&self) -> ItemMap;
 }
@@ -149,6 +153,10 @@ impl MapRef for HashMap<String, AttributeValue> {
         self.iter().for_each(|(name, value)| visit(name, value.into()));
     }
 
+    fn list<'a>(&'a self, out: &mut [(&'a str, AttributeRef<'a>)]) -> Option<usize> {
+        list(self.iter().map(|(name, value)| (name.as_str(), value.into())), out)
+    }
+
     fn to_item_map(&self) -> ItemMap {
         self.clone()
     }
@@ -172,6 +180,20 @@ impl ListRef for Vec<Blob> {
     fn get(&self, index: usize) -> Option<AttributeRef<'_>> {
         self.as_slice().get(index).map(|b| AttributeRef::B(b.as_ref()))
     }
+}
+
+/// Writes `entries` into `out` when they fit: what [`MapRef::list`] does for a map that can
+/// be iterated.
+pub fn list<'a>(
+    entries: impl ExactSizeIterator<Item = (&'a str, AttributeRef<'a>)>,
+    out: &mut [(&'a str, AttributeRef<'a>)],
+) -> Option<usize> {
+    let len = entries.len();
+    let out = out.get_mut(..len)?;
+    for (slot, entry) in out.iter_mut().zip(entries) {
+        *slot = entry;
+    }
+    Some(len)
 }
 
 impl std::fmt::Debug for AttributeRef<'_> {
