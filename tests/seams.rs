@@ -7,7 +7,7 @@ use std::sync::Arc;
 use aws_sdk_dynamodb::types::AttributeValue;
 use dynamodb_mapper::expr::{Condition, Path, UpdateExpression};
 use dynamodb_mapper::extension::{AfterRead, AtomicCounters, Extension, ItemImage, VersionedRecords};
-use dynamodb_mapper::ops::{CapacityMeter, ModifyError};
+use dynamodb_mapper::ops::{CapacityMeter, ModifyError, WrittenItem};
 use dynamodb_mapper::{Attributes, Cursor, Error, Item, ItemMap, Mapper, RefusalKind, Table};
 use dynamodb_mapper_workspace::local;
 use futures::StreamExt;
@@ -354,6 +354,23 @@ async fn errors_after_the_write_are_told_apart() {
     assert!(failed.after_read_error().is_some());
     assert_eq!(failed.item_map().unwrap()["version"], n("1"), "the raw stored item");
     assert!(!err.is_retryable());
+    // What a transaction wrote reads back through the same chain, and fails the same way.
+    let mut tx = refusing.transact_write();
+    let put = tx.put(&refused, &ticket(2)).handle();
+    let committed = tx.await.unwrap();
+    let err = committed.item(put).unwrap_err();
+    let Error::WrittenButUnreadable { key, source, .. } = &err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(key["number"], n("2"));
+    assert!(matches!(**source, Error::Extension { .. }));
+    let mut tx = plain.transact_write();
+    let put = tx.put(&table, &ticket(3)).handle();
+    let committed = tx.await.unwrap();
+    let WrittenItem::Known(read) = committed.item(put).unwrap() else {
+        panic!("a put's item is known")
+    };
+    assert_eq!(read.number, 3);
 }
 
 #[tokio::test]

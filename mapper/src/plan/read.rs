@@ -70,12 +70,28 @@ pub(crate) fn decode_written<O: Attributes>(
 ) -> Result<O, Error> {
     decode_keyed(chain, schema, table, ItemImage::Whole, item).map_err(|unreadable| {
         let UnreadableItem { key, error } = *unreadable;
-        Error::WrittenButUnreadable {
-            table: table.to_owned(),
-            key,
-            source: Box::new(error),
-        }
+        written_but_unreadable(table, key, error)
     })
+}
+
+/// [`decode_written`] of an item that stays whole (what a transaction is known to have
+/// written, which its outcome keeps).
+pub(crate) fn decode_written_in_place<O: Attributes>(
+    chain: &Chain,
+    schema: &'static TableSchema,
+    table: &str,
+    item: &ItemMap,
+) -> Result<O, Error> {
+    decode_in_place(chain, schema, table, ItemImage::Whole, item)
+        .map_err(|error| written_but_unreadable(table, super::key_of(schema, item), error))
+}
+
+fn written_but_unreadable(table: &str, key: ItemMap, error: Error) -> Error {
+    Error::WrittenButUnreadable {
+        table: table.to_owned(),
+        key,
+        source: Box::new(error),
+    }
 }
 
 /// Passes the item a failed condition returned through `after_read`. If an extension refuses

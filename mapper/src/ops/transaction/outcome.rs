@@ -141,11 +141,11 @@ impl Committed {
                 others_kept: known.others_kept,
             }));
         }
-        let item = plan::read::decode_written(
+        let item = plan::read::decode_written_in_place(
             action.target.chain(),
             action.schema,
             action.target.name(),
-            known.attributes.clone(),
+            &known.attributes,
         )?;
         Ok(WrittenItem::Known(item))
     }
