@@ -229,6 +229,8 @@ fn expand_struct(container: &Container, fields: &[Field], krate: &Path) -> Token
                 #private::nested_from_value(value)
             }
 
+            // Inline, as a generic would be: compiled only where a struct is read in place.
+            #[inline]
             fn from_attribute_ref(value: #krate::value::AttributeRef<'_>) -> #private::Result<Self, #krate::ConvertError> {
                 #private::nested_from_ref(value)
             }
