@@ -636,31 +636,13 @@ fn allocations(fixture: &Fixture, operation: &str, mapper: bool) -> usize {
     bench_support::allocations() - before
 }
 
-/// The ratio mapper ÷ raw measured in pairs: 41 blocks, each timing `iterations` calls of
-/// one side then of the other (the order alternating), and the median of the blocks'
-/// ratios. Drift in the machine's speed (other tenants, frequency) touches both sides of a
-/// block alike, where criterion's two groups run minutes apart.
-fn paired_ratio(fixture: &Fixture, operation: &str, iterations: u32) -> f64 {
-    let time = |mapper: bool| {
-        let start = Instant::now();
-        for _ in 0..iterations {
-            run(fixture, operation, mapper);
-        }
-        start.elapsed().as_secs_f64()
-    };
-    let mut ratios: Vec<f64> = (0..41)
-        .map(|block| {
-            if block % 2 == 0 {
-                let mapper = time(true);
-                mapper / time(false)
-            } else {
-                let raw = time(false);
-                time(true) / raw
-            }
-        })
-        .collect();
-    ratios.sort_by(f64::total_cmp);
-    ratios[ratios.len() / 2]
+/// The ratio mapper ÷ raw measured in pairs (see [`bench_support::paired_ratio`]).
+fn paired_ratio(fixture: &Fixture, operation: &str, iterations: usize) -> f64 {
+    bench_support::paired_ratio(
+        iterations,
+        || run(fixture, operation, true),
+        || run(fixture, operation, false),
+    )
 }
 
 /// The raw side's time for one call, in nanoseconds, from a short run.
@@ -741,7 +723,7 @@ fn main() {
         };
         // Blocks of about 10 ms.
         let raw_time = raw.unwrap_or_else(|| time_once(&fixture, operation));
-        let iterations = (1e7 / raw_time).clamp(1.0, 2000.0) as u32;
+        let iterations = (1e7 / raw_time).clamp(1.0, 2000.0) as usize;
         let paired = format!("{:.3}x", paired_ratio(&fixture, operation, iterations));
         println!(
             "{:<18} {:>12} {:>12} {:>8} {:>8} {:>14} {:>14}",

@@ -8,9 +8,10 @@
 //! handler that consumes its event can (the event's copy is made outside the timing); the
 //! decoder reads a borrowed event in both comparisons. JSON parsing is excluded from all.
 //!
-//! After criterion's group, a summary prints each side's median time, the ratio, and how many
-//! allocations one event's decoding makes (counted by the global allocator below, outside
-//! criterion's timing).
+//! After criterion's group, a summary prints each side's median time, the ratios, the same
+//! ratios measured in interleaved pairs (which a shared machine's drift between criterion's
+//! runs does not skew), and how many allocations one event's decoding makes (counted by the
+//! global allocator below, outside criterion's timing).
 //!
 //! ```text
 //! cargo bench --bench stream_decode
@@ -23,7 +24,7 @@ use aws_lambda_events::event::dynamodb::Event;
 use criterion::Criterion;
 use dynamodb_mapper::Item;
 use dynamodb_mapper::stream::{Change, ChangeDecoder};
-use dynamodb_mapper_workspace::bench_support::{CountingAllocator, allocations, criterion_median};
+use dynamodb_mapper_workspace::bench_support::{CountingAllocator, allocations, criterion_median, paired_ratio};
 use dynamodb_mapper_workspace::fixtures::{Address, LineItem, Order, OrderStatus};
 use serde::{Deserialize, Deserializer};
 use serde_json::json;
@@ -228,6 +229,16 @@ fn main() {
             *count as f64 / RECORDS as f64
         );
     }
+    // Paired, as criterion measures: outputs dropped outside the timing.
+    let paired = paired_ratio(
+        20,
+        || by_hand(black_box(&event)),
+        || with_decoder(&decoder, black_box(&event)),
+    );
+    println!(
+        "  paired: serde_dynamo by hand ÷ change decoder = {paired:.2}x faster (target ≥ 2x: {})",
+        if paired >= 2.0 { "met" } else { "MISSED" }
+    );
     match medians {
         [Some(decoder), Some(serde), moving] => {
             println!(
