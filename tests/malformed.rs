@@ -387,6 +387,12 @@ fn reading_in_place_reads_what_consuming_reads() {
         };
         reads_alike(item).unwrap();
     }
+    // More attributes than a listing holds: the fields are looked up by name instead.
+    let mut item = valid();
+    item.extend((0..40).map(|i| (format!("other{i}"), AttributeValue::N(i.to_string()))));
+    reads_alike(item.clone()).unwrap();
+    item.insert("age".to_owned(), AttributeValue::S("old".into()));
+    reads_alike(item).unwrap();
 }
 
 proptest! {
