@@ -53,11 +53,13 @@ pub(crate) trait Source {
 
 /// An image (or a record's keys) as a source gives it.
 pub(crate) enum ImageOf<'a> {
-    /// Converted into the SDK's type (the streams SDK's and JSON records).
+    /// Converted into the SDK's type (JSON records, and the streams SDK's holding a value of
+    /// a type it does not know).
     #[cfg_attr(not(any(feature = "streams", feature = "dynamodb-json")), allow(dead_code))]
     Converted(ItemMap),
-    /// Seen in place in the record, which stays whole (Lambda's records).
-    #[cfg_attr(not(feature = "lambda"), allow(dead_code))]
+    /// Seen in place in the record, which stays whole (Lambda's and the streams SDK's
+    /// records).
+    #[cfg_attr(not(any(feature = "lambda", feature = "streams")), allow(dead_code))]
     InPlace(&'a dyn MapRef),
 }
 

@@ -13,11 +13,11 @@
 //! converters and times read exactly as from the table. Which images a change has follows the
 //! stream's view type (see [`Change`]), never whether a map is empty.
 //!
-//! A Lambda event's images are read in place: the fields copy only what they keep (no map
-//! keys, no number text, no intermediate maps), unless a loaded extension acts on reads
-//! ([`Extension::acts_after_read`](crate::extension::Extension::acts_after_read); the
-//! built-in ones do not), in which case a copy in the SDK's `AttributeValue` goes through the
-//! chain first. The other sources' records are converted into the SDK's type once.
+//! Lambda's and the streams SDK's records are read in place: the fields copy only what they
+//! keep (no map keys, no number text, no intermediate maps), unless a loaded extension acts
+//! on reads ([`Extension::acts_after_read`]; the built-in ones do not), in which case a copy
+//! in the SDK's `AttributeValue` goes through the chain first. JSON records are converted
+//! into the SDK's type once.
 //!
 //! A record that does not decode is an [`Error::UnreadableChange`]
 //! carrying the record as it was delivered ([`RawRecord`]) and its sequence number; the

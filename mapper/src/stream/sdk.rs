@@ -11,7 +11,7 @@ use super::decode::{Image, ImageOf, Source, invalid};
 use super::{Change, ChangeDecoder, RawRecord};
 use crate::error::Error;
 use crate::item::{Item, ItemMap};
-use crate::value::ConvertError;
+use crate::value::{AttributeRef, ConvertError, ListRef, MapRef};
 
 impl<T: Item> ChangeDecoder<T> {
     /// Decodes a record of `aws-sdk-dynamodbstreams` (an element of
@@ -99,12 +99,7 @@ impl Source for SdkRecord<'_> {
         let Some(record) = self.stream_record() else {
             return Err(invalid("the record has no `dynamodb` stream record"));
         };
-        Ok(record
-            .keys
-            .as_ref()
-            .map(convert_map)
-            .transpose()?
-            .map(ImageOf::Converted))
+        record.keys.as_ref().map(in_place).transpose()
     }
 
     fn image(&self, image: Image) -> Result<Option<ImageOf<'_>>, Error> {
@@ -115,7 +110,81 @@ impl Source for SdkRecord<'_> {
             Image::Old => record.old_image.as_ref(),
             Image::New => record.new_image.as_ref(),
         };
-        Ok(map.map(convert_map).transpose()?.map(ImageOf::Converted))
+        map.map(in_place).transpose()
+    }
+}
+
+/// A map read in place, unless it holds a value of a type this version of the streams SDK
+/// does not know: then it is converted, which refuses that value, naming it.
+fn in_place(map: &HashMap<String, streams::AttributeValue>) -> Result<ImageOf<'_>, Error> {
+    if map.values().all(known) {
+        Ok(ImageOf::InPlace(map))
+    } else {
+        convert_map(map).map(ImageOf::Converted)
+    }
+}
+
+/// Whether `value` (and everything in it) is of a type the SDK knows.
+fn known(value: &streams::AttributeValue) -> bool {
+    use streams::AttributeValue as S;
+    match value {
+        S::S(_) | S::N(_) | S::B(_) | S::Bool(_) | S::Null(_) | S::Ss(_) | S::Ns(_) | S::Bs(_) => true,
+        S::L(list) => list.iter().all(known),
+        S::M(map) => map.values().all(known),
+        _ => false,
+    }
+}
+
+/// A value seen in place. Maps holding a value of an unknown type are not read in place
+/// ([`in_place`]); should one be seen, it reads as `NULL`.
+fn view(value: &streams::AttributeValue) -> AttributeRef<'_> {
+    use streams::AttributeValue as S;
+    match value {
+        S::S(s) => AttributeRef::S(s),
+        S::N(n) => AttributeRef::N(n),
+        S::B(b) => AttributeRef::B(b.as_ref()),
+        S::Bool(b) => AttributeRef::Bool(*b),
+        S::Null(n) => AttributeRef::Null(*n),
+        S::Ss(v) => AttributeRef::Ss(v),
+        S::Ns(v) => AttributeRef::Ns(v),
+        S::Bs(v) => AttributeRef::Bs(v),
+        S::L(list) => AttributeRef::L(list),
+        S::M(map) => AttributeRef::M(map),
+        _ => AttributeRef::Null(true),
+    }
+}
+
+impl MapRef for HashMap<String, streams::AttributeValue> {
+    fn len(&self) -> usize {
+        HashMap::len(self)
+    }
+
+    fn get(&self, name: &str) -> Option<AttributeRef<'_>> {
+        HashMap::get(self, name).map(view)
+    }
+
+    fn for_each<'a>(&'a self, visit: &mut dyn FnMut(&'a str, AttributeRef<'a>)) {
+        self.iter().for_each(|(name, value)| visit(name, view(value)));
+    }
+
+    fn list<'a>(&'a self, out: &mut [(&'a str, AttributeRef<'a>)]) -> Option<usize> {
+        crate::value::list_entries(self.iter().map(|(name, value)| (name.as_str(), view(value))), out)
+    }
+
+    fn to_item_map(&self) -> ItemMap {
+        self.iter()
+            .map(|(name, value)| (name.clone(), view(value).to_owned_value()))
+            .collect()
+    }
+}
+
+impl ListRef for Vec<streams::AttributeValue> {
+    fn len(&self) -> usize {
+        Vec::len(self)
+    }
+
+    fn get(&self, index: usize) -> Option<AttributeRef<'_>> {
+        self.as_slice().get(index).map(view)
     }
 }
 
