@@ -223,6 +223,44 @@ async fn unprocessed_items_forever_come_back_exactly_after_the_rounds_without_pr
 }
 
 #[tokio::test]
+async fn a_batch_get_throttled_past_the_sdks_retries_is_sent_again_with_the_same_keys() {
+    let faults = Faults::new();
+    let mapper = faulty_mapper(&faults);
+    let events = table::<Event>(&mapper, "events").await;
+    let stored: Vec<Event> = (0..30).map(|i| event("g", i)).collect();
+    assert!(events.put_all(stored.clone()).await.unwrap().unprocessed.is_empty());
+    // Four throttles: the SDK gives up after 3 attempts; the next round sends the request
+    // again, its keys rebuilt (the first request took them), and every key is answered.
+    faults.on("BatchGetItem").throttle(4);
+    let got = events
+        .get_all(stored.iter().map(|e| ("g", e.seq)))
+        .retry(fast_rounds())
+        .consistent_read()
+        .await
+        .unwrap();
+    assert_eq!((got.rounds, got.requests), (2, 2));
+    let got: Vec<Event> = got.items.into_iter().map(|f| f.found().unwrap()).collect();
+    assert_eq!(got, stored);
+    let requests = faults.requests_of("BatchGetItem");
+    let attempts: Vec<u32> = requests.iter().map(|r| r.attempt).collect();
+    assert_eq!(attempts, [1, 2, 3, 1, 2]);
+    let keys = |body: &serde_json::Value| {
+        let mut keys = body["RequestItems"].as_object().unwrap().values().next().unwrap()["Keys"]
+            .as_array()
+            .unwrap()
+            .clone();
+        keys.sort_by_key(|k| k.to_string());
+        keys
+    };
+    assert_eq!(
+        keys(&requests[0].body),
+        keys(&requests[4].body),
+        "the same keys, as given"
+    );
+    assert_eq!(keys(&requests[0].body).len(), 30);
+}
+
+#[tokio::test]
 async fn unprocessed_keys_are_fetched_again_or_reported_unprocessed_never_missing() {
     let faults = Faults::new();
     let mapper = faulty_mapper(&faults);

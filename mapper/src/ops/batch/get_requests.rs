@@ -35,11 +35,14 @@ pub(super) struct Gets {
     tables: HashMap<Arc<str>, TableRead>,
     /// Keys of requests that failed for good.
     pub(super) failed: usize,
+    /// The identity of an answered item or key, written here to be found in `index`.
+    scratch: Vec<u8>,
 }
 
 pub(super) struct Entry {
     table: Arc<str>,
-    key: ItemMap,
+    /// The key, until a request takes it; an unprocessed key comes back in DynamoDB's answer.
+    key: Option<ItemMap>,
     group: usize,
     index: usize,
 }
@@ -106,7 +109,7 @@ pub(super) fn prepare(groups: Vec<GetGroup>, consistent: &[String]) -> Result<Ge
             }
             entries.push(Entry {
                 table: table.clone(),
-                key,
+                key: Some(key),
                 group: g,
                 index: i,
             });
@@ -118,6 +121,7 @@ pub(super) fn prepare(groups: Vec<GetGroup>, consistent: &[String]) -> Result<Ge
         index,
         tables,
         failed: 0,
+        scratch: Vec::new(),
     })
 }
 
@@ -148,10 +152,25 @@ type AttributeNames = HashMap<String, String>;
 impl Gets {
     /// The key of `chunk` an item or unprocessed key DynamoDB answered stands for: its
     /// position in `chunk`, and the key's place in the batch.
-    fn find(&self, table: &str, item: &ItemMap, chunk: &[usize]) -> Option<(usize, usize)> {
+    fn find(&mut self, table: &str, item: &ItemMap, chunk: &[usize]) -> Option<(usize, usize)> {
         let read = self.tables.get(table)?;
-        let at = *self.index.get(&read.names.key_id(table, item)?)?;
+        read.names.write_key_id(table, item, &mut self.scratch)?;
+        let at = *self.index.get(self.scratch.as_slice())?;
         Some((chunk.iter().position(|&c| c == at)?, at))
+    }
+
+    /// The keys of `chunk` that a request took and no answer gave back (the request failed),
+    /// rebuilt from their identities.
+    fn restore_keys(&mut self, chunk: &[usize]) {
+        if chunk.iter().all(|&at| self.entries[at].key.is_some()) {
+            return;
+        }
+        for (id, &at) in &self.index {
+            let entry = &mut self.entries[at];
+            if entry.key.is_none() && chunk.contains(&at) {
+                entry.key = id.to_key(self.tables[&entry.table].names);
+            }
+        }
     }
 }
 
@@ -173,22 +192,24 @@ impl Batch for Gets {
         sender: &Sender,
         chunk: &[usize],
     ) -> impl Future<Output = Result<BatchGetItemOutput, Error>> + Send + use<> {
-        let mut by_table: HashMap<&str, Vec<ItemMap>> = HashMap::new();
-        let mut order: Vec<&str> = Vec::new();
+        self.restore_keys(chunk);
+        let mut by_table: HashMap<Arc<str>, Vec<ItemMap>> = HashMap::new();
+        let mut order: Vec<Arc<str>> = Vec::new();
         for &at in chunk {
-            let entry = &self.entries[at];
-            let keys = by_table.entry(&entry.table).or_insert_with(|| {
-                order.push(&entry.table);
+            let entry = &mut self.entries[at];
+            let keys = by_table.entry(entry.table.clone()).or_insert_with(|| {
+                order.push(entry.table.clone());
                 Vec::new()
             });
-            // Keys are small, and a read is safe to resend: the request is rebuilt from them.
-            keys.push(entry.key.clone());
+            // The request takes the key: an unprocessed key comes back in the answer, and a
+            // request that fails is sent again from the keys' identities.
+            keys.extend(entry.key.take());
         }
-        let tables = order.join(",");
+        let tables = order.iter().map(|t| &**t).collect::<Vec<_>>().join(",");
         let items: HashMap<String, KeysAndAttributes> = by_table
             .into_iter()
             .map(|(table, keys)| {
-                let read = &self.tables[table];
+                let read = &self.tables[&table];
                 let keys_and_attributes = KeysAndAttributes::builder()
                     .set_keys(Some(keys))
                     .set_consistent_read(read.consistent.then_some(true))
@@ -196,7 +217,7 @@ impl Batch for Gets {
                     .set_expression_attribute_names(read.attribute_names.clone())
                     .build()
                     .expect("keys are set");
-                (table.to_owned(), keys_and_attributes)
+                (table.to_string(), keys_and_attributes)
             })
             .collect();
         let client = sender.client.clone();
@@ -246,7 +267,10 @@ impl Batch for Gets {
         for (table, keys) in output.unprocessed_keys.into_iter().flatten() {
             for key in keys.keys {
                 match self.find(&table, &key, &chunk) {
-                    Some((n, _)) => unprocessed[n] = true,
+                    Some((n, at)) => {
+                        unprocessed[n] = true;
+                        self.entries[at].key = Some(key);
+                    }
                     None => tracing::warn!(table, "an unprocessed key matches no key of its request"),
                 }
             }

@@ -16,6 +16,43 @@ use crate::schema::TableSchema;
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub(crate) struct KeyId(Vec<u8>);
 
+/// Found in a map of [`KeyId`]s by its bytes (a key identity written into a reused buffer).
+impl std::borrow::Borrow<[u8]> for KeyId {
+    fn borrow(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl KeyId {
+    /// The key this identity stands for, with a number in plain decimal text (the same value,
+    /// so the same item, as the text the key was given in).
+    pub(crate) fn to_key(&self, names: KeyNames) -> Option<ItemMap> {
+        let mut rest = self.0.as_slice();
+        let part = |rest: &mut &[u8]| -> Option<Vec<u8>> {
+            let (len, tail) = rest.split_first_chunk::<8>()?;
+            let len = usize::try_from(u64::from_le_bytes(*len)).ok()?;
+            let (part, tail) = tail.split_at_checked(len)?;
+            *rest = tail;
+            Some(part.to_vec())
+        };
+        part(&mut rest)?; // the table
+        let mut key = HashMap::with_capacity(2);
+        for name in std::iter::once(names.partition).chain(names.sort) {
+            let (&tag, tail) = rest.split_first()?;
+            rest = tail;
+            let bytes = part(&mut rest)?;
+            let value = match tag {
+                b'S' => AttributeValue::S(String::from_utf8(bytes).ok()?),
+                b'N' => AttributeValue::N(decimal_text(std::str::from_utf8(&bytes).ok()?)?),
+                b'B' => AttributeValue::B(bytes.into()),
+                _ => return None,
+            };
+            key.insert(name.to_owned(), value);
+        }
+        Some(key)
+    }
+}
+
 /// The names of a table's key attributes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct KeyNames {
@@ -35,25 +72,33 @@ impl KeyNames {
     /// missing or not a key type.
     pub(crate) fn key_id(&self, table: &str, item: &ItemMap) -> Option<KeyId> {
         let mut out = Vec::with_capacity(table.len() + 48);
-        push_part(&mut out, table.as_bytes());
+        self.write_key_id(table, item, &mut out)?;
+        Some(KeyId(out))
+    }
+
+    /// Writes the bytes of [`key_id`](Self::key_id) into `out` (cleared first), to find a
+    /// key among [`KeyId`]s without allocating one.
+    pub(crate) fn write_key_id(&self, table: &str, item: &ItemMap, out: &mut Vec<u8>) -> Option<()> {
+        out.clear();
+        push_part(out, table.as_bytes());
         for name in std::iter::once(self.partition).chain(self.sort) {
             match item.get(name)? {
                 AttributeValue::S(s) => {
                     out.push(b'S');
-                    push_part(&mut out, s.as_bytes());
+                    push_part(out, s.as_bytes());
                 }
                 AttributeValue::N(n) => {
                     out.push(b'N');
-                    push_part(&mut out, normalize_number(n).as_bytes());
+                    push_part(out, normalize_number(n).as_bytes());
                 }
                 AttributeValue::B(b) => {
                     out.push(b'B');
-                    push_part(&mut out, b.as_ref());
+                    push_part(out, b.as_ref());
                 }
                 _ => return None,
             }
         }
-        Some(KeyId(out))
+        Some(())
     }
 }
 
@@ -85,6 +130,38 @@ pub(crate) fn normalize_number(text: &str) -> String {
     }
     exponent += (trimmed.len() - significant.len()) as i64;
     format!("{}{significant}e{exponent}", if negative { "-" } else { "" })
+}
+
+/// A number [`normalize_number`] wrote, in plain decimal text: `-123e-2` is `-1.23`, `5e3`
+/// is `5000`.
+fn decimal_text(normalized: &str) -> Option<String> {
+    if normalized == "0" {
+        return Some("0".to_owned());
+    }
+    let (mantissa, exponent) = normalized.split_once('e')?;
+    let exponent: i64 = exponent.parse().ok()?;
+    let (sign, digits) = match mantissa.strip_prefix('-') {
+        Some(digits) => ("-", digits),
+        None => ("", mantissa),
+    };
+    let mut out = String::from(sign);
+    if exponent >= 0 {
+        out.push_str(digits);
+        out.extend(std::iter::repeat_n('0', usize::try_from(exponent).ok()?));
+    } else {
+        let fraction = usize::try_from(-exponent).ok()?;
+        if fraction >= digits.len() {
+            out.push_str("0.");
+            out.extend(std::iter::repeat_n('0', fraction - digits.len()));
+            out.push_str(digits);
+        } else {
+            let (whole, fraction) = digits.split_at(digits.len() - fraction);
+            out.push_str(whole);
+            out.push('.');
+            out.push_str(fraction);
+        }
+    }
+    Some(out)
 }
 
 /// Which key attribute names each table of a batch has: two item types written to one table
@@ -137,5 +214,49 @@ mod tests {
         for (a, b) in [("1", "10"), ("1", "-1"), ("0.1", "1")] {
             assert_ne!(normalize_number(a), normalize_number(b), "{a} {b}");
         }
+    }
+
+    #[test]
+    fn numbers_written_back_have_their_value() {
+        for (given, decimal) in [
+            ("1", "1"),
+            ("1.50", "1.5"),
+            ("1E2", "100"),
+            ("-0.050", "-0.05"),
+            ("0", "0"),
+            ("-0.000", "0"),
+            ("123.456", "123.456"),
+            (
+                "99999999999999999999999999999999999999",
+                "99999999999999999999999999999999999999",
+            ),
+            ("1E-130", &format!("0.{}1", "0".repeat(129))),
+        ] {
+            assert_eq!(
+                decimal_text(&normalize_number(given)).as_deref(),
+                Some(decimal),
+                "{given}"
+            );
+            assert_eq!(normalize_number(decimal), normalize_number(given), "{given}");
+        }
+    }
+
+    #[test]
+    fn a_key_identity_gives_its_key_back() {
+        let names = KeyNames {
+            partition: "pk",
+            sort: Some("sk"),
+        };
+        let key = HashMap::from([
+            ("pk".to_owned(), AttributeValue::S("user#1".into())),
+            ("sk".to_owned(), AttributeValue::N("7".into())),
+        ]);
+        assert_eq!(names.key_id("t", &key).unwrap().to_key(names), Some(key));
+        let names = KeyNames {
+            partition: "id",
+            sort: None,
+        };
+        let key = HashMap::from([("id".to_owned(), AttributeValue::B(vec![0, 255, 3].into()))]);
+        assert_eq!(names.key_id("t", &key).unwrap().to_key(names), Some(key));
     }
 }
