@@ -201,7 +201,8 @@ impl Condition {
 
     /// Renders the condition, moving its values into the placeholders.
     pub(crate) fn render_into(self, placeholders: &mut Placeholders) -> Result<String, Error> {
-        let mut out = String::new();
+        // Room for a few comparisons at once, rather than growing by doubling from nothing.
+        let mut out = String::with_capacity(64);
         render(self.0, placeholders, &mut out)?;
         Ok(out)
     }

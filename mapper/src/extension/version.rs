@@ -80,6 +80,7 @@ impl Extension for VersionedRecords {
             }
             return Ok(());
         }
+        let mut previous = None;
         if writes {
             let next = match read {
                 None => i128::from(start_at),
@@ -93,11 +94,22 @@ impl Extension for VersionedRecords {
                         )
                     })?,
             };
-            cx.item_mut().insert(name.to_owned(), number(next));
+            let next = number(next);
+            previous = match cx.item_mut().get_mut(name) {
+                Some(slot) => Some(std::mem::replace(slot, next)),
+                None => {
+                    cx.item_mut().insert(name.to_owned(), next);
+                    None
+                }
+            };
         }
         if conditional {
             // A new item: no version is stored, or a NULL one (boto3 writes Python's `None` so).
-            let read = read.map(number);
+            // The version read is compared as it was given (DynamoDB compares numbers by value).
+            let read = read.map(|read| match previous {
+                Some(given @ AttributeValue::N(_)) => given,
+                _ => number(read),
+            });
             let attribute = || Condition::path(Path::static_attr(name));
             let condition = match &read {
                 None => attribute().not_exists().or(attribute().has_type("NULL")),

@@ -23,12 +23,14 @@ pub(crate) fn plan(
     update: &mut UpdateExpression,
     remove_absent: bool,
 ) {
-    // The attributes the extensions or the caller already write; usually a handful.
-    let written: Vec<String> = update.actions().iter().map(|a| a.path().root().to_owned()).collect();
-    let is_written = |name: &str| written.iter().any(|w| w == name);
+    // The attributes the extensions or the caller already write (usually a handful): the
+    // actions before those this adds.
+    let given = update.actions().len();
+    let is_written =
+        |update: &UpdateExpression, name: &str| update.actions()[..given].iter().any(|a| a.path().root() == name);
     for attribute in schema.item.all_attributes() {
         let name = attribute.name;
-        if schema.is_key(name) || is_written(name) {
+        if schema.is_key(name) || is_written(update, name) {
             item.remove(name);
             continue;
         }
@@ -47,7 +49,7 @@ pub(crate) fn plan(
     }
     // What is left was added by an extension (a checksum, a composite index key).
     for (name, value) in item {
-        if schema.is_key(&name) || is_written(&name) {
+        if schema.is_key(&name) || is_written(update, &name) {
             continue;
         }
         update.push_new(UpdateAction::Set(Path::attr(name), UpdateValue::Value(value).into()));
