@@ -160,6 +160,15 @@ impl Condition {
         conditions.into_iter().reduce(Condition::and)
     }
 
+    /// [`all`](Self::all) of a list, which becomes the conjunction's own list when none of
+    /// its conditions is itself a conjunction (the same condition, without a new list).
+    pub(crate) fn all_of(conditions: Vec<Condition>) -> Option<Condition> {
+        if conditions.len() < 2 || conditions.iter().any(|c| matches!(c.0, Node::And(_))) {
+            return Condition::all(conditions);
+        }
+        Some(Condition(Node::And(conditions.into_iter().map(|c| c.0).collect())))
+    }
+
     /// The top-level attribute names the condition reads.
     pub(crate) fn attribute_names(&self) -> Vec<&str> {
         fn operand<'a>(o: &'a Operand, out: &mut Vec<&'a str>) {
@@ -447,6 +456,26 @@ mod tests {
         let text = c.render(&mut p).unwrap();
         p.finish(&[Some(&text)]).unwrap();
         text
+    }
+
+    #[test]
+    fn a_list_of_conditions_joins_as_all_joins_it() {
+        let a = || Condition::attr("a").exists();
+        let b = || Condition::attr("b").eq(1);
+        let c = || Condition::attr("c").not_exists();
+        for list in [
+            vec![],
+            vec![a()],
+            vec![a(), b()],
+            vec![a(), b(), c()],
+            vec![a().and(b()), c()],
+            vec![a(), b().and(c())],
+            vec![a(), b(), c().and(a())],
+            vec![a().or(b()), c()],
+        ] {
+            let all = Condition::all(list.clone()).map(|c| text(&c));
+            assert_eq!(Condition::all_of(list).map(|c| text(&c)), all);
+        }
     }
 
     #[test]

@@ -285,7 +285,7 @@ impl<'a> Write<'a> {
         expected: Vec<Expectation>,
         known: Option<Known>,
     ) -> Result<Plan<R>, Error> {
-        let condition = Condition::all(conditions)
+        let condition = Condition::all_of(conditions)
             .map(|c| c.render_into(&mut placeholders))
             .transpose()?;
         if let Some(text) = &condition {
