@@ -120,7 +120,7 @@ async fn parents_before_children_across_a_split_and_two_listing_pages() {
     assert!(describes.len() >= 3, "{}", describes.len());
     assert!(describes[0].failed && !describes[1].failed);
     for pair in describes.windows(2) {
-        assert!(pair[1].at.duration_since(pair[0].at) >= Duration::from_millis(19));
+        assert!(pair[1].at.duration_since(pair[0].at) >= Duration::from_millis(20));
     }
     assert_eq!(stream.requests_of("GetShardIterator", Some("a1")), 1);
 }

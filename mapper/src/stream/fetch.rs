@@ -89,7 +89,9 @@ impl Context {
         }
     }
 
-    /// Waits until `DescribeStream` may be called again, and notes the call.
+    /// Waits until `DescribeStream` may be called again: the interval after the previous
+    /// call's answer (so that the calls reach the service at least that far apart, whatever
+    /// time a request takes to be built and sent).
     pub(crate) async fn describe_gate(&self) -> Result<(), Error> {
         let wait = {
             let last = self.last_describe.lock().map(|l| *l).unwrap_or(None);
@@ -98,10 +100,16 @@ impl Context {
         if let Some(wait) = wait {
             sleep(&self.config, wait).await?;
         }
+        Ok(())
+    }
+
+    /// Notes that a `DescribeStream` call was answered (or failed), for [`describe_gate`].
+    ///
+    /// [`describe_gate`]: Self::describe_gate
+    pub(crate) fn described(&self) {
         if let Ok(mut last) = self.last_describe.lock() {
             *last = Some(Instant::now());
         }
-        Ok(())
     }
 }
 

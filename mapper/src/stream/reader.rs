@@ -193,8 +193,8 @@ impl<T: Item> ChangeReader<T> {
         self
     }
 
-    /// The least time between two `DescribeStream` calls (250 ms by default, so at most four
-    /// a second: DynamoDB allows ten).
+    /// The least time between one `DescribeStream` call's answer and the next call (250 ms
+    /// by default, so at most four a second: DynamoDB allows ten).
     pub fn describe_interval(mut self, interval: Duration) -> Self {
         self.options.describe_interval = interval;
         self

@@ -61,6 +61,7 @@ pub(crate) async fn list_shards(context: Arc<Context>) -> Result<Vec<ListedShard
             .set_exclusive_start_shard_id(start.clone())
             .send()
             .await;
+        context.described();
         let description = match answer {
             Ok(out) => out.stream_description,
             Err(error) => {
