@@ -10,15 +10,14 @@ use std::time::SystemTime;
 
 use aws_lambda_events::event::dynamodb::{Event, EventRecord};
 use aws_lambda_events::event::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse};
-use aws_sdk_dynamodb::primitives::Blob;
-use aws_sdk_dynamodb::types::{AttributeValue, StreamViewType};
+use aws_sdk_dynamodb::types::StreamViewType;
 use serde_dynamo::AttributeValue as LambdaValue;
 
 use super::decode::{Image, ImageOf, Source, table_of_arn};
 use super::{Change, ChangeDecoder, RawRecord};
 use crate::error::Error;
-use crate::item::{Item, ItemMap};
-use crate::value::{AttributeRef, ListRef, MapRef};
+use crate::item::Item;
+use crate::value::{AttributeRef, ViewAttribute};
 
 impl<T: Item> ChangeDecoder<T> {
     /// Decodes one record of a Lambda DynamoDB event. The extensions see the table named by
@@ -231,84 +230,20 @@ fn present(map: &serde_dynamo::Item) -> Option<&HashMap<String, LambdaValue>> {
     (!map.is_empty()).then(|| map.inner())
 }
 
-fn convert_map(map: &HashMap<String, LambdaValue>) -> ItemMap {
-    let mut out = HashMap::with_capacity(map.len());
-    for (name, value) in map {
-        out.insert(name.clone(), convert(value));
-    }
-    out
-}
-
-fn convert(value: &LambdaValue) -> AttributeValue {
-    match value {
-        LambdaValue::S(s) => AttributeValue::S(s.clone()),
-        LambdaValue::N(n) => AttributeValue::N(n.clone()),
-        LambdaValue::B(b) => AttributeValue::B(Blob::new(b.clone())),
-        LambdaValue::Bool(b) => AttributeValue::Bool(*b),
-        LambdaValue::Null(n) => AttributeValue::Null(*n),
-        LambdaValue::Ss(v) => AttributeValue::Ss(v.clone()),
-        LambdaValue::Ns(v) => AttributeValue::Ns(v.clone()),
-        LambdaValue::Bs(v) => AttributeValue::Bs(v.iter().map(|b| Blob::new(b.clone())).collect()),
-        LambdaValue::L(list) => AttributeValue::L(list.iter().map(convert).collect()),
-        LambdaValue::M(map) => AttributeValue::M(convert_map(map)),
-    }
-}
-
 /// A value of a Lambda event, seen in place.
-fn view(value: &LambdaValue) -> AttributeRef<'_> {
-    match value {
-        LambdaValue::S(s) => AttributeRef::S(s),
-        LambdaValue::N(n) => AttributeRef::N(n),
-        LambdaValue::B(b) => AttributeRef::B(b),
-        LambdaValue::Bool(b) => AttributeRef::Bool(*b),
-        LambdaValue::Null(n) => AttributeRef::Null(*n),
-        LambdaValue::Ss(v) => AttributeRef::Ss(v),
-        LambdaValue::Ns(v) => AttributeRef::Ns(v),
-        LambdaValue::Bs(v) => AttributeRef::Bs(v),
-        LambdaValue::L(list) => AttributeRef::L(list),
-        LambdaValue::M(map) => AttributeRef::M(map),
-    }
-}
-
-impl MapRef for HashMap<String, LambdaValue> {
-    fn len(&self) -> usize {
-        HashMap::len(self)
-    }
-
-    fn get(&self, name: &str) -> Option<AttributeRef<'_>> {
-        HashMap::get(self, name).map(view)
-    }
-
-    fn for_each<'a>(&'a self, visit: &mut dyn FnMut(&'a str, AttributeRef<'a>)) {
-        self.iter().for_each(|(name, value)| visit(name, view(value)));
-    }
-
-    fn list<'a>(&'a self, out: &mut [(&'a str, AttributeRef<'a>)]) -> Option<usize> {
-        crate::value::list_entries(self.iter().map(|(name, value)| (name.as_str(), view(value))), out)
-    }
-
-    fn to_item_map(&self) -> ItemMap {
-        convert_map(self)
-    }
-}
-
-impl ListRef for Vec<LambdaValue> {
-    fn len(&self) -> usize {
-        Vec::len(self)
-    }
-
-    fn get(&self, index: usize) -> Option<AttributeRef<'_>> {
-        self.as_slice().get(index).map(view)
-    }
-}
-
-/// A binary set's members.
-impl ListRef for Vec<Vec<u8>> {
-    fn len(&self) -> usize {
-        Vec::len(self)
-    }
-
-    fn get(&self, index: usize) -> Option<AttributeRef<'_>> {
-        self.as_slice().get(index).map(|bytes| AttributeRef::B(bytes))
+impl ViewAttribute for LambdaValue {
+    fn view(&self) -> AttributeRef<'_> {
+        match self {
+            LambdaValue::S(s) => AttributeRef::S(s),
+            LambdaValue::N(n) => AttributeRef::N(n),
+            LambdaValue::B(b) => AttributeRef::B(b),
+            LambdaValue::Bool(b) => AttributeRef::Bool(*b),
+            LambdaValue::Null(n) => AttributeRef::Null(*n),
+            LambdaValue::Ss(v) => AttributeRef::Ss(v),
+            LambdaValue::Ns(v) => AttributeRef::Ns(v),
+            LambdaValue::Bs(v) => AttributeRef::Bs(v),
+            LambdaValue::L(list) => AttributeRef::L(list),
+            LambdaValue::M(map) => AttributeRef::M(map),
+        }
     }
 }

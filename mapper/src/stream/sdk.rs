@@ -11,7 +11,7 @@ use super::decode::{Image, ImageOf, Source, invalid};
 use super::{Change, ChangeDecoder, RawRecord};
 use crate::error::Error;
 use crate::item::{Item, ItemMap};
-use crate::value::{AttributeRef, ConvertError, ListRef, MapRef};
+use crate::value::{AttributeRef, ConvertError, ViewAttribute};
 
 impl<T: Item> ChangeDecoder<T> {
     /// Decodes a record of `aws-sdk-dynamodbstreams` (an element of
@@ -135,56 +135,24 @@ fn known(value: &streams::AttributeValue) -> bool {
     }
 }
 
-/// A value seen in place. Maps holding a value of an unknown type are not read in place
+/// Seen in place. Maps holding a value of an unknown type are not read in place
 /// ([`in_place`]); should one be seen, it reads as `NULL`.
-fn view(value: &streams::AttributeValue) -> AttributeRef<'_> {
-    use streams::AttributeValue as S;
-    match value {
-        S::S(s) => AttributeRef::S(s),
-        S::N(n) => AttributeRef::N(n),
-        S::B(b) => AttributeRef::B(b.as_ref()),
-        S::Bool(b) => AttributeRef::Bool(*b),
-        S::Null(n) => AttributeRef::Null(*n),
-        S::Ss(v) => AttributeRef::Ss(v),
-        S::Ns(v) => AttributeRef::Ns(v),
-        S::Bs(v) => AttributeRef::Bs(v),
-        S::L(list) => AttributeRef::L(list),
-        S::M(map) => AttributeRef::M(map),
-        _ => AttributeRef::Null(true),
-    }
-}
-
-impl MapRef for HashMap<String, streams::AttributeValue> {
-    fn len(&self) -> usize {
-        HashMap::len(self)
-    }
-
-    fn get(&self, name: &str) -> Option<AttributeRef<'_>> {
-        HashMap::get(self, name).map(view)
-    }
-
-    fn for_each<'a>(&'a self, visit: &mut dyn FnMut(&'a str, AttributeRef<'a>)) {
-        self.iter().for_each(|(name, value)| visit(name, view(value)));
-    }
-
-    fn list<'a>(&'a self, out: &mut [(&'a str, AttributeRef<'a>)]) -> Option<usize> {
-        crate::value::list_entries(self.iter().map(|(name, value)| (name.as_str(), view(value))), out)
-    }
-
-    fn to_item_map(&self) -> ItemMap {
-        self.iter()
-            .map(|(name, value)| (name.clone(), view(value).to_owned_value()))
-            .collect()
-    }
-}
-
-impl ListRef for Vec<streams::AttributeValue> {
-    fn len(&self) -> usize {
-        Vec::len(self)
-    }
-
-    fn get(&self, index: usize) -> Option<AttributeRef<'_>> {
-        self.as_slice().get(index).map(view)
+impl ViewAttribute for streams::AttributeValue {
+    fn view(&self) -> AttributeRef<'_> {
+        use streams::AttributeValue as S;
+        match self {
+            S::S(s) => AttributeRef::S(s),
+            S::N(n) => AttributeRef::N(n),
+            S::B(b) => AttributeRef::B(b.as_ref()),
+            S::Bool(b) => AttributeRef::Bool(*b),
+            S::Null(n) => AttributeRef::Null(*n),
+            S::Ss(v) => AttributeRef::Ss(v),
+            S::Ns(v) => AttributeRef::Ns(v),
+            S::Bs(v) => AttributeRef::Bs(v),
+            S::L(list) => AttributeRef::L(list),
+            S::M(map) => AttributeRef::M(map),
+            _ => AttributeRef::Null(true),
+        }
     }
 }
 

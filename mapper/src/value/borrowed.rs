@@ -140,60 +140,78 @@ impl<'a> From<&'a AttributeValue> for AttributeRef<'a> {
     }
 }
 
-impl MapRef for HashMap<String, AttributeValue> {
+/// A type of attribute value that can be seen through an [`AttributeRef`]: the SDK's, and
+/// the stream sources' own. Maps and lists of it are [`MapRef`]s and [`ListRef`]s.
+pub trait ViewAttribute {
+    /// The value, seen in place.
+    fn view(&self) -> AttributeRef<'_>;
+
+    /// A copy in the SDK's type.
+    fn to_sdk_value(&self) -> AttributeValue {
+        self.view().to_owned_value()
+    }
+}
+
+impl ViewAttribute for AttributeValue {
+    fn view(&self) -> AttributeRef<'_> {
+        self.into()
+    }
+
+    fn to_sdk_value(&self) -> AttributeValue {
+        self.clone()
+    }
+}
+
+/// A binary set's member.
+impl ViewAttribute for Blob {
+    fn view(&self) -> AttributeRef<'_> {
+        AttributeRef::B(self.as_ref())
+    }
+}
+
+/// A binary set's member, as Lambda's events hold it.
+impl ViewAttribute for Vec<u8> {
+    fn view(&self) -> AttributeRef<'_> {
+        AttributeRef::B(self)
+    }
+}
+
+impl<V: ViewAttribute> MapRef for HashMap<String, V> {
     fn len(&self) -> usize {
         HashMap::len(self)
     }
 
     fn get(&self, name: &str) -> Option<AttributeRef<'_>> {
-        HashMap::get(self, name).map(AttributeRef::from)
+        HashMap::get(self, name).map(V::view)
     }
 
     fn for_each<'a>(&'a self, visit: &mut dyn FnMut(&'a str, AttributeRef<'a>)) {
-        self.iter().for_each(|(name, value)| visit(name, value.into()));
+        self.iter().for_each(|(name, value)| visit(name, value.view()));
     }
 
     fn list<'a>(&'a self, out: &mut [(&'a str, AttributeRef<'a>)]) -> Option<usize> {
-        list(self.iter().map(|(name, value)| (name.as_str(), value.into())), out)
+        let out = out.get_mut(..self.len())?;
+        for (slot, (name, value)) in out.iter_mut().zip(self) {
+            *slot = (name.as_str(), value.view());
+        }
+        Some(out.len())
     }
 
     fn to_item_map(&self) -> ItemMap {
-        self.clone()
+        self.iter()
+            .map(|(name, value)| (name.clone(), value.to_sdk_value()))
+            .collect()
     }
 }
 
-impl ListRef for Vec<AttributeValue> {
+impl<V: ViewAttribute> ListRef for Vec<V> {
     fn len(&self) -> usize {
         Vec::len(self)
     }
 
     fn get(&self, index: usize) -> Option<AttributeRef<'_>> {
-        self.as_slice().get(index).map(AttributeRef::from)
+        self.as_slice().get(index).map(V::view)
     }
-}
-
-impl ListRef for Vec<Blob> {
-    fn len(&self) -> usize {
-        Vec::len(self)
-    }
-
-    fn get(&self, index: usize) -> Option<AttributeRef<'_>> {
-        self.as_slice().get(index).map(|b| AttributeRef::B(b.as_ref()))
-    }
-}
-
-/// Writes `entries` into `out` when they fit: what [`MapRef::list`] does for a map that can
-/// be iterated.
-pub fn list<'a>(
-    entries: impl ExactSizeIterator<Item = (&'a str, AttributeRef<'a>)>,
-    out: &mut [(&'a str, AttributeRef<'a>)],
-) -> Option<usize> {
-    let len = entries.len();
-    let out = out.get_mut(..len)?;
-    for (slot, entry) in out.iter_mut().zip(entries) {
-        *slot = entry;
-    }
-    Some(len)
 }
 
 impl std::fmt::Debug for AttributeRef<'_> {

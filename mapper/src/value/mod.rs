@@ -61,7 +61,7 @@ use std::collections::HashMap;
 use aws_sdk_dynamodb::types::AttributeValue;
 
 #[doc(hidden)]
-pub use borrowed::{AttributeRef, ListRef, MapRef, list as list_entries};
+pub use borrowed::{AttributeRef, ListRef, MapRef, ViewAttribute};
 pub use error::{ConvertError, ConvertErrorKind};
 pub use time_format::{TimeFormat, Timestamp};
 
