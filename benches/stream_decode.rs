@@ -82,26 +82,7 @@ fn binary<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<u8>, D::Erro
 
 impl From<SerdeOrder> for Order {
     fn from(o: SerdeOrder) -> Order {
-        Order {
-            customer_id: o.customer_id,
-            order_id: o.order_id,
-            status: o.status,
-            created_at: o.created_at,
-            delivered_at: o.delivered_at,
-            email: o.email,
-            total_cents: o.total_cents,
-            loyalty_points: o.loyalty_points,
-            item_count: o.item_count,
-            priority: o.priority,
-            tax_rate: o.tax_rate,
-            gift_wrap: o.gift_wrap,
-            coupon_code: o.coupon_code,
-            shipping_address: o.shipping_address,
-            lines: o.lines,
-            metadata: o.metadata,
-            tags: o.tags,
-            signature: o.signature,
-        }
+        dynamodb_mapper_workspace::order_with!(o, Order {})
     }
 }
 

@@ -163,7 +163,9 @@ pub struct VersionedOrder {
     pub version: Option<u64>,
 }
 
-/// Moves an [`Order`]'s fields into `$ty { ..., $extra }`.
+/// Moves an [`Order`]'s fields (or those of any struct with the same fields) into
+/// `$ty { ..., $extra }`.
+#[macro_export]
 macro_rules! order_with {
     ($order:expr, $ty:ident { $($extra:tt)* }) => {{
         let o = $order;
