@@ -7,6 +7,9 @@ use chrono::{DateTime, Utc};
 use dynamodb_mapper::stream::ChangeDecoder;
 use dynamodb_mapper::{Attributes, ConvertErrorKind, Error, Item, ItemMap};
 use proptest::prelude::*;
+
+#[path = "support/lambda_record.rs"]
+mod lambda_record;
 use uuid::Uuid;
 
 #[derive(Attributes, Debug, Clone, PartialEq)]
@@ -322,23 +325,11 @@ const NAMES: &[&str] = &[
 /// `item` read as the new image of a Lambda stream record, where the decoder reads it in place
 /// (the record stays whole): the account, or the conversion error.
 fn read_in_place(item: &ItemMap) -> Result<Account, dynamodb_mapper::ConvertError> {
-    let image = serde_json::to_value(serde_dynamo::Item::from(item.clone())).unwrap();
-    let record: aws_lambda_events::event::dynamodb::EventRecord = serde_json::from_value(serde_json::json!({
-        "eventID": "1",
-        "eventName": "INSERT",
-        "eventVersion": "1.1",
-        "eventSource": "aws:dynamodb",
-        "awsRegion": "us-east-1",
-        "dynamodb": {
-            "ApproximateCreationDateTime": 1700000000,
-            "Keys": { "id": { "S": "4f5e1c2a-7b3d-4e8f-9a0b-1c2d3e4f5a6b" } },
-            "NewImage": image,
-            "SequenceNumber": "100",
-            "SizeBytes": 100,
-            "StreamViewType": "NEW_IMAGE"
-        }
-    }))
-    .unwrap();
+    let keys = HashMap::from([(
+        "id".to_owned(),
+        AttributeValue::S("4f5e1c2a-7b3d-4e8f-9a0b-1c2d3e4f5a6b".into()),
+    )]);
+    let record = lambda_record::insert(keys, item.clone());
     let decoder = ChangeDecoder::<Account>::with_extensions("accounts", []);
     match decoder.decode_event_record(&record) {
         Ok(change) => Ok(change.new.expect("a new image")),

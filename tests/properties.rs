@@ -6,6 +6,9 @@ use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use dynamodb_mapper::{Attributes, Item};
 use proptest::prelude::*;
+
+#[path = "support/lambda_record.rs"]
+mod lambda_record;
 use uuid::Uuid;
 
 #[derive(Attributes, Debug, Clone, PartialEq)]
@@ -156,23 +159,7 @@ prop_compose! {
 
 /// `item` read as a Lambda stream record's new image, which the decoder reads in place.
 fn read_in_place(order: &Order, item: &dynamodb_mapper::ItemMap) -> Order {
-    let json = |map: dynamodb_mapper::ItemMap| serde_json::to_value(serde_dynamo::Item::from(map)).unwrap();
-    let record: aws_lambda_events::event::dynamodb::EventRecord = serde_json::from_value(serde_json::json!({
-        "eventID": "1",
-        "eventName": "INSERT",
-        "eventVersion": "1.1",
-        "eventSource": "aws:dynamodb",
-        "awsRegion": "us-east-1",
-        "dynamodb": {
-            "ApproximateCreationDateTime": 1700000000,
-            "Keys": json(order.key_item().unwrap()),
-            "NewImage": json(item.clone()),
-            "SequenceNumber": "100",
-            "SizeBytes": 100,
-            "StreamViewType": "NEW_IMAGE"
-        }
-    }))
-    .unwrap();
+    let record = lambda_record::insert(order.key_item().unwrap(), item.clone());
     let change = dynamodb_mapper::stream::ChangeDecoder::<Order>::with_extensions("orders", [])
         .decode_event_record(&record)
         .expect("reads back in place");
