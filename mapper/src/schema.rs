@@ -53,6 +53,9 @@ pub struct ItemSchema {
     pub attributes: &'static [AttributeSchema],
     /// The schemas of flattened fields, whose attributes sit beside these.
     pub flattened: &'static [&'static ItemSchema],
+    /// The kinds of tag the attributes carry, flattened ones included, one bit per
+    /// [`TagKind`]: what a write looks for is known absent without visiting the attributes.
+    tag_kinds: u8,
 }
 
 impl ItemSchema {
@@ -66,7 +69,22 @@ impl ItemSchema {
             type_name,
             attributes,
             flattened,
+            tag_kinds: tag_kinds(attributes, flattened),
         }
+    }
+
+    /// The attributes carrying a tag of `kind`, with that tag; none at all (and no attribute
+    /// visited) when the schema carries no tag of that kind.
+    pub(crate) fn tagged_kind(
+        &self,
+        kind: TagKind,
+    ) -> impl Iterator<Item = (&'static AttributeSchema, &'static Tag)> + '_ {
+        let carried = self.tag_kinds & kind as u8 != 0;
+        carried
+            .then(|| self.all_attributes())
+            .into_iter()
+            .flatten()
+            .filter_map(move |a| a.tags.iter().find(|t| t.kind() == kind).map(|t| (a, t)))
     }
 
     /// Every stored attribute, flattened ones included: the struct's own, in declaration
@@ -91,6 +109,26 @@ impl ItemSchema {
     ) -> impl Iterator<Item = &'static AttributeSchema> + 'a {
         self.all_attributes().filter(move |a| a.tags.iter().any(&matches))
     }
+}
+
+/// The kinds of tag `attributes` and the `flattened` schemas carry, as [`TagKind`] bits.
+const fn tag_kinds(attributes: &[AttributeSchema], flattened: &[&ItemSchema]) -> u8 {
+    let mut kinds = 0;
+    let mut i = 0;
+    while i < attributes.len() {
+        let mut t = 0;
+        while t < attributes[i].tags.len() {
+            kinds |= attributes[i].tags[t].kind() as u8;
+            t += 1;
+        }
+        i += 1;
+    }
+    let mut f = 0;
+    while f < flattened.len() {
+        kinds |= flattened[f].tag_kinds;
+        f += 1;
+    }
+    kinds
 }
 
 /// The attributes of a schema and of its flattened ones, without allocating unless a
@@ -178,6 +216,18 @@ impl AttributeSchema {
     }
 }
 
+/// A [`Tag`]'s variant, as one bit of a schema's summary of the tags it carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum TagKind {
+    Version = 1,
+    AtomicCounter = 1 << 1,
+    AutoTimestamp = 1 << 2,
+    AutoUuid = 1 << 3,
+    UpdateBehavior = 1 << 4,
+    Ttl = 1 << 5,
+    User = 1 << 6,
+}
+
 /// A fact about an attribute, recorded by its field attributes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
@@ -220,6 +270,21 @@ pub enum Tag {
     Ttl,
     /// `#[tag("...")]`: a tag for user-defined extensions.
     User(&'static str),
+}
+
+impl Tag {
+    /// Which variant this is.
+    pub(crate) const fn kind(&self) -> TagKind {
+        match self {
+            Tag::Version { .. } => TagKind::Version,
+            Tag::AtomicCounter { .. } => TagKind::AtomicCounter,
+            Tag::AutoTimestamp { .. } => TagKind::AutoTimestamp,
+            Tag::AutoUuid => TagKind::AutoUuid,
+            Tag::UpdateBehavior(_) => TagKind::UpdateBehavior,
+            Tag::Ttl => TagKind::Ttl,
+            Tag::User(_) => TagKind::User,
+        }
+    }
 }
 
 impl Tag {
@@ -300,7 +365,7 @@ impl TableSchema {
 
     /// The attribute tagged `#[ttl]`, if any.
     pub fn ttl_attribute(&self) -> Option<&'static str> {
-        self.item.tagged(|t| *t == Tag::Ttl).next().map(|a| a.name)
+        self.item.tagged_kind(TagKind::Ttl).next().map(|(a, _)| a.name)
     }
 
     /// Checks what the derive cannot see across flattened structs: every stored name appears
@@ -438,4 +503,59 @@ pub enum IndexKind {
     /// A local secondary index: only an `#[index_sort_key]`; it shares the table's partition
     /// key and needs a table with a sort key.
     Local,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Attributes, Item};
+
+    #[derive(Attributes)]
+    struct Stamps {
+        #[auto_timestamp]
+        updated_at: Option<chrono::DateTime<chrono::Utc>>,
+        #[ttl]
+        expires: Option<u64>,
+    }
+
+    #[derive(Item)]
+    #[item(table = "kinds")]
+    struct Doc {
+        #[partition_key]
+        id: String,
+        #[version]
+        version: Option<u64>,
+        #[attribute(flatten)]
+        stamps: Stamps,
+    }
+
+    fn tagged(kind: TagKind) -> Vec<&'static str> {
+        Doc::TABLE.item.tagged_kind(kind).map(|(a, _)| a.name).collect()
+    }
+
+    #[test]
+    fn the_kinds_of_tag_a_schema_carries_include_its_flattened_ones() {
+        assert_eq!(tagged(TagKind::Version), ["version"]);
+        assert_eq!(tagged(TagKind::AutoTimestamp), ["updated_at"]);
+        assert_eq!(tagged(TagKind::Ttl), ["expires"]);
+        assert!(tagged(TagKind::AtomicCounter).is_empty());
+        assert!(tagged(TagKind::User).is_empty());
+        // The summary agrees with a visit of every attribute, for every kind.
+        for kind in [
+            TagKind::Version,
+            TagKind::AtomicCounter,
+            TagKind::AutoTimestamp,
+            TagKind::AutoUuid,
+            TagKind::UpdateBehavior,
+            TagKind::Ttl,
+            TagKind::User,
+        ] {
+            let visited = Doc::TABLE
+                .item
+                .all_attributes()
+                .filter(|a| a.tags.iter().any(|t| t.kind() == kind))
+                .count();
+            assert_eq!(tagged(kind).len(), visited, "{kind:?}");
+        }
+    }
 }

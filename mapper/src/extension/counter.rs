@@ -5,7 +5,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use super::{BeforeWrite, Extension, Operation, tagged};
 use crate::error::Error;
 use crate::expr::{Condition, Path, UpdateValue};
-use crate::schema::Tag;
+use crate::schema::{Tag, TagKind};
 
 /// Counters incremented by DynamoDB itself on every update (loaded by default).
 ///
@@ -41,7 +41,7 @@ impl Extension for AtomicCounters {
     }
 
     fn before_write(&self, cx: &mut BeforeWrite<'_>) -> Result<(), Error> {
-        let counters: Vec<(&str, Tag)> = tagged(cx.schema(), |t| matches!(t, Tag::AtomicCounter { .. })).collect();
+        let counters: Vec<(&str, Tag)> = tagged(cx.schema(), TagKind::AtomicCounter).collect();
         let number = |n: i128| AttributeValue::N(n.to_string());
         for (name, tag) in counters {
             let Tag::AtomicCounter {

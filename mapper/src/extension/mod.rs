@@ -75,7 +75,7 @@ pub use version::VersionedRecords;
 use crate::error::Error;
 use crate::expr::{Condition, UpdateExpression};
 use crate::item::ItemMap;
-use crate::schema::{TableSchema, Tag};
+use crate::schema::{TableSchema, Tag, TagKind};
 
 /// A hook into every write and read of the mapper. Both hooks do nothing by default.
 pub trait Extension: Send + Sync {
@@ -423,13 +423,7 @@ impl Chain {
     }
 }
 
-/// The names of the attributes carrying a tag that `matches`.
-pub(crate) fn tagged(
-    schema: &'static TableSchema,
-    matches: impl Fn(&Tag) -> bool,
-) -> impl Iterator<Item = (&'static str, Tag)> {
-    schema
-        .item
-        .all_attributes()
-        .filter_map(move |a| a.tags.iter().find(|t| matches(t)).map(|t| (a.name, *t)))
+/// The names of the attributes carrying a tag of `kind`, with that tag.
+pub(crate) fn tagged(schema: &'static TableSchema, kind: TagKind) -> impl Iterator<Item = (&'static str, Tag)> {
+    schema.item.tagged_kind(kind).map(|(a, t)| (a.name, *t))
 }

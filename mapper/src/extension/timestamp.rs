@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use super::{BeforeWrite, Extension, Operation};
 use crate::error::Error;
-use crate::schema::{Tag, UpdateBehavior};
+use crate::schema::{Tag, TagKind, UpdateBehavior};
 use crate::value::TimeFormat;
 
 /// Where [`AutoTimestamps`] reads the time.
@@ -70,12 +70,10 @@ impl Extension for AutoTimestamps {
         let schema = cx.schema();
         let stamps: Vec<(&str, TimeFormat)> = schema
             .item
-            .all_attributes()
-            .filter_map(|a| {
-                a.tags.iter().find_map(|t| match t {
-                    Tag::AutoTimestamp { format, .. } => Some((a, *format)),
-                    _ => None,
-                })
+            .tagged_kind(TagKind::AutoTimestamp)
+            .filter_map(|(a, t)| match t {
+                Tag::AutoTimestamp { format, .. } => Some((a, *format)),
+                _ => None,
             })
             // A created-at the item already carries is kept: a put replaces the stored one.
             .filter(|(a, _)| {

@@ -5,7 +5,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use super::{BeforeWrite, Extension, Operation, tagged};
 use crate::error::Error;
 use crate::expr::{Path, UpdateValue};
-use crate::schema::Tag;
+use crate::schema::{Tag, TagKind};
 
 /// Gives attributes tagged `#[auto_uuid]` a random UUID when they are unset (opt-in). Unset
 /// means `None`, or the type's default: an empty `String`, the nil `Uuid`.
@@ -34,7 +34,7 @@ impl Extension for AutoUuids {
         if !matches!(operation, Operation::Put | Operation::Update | Operation::Patch) {
             return Ok(());
         }
-        let names: Vec<&str> = tagged(cx.schema(), |t| *t == Tag::AutoUuid).map(|(n, _)| n).collect();
+        let names: Vec<&str> = tagged(cx.schema(), TagKind::AutoUuid).map(|(n, _)| n).collect();
         for name in names {
             let unset = match cx.item().get(name) {
                 None | Some(AttributeValue::Null(_)) => true,

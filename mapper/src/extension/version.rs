@@ -5,7 +5,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use super::{BeforeWrite, Extension, Operation, WriteMode, tagged};
 use crate::error::{Error, RefusalKind};
 use crate::expr::{Condition, Path, UpdateValue};
-use crate::schema::Tag;
+use crate::schema::{Tag, TagKind};
 
 /// Optimistic locking on the attribute tagged `#[version]` (loaded by default).
 ///
@@ -42,7 +42,7 @@ impl Extension for VersionedRecords {
                 increment_by,
                 max,
             },
-        )) = tagged(cx.schema(), |t| matches!(t, Tag::Version { .. })).next()
+        )) = tagged(cx.schema(), TagKind::Version).next()
         else {
             return Ok(());
         };

@@ -93,6 +93,35 @@ fn update_planning_covers_every_combination() {
 }
 
 #[test]
+fn actions_follow_the_declaration_then_the_names_of_added_attributes() {
+    // Several runs: an item map's order differs from one map to the next.
+    for _ in 0..8 {
+        for remove_absent in [true, false] {
+            let item = HashMap::from([
+                ("zeta".to_owned(), s("added")),
+                ("version".to_owned(), n("3")),
+                ("alpha".to_owned(), s("added")),
+                ("title".to_owned(), s("t")),
+                ("id".to_owned(), s("key")),
+            ]);
+            let mut update = UpdateExpression::new();
+            update::plan(Doc::TABLE, item, &mut update, remove_absent);
+            let written: Vec<String> = update
+                .actions()
+                .iter()
+                .filter(|a| matches!(a, UpdateAction::Set(..)))
+                .map(|a| a.path().root().to_owned())
+                .collect();
+            assert_eq!(
+                written,
+                ["title", "version", "alpha", "zeta"],
+                "remove absent {remove_absent}"
+            );
+        }
+    }
+}
+
+#[test]
 fn an_action_already_there_wins() {
     for (present, remove_absent) in [(true, true), (false, true), (true, false)] {
         let mut item = ItemMap::new();

@@ -28,32 +28,48 @@ pub(crate) fn plan(
     let given = update.actions().len();
     let is_written =
         |update: &UpdateExpression, name: &str| update.actions()[..given].iter().any(|a| a.path().root() == name);
+    // Neither the key nor what an action writes is set from the item.
+    item.retain(|name, _| !schema.is_key(name) && !is_written(update, name));
     for attribute in schema.item.all_attributes() {
-        let name = attribute.name;
-        if schema.is_key(name) || is_written(update, name) {
-            item.remove(name);
-            continue;
+        // A patch's item holds only what the extensions added (a version, a timestamp): once
+        // it is used up, no declared attribute has anything left to do.
+        if item.is_empty() && !remove_absent {
+            return;
         }
+        let name = attribute.name;
         let keep_stored = attribute.update_behavior() == UpdateBehavior::WriteIfNotExists;
-        let path = Path::static_attr(name);
-        let action = match item.remove(name) {
-            Some(value) if keep_stored => UpdateAction::Set(
-                path.clone(),
-                UpdateValue::if_not_exists(path, UpdateValue::Value(value)).into(),
-            ),
-            Some(value) => UpdateAction::Set(path, UpdateValue::Value(value).into()),
-            None if remove_absent && !keep_stored => UpdateAction::Remove(path),
+        let action = match take(&mut item, name) {
+            Some(value) if keep_stored => {
+                let path = Path::static_attr(name);
+                UpdateAction::Set(
+                    path.clone(),
+                    UpdateValue::if_not_exists(path, UpdateValue::Value(value)).into(),
+                )
+            }
+            Some(value) => UpdateAction::Set(Path::static_attr(name), UpdateValue::Value(value).into()),
+            None if remove_absent && !keep_stored && !schema.is_key(name) && !is_written(update, name) => {
+                UpdateAction::Remove(Path::static_attr(name))
+            }
             None => continue,
         };
         update.push_new(action);
     }
-    // What is left was added by an extension (a checksum, a composite index key).
-    for (name, value) in item {
-        if schema.is_key(&name) || is_written(update, &name) {
-            continue;
-        }
+    // What is left was added by an extension (a checksum, a composite index key), written in
+    // the order of its names so that the same item renders the same expression.
+    let mut added: Vec<_> = item.into_iter().collect();
+    added.sort_unstable_by(|(a, _), (b, _)| a.cmp(b));
+    for (name, value) in added {
         update.push_new(UpdateAction::Set(Path::attr(name), UpdateValue::Value(value).into()));
     }
+}
+
+/// Takes `name` out of `item`; a small item (a patch's, holding the version at most) is
+/// searched by comparing names, which costs less than hashing `name`.
+fn take(item: &mut ItemMap, name: &str) -> Option<AttributeValue> {
+    if item.len() <= 2 && !item.keys().any(|key| key == name) {
+        return None;
+    }
+    item.remove(name)
 }
 
 /// The item a patch creates when none is stored: the key of `item` (which may also hold the

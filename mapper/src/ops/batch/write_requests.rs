@@ -37,18 +37,27 @@ impl Group {
         format!("write {i} of `{}` #{g} to table `{}`", self.what, self.table)
     }
 
-    /// Runs write `i` through the extensions into a request, refusing what DynamoDB would
-    /// reject. Returns its key, the request and the size the 16 MB limit counts.
-    fn prepare(&self, g: usize, i: usize, skip_version_check: bool) -> Result<(KeyId, WriteRequest, usize), Error> {
-        let position = || self.position(g, i);
-        let source = self
-            .values
+    /// Write `i` as an item map (and how to write it).
+    fn source(&self, g: usize, i: usize) -> Result<Source, Error> {
+        self.values
             .write(i)
             .expect("a write is prepared only while its value is held")
-            .map_err(|e| batch::locate(Error::from(e), &position()))?;
+            .map_err(|e| batch::locate(Error::from(e), &self.position(g, i)))
+    }
+
+    /// Runs write `i` through the extensions into a request, refusing what DynamoDB would
+    /// reject. Returns its key, the request and the size the 16 MB limit counts.
+    fn prepare(
+        &self,
+        g: usize,
+        i: usize,
+        source: Result<Source, Error>,
+        skip_version_check: bool,
+    ) -> Result<(KeyId, WriteRequest, usize), Error> {
+        let position = || self.position(g, i);
         let write = Write::new(self.target.chain(), self.schema, &self.table).in_batch(skip_version_check);
         let names = KeyNames::of(self.schema);
-        let (id, request, size) = match source {
+        let (id, request, size) = match source? {
             Source::Put(item) => {
                 let plan = write.put(item).map_err(|e| batch::locate(e, &position()))?;
                 unconditional(&plan, &position)?;
@@ -95,8 +104,11 @@ impl Writes {
         let mut keys = TableKeys::default();
         for (g, group) in groups.iter().enumerate() {
             keys.register(&group.table, group.schema)?;
-            for i in 0..group.values.len() {
-                let (id, request, size) = group.prepare(g, i, skip_version_check)?;
+            // Every value is converted before any is prepared: each step runs over the whole
+            // group while its code is warm, rather than all steps over each value in turn.
+            let sources: Vec<_> = (0..group.values.len()).map(|i| group.source(g, i)).collect();
+            for (i, source) in sources.into_iter().enumerate() {
+                let (id, request, size) = group.prepare(g, i, source, skip_version_check)?;
                 if let Some(first) = index.insert(id, entries.len()) {
                     let first: &Entry = &entries[first];
                     return Err(batch::duplicate(
@@ -126,7 +138,8 @@ impl Writes {
     fn prepare_again(&mut self, at: usize) -> Result<(), Error> {
         let entry = &self.entries[at];
         let group = &self.groups[entry.group];
-        let (id, request, size) = group.prepare(entry.group, entry.index, self.skip_version_check)?;
+        let source = group.source(entry.group, entry.index);
+        let (id, request, size) = group.prepare(entry.group, entry.index, source, self.skip_version_check)?;
         // An extension may have generated a new key; both map to this write.
         match self.index.get(&id) {
             Some(&other) if other != at => {

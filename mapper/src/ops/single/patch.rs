@@ -9,7 +9,7 @@ use crate::item::{Item, ItemMap};
 use crate::ops::Marker;
 use crate::ops::send_on_await;
 use crate::plan::PatchMode;
-use crate::schema::{TableSchema, Tag};
+use crate::schema::{TableSchema, TagKind};
 use crate::target::Target;
 use crate::value::ToAttributeValue;
 
@@ -195,9 +195,9 @@ impl PatchActions {
         if let Some(version) = self.version {
             let name = schema
                 .item
-                .tagged(|t| matches!(t, Tag::Version { .. }))
+                .tagged_kind(TagKind::Version)
                 .next()
-                .map(|a| a.name)
+                .map(|(a, _)| a.name)
                 .ok_or_else(|| {
                     Error::refused(
                         RefusalKind::InvalidArgument,
