@@ -214,9 +214,7 @@ async fn unprocessed_items_forever_come_back_exactly_after_the_rounds_without_pr
         .max_delay(Duration::from_millis(50))
         .max_rounds_without_progress(100)
         .deadline(Duration::from_millis(120));
-    let started = std::time::Instant::now();
     let written = events.put_all(given[28..].to_vec()).retry(policy).await.unwrap();
-    assert!(started.elapsed() < Duration::from_secs(2));
     assert_eq!(written.unprocessed, given[28..].to_vec());
     // Stopped by the deadline, long before 100 rounds without progress.
     assert!(written.rounds >= 2 && written.rounds < 100, "{} rounds", written.rounds);

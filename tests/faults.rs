@@ -318,11 +318,13 @@ async fn latency_delays_a_request_that_is_still_served() {
         "{:?}",
         started.elapsed()
     );
-    let started = Instant::now();
+    // Once only: the next get is not delayed (told by the record, not by a clock, which a
+    // loaded machine could slow for other reasons).
     things.get("a").await.unwrap();
-    assert!(started.elapsed() < Duration::from_millis(300));
     let gets = faults.requests_of("GetItem");
+    assert_eq!(gets.len(), 2);
     assert_eq!(gets[0].latency, Some(Duration::from_millis(300)));
+    assert_eq!(gets[1].latency, None);
     assert!(gets.iter().all(|r| r.forwarded && r.fault.is_none()));
 }
 
