@@ -294,13 +294,14 @@ impl Prepared {
             .transact_write_items()
             .set_transact_items(Some(self.items))
             .client_request_token(&self.token)
-            .set_return_consumed_capacity(self.capacity)
-            .customize();
-        let request = match policy {
-            Some(policy) => request.config_override(policy),
-            None => request,
+            .set_return_consumed_capacity(self.capacity);
+        // Customized only for a policy of its own: a customized request is moved whole into
+        // the SDK's operation once more.
+        let sending = match policy {
+            Some(policy) => crate::ops::sent(request.customize().config_override(policy).send()),
+            None => crate::ops::sent(request.send()),
         };
-        let result = crate::ops::sent(request.send()).instrument(span.clone()).await;
+        let result = sending.instrument(span.clone()).await;
         let output = match result {
             Ok(output) => output,
             Err(error) => {
