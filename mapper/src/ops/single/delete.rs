@@ -1,8 +1,9 @@
 //! `DeleteItem`.
 
+use aws_sdk_dynamodb::operation::delete_item::{DeleteItemError, DeleteItemOutput};
 use aws_sdk_dynamodb::types::ReturnValue;
 
-use super::{Common, conditional_request};
+use super::{Common, Sending, conditional_request};
 use crate::error::{ConvertError, Error};
 use crate::item::{Item, ItemMap};
 use crate::ops::Marker;
@@ -33,27 +34,37 @@ impl<T: Item> Delete<T> {
     }
 
     /// Deletes the item.
-    pub async fn send(self) -> Result<(), Error> {
-        self.execute(None).await.map(drop)
+    pub fn send(self) -> impl Future<Output = Result<(), Error>> + Send + 'static {
+        let sending = self.request(None);
+        async move { sending?.output().await.map(drop) }
     }
 
     /// Deletes the item and returns it, if there was one.
-    pub async fn return_old(self) -> Result<Option<T>, Error> {
-        let target = self.common.target.clone();
-        match self.execute(Some(ReturnValue::AllOld)).await? {
-            Some(old) => plan::read::decode_written(target.chain(), T::TABLE, target.name(), old).map(Some),
-            None => Ok(None),
+    pub fn return_old(self) -> impl Future<Output = Result<Option<T>, Error>> + Send + 'static {
+        let sending = self.request(Some(ReturnValue::AllOld));
+        async move {
+            let (output, target) = sending?.output().await?;
+            match output.attributes.filter(|a| !a.is_empty()) {
+                Some(old) => plan::read::decode_written(target.chain(), T::TABLE, target.name(), old).map(Some),
+                None => Ok(None),
+            }
         }
     }
 
-    async fn execute(mut self, return_values: Option<ReturnValue>) -> Result<Option<ItemMap>, Error> {
+    fn request(
+        mut self,
+        return_values: Option<ReturnValue>,
+    ) -> Result<Sending<DeleteItemOutput, DeleteItemError>, Error> {
         let plan = self.common.write(T::TABLE).delete(self.target_item?, self.whole_item)?;
         let key = plan.request.key;
-        let output = conditional_request!(delete_item, self.common, plan, T::TABLE, "DeleteItem", |request| {
-            request.set_key(Some(key)).set_return_values(return_values)
-        })
-        .await?;
-        Ok(output.attributes.filter(|a| !a.is_empty()))
+        Ok(conditional_request!(
+            delete_item,
+            self.common,
+            plan,
+            T::TABLE,
+            "DeleteItem",
+            |request| { request.set_key(Some(key)).set_return_values(return_values) }
+        ))
     }
 }
 

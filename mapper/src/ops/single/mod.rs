@@ -93,13 +93,44 @@ macro_rules! write_options {
 
 write_options!(Put, Update, Patch, Delete);
 
+/// A single-item request on its way: the SDK's future with what sorting its answer needs,
+/// owned, so that an operation's future holds this and nothing of its builder or its plan
+/// (prepared before the future is made, not inside it).
+pub(crate) struct Sending<O, E> {
+    target: Target,
+    schema: &'static TableSchema,
+    operation: &'static str,
+    meter: Option<CapacityMeter>,
+    request: crate::ops::Sent<'static, O, E>,
+}
+
+impl<O, E> Sending<O, E>
+where
+    O: crate::ops::ReportsCapacity + 'static,
+    E: std::error::Error + 'static,
+    aws_sdk_dynamodb::Error: From<aws_sdk_dynamodb::error::SdkError<E, aws_sdk_dynamodb::config::http::HttpResponse>>,
+{
+    /// Sends the request ([`crate::ops::send`]); returns its output and the table it went to.
+    pub(crate) async fn output(self) -> Result<(O, Target), crate::Error> {
+        let output = crate::ops::send(
+            &self.target,
+            self.schema,
+            self.operation,
+            self.meter.as_ref(),
+            self.request,
+        )
+        .await?;
+        Ok((output, self.target))
+    }
+}
+
 /// A single-item write request (`put_item`, `update_item`, `delete_item` of the client) with
 /// a plan's condition, names and values, asking for the stored item when the condition fails
-/// and for the consumed capacity when it is metered; sent in its span.
+/// and for the consumed capacity when it is metered: a [`Sending`], made from the write's
+/// [`Common`] (consumed).
 macro_rules! conditional_request {
     ($request:ident, $common:expr, $plan:expr, $schema:expr, $operation:literal, |$builder:ident| $build:expr) => {{
-        let common = &$common;
-        let target = &common.target;
+        let Common { target, meter, .. } = $common;
         let $builder = target
             .client()
             .$request()
@@ -110,9 +141,15 @@ macro_rules! conditional_request {
             .return_values_on_condition_check_failure(
                 aws_sdk_dynamodb::types::ReturnValuesOnConditionCheckFailure::AllOld,
             )
-            .set_return_consumed_capacity(target.capacity_request(common.meter.is_some()));
+            .set_return_consumed_capacity(target.capacity_request(meter.is_some()));
         let request = crate::ops::sent($build.send());
-        crate::ops::send(target, $schema, $operation, common.meter.as_ref(), request)
+        crate::ops::single::Sending {
+            target,
+            schema: $schema,
+            operation: $operation,
+            meter,
+            request,
+        }
     }};
 }
 

@@ -408,18 +408,28 @@ impl<T: Item> Patch<T> {
     }
 
     /// Sends the patch and returns the item as stored after it.
-    pub async fn send(mut self) -> Result<T, Error> {
-        let (key, actions, mode) = self.actions.finish(T::TABLE, self.key?, decodes::<T>)?;
-        let plan = self.common.write(T::TABLE).patch(key, actions, mode)?;
-        let requires_item = plan.requires_item;
-        super::update::send_update(&self.common, plan)
-            .await
-            .map_err(|error| match error {
+    pub fn send(mut self) -> impl Future<Output = Result<T, Error>> + Send + 'static {
+        let plan = self
+            .key
+            .map_err(Error::from)
+            .and_then(|key| self.actions.finish(T::TABLE, key, decodes::<T>))
+            .and_then(|(key, actions, mode)| self.common.write(T::TABLE).patch(key, actions, mode));
+        let sending = plan.map(|plan| {
+            (
+                plan.requires_item,
+                super::update::update_request::<T>(self.common, plan),
+            )
+        });
+        async move {
+            let (requires_item, sending) = sending?;
+            let answer = sending.output().await.map_err(|error| match error {
                 Error::ConditionFailed(failed) if requires_item && failed.item_map().is_none() => Error::ItemNotFound {
                     table: failed.table().to_owned(),
                 },
                 error => error,
-            })
+            })?;
+            super::update::read_updated(answer)
+        }
     }
 }
 

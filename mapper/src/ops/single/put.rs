@@ -1,8 +1,9 @@
 //! `PutItem`.
 
+use aws_sdk_dynamodb::operation::put_item::{PutItemError, PutItemOutput};
 use aws_sdk_dynamodb::types::ReturnValue;
 
-use super::{Common, conditional_request};
+use super::{Common, Sending, conditional_request};
 use crate::error::{ConvertError, Error};
 use crate::item::{Item, ItemMap};
 use crate::ops::Marker;
@@ -28,42 +29,48 @@ impl<T: Item> Put<T> {
     }
 
     /// Writes the item.
-    pub async fn send(self) -> Result<(), Error> {
-        self.execute(None, false).await.map(drop)
+    pub fn send(self) -> impl Future<Output = Result<(), Error>> + Send + 'static {
+        let sending = self.request(None, false);
+        async move { sending?.0.output().await.map(drop) }
     }
 
     /// Writes the item and returns the one it replaced, if any.
-    pub async fn return_old(self) -> Result<Option<T>, Error> {
-        let target = self.common.target.clone();
-        match self.execute(Some(ReturnValue::AllOld), false).await?.0 {
-            Some(old) => plan::read::decode_written(target.chain(), T::TABLE, target.name(), old).map(Some),
-            None => Ok(None),
+    pub fn return_old(self) -> impl Future<Output = Result<Option<T>, Error>> + Send + 'static {
+        let sending = self.request(Some(ReturnValue::AllOld), false);
+        async move {
+            let (output, target) = sending?.0.output().await?;
+            match output.attributes.filter(|a| !a.is_empty()) {
+                Some(old) => plan::read::decode_written(target.chain(), T::TABLE, target.name(), old).map(Some),
+                None => Ok(None),
+            }
         }
     }
 
     /// Writes the item and returns it as written: with the values the extensions set (a new
     /// version, timestamps, generated ids).
-    pub async fn return_item(self) -> Result<T, Error> {
-        let target = self.common.target.clone();
-        let (_, written) = self.execute(None, true).await?;
-        let written = written.unwrap_or_default();
-        plan::read::decode_written(target.chain(), T::TABLE, target.name(), written)
+    pub fn return_item(self) -> impl Future<Output = Result<T, Error>> + Send + 'static {
+        let sending = self.request(None, true);
+        async move {
+            let (sending, written) = sending?;
+            let (_, target) = sending.output().await?;
+            let written = written.unwrap_or_default();
+            plan::read::decode_written(target.chain(), T::TABLE, target.name(), written)
+        }
     }
 
-    /// Sends the put; returns the replaced item and, if `keep`, the item as sent.
-    async fn execute(
+    /// The put's request, and, if `keep`, the item as sent.
+    fn request(
         mut self,
         return_values: Option<ReturnValue>,
         keep: bool,
-    ) -> Result<(Option<ItemMap>, Option<ItemMap>), Error> {
+    ) -> Result<(Sending<PutItemOutput, PutItemError>, Option<ItemMap>), Error> {
         let plan = self.common.write(T::TABLE).put(self.item?)?;
         let item = plan.request.item;
         let kept = keep.then(|| item.clone());
-        let output = conditional_request!(put_item, self.common, plan, T::TABLE, "PutItem", |request| request
+        let sending = conditional_request!(put_item, self.common, plan, T::TABLE, "PutItem", |request| request
             .set_item(Some(item))
-            .set_return_values(return_values))
-        .await?;
-        Ok((output.attributes.filter(|a| !a.is_empty()), kept))
+            .set_return_values(return_values));
+        Ok((sending, kept))
     }
 }
 

@@ -1,8 +1,9 @@
 //! `UpdateItem` from a whole item.
 
+use aws_sdk_dynamodb::operation::update_item::{UpdateItemError, UpdateItemOutput};
 use aws_sdk_dynamodb::types::ReturnValue;
 
-use super::{Common, conditional_request};
+use super::{Common, Sending, conditional_request};
 use crate::error::{ConvertError, Error};
 use crate::item::{Item, ItemMap};
 use crate::ops::Marker;
@@ -40,21 +41,30 @@ impl<T: Item> Update<T> {
     }
 
     /// Sends the update and returns the item as stored after it.
-    pub async fn send(mut self) -> Result<T, Error> {
-        let plan = self.common.write(T::TABLE).update(self.item?, self.ignore_nulls)?;
-        send_update(&self.common, plan).await
+    pub fn send(mut self) -> impl Future<Output = Result<T, Error>> + Send + 'static {
+        let plan = self
+            .item
+            .map_err(Error::from)
+            .and_then(|item| self.common.write(T::TABLE).update(item, self.ignore_nulls));
+        let sending = plan.map(|plan| update_request::<T>(self.common, plan));
+        async move { read_updated(sending?.output().await?) }
     }
 }
 
-/// Sends an update plan and reads back the new image (`ALL_NEW`).
-pub(super) async fn send_update<T: Item>(common: &Common, plan: Plan<UpdateRequest>) -> Result<T, Error> {
+/// The request of an update plan, reading back the new image (`ALL_NEW`).
+pub(super) fn update_request<T: Item>(
+    common: Common,
+    plan: Plan<UpdateRequest>,
+) -> Sending<UpdateItemOutput, UpdateItemError> {
     let UpdateRequest { key, expression } = plan.request;
-    let output = conditional_request!(update_item, common, plan, T::TABLE, "UpdateItem", |request| request
+    conditional_request!(update_item, common, plan, T::TABLE, "UpdateItem", |request| request
         .set_key(Some(key))
         .update_expression(expression)
         .return_values(ReturnValue::AllNew))
-    .await?;
-    let target = &common.target;
+}
+
+/// The item an update's answer holds, as stored after it.
+pub(super) fn read_updated<T: Item>((output, target): (UpdateItemOutput, Target)) -> Result<T, Error> {
     plan::read::decode_written(
         target.chain(),
         T::TABLE,

@@ -283,40 +283,53 @@ impl Prepared {
     /// Sends the transaction. The identical request is sent again (the same serialized
     /// bytes, token included) by the SDK's own retries, which the transaction's policy
     /// configures for this request: the request is not kept, nor copied, for a resend.
-    pub(super) async fn send(self) -> Result<Committed, Error> {
-        let tables = table_names(self.actions.iter().map(|a| &a.target));
+    pub(super) fn send(self) -> impl Future<Output = Result<Committed, Error>> + Send + 'static {
+        let Prepared {
+            config,
+            id,
+            capacity,
+            items,
+            actions,
+            token,
+            policy,
+            meter,
+        } = self;
+        let tables = table_names(actions.iter().map(|a| &a.target));
         let span = crate::ops::span(&tables, "TransactWriteItems");
-        let (client, policy) = match &self.policy {
-            Some(policy) => (&self.config.client, Some(resends(policy))),
-            None => (&self.config.transactions, None),
+        let client = match policy {
+            Some(_) => &config.client,
+            None => &config.transactions,
         };
         let request = client
             .transact_write_items()
-            .set_transact_items(Some(self.items))
-            .client_request_token(&self.token)
-            .set_return_consumed_capacity(self.capacity);
+            .set_transact_items(Some(items))
+            .client_request_token(&token)
+            .set_return_consumed_capacity(capacity);
         // Customized only for a policy of its own: a customized request is moved whole into
-        // the SDK's operation once more.
-        let sending = match policy {
-            Some(policy) => crate::ops::sent(request.customize().config_override(policy).send()),
+        // the SDK's operation once more. Made before the future, which holds only the
+        // request in flight and what reading its answer needs.
+        let sending = match &policy {
+            Some(policy) => crate::ops::sent(request.customize().config_override(resends(policy)).send()),
             None => crate::ops::sent(request.send()),
-        };
-        let result = sending.instrument(span.clone()).await;
-        let output = match result {
-            Ok(output) => output,
-            Err(error) => {
-                if let SdkError::ServiceError(service) = &error
-                    && let TransactWriteItemsError::TransactionCanceledException(e) = service.err()
-                {
-                    let reasons = e.cancellation_reasons().to_vec();
-                    let message = e.message().unwrap_or("transaction cancelled").to_owned();
-                    return Err(canceled(self.id, &self.actions, reasons, message));
+        }
+        .instrument(span.clone());
+        async move {
+            let output = match sending.await {
+                Ok(output) => output,
+                Err(error) => {
+                    if let SdkError::ServiceError(service) = &error
+                        && let TransactWriteItemsError::TransactionCanceledException(e) = service.err()
+                    {
+                        let reasons = e.cancellation_reasons().to_vec();
+                        let message = e.message().unwrap_or("transaction cancelled").to_owned();
+                        return Err(canceled(id, &actions, reasons, message));
+                    }
+                    return Err(Error::from_sdk(&tables, error));
                 }
-                return Err(Error::from_sdk(&tables, error));
-            }
-        };
-        crate::ops::record_capacity(&span, self.meter.as_ref(), output.consumed_capacity().iter());
-        Ok(Committed::new(self.id, self.actions, self.token))
+            };
+            crate::ops::record_capacity(&span, meter.as_ref(), output.consumed_capacity().iter());
+            Ok(Committed::new(id, actions, token))
+        }
     }
 }
 

@@ -276,10 +276,11 @@ impl TransactWrite {
 
     /// Sends the transaction. On success, returns what each action wrote; on a cancellation,
     /// [`Error::TransactionCanceled`] with a typed reason per action.
-    pub async fn send(self) -> Result<Committed, Error> {
-        Prepared::new(self.config, self.id, self.actions, self.token, self.policy, self.meter)?
-            .send()
-            .await
+    pub fn send(self) -> impl Future<Output = Result<Committed, Error>> + Send + 'static {
+        // Prepared before the future is made: the future holds the request, not the builder.
+        let sending =
+            Prepared::new(self.config, self.id, self.actions, self.token, self.policy, self.meter).map(Prepared::send);
+        async move { sending?.await }
     }
 }
 
