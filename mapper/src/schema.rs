@@ -34,7 +34,8 @@
 //! assert_eq!(by_status.kind, IndexKind::Global);
 //! assert_eq!(schema.index("by_total").unwrap().kind, IndexKind::Local);
 //! assert_eq!(by_status.projection, Projection::All);
-//! let version = schema.attribute("version").unwrap();
+//! let (version, _) = schema.item.version_attribute().unwrap();
+//! assert_eq!(version.name, "version");
 //! assert!(matches!(version.tags, [Tag::Version { start_at: 0, increment_by: 1, max, .. }] if *max == u64::MAX as u128));
 //! assert_eq!(version.rust_type, "Option<u64>");
 //! assert_eq!(*version.attribute_type, AttributeType::N);
@@ -56,6 +57,9 @@ pub struct ItemSchema {
     /// The kinds of tag the attributes carry, flattened ones included, one bit per
     /// [`TagKind`]: what a write looks for is known absent without visiting the attributes.
     tag_kinds: u8,
+    /// The attribute tagged `#[version]`, flattened ones included: every write of a
+    /// versioned item looks for it.
+    version: Option<&'static AttributeSchema>,
 }
 
 impl ItemSchema {
@@ -70,7 +74,18 @@ impl ItemSchema {
             attributes,
             flattened,
             tag_kinds: tag_kinds(attributes, flattened),
+            version: version(attributes, flattened),
         }
+    }
+
+    /// The attribute tagged `#[version]` (flattened ones included), if any, with its tag.
+    pub fn version_attribute(&self) -> Option<(&'static AttributeSchema, &'static Tag)> {
+        let attribute = self.version?;
+        attribute
+            .tags
+            .iter()
+            .find(|t| t.kind() == TagKind::Version)
+            .map(|tag| (attribute, tag))
     }
 
     /// The attributes carrying a tag of `kind`, with that tag; none at all (and no attribute
@@ -80,10 +95,9 @@ impl ItemSchema {
         kind: TagKind,
     ) -> impl Iterator<Item = (&'static AttributeSchema, &'static Tag)> + '_ {
         let carried = self.tag_kinds & kind as u8 != 0;
-        carried
-            .then(|| self.all_attributes())
-            .into_iter()
-            .flatten()
+        let visited: &ItemSchema = if carried { self } else { &NO_ATTRIBUTES };
+        visited
+            .all_attributes()
             .filter_map(move |a| a.tags.iter().find(|t| t.kind() == kind).map(|t| (a, t)))
     }
 
@@ -109,6 +123,36 @@ impl ItemSchema {
     ) -> impl Iterator<Item = &'static AttributeSchema> + 'a {
         self.all_attributes().filter(move |a| a.tags.iter().any(&matches))
     }
+}
+
+/// A schema without attributes, visited instead of one known to carry no tag of a kind.
+static NO_ATTRIBUTES: ItemSchema = ItemSchema::new("", &[], &[]);
+
+/// The first attribute tagged `#[version]` among `attributes`, then the `flattened` schemas'
+/// (a schema has at most one: [`TableSchema::check`]).
+const fn version(
+    attributes: &'static [AttributeSchema],
+    flattened: &'static [&'static ItemSchema],
+) -> Option<&'static AttributeSchema> {
+    let mut i = 0;
+    while i < attributes.len() {
+        let mut t = 0;
+        while t < attributes[i].tags.len() {
+            if let Tag::Version { .. } = attributes[i].tags[t] {
+                return Some(&attributes[i]);
+            }
+            t += 1;
+        }
+        i += 1;
+    }
+    let mut f = 0;
+    while f < flattened.len() {
+        if let Some(version) = flattened[f].version {
+            return Some(version);
+        }
+        f += 1;
+    }
+    None
 }
 
 /// The kinds of tag `attributes` and the `flattened` schemas carry, as [`TagKind`] bits.
@@ -527,6 +571,38 @@ mod tests {
         version: Option<u64>,
         #[attribute(flatten)]
         stamps: Stamps,
+    }
+
+    #[derive(Attributes)]
+    struct Versioned {
+        #[version]
+        revision: Option<u64>,
+    }
+
+    #[derive(Item)]
+    #[item(table = "flat_versions")]
+    struct FlatVersion {
+        #[partition_key]
+        id: String,
+        #[attribute(flatten)]
+        versioned: Versioned,
+    }
+
+    #[test]
+    fn the_version_attribute_is_found_in_the_struct_or_a_flattened_one() {
+        let name = |schema: &ItemSchema| schema.version_attribute().map(|(a, _)| a.name);
+        assert_eq!(name(Doc::TABLE.item), Some("version"));
+        assert_eq!(name(FlatVersion::TABLE.item), Some("revision"));
+        assert_eq!(name(Stamps::SCHEMA), None);
+        let (_, tag) = Doc::TABLE.item.version_attribute().unwrap();
+        assert!(matches!(
+            tag,
+            Tag::Version {
+                start_at: 0,
+                increment_by: 1,
+                ..
+            }
+        ));
     }
 
     fn tagged(kind: TagKind) -> Vec<&'static str> {

@@ -2,10 +2,10 @@
 
 use aws_sdk_dynamodb::types::AttributeValue;
 
-use super::{BeforeWrite, Extension, Operation, WriteMode, tagged};
+use super::{BeforeWrite, Extension, Operation, WriteMode};
 use crate::error::{Error, RefusalKind};
 use crate::expr::{Condition, Path, UpdateValue};
-use crate::schema::{Tag, TagKind};
+use crate::schema::Tag;
 
 /// Optimistic locking on the attribute tagged `#[version]` (loaded by default).
 ///
@@ -36,16 +36,17 @@ impl Extension for VersionedRecords {
 
     fn before_write(&self, cx: &mut BeforeWrite<'_>) -> Result<(), Error> {
         let Some((
-            name,
-            Tag::Version {
+            attribute,
+            &Tag::Version {
                 start_at,
                 increment_by,
                 max,
             },
-        )) = tagged(cx.schema(), TagKind::Version).next()
+        )) = cx.schema().item.version_attribute()
         else {
             return Ok(());
         };
+        let name = attribute.name;
         let operation = cx.operation();
         let writes = matches!(operation, Operation::Put | Operation::Update | Operation::Patch);
         let guards = writes || operation == (Operation::Delete { whole_item: true });

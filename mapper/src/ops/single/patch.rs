@@ -9,7 +9,7 @@ use crate::item::{Item, ItemMap};
 use crate::ops::Marker;
 use crate::ops::send_on_await;
 use crate::plan::PatchMode;
-use crate::schema::{TableSchema, TagKind};
+use crate::schema::TableSchema;
 use crate::target::Target;
 use crate::value::ToAttributeValue;
 
@@ -193,17 +193,12 @@ impl PatchActions {
             return Err(invalid.into());
         }
         if let Some(version) = self.version {
-            let name = schema
-                .item
-                .tagged_kind(TagKind::Version)
-                .next()
-                .map(|(a, _)| a.name)
-                .ok_or_else(|| {
-                    Error::refused(
-                        RefusalKind::InvalidArgument,
-                        format!("`{}` has no `#[version]` to expect", schema.item.type_name),
-                    )
-                })?;
+            let name = schema.item.version_attribute().map(|(a, _)| a.name).ok_or_else(|| {
+                Error::refused(
+                    RefusalKind::InvalidArgument,
+                    format!("`{}` has no `#[version]` to expect", schema.item.type_name),
+                )
+            })?;
             key.insert(name.to_owned(), version?);
         }
         let mode = match self.upsert {
