@@ -8,7 +8,6 @@ use crate::error::{ConvertError, Error};
 use crate::item::{Item, ItemMap};
 use crate::ops::Marker;
 use crate::ops::send_on_await;
-use crate::plan;
 use crate::target::Target;
 
 /// Deletes one item by key. Made by [`Table::delete`](crate::Table::delete) and
@@ -44,10 +43,7 @@ impl<T: Item> Delete<T> {
         let sending = self.request(Some(ReturnValue::AllOld));
         async move {
             let (output, target) = sending?.output().await?;
-            match output.attributes.filter(|a| !a.is_empty()) {
-                Some(old) => plan::read::decode_written(target.chain(), T::TABLE, target.name(), old).map(Some),
-                None => Ok(None),
-            }
+            super::read_old(output.attributes, &target)
         }
     }
 

@@ -124,6 +124,17 @@ where
     }
 }
 
+/// The item a put replaced or a delete removed, when DynamoDB returned one (`ALL_OLD`).
+fn read_old<T: crate::Item>(
+    attributes: Option<crate::item::ItemMap>,
+    target: &Target,
+) -> Result<Option<T>, crate::Error> {
+    match attributes.filter(|a| !a.is_empty()) {
+        Some(old) => crate::plan::read::decode_written(target.chain(), T::TABLE, target.name(), old).map(Some),
+        None => Ok(None),
+    }
+}
+
 /// A single-item write request (`put_item`, `update_item`, `delete_item` of the client) with
 /// a plan's condition, names and values, asking for the stored item when the condition fails
 /// and for the consumed capacity when it is metered: a [`Sending`], made from the write's

@@ -39,10 +39,7 @@ impl<T: Item> Put<T> {
         let sending = self.request(Some(ReturnValue::AllOld), false);
         async move {
             let (output, target) = sending?.0.output().await?;
-            match output.attributes.filter(|a| !a.is_empty()) {
-                Some(old) => plan::read::decode_written(target.chain(), T::TABLE, target.name(), old).map(Some),
-                None => Ok(None),
-            }
+            super::read_old(output.attributes, &target)
         }
     }
 
