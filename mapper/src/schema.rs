@@ -57,9 +57,9 @@ pub struct ItemSchema {
     /// The kinds of tag the attributes carry, flattened ones included, one bit per
     /// [`TagKind`]: what a write looks for is known absent without visiting the attributes.
     tag_kinds: u8,
-    /// The attribute tagged `#[version]`, flattened ones included: every write of a
-    /// versioned item looks for it.
-    version: Option<&'static AttributeSchema>,
+    /// The attribute tagged `#[version]`, flattened ones included, with that tag: every
+    /// write of a versioned item looks for it.
+    version: Option<(&'static AttributeSchema, &'static Tag)>,
 }
 
 impl ItemSchema {
@@ -80,12 +80,7 @@ impl ItemSchema {
 
     /// The attribute tagged `#[version]` (flattened ones included), if any, with its tag.
     pub fn version_attribute(&self) -> Option<(&'static AttributeSchema, &'static Tag)> {
-        let attribute = self.version?;
-        attribute
-            .tags
-            .iter()
-            .find(|t| t.kind() == TagKind::Version)
-            .map(|tag| (attribute, tag))
+        self.version
     }
 
     /// The attributes carrying a tag of `kind`, with that tag; none at all (and no attribute
@@ -128,18 +123,18 @@ impl ItemSchema {
 /// A schema without attributes, visited instead of one known to carry no tag of a kind.
 static NO_ATTRIBUTES: ItemSchema = ItemSchema::new("", &[], &[]);
 
-/// The first attribute tagged `#[version]` among `attributes`, then the `flattened` schemas'
-/// (a schema has at most one: [`TableSchema::check`]).
+/// The first attribute tagged `#[version]` among `attributes`, then the `flattened` schemas',
+/// with its tag (a schema has at most one: [`TableSchema::check`]).
 const fn version(
     attributes: &'static [AttributeSchema],
     flattened: &'static [&'static ItemSchema],
-) -> Option<&'static AttributeSchema> {
+) -> Option<(&'static AttributeSchema, &'static Tag)> {
     let mut i = 0;
     while i < attributes.len() {
         let mut t = 0;
         while t < attributes[i].tags.len() {
             if let Tag::Version { .. } = attributes[i].tags[t] {
-                return Some(&attributes[i]);
+                return Some((&attributes[i], &attributes[i].tags[t]));
             }
             t += 1;
         }

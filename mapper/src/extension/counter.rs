@@ -2,7 +2,7 @@
 
 use aws_sdk_dynamodb::types::AttributeValue;
 
-use super::{BeforeWrite, Extension, Operation, tagged};
+use super::{BeforeWrite, Extension, Operation};
 use crate::error::Error;
 use crate::expr::{Condition, Path, UpdateValue};
 use crate::schema::{Tag, TagKind};
@@ -41,7 +41,12 @@ impl Extension for AtomicCounters {
     }
 
     fn before_write(&self, cx: &mut BeforeWrite<'_>) -> Result<(), Error> {
-        let counters: Vec<(&str, Tag)> = tagged(cx.schema(), TagKind::AtomicCounter).collect();
+        let counters: Vec<(&str, Tag)> = cx
+            .schema()
+            .item
+            .tagged_kind(TagKind::AtomicCounter)
+            .map(|(a, t)| (a.name, *t))
+            .collect();
         let number = |n: i128| AttributeValue::N(n.to_string());
         for (name, tag) in counters {
             let Tag::AtomicCounter {

@@ -75,7 +75,7 @@ pub use version::VersionedRecords;
 use crate::error::Error;
 use crate::expr::{Condition, UpdateExpression};
 use crate::item::ItemMap;
-use crate::schema::{TableSchema, Tag, TagKind};
+use crate::schema::{TableSchema, Tag};
 
 /// A hook into every write and read of the mapper. Both hooks do nothing by default.
 pub trait Extension: Send + Sync {
@@ -421,9 +421,4 @@ impl Chain {
         };
         self.extensions.iter().rev().try_for_each(|e| e.after_read(&mut cx))
     }
-}
-
-/// The names of the attributes carrying a tag of `kind`, with that tag.
-pub(crate) fn tagged(schema: &'static TableSchema, kind: TagKind) -> impl Iterator<Item = (&'static str, Tag)> {
-    schema.item.tagged_kind(kind).map(|(a, t)| (a.name, *t))
 }

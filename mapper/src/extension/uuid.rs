@@ -2,7 +2,7 @@
 
 use aws_sdk_dynamodb::types::AttributeValue;
 
-use super::{BeforeWrite, Extension, Operation, tagged};
+use super::{BeforeWrite, Extension, Operation};
 use crate::error::Error;
 use crate::expr::{Path, UpdateValue};
 use crate::schema::{Tag, TagKind};
@@ -34,7 +34,12 @@ impl Extension for AutoUuids {
         if !matches!(operation, Operation::Put | Operation::Update | Operation::Patch) {
             return Ok(());
         }
-        let names: Vec<&str> = tagged(cx.schema(), TagKind::AutoUuid).map(|(n, _)| n).collect();
+        let names: Vec<&str> = cx
+            .schema()
+            .item
+            .tagged_kind(TagKind::AutoUuid)
+            .map(|(a, _)| a.name)
+            .collect();
         for name in names {
             let unset = match cx.item().get(name) {
                 None | Some(AttributeValue::Null(_)) => true,
