@@ -112,6 +112,27 @@ fn missing_attributes() {
 }
 
 #[test]
+fn a_failed_read_stops_at_the_first_bad_attribute_and_leaves_the_key() {
+    // Two bad attributes: the first one read (in declaration order) is reported; the
+    // attributes after it, the key among them (read last), stay in the item, so that a page
+    // or a batch can still name the item by its key.
+    let mut item = valid();
+    item.insert("balance".to_owned(), AttributeValue::S("a lot".into()));
+    item.insert("plan".to_owned(), AttributeValue::S("Enterprise".into()));
+    let err = Account::read_attributes(&mut item).unwrap_err();
+    assert_eq!(err.path(), "balance", "{err}");
+    assert!(!item.contains_key("age"), "read before the failure: consumed");
+    for kept in ["id", "rate", "plan", "limits"] {
+        assert!(item.contains_key(kept), "`{kept}` was read after the failure");
+    }
+    // The key alone failing is reported too, once every other attribute is read.
+    let mut item = valid();
+    item.insert("id".to_owned(), AttributeValue::S("not a uuid".into()));
+    let err = Account::read_attributes(&mut item).unwrap_err();
+    assert_eq!(err.path(), "id", "{err}");
+}
+
+#[test]
 fn wrong_dynamodb_types() {
     let err = read_with("age", s("42"));
     assert_eq!(

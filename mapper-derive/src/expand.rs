@@ -1,7 +1,7 @@
 //! Code generation from a checked model.
 
 use proc_macro2::{Span, TokenStream, TokenTree};
-use quote::{ToTokens, quote, quote_spanned};
+use quote::{ToTokens, format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{Ident, Path, Type};
 
@@ -60,24 +60,47 @@ pub(crate) fn strategy(field: &Field, krate: &Path) -> Strategy {
     }
 }
 
-/// How `Item::read_key` reads a table key field from `item`, as `read_attributes` does.
+/// How `Item::read_key` reads a table key field from `item`, as `read_attributes` does: an
+/// `Option` of the value, `None` once a field has failed (see [`read_all`]).
 fn key_read(field: &Field, krate: &Path) -> TokenStream {
     let private = quote!(#krate::__private);
     let (ty, name) = (field.ty, &field.name);
     let span = ty.span();
-    // The local is never spanned at the user's tokens (hygiene, as in `expand_struct`).
-    let item = quote!(item);
+    // The locals are never spanned at the user's tokens (hygiene, as in `expand_struct`).
+    let (item, reading) = (quote!(item), quote!(&mut reading));
     match strategy(field, krate) {
         Strategy::Converter(path) => {
-            quote!(#private::read_converted::<#ty>(#item, #name, #path::from_attribute_value)?)
+            quote!(#private::read_converted::<#ty>(#item, #name, #path::from_attribute_value, #reading))
         }
-        Strategy::Default => quote_spanned!(span=> #private::read_or_default::<#ty>(#item, #name)?),
+        Strategy::Default => quote_spanned!(span=> #private::read_or_default::<#ty>(#item, #name, #reading)),
+        // Keys are read through their type's key check: text it would not write back would
+        // address another item. The trait is named in a path, as in the schema, so that a
+        // type that cannot be a key is reported once.
         _ => quote_spanned!(span=> #private::read_converted::<#ty>(#item, #name, |__value| match __value {
             ::core::option::Option::Some(__value) => {
                 <#ty as #krate::value::KeyAttribute>::from_key_attribute_value(__value)
             }
             ::core::option::Option::None => <#ty as #krate::value::FromAttributeValue>::from_missing(),
-        })?),
+        }, #reading)),
+    }
+}
+
+/// A reader's body: each of `reads` (an `Option` of its field's value, through a
+/// `__private::Reading` named `reading`) into its own local, then `build` from the locals
+/// (named `vars`) once all are read, or the first field's error. One match at the end instead
+/// of a `?` per field, whose failure paths each dropped the fields read before.
+fn read_all(vars: &[Ident], reads: &[TokenStream], build: TokenStream, krate: &Path) -> TokenStream {
+    let private = quote!(#krate::__private);
+    if vars.is_empty() {
+        return quote!(#private::Result::Ok(#build));
+    }
+    quote! {
+        let mut reading = #private::Reading::new();
+        #(let #vars = #reads;)*
+        match (#(#vars,)*) {
+            (#(::core::option::Option::Some(#vars),)*) => #private::Result::Ok(#build),
+            _ => #private::Result::Err(reading.into_error()),
+        }
     }
 }
 
@@ -93,6 +116,7 @@ fn expand_struct(container: &Container, fields: &[Field], krate: &Path) -> Token
     let mut writes = Vec::new();
     let mut reads = Vec::new();
     let mut key_reads = Vec::new();
+    let mut skipped = Vec::new();
     let mut schema_attributes = Vec::new();
     let mut flattened = Vec::new();
     let mut stored = 0usize;
@@ -109,50 +133,50 @@ fn expand_struct(container: &Container, fields: &[Field], krate: &Path) -> Token
         let span = ty.span();
         let value = quote!(&self.#member);
         let item = quote!(item);
+        let reading = quote!(&mut reading);
         let read = match strategy(field, krate) {
-            Strategy::Skip => quote_spanned!(span=> <#ty as ::core::default::Default>::default()),
+            Strategy::Skip => {
+                skipped.push(quote_spanned!(span=> #member: <#ty as ::core::default::Default>::default()));
+                None
+            }
             Strategy::Flatten => {
                 writes.push(quote_spanned!(span=> <#ty as #krate::Attributes>::write_attributes(#value, #item)?;));
                 flattened.push(quote_spanned!(span=> <#ty as #krate::Attributes>::SCHEMA));
-                quote_spanned!(span=> <#ty as #krate::Attributes>::read_from(#item)?)
+                let read = quote_spanned!(span=> <#ty as #krate::Attributes>::read_from::<F>);
+                Some(quote!(#private::read_flattened(#item, #read, #reading)))
             }
             Strategy::Converter(path) => {
                 writes.push(quote!(#private::write_converted(#item, #name, #path::to_attribute_value(#value))?;));
-                quote!(#private::read_converted::<#ty>(#item, #name, #path::from_attribute_value)?)
+                Some(quote!(#private::read_converted::<#ty>(#item, #name, #path::from_attribute_value, #reading)))
             }
             Strategy::Default => {
                 writes.push(write_plain(ty, span, krate, name, &value));
-                quote_spanned!(span=> #private::read_or_default::<#ty>(#item, #name)?)
+                Some(quote_spanned!(span=> #private::read_or_default::<#ty>(#item, #name, #reading)))
             }
             Strategy::Plain => {
                 writes.push(write_plain(ty, span, krate, name, &value));
-                // Keys are read through their type's key check: text it would not write back
-                // would address another item. The trait is named in a path, as in the schema,
-                // so that a type that cannot be a key is reported once.
                 if field.is_table_key() {
-                    quote_spanned!(span=> #private::read_converted::<#ty>(#item, #name, |__value| match __value {
-                        ::core::option::Option::Some(__value) => {
-                            <#ty as #krate::value::KeyAttribute>::from_key_attribute_value(__value)
-                        }
-                        ::core::option::Option::None => <#ty as #krate::value::FromAttributeValue>::from_missing(),
-                    })?)
+                    Some(key_read(field, krate))
                 } else if field.is_any_key() {
-                    quote_spanned!(span=> #private::read_converted::<#ty>(
+                    Some(quote_spanned!(span=> #private::read_converted::<#ty>(
                         #item,
                         #name,
                         <#ty as #krate::value::IndexKeyAttribute>::from_index_key_value,
-                    )?)
+                        #reading,
+                    )))
                 } else {
-                    quote_spanned!(span=> #private::read::<#ty>(#item, #name)?)
+                    Some(quote_spanned!(span=> #private::read::<#ty>(#item, #name, #reading)))
                 }
             }
         };
         // A table's keys are read last: when another attribute fails to decode, the key is
         // still in the item, for the error to name the item by.
-        if field.is_table_key() {
-            key_reads.push(quote!(#member: #read));
-        } else {
-            reads.push(quote!(#member: #read));
+        if let Some(read) = read {
+            if field.is_table_key() {
+                key_reads.push((member, read));
+            } else {
+                reads.push((member, read));
+            }
         }
         if field.is_stored() {
             stored += 1;
@@ -185,6 +209,14 @@ fn expand_struct(container: &Container, fields: &[Field], krate: &Path) -> Token
         quote!(+ <#ty as #krate::Attributes>::ATTRIBUTE_COUNT)
     });
     let top_level_only = top_level_only_flags(fields, krate);
+    let (members, reads): (Vec<&Ident>, Vec<TokenStream>) = reads.into_iter().chain(key_reads).unzip();
+    let vars: Vec<Ident> = (0..members.len()).map(|i| format_ident!("__field{i}")).collect();
+    let read_body = read_all(
+        &vars,
+        &reads,
+        quote!(Self { #(#members: #vars,)* #(#skipped,)* }),
+        krate,
+    );
 
     quote! {
         #[automatically_derived]
@@ -196,17 +228,19 @@ fn expand_struct(container: &Container, fields: &[Field], krate: &Path) -> Token
             );
             const ATTRIBUTE_COUNT: usize = #stored #(#flattened_counts)*;
 
+            #[inline]
             fn write_attributes(&self, item: &mut #krate::ItemMap) -> #private::Result<(), #krate::ConvertError> {
                 #(#writes)*
                 #private::Result::Ok(())
             }
 
+            #[inline]
             fn read_attributes(item: &mut #krate::ItemMap) -> #private::Result<Self, #krate::ConvertError> {
                 <Self as #krate::Attributes>::read_from(item)
             }
 
             fn read_from<F: #private::Fields>(item: &mut F) -> #private::Result<Self, #krate::ConvertError> {
-                #private::Result::Ok(Self { #(#reads,)* #(#key_reads),* })
+                #read_body
             }
         }
 
@@ -216,6 +250,7 @@ fn expand_struct(container: &Container, fields: &[Field], krate: &Path) -> Token
                 #value_mod::NestedStruct::new(#type_name, #top_level_only),
             );
 
+            #[inline]
             fn to_attribute_value(&self) -> #private::Result<::core::option::Option<#private::Value>, #krate::ConvertError> {
                 #private::nested_to_value(self)
             }
@@ -225,6 +260,7 @@ fn expand_struct(container: &Container, fields: &[Field], krate: &Path) -> Token
 
         #[automatically_derived]
         impl #impl_generics #krate::value::FromAttributeValue for #ident #ty_generics #where_clause {
+            #[inline]
             fn from_attribute_value(value: #private::Value) -> #private::Result<Self, #krate::ConvertError> {
                 #private::nested_from_value(value)
             }
@@ -511,6 +547,7 @@ fn expand_item(container: &Container, fields: &[Field], krate: &Path) -> TokenSt
             quote!((#(#into_params),*)),
         )
     };
+    let read_key_body = read_all(&key_vars, &key_reads, key_pattern.clone(), krate);
     let into_value = if key_count == 1 {
         let var = &key_vars[0];
         quote!(::core::convert::Into::into(#var))
@@ -547,16 +584,19 @@ fn expand_item(container: &Container, fields: &[Field], krate: &Path) -> TokenSt
             #partition_type_item
             #sort_type_item
 
+            #[inline]
             fn key(&self) -> Self::Key {
                 #key_value
             }
 
+            #[inline]
             fn key_item(&self) -> #private::Result<#krate::ItemMap, #krate::ConvertError> {
                 let mut item = #krate::ItemMap::with_capacity(#key_count);
                 #(#private::write_key(&mut item, #key_names, &self.#key_members)?;)*
                 #private::Result::Ok(item)
             }
 
+            #[inline]
             fn key_to_item(key: Self::Key) -> #private::Result<#krate::ItemMap, #krate::ConvertError> {
                 let #key_pattern = key;
                 let mut item = #krate::ItemMap::with_capacity(#key_count);
@@ -564,13 +604,13 @@ fn expand_item(container: &Container, fields: &[Field], krate: &Path) -> TokenSt
                 #private::Result::Ok(item)
             }
 
+            #[inline]
             fn read_key(item: &mut #krate::ItemMap) -> #private::Result<Self::Key, #krate::ConvertError> {
                 <Self as #krate::Item>::read_key_from(item)
             }
 
             fn read_key_from<F: #private::Fields>(item: &mut F) -> #private::Result<Self::Key, #krate::ConvertError> {
-                #(let #key_vars = #key_reads;)*
-                #private::Result::Ok(#key_pattern)
+                #read_key_body
             }
         }
 

@@ -79,6 +79,7 @@ pub fn emit(
         impl #impl_generics #item #where_clause {
             #[doc = #fn_doc]
             #[allow(dead_code)]
+            #[inline]
             #vis fn fields() -> #fields_ident #ty_generics {
                 #fields_ident { #(#inits)* #marker_init }
             }
@@ -87,6 +88,7 @@ pub fn emit(
         #[automatically_derived]
         impl #impl_generics #krate::expr::HasFields for #item #where_clause {
             type Fields = #fields_ident #ty_generics;
+            #[inline]
             fn fields() -> Self::Fields {
                 Self::fields()
             }

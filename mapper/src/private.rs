@@ -148,10 +148,61 @@ impl<'a> Fields for InPlace<'a> {
     }
 }
 
+/// A struct's read so far: the error of the first field that failed. The fields after it are
+/// not read, so that an item being consumed keeps them (its key among them, read last, names
+/// the item in the error).
+///
+/// Each field's read gives an `Option` and the struct is built once all are `Some`: a `?` per
+/// field would make every failure drop the fields read before it, so that a struct's reader
+/// grew with the square of its fields in every user's crate.
+#[derive(Debug)]
+pub struct Reading(Option<ConvertError>);
+
+impl Reading {
+    #[inline(always)]
+    pub fn new() -> Self {
+        Reading(None)
+    }
+
+    /// Whether a field has failed (so that no other is read).
+    #[inline(always)]
+    fn failed(&self) -> bool {
+        self.0.is_some()
+    }
+
+    /// A field's value, or `None` after keeping its error.
+    #[inline(always)]
+    fn keep<T>(&mut self, result: Result<T, ConvertError>) -> Option<T> {
+        match result {
+            Ok(value) => Some(value),
+            Err(error) => {
+                self.0 = Some(error);
+                None
+            }
+        }
+    }
+
+    /// The error of the field that failed, for a struct whose fields were not all read.
+    #[cold]
+    pub fn into_error(self) -> ConvertError {
+        self.0.unwrap_or_else(|| ConvertError::custom("a field was not read"))
+    }
+}
+
+impl Default for Reading {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 /// Reads the field stored under `name` (and removes it from an item it consumes).
 #[inline]
-pub fn read<T: FromAttributeValue>(item: &mut impl Fields, name: &'static str) -> Result<T, ConvertError> {
-    read_field(item, name)
+pub fn read<T: FromAttributeValue>(item: &mut impl Fields, name: &'static str, reading: &mut Reading) -> Option<T> {
+    if reading.failed() {
+        return None;
+    }
+    let value = read_field(item, name);
+    reading.keep(value)
 }
 
 #[inline(always)]
@@ -168,8 +219,13 @@ fn read_field<T: FromAttributeValue, F: Fields>(item: &mut F, name: &'static str
 pub fn read_or_default<T: FromAttributeValue + Default>(
     item: &mut impl Fields,
     name: &'static str,
-) -> Result<T, ConvertError> {
-    read_field_or_default(item, name)
+    reading: &mut Reading,
+) -> Option<T> {
+    if reading.failed() {
+        return None;
+    }
+    let value = read_field_or_default(item, name);
+    reading.keep(value)
 }
 
 #[inline(always)]
@@ -184,14 +240,19 @@ fn read_field_or_default<T: FromAttributeValue + Default, F: Fields>(
     }
 }
 
-/// Reads a field through a converter (`#[attribute(with = ...)]`).
+/// Reads a field through a converter (`#[attribute(with = ...)]`, a key's check).
 #[inline]
 pub fn read_converted<T>(
     item: &mut impl Fields,
     name: &'static str,
     convert: impl FnOnce(Option<AttributeValue>) -> Result<T, ConvertError>,
-) -> Result<T, ConvertError> {
-    read_field_converted(item, name, convert)
+    reading: &mut Reading,
+) -> Option<T> {
+    if reading.failed() {
+        return None;
+    }
+    let value = read_field_converted(item, name, convert);
+    reading.keep(value)
 }
 
 #[inline(always)]
@@ -201,6 +262,20 @@ fn read_field_converted<T, F: Fields>(
     convert: impl FnOnce(Option<AttributeValue>) -> Result<T, ConvertError>,
 ) -> Result<T, ConvertError> {
     convert(item.take(name).map(F::into_owned)).map_err(|e| e.in_attribute(name))
+}
+
+/// Reads a flattened struct's fields (its `Attributes::read_from`) from the same item.
+#[inline]
+pub fn read_flattened<F, T>(
+    item: &mut F,
+    read: fn(&mut F) -> Result<T, ConvertError>,
+    reading: &mut Reading,
+) -> Option<T> {
+    if reading.failed() {
+        return None;
+    }
+    let value = read(item);
+    reading.keep(value)
 }
 
 /// A struct stored as a nested map (`M`).
