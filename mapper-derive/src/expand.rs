@@ -74,14 +74,15 @@ fn key_read(field: &Field, krate: &Path) -> TokenStream {
         }
         Strategy::Default => quote_spanned!(span=> #private::read_or_default::<#ty>(#item, #name, #reading)),
         // Keys are read through their type's key check: text it would not write back would
-        // address another item. The trait is named in a path, as in the schema, so that a
-        // type that cannot be a key is reported once.
-        _ => quote_spanned!(span=> #private::read_converted::<#ty>(#item, #name, |__value| match __value {
-            ::core::option::Option::Some(__value) => {
-                <#ty as #krate::value::KeyAttribute>::from_key_attribute_value(__value)
-            }
-            ::core::option::Option::None => <#ty as #krate::value::FromAttributeValue>::from_missing(),
-        }, #reading)),
+        // address another item. The trait is named in a path spanned at the type, as in the
+        // schema, and the function is passed as a pointer (not as its own type, whose bound
+        // would be checked again at the call), so that a type that cannot be a key is
+        // reported once, at the field.
+        _ => {
+            let read = quote_spanned!(span=> <#ty as #krate::value::KeyAttribute>::from_key_field
+                as fn(::core::option::Option<#private::Value>) -> #private::Result<#ty, #krate::ConvertError>);
+            quote!(#private::read_converted::<#ty>(#item, #name, #read, #reading))
+        }
     }
 }
 
@@ -114,6 +115,7 @@ fn expand_struct(container: &Container, fields: &[Field], krate: &Path) -> Token
 
     let value_mod = quote!(#krate::value);
     let mut writes = Vec::new();
+    let mut flattened_writes = Vec::new();
     let mut reads = Vec::new();
     let mut key_reads = Vec::new();
     let mut skipped = Vec::new();
@@ -140,13 +142,14 @@ fn expand_struct(container: &Container, fields: &[Field], krate: &Path) -> Token
                 None
             }
             Strategy::Flatten => {
-                writes.push(quote_spanned!(span=> <#ty as #krate::Attributes>::write_attributes(#value, #item)?;));
+                flattened_writes
+                    .push(quote_spanned!(span=> <#ty as #krate::Attributes>::write_attributes(#value, #item)?;));
                 flattened.push(quote_spanned!(span=> <#ty as #krate::Attributes>::SCHEMA));
                 let read = quote_spanned!(span=> <#ty as #krate::Attributes>::read_from::<F>);
                 Some(quote!(#private::read_flattened(#item, #read, #reading)))
             }
             Strategy::Converter(path) => {
-                writes.push(quote!(#private::write_converted(#item, #name, #path::to_attribute_value(#value))?;));
+                writes.push(quote!(writing.write(#item, #name, #path::to_attribute_value(#value));));
                 Some(quote!(#private::read_converted::<#ty>(#item, #name, #path::from_attribute_value, #reading)))
             }
             Strategy::Default => {
@@ -209,6 +212,12 @@ fn expand_struct(container: &Container, fields: &[Field], krate: &Path) -> Token
         quote!(+ <#ty as #krate::Attributes>::ATTRIBUTE_COUNT)
     });
     let top_level_only = top_level_only_flags(fields, krate);
+    // Flattened structs write first (each one's error is its own), then the fields.
+    let write_fields = if writes.is_empty() {
+        quote!(#private::Result::Ok(()))
+    } else {
+        quote!(let mut writing = #private::Writing::new(); #(#writes)* writing.finish())
+    };
     let (members, reads): (Vec<&Ident>, Vec<TokenStream>) = reads.into_iter().chain(key_reads).unzip();
     let vars: Vec<Ident> = (0..members.len()).map(|i| format_ident!("__field{i}")).collect();
     let read_body = read_all(
@@ -230,8 +239,8 @@ fn expand_struct(container: &Container, fields: &[Field], krate: &Path) -> Token
 
             #[inline]
             fn write_attributes(&self, item: &mut #krate::ItemMap) -> #private::Result<(), #krate::ConvertError> {
-                #(#writes)*
-                #private::Result::Ok(())
+                #(#flattened_writes)*
+                #write_fields
             }
 
             #[inline]
@@ -277,9 +286,8 @@ fn expand_struct(container: &Container, fields: &[Field], krate: &Path) -> Token
 /// The write of a field through its type's own conversion. The trait is named in a path, as
 /// in the schema's attribute type, so that a type that cannot be stored is reported once.
 fn write_plain(ty: &Type, span: proc_macro2::Span, krate: &Path, name: &str, value: &TokenStream) -> TokenStream {
-    let private = quote!(#krate::__private);
     let convert = quote_spanned!(span=> <#ty as #krate::value::ToAttributeValue>::to_attribute_value);
-    quote!(#private::write_converted(item, #name, #convert(#value))?;)
+    quote!(writing.write(item, #name, #convert(#value));)
 }
 
 /// The type as written, compactly: `Option<u64>`, `HashMap<String, Vec<u8>>`.

@@ -11,22 +11,52 @@ use crate::value::{AttributeRef, FromAttributeValue, MapRef, ToAttributeValue};
 pub use aws_sdk_dynamodb::types::AttributeValue as Value;
 pub use std::result::Result;
 
-/// Writes a conversion's output under `name`: a field's own type's, or its converter's
-/// (`#[attribute(with = ...)]`).
-#[inline(always)]
-pub fn write_converted(
-    item: &mut ItemMap,
-    name: &'static str,
-    value: Result<Option<AttributeValue>, ConvertError>,
-) -> Result<(), ConvertError> {
-    insert(item, name, value.map_err(|e| e.in_attribute(name))?);
-    Ok(())
+/// A struct's write so far: the error of the first field whose conversion failed. The fields
+/// after it are converted but not inserted.
+///
+/// Each field's write is a call that returns nothing, and the struct's result is read once at
+/// the end: a `?` per field would be a branch and an early return per field in every user's
+/// crate.
+#[derive(Debug)]
+pub struct Writing(Result<(), ConvertError>);
+
+impl Writing {
+    #[inline(always)]
+    pub fn new() -> Self {
+        Writing(Ok(()))
+    }
+
+    /// Inserts a conversion's output (a field's own type's, or its converter's,
+    /// `#[attribute(with = ...)]`) under `name`, unless a field before it failed.
+    #[inline(always)]
+    pub fn write(
+        &mut self,
+        item: &mut ItemMap,
+        name: &'static str,
+        value: Result<Option<AttributeValue>, ConvertError>,
+    ) {
+        if self.0.is_err() {
+            return;
+        }
+        match value {
+            Ok(Some(value)) => {
+                item.insert(name.to_owned(), value);
+            }
+            Ok(None) => {}
+            Err(error) => self.0 = Err(error.in_attribute(name)),
+        }
+    }
+
+    /// The struct's result: `Ok`, or the first field's error.
+    #[inline(always)]
+    pub fn finish(self) -> Result<(), ConvertError> {
+        self.0
+    }
 }
 
-#[inline(always)]
-fn insert(item: &mut ItemMap, name: &'static str, value: Option<AttributeValue>) {
-    if let Some(value) = value {
-        item.insert(name.to_owned(), value);
+impl Default for Writing {
+    fn default() -> Self {
+        Self::new()
     }
 }
 

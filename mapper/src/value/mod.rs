@@ -308,6 +308,20 @@ pub trait KeyAttribute: ToAttributeValue + FromAttributeValue {
         Self::from_attribute_value(value)
     }
 
+    /// A table key field's read in a derived struct: the key check of the stored value, or,
+    /// without one, the type's own answer to a missing value.
+    #[doc(hidden)]
+    #[inline(always)]
+    fn from_key_field(value: Option<AttributeValue>) -> Result<Self, ConvertError>
+    where
+        Self: Sized,
+    {
+        match value {
+            Some(value) => Self::from_key_attribute_value(value),
+            None => Self::from_missing(),
+        }
+    }
+
     /// Writes an owned key part, as a key given by value is written (`get(key)`,
     /// `delete(key)`, a batch's keys). The default is
     /// [`to_attribute_value`](ToAttributeValue::to_attribute_value); strings and binary
