@@ -3,8 +3,10 @@
 //! `serde_dynamo`.
 //!
 //! After criterion's groups, a summary prints each conversion's median time, the ratios of the
-//! derive to the other two, and how many allocations one conversion makes (counted by the
-//! global allocator below, outside criterion's timing).
+//! derive to the other two, the derive's ratio to hand-written code measured in interleaved
+//! pairs (which a shared machine's drift between criterion's groups does not skew), and how
+//! many allocations one conversion makes (counted by the global allocator below, outside
+//! criterion's timing).
 //!
 //! ```text
 //! cargo bench --bench conversion
@@ -18,7 +20,7 @@ use std::time::SystemTime;
 use aws_sdk_dynamodb::types::AttributeValue;
 use criterion::{BatchSize, Criterion};
 use dynamodb_mapper::Item;
-use dynamodb_mapper_workspace::bench_support::{CountingAllocator, allocations};
+use dynamodb_mapper_workspace::bench_support::{CountingAllocator, allocations, paired_ratio};
 use dynamodb_mapper_workspace::fixtures::{Order, from_item_by_hand, to_item_by_hand};
 
 type ItemMap = HashMap<String, AttributeValue>;
@@ -204,12 +206,30 @@ fn verdict(met: bool) -> &'static str {
     if met { "met" } else { "MISSED" }
 }
 
-fn print_summary(allocations: &[[usize; 3]; 2], started: SystemTime) {
+/// The derive's time ÷ hand-written code's, in interleaved pairs: `to_item` alone; `from_item`
+/// with a copy of the item made on both sides inside the timing (each read consumes one), so
+/// that ratio is nearer 1 than the conversions' own.
+fn paired_ratios(order: &Order, derived: &ItemMap) -> [f64; 2] {
+    [
+        paired_ratio(
+            2_000,
+            || derive_to_item(black_box(order)),
+            || to_item_by_hand(black_box(order)),
+        ),
+        paired_ratio(
+            2_000,
+            || derive_from_item(black_box(derived).clone()),
+            || hand_from_item(black_box(derived).clone()),
+        ),
+    ]
+}
+
+fn print_summary(allocations: &[[usize; 3]; 2], paired: [f64; 2], started: SystemTime) {
     let home = criterion_home();
     println!();
     println!("Conversion summary: Order, median time and allocations per conversion");
     println!("(criterion results read from {})", home.display());
-    for (group, allocations) in GROUPS.iter().zip(allocations) {
+    for ((group, allocations), paired) in GROUPS.iter().zip(allocations).zip(paired) {
         println!();
         println!("{group}");
         let medians: Vec<Median> = FUNCTIONS
@@ -255,6 +275,15 @@ fn print_summary(allocations: &[[usize; 3]; 2], started: SystemTime) {
                 }
             }
         }
+        let copied = if *group == GROUPS[1] {
+            ", a copy of the item on both sides"
+        } else {
+            ""
+        };
+        println!(
+            "  paired: derive ÷ hand-written = {paired:.3}x{copied} (target ≤ 1.10x: {})",
+            verdict(paired <= 1.10)
+        );
         println!(
             "  allocations: derive {} vs hand-written {} (target ≤ hand-written: {})",
             allocations[0],
@@ -282,6 +311,6 @@ fn main() {
 
     // `--list` only names the benchmarks.
     if !std::env::args().any(|arg| arg == "--list") {
-        print_summary(&allocations, started);
+        print_summary(&allocations, paired_ratios(&order, &derived), started);
     }
 }
