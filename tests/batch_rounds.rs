@@ -10,8 +10,9 @@
 //! (through the local server's web stack), with which tracing evaluates a disabled span's
 //! fields for the `log` crate as long as no subscriber was ever installed; so every test first
 //! installs [`tracing::subscriber::NoSubscriber`], which listens to nothing, as a program
-//! without that feature behaves. `.ci/run` also runs this binary in a release build, where an
-//! arithmetic overflow wraps instead of panicking.
+//! without that feature behaves. `.ci/run` also runs this binary with the mapper built without
+//! overflow checks, as a release build is, where an arithmetic overflow wraps instead of
+//! panicking.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};

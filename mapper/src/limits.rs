@@ -221,6 +221,32 @@ mod tests {
         assert_eq!(value_size(&AttributeValue::Ss(vec!["a".into(), "bc".into()])), 3);
     }
 
+    /// The plain reading of the rule, for the property test: the mantissa's digits, less
+    /// leading and trailing zeros.
+    fn reference_number_size(text: &str) -> usize {
+        let mantissa = text.split(['e', 'E']).next().unwrap_or_default();
+        let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
+        let significant = digits.trim_start_matches('0').trim_end_matches('0').len();
+        significant.div_ceil(2) + 1
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn number_sizes_agree_with_the_plain_reading(
+            sign in "-?",
+            whole in "[0-9]{1,20}",
+            fraction in proptest::option::of("[0-9]{1,20}"),
+            exponent in proptest::option::of("[eE][+-]?[0-9]{1,3}"),
+        ) {
+            let text = format!(
+                "{sign}{whole}{}{}",
+                fraction.map(|f| format!(".{f}")).unwrap_or_default(),
+                exponent.unwrap_or_default()
+            );
+            proptest::prop_assert_eq!(number_size(&text), reference_number_size(&text), "{}", text);
+        }
+    }
+
     #[test]
     fn an_item_of_exactly_400_kb_passes_and_one_byte_more_is_refused() {
         let mut item = ItemMap::from([("pk".to_owned(), s("x"))]);
