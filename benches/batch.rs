@@ -17,7 +17,7 @@
 //! ```
 
 use std::collections::HashMap;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::types::{PutRequest, WriteRequest};
@@ -189,6 +189,7 @@ fn main() {
     fixture.runtime.block_on(fixture.raw_batch());
     assert_eq!(fixture.runtime.block_on(fixture.stored()), count);
 
+    let started = SystemTime::now();
     let mut criterion = Criterion::default().sample_size(10).configure_from_args();
     let mut group = criterion.benchmark_group(GROUP);
     // Outside the timing: the items the mapper takes, and clearing the fault injection's record
@@ -223,9 +224,9 @@ fn main() {
     group.finish();
     criterion.final_summary();
 
-    let batch = criterion_median(GROUP, "mapper_batch");
-    let raw = criterion_median(GROUP, "raw_sdk_batch");
-    let single = criterion_median(GROUP, "mapper_single_puts");
+    let batch = criterion_median(GROUP, "mapper_batch", started);
+    let raw = criterion_median(GROUP, "raw_sdk_batch", started);
+    let single = criterion_median(GROUP, "mapper_single_puts", started);
     let shown = |ns: Option<f64>| ns.map_or("-".to_owned(), |ns| format!("{:.1} ms", ns / 1e6));
     println!();
     println!(

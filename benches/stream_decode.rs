@@ -19,6 +19,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::hint::black_box;
+use std::time::SystemTime;
 
 use aws_lambda_events::event::dynamodb::Event;
 use criterion::Criterion;
@@ -183,6 +184,7 @@ fn main() {
         },
     ];
 
+    let started = SystemTime::now();
     let mut criterion = Criterion::default().configure_from_args();
     {
         let mut group = criterion.benchmark_group(GROUP);
@@ -202,7 +204,7 @@ fn main() {
 
     println!();
     println!("Stream decode summary: a Lambda event of {RECORDS} MODIFY records of Order (old and new images)");
-    let medians = FUNCTIONS.map(|function| criterion_median(GROUP, function));
+    let medians = FUNCTIONS.map(|function| criterion_median(GROUP, function, started));
     for ((function, median), count) in FUNCTIONS.iter().zip(&medians).zip(&counts) {
         let time = median.map_or("not measured".to_owned(), |ns| format!("{:.1} µs", ns / 1_000.0));
         println!(

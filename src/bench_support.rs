@@ -2,9 +2,9 @@
 //! medians, and a ratio measured in interleaved pairs.
 
 use std::alloc::{GlobalAlloc, Layout, System};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::Instant;
+use std::time::{Instant, SystemTime};
 
 /// Counts every allocation and reallocation, then hands it to the system allocator. A
 /// benchmark installs it with `#[global_allocator] static GLOBAL: CountingAllocator =
@@ -44,19 +44,88 @@ unsafe impl GlobalAlloc for CountingAllocator {
     }
 }
 
-/// Where criterion keeps its results.
-pub fn criterion_dir() -> PathBuf {
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target"), PathBuf::from);
-    target.join("criterion")
+/// Where criterion writes its results, found as criterion finds it: `$CRITERION_HOME`, then
+/// `$CARGO_TARGET_DIR/criterion`, then the target directory `cargo metadata` reports (the
+/// workspace's `target/`, or one a cargo config sets), then `target/criterion`.
+pub fn criterion_home() -> PathBuf {
+    if let Some(home) = std::env::var_os("CRITERION_HOME") {
+        return PathBuf::from(home);
+    }
+    if let Some(target) = std::env::var_os("CARGO_TARGET_DIR") {
+        return PathBuf::from(target).join("criterion");
+    }
+    cargo_metadata_target_dir()
+        .unwrap_or_else(|| PathBuf::from("target"))
+        .join("criterion")
 }
 
-/// Criterion's median estimate of the latest run of `group/function`, in nanoseconds.
-pub fn criterion_median(group: &str, function: &str) -> Option<f64> {
-    let path = criterion_dir().join(group).join(function).join("new/estimates.json");
-    let text = std::fs::read_to_string(path).ok()?;
-    let estimates: serde_json::Value = serde_json::from_str(&text).ok()?;
-    estimates["median"]["point_estimate"].as_f64()
+fn cargo_metadata_target_dir() -> Option<PathBuf> {
+    let cargo = std::env::var_os("CARGO")?;
+    let output = std::process::Command::new(cargo)
+        .args(["metadata", "--format-version", "1", "--no-deps"])
+        .output()
+        .ok()?;
+    if !output.status.success() {
+        return None;
+    }
+    let metadata: serde_json::Value = serde_json::from_slice(&output.stdout).ok()?;
+    metadata.get("target_directory")?.as_str().map(PathBuf::from)
+}
+
+/// One benchmark's median time, as criterion recorded it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Median {
+    /// Nanoseconds per iteration.
+    Measured(f64),
+    /// The benchmark did not run in this run (a filter, `--test`, `--list`, a mode that skips
+    /// criterion): results of an earlier run are not used.
+    NotMeasured,
+    /// The estimates could not be read.
+    Unreadable(String),
+}
+
+impl Median {
+    /// The nanoseconds, if measured in this run.
+    pub fn ns(&self) -> Option<f64> {
+        match self {
+            Median::Measured(ns) => Some(*ns),
+            Median::NotMeasured | Median::Unreadable(_) => None,
+        }
+    }
+}
+
+/// The median time of `group/function` from the estimates criterion wrote since `started`
+/// (taken before the benchmarks ran).
+pub fn median(group: &str, function: &str, started: SystemTime) -> Median {
+    let path = criterion_home()
+        .join(group)
+        .join(function)
+        .join("new")
+        .join("estimates.json");
+    match std::fs::metadata(&path).and_then(|m| m.modified()) {
+        Ok(modified) if modified >= started => {}
+        _ => return Median::NotMeasured,
+    }
+    let estimates: serde_json::Value = match std::fs::read_to_string(&path)
+        .map_err(|e| e.to_string())
+        .and_then(|text| serde_json::from_str(&text).map_err(|e| e.to_string()))
+    {
+        Ok(estimates) => estimates,
+        Err(e) => return Median::Unreadable(format!("{}: {e}", path.display())),
+    };
+    match estimates
+        .get("median")
+        .and_then(|m| m.get("point_estimate"))
+        .and_then(serde_json::Value::as_f64)
+    {
+        Some(ns) => Median::Measured(ns),
+        None => Median::Unreadable(format!("{}: no median.point_estimate", path.display())),
+    }
+}
+
+/// The median of `group/function` in nanoseconds, if criterion measured it since `started`.
+pub fn criterion_median(group: &str, function: &str, started: SystemTime) -> Option<f64> {
+    median(group, function, started).ns()
 }
 
 /// The ratio of `a`'s time to `b`'s, measured in pairs: 41 blocks, each timing `iterations`
