@@ -324,9 +324,7 @@ impl Tag {
             Tag::User(_) => TagKind::User,
         }
     }
-}
 
-impl Tag {
     #[doc(hidden)]
     pub const fn version(start_at: i64, increment_by: i64, max: u128) -> Tag {
         Tag::Version {
