@@ -18,6 +18,12 @@
 //! ```text
 //! cargo bench --bench operations
 //! ```
+//!
+//! `OPERATIONS_PAIRED=1` skips criterion (only the paired ratios and allocations), and
+//! `OPERATIONS_PROCESSES=5 cargo bench --bench operations` measures the paired ratios in five
+//! processes, one after another, and prints each operation's five ratios and their median:
+//! a ratio moves by a few hundredths from one process to the next, as each places its heap
+//! and stack anew.
 
 use std::collections::{HashMap, HashSet};
 use std::hint::black_box;
@@ -681,7 +687,67 @@ fn check_pairs(f: &Fixture) {
     assert_eq!(rt.block_on(f.mapper_batch_write()), rt.block_on(f.raw_batch_write()));
 }
 
+/// Set in a process [`across_processes`] starts: it prints one machine-read line per operation.
+const CHILD: &str = "OPERATIONS_CHILD";
+
+/// Iterations of one side in a block of about 10 ms.
+fn paired_iterations(raw_time_ns: f64) -> usize {
+    (1e7 / raw_time_ns).clamp(1.0, 2000.0) as usize
+}
+
+/// The paired ratios measured in `count` processes, one after another, with each operation's
+/// median: every process places its heap and stack anew, which moves a ratio by a few
+/// hundredths, so one process is not a measurement.
+fn across_processes(count: usize) {
+    let exe = std::env::current_exe().expect("the benchmark's own path");
+    let mut measured: Vec<(Vec<f64>, String)> = vec![(Vec::new(), String::new()); OPERATIONS.len()];
+    for run in 1..=count {
+        eprintln!("process {run} of {count}");
+        let output = std::process::Command::new(&exe)
+            .args(std::env::args_os().skip(1))
+            .env("OPERATIONS_PAIRED", "1")
+            .env(CHILD, "1")
+            .env_remove("OPERATIONS_PROCESSES")
+            .output()
+            .expect("the benchmark runs itself");
+        assert!(
+            output.status.success(),
+            "process {run} failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        for line in String::from_utf8_lossy(&output.stdout).lines() {
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            let [CHILD, operation, ratio, mapper, raw] = fields[..] else {
+                continue;
+            };
+            let at = OPERATIONS
+                .iter()
+                .position(|o| *o == operation)
+                .expect("a known operation");
+            measured[at].0.push(ratio.parse().expect("a ratio"));
+            measured[at].1 = format!("{mapper} / {raw}");
+        }
+    }
+    println!();
+    println!("paired ratio mapper ÷ raw in {count} processes, and the allocations of one call (mapper / raw)");
+    for (operation, (mut ratios, allocations)) in OPERATIONS.into_iter().zip(measured) {
+        assert_eq!(ratios.len(), count, "{operation}: a ratio from every process");
+        let runs: Vec<String> = ratios.iter().map(|r| format!("{r:.3}")).collect();
+        ratios.sort_by(f64::total_cmp);
+        println!(
+            "{operation:<18} {}   median {:.3}x   {allocations}",
+            runs.join(" "),
+            ratios[ratios.len() / 2]
+        );
+    }
+}
+
 fn main() {
+    // `OPERATIONS_PROCESSES=5`: the paired ratios measured in that many processes.
+    if let Some(count) = std::env::var("OPERATIONS_PROCESSES").ok().and_then(|n| n.parse().ok()) {
+        across_processes(count);
+        return;
+    }
     let fixture = Fixture::new();
     check_pairs(&fixture);
     // `OPERATIONS_PROFILE=patch:mapper` (or `:raw`) only runs that side, 500 times or
@@ -698,6 +764,18 @@ fn main() {
     // `OPERATIONS_PAIRED=1` skips criterion: only the paired ratios and the allocations, for
     // a quick look while working on the mapper.
     let paired_only = std::env::var_os("OPERATIONS_PAIRED").is_some();
+    if paired_only && std::env::var_os(CHILD).is_some() {
+        for operation in OPERATIONS {
+            let iterations = paired_iterations(time_once(&fixture, operation));
+            println!(
+                "{CHILD} {operation} {} {} {}",
+                paired_ratio(&fixture, operation, iterations),
+                allocations(&fixture, operation, true),
+                allocations(&fixture, operation, false)
+            );
+        }
+        return;
+    }
     let started = SystemTime::now();
     let mut criterion = Criterion::default().configure_from_args();
     for operation in OPERATIONS.into_iter().filter(|_| !paired_only) {
@@ -722,10 +800,8 @@ fn main() {
             (Some(m), Some(r)) => format!("{:.3}x", m / r),
             _ => "-".to_owned(),
         };
-        // Blocks of about 10 ms.
         let raw_time = raw.unwrap_or_else(|| time_once(&fixture, operation));
-        let iterations = (1e7 / raw_time).clamp(1.0, 2000.0) as usize;
-        let paired = format!("{:.3}x", paired_ratio(&fixture, operation, iterations));
+        let paired = format!("{:.3}x", paired_ratio(&fixture, operation, paired_iterations(raw_time)));
         println!(
             "{:<18} {:>12} {:>12} {:>8} {:>8} {:>14} {:>14}",
             operation,
