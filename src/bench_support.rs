@@ -3,8 +3,9 @@
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::path::PathBuf;
+use std::sync::OnceLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::{Instant, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 /// Counts every allocation and reallocation, then hands it to the system allocator. A
 /// benchmark installs it with `#[global_allocator] static GLOBAL: CountingAllocator =
@@ -48,6 +49,12 @@ unsafe impl GlobalAlloc for CountingAllocator {
 /// `$CARGO_TARGET_DIR/criterion`, then the target directory `cargo metadata` reports (the
 /// workspace's `target/`, or one a cargo config sets), then `target/criterion`.
 pub fn criterion_home() -> PathBuf {
+    // Found once: `cargo metadata` is a process.
+    static HOME: OnceLock<PathBuf> = OnceLock::new();
+    HOME.get_or_init(find_criterion_home).clone()
+}
+
+fn find_criterion_home() -> PathBuf {
     if let Some(home) = std::env::var_os("CRITERION_HOME") {
         return PathBuf::from(home);
     }
@@ -131,27 +138,53 @@ pub fn criterion_median(group: &str, function: &str, started: SystemTime) -> Opt
 /// The ratio of `a`'s time to `b`'s, measured in pairs: 41 blocks, each timing `iterations`
 /// calls of one then of the other (the order alternating), and the median of the blocks'
 /// ratios. Drift in the machine's speed (other tenants, frequency) touches both sides of a
-/// block alike, where criterion's groups run minutes apart. The calls' outputs are dropped
-/// after each side's timing, as criterion's `iter_with_large_drop` does.
+/// block alike, where criterion's groups run minutes apart. The calls are timed in runs of
+/// [`PAIRED_CHUNK`], and each run's outputs are dropped after its timing, as criterion's
+/// `iter_batched` drops them.
 pub fn paired_ratio<A, B>(iterations: usize, mut a: impl FnMut() -> A, mut b: impl FnMut() -> B) -> f64 {
-    fn time<O>(iterations: usize, run: &mut impl FnMut() -> O) -> f64 {
-        let mut outputs = Vec::with_capacity(iterations);
-        let start = Instant::now();
-        for _ in 0..iterations {
-            outputs.push(run());
+    paired_ratio_consuming(iterations, || (), || (), |()| a(), |()| b())
+}
+
+/// How many calls are timed together: few enough that their inputs and outputs stay in the
+/// cache, as they do for a program converting one item at a time.
+pub const PAIRED_CHUNK: usize = 8;
+
+/// [`paired_ratio`] of calls that consume an input: the inputs of each run of
+/// [`PAIRED_CHUNK`] calls are made by `input_a` / `input_b` just before its timing, as
+/// criterion's `iter_batched` makes them, so that making them (copying an item, say) is not
+/// timed.
+pub fn paired_ratio_consuming<I, J, A, B>(
+    iterations: usize,
+    mut input_a: impl FnMut() -> I,
+    mut input_b: impl FnMut() -> J,
+    mut a: impl FnMut(I) -> A,
+    mut b: impl FnMut(J) -> B,
+) -> f64 {
+    fn time<I, O>(iterations: usize, input: &mut impl FnMut() -> I, run: &mut impl FnMut(I) -> O) -> f64 {
+        let mut elapsed = Duration::ZERO;
+        let mut left = iterations;
+        while left > 0 {
+            let count = left.min(PAIRED_CHUNK);
+            left -= count;
+            let mut inputs: Vec<I> = (0..count).map(|_| input()).collect();
+            let mut outputs = Vec::with_capacity(count);
+            let start = Instant::now();
+            for input in inputs.drain(..) {
+                outputs.push(run(input));
+            }
+            elapsed += start.elapsed();
+            drop(outputs);
         }
-        let elapsed = start.elapsed().as_secs_f64();
-        drop(outputs);
-        elapsed
+        elapsed.as_secs_f64()
     }
     let mut ratios: Vec<f64> = (0..41)
         .map(|block| {
             if block % 2 == 0 {
-                let a = time(iterations, &mut a);
-                a / time(iterations, &mut b)
+                let a = time(iterations, &mut input_a, &mut a);
+                a / time(iterations, &mut input_b, &mut b)
             } else {
-                let b = time(iterations, &mut b);
-                time(iterations, &mut a) / b
+                let b = time(iterations, &mut input_b, &mut b);
+                time(iterations, &mut input_a, &mut a) / b
             }
         })
         .collect();
