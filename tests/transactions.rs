@@ -745,6 +745,18 @@ async fn limits_are_refused_before_sending() {
         tx.put(&entries, &big);
     }
     assert_eq!(refusal(tx.send().await.unwrap_err()), RefusalKind::TransactionTooLarge);
+    // Updates of whole items count their items as puts do.
+    let mut tx = mapper.transact_write();
+    for i in 0..11 {
+        let big = Entry {
+            ledger: "big".into(),
+            seq: i,
+            note: "x".repeat(390 * 1024),
+        };
+        let entries = mapper.table_named::<Entry>(missing.name()).unwrap();
+        tx.update(&entries, &big);
+    }
+    assert_eq!(refusal(tx.send().await.unwrap_err()), RefusalKind::TransactionTooLarge);
 
     // A token of 36 characters is sent (and then fails on the missing table).
     let faults = Faults::new();

@@ -68,6 +68,8 @@ pub use field::{
     HasSize, ListOf, Number, Own, SetOf, Sorted, SortedValue, SortsAsStored, Unsorted, role,
 };
 pub use path::Path;
+#[cfg(test)]
+pub(crate) use placeholders::placeholder_tokens;
 pub use placeholders::{Placeholders, RenderedExpressions};
 pub use typed::{IntoCondition, Size, TypedCondition};
 pub use update::{SetValue, UpdateAction, UpdateExpression, UpdateValue};

@@ -27,6 +27,11 @@ pub struct Placeholders {
 /// Up to this many names, finding a name's placeholder scans them (faster than hashing).
 const SCANNED_NAMES: usize = 24;
 
+/// The digits of `n` in decimal.
+fn decimal_len(n: usize) -> usize {
+    n.checked_ilog10().map_or(1, |digits| digits as usize + 1)
+}
+
 /// `#n7`, `:v3`: a prefix and a number.
 fn placeholder(prefix: &str, number: usize) -> String {
     let mut buffer = itoa::Buffer::new();
@@ -83,6 +88,23 @@ impl Placeholders {
         out.push_str(":v");
         out.push_str(itoa::Buffer::new().format(self.values.len()));
         self.values.push(value);
+    }
+
+    /// How many value placeholders are allocated so far.
+    pub(crate) fn value_count(&self) -> usize {
+        self.values.len()
+    }
+
+    /// The bytes the placeholders declare, as DynamoDB's request limits count them: every
+    /// name with its placeholder, and the values from number `first_value` on with theirs.
+    pub(crate) fn size_from(&self, first_value: usize) -> usize {
+        let names: usize = (self.names.iter().enumerate())
+            .map(|(n, name)| 2 + decimal_len(n) + name.len())
+            .sum();
+        let values: usize = (self.values.iter().enumerate().skip(first_value))
+            .map(|(n, value)| 2 + decimal_len(n) + crate::limits::value_size(value))
+            .sum();
+        names + values
     }
 
     /// Notes that a hand-written expression was rendered, so `finish` checks the texts.

@@ -41,8 +41,9 @@ pub(crate) struct Write<'a> {
     mode: WriteMode,
     /// A batch write's opt-out of the version condition.
     skip_version_check: bool,
-    /// Whether to keep what the write is known to store (a transaction gets no item back).
-    keep: bool,
+    /// Whether the write is an action of a transaction: it keeps what it is known to store
+    /// (a transaction gets no item back) and measures its share of the 4 MB.
+    in_transaction: bool,
 }
 
 /// A `PutItem`'s item, and its size as DynamoDB counts it (for a batch's and a transaction's
@@ -76,11 +77,28 @@ pub(crate) struct Plan<R> {
     pub(crate) values: Option<HashMap<String, AttributeValue>>,
     /// What the write expects to find stored, as the extensions recorded it.
     pub(crate) expected: Vec<Expectation>,
-    /// What the write is known to store, when asked for ([`Write::keep`]).
+    /// What the write is known to store, when asked for ([`Write::in_transaction`]).
     pub(crate) known: Option<Known>,
     /// Whether the write applies only to a stored item (a patch that does not create one): a
     /// failed condition with no item stored is then a missing item.
     pub(crate) requires_item: bool,
+    /// The bytes the write counts toward a transaction's 4 MB ([`Write::in_transaction`];
+    /// 0 otherwise): see [`Counted`].
+    pub(crate) transaction_size: usize,
+}
+
+/// What a write of a transaction counts toward its 4 MB ("the aggregate size of the items"),
+/// besides its expressions' texts and placeholder names: the item it writes where the plan
+/// holds it whole (a put, the update of a whole item), else its key; and the values it sends
+/// besides. The update of a whole item sends its item's values in its update expression, so
+/// of its values only the condition's count (and not an extension's few, such as a
+/// counter's step): the item is measured once, by its check.
+#[derive(Clone, Copy)]
+struct Counted {
+    /// The size of the item or key, as its check measured it.
+    item: usize,
+    /// How many of the request's values (the first ones rendered) the item already holds.
+    values_in_item: usize,
 }
 
 /// Whether a patch may create its item.
@@ -113,7 +131,7 @@ impl<'a> Write<'a> {
             condition: None,
             mode: WriteMode::Single,
             skip_version_check: false,
-            keep: false,
+            in_transaction: false,
         }
     }
 
@@ -123,10 +141,11 @@ impl<'a> Write<'a> {
         self
     }
 
-    /// One action of a transaction, which keeps what it is known to store.
+    /// One action of a transaction, which keeps what it is known to store and measures its
+    /// share of the transaction's size.
     pub(crate) fn in_transaction(mut self) -> Self {
         self.mode = WriteMode::Transaction;
-        self.keep = true;
+        self.in_transaction = true;
         self
     }
 
@@ -142,16 +161,26 @@ impl<'a> Write<'a> {
         let schema = self.schema;
         let prepared = self.before_write(Operation::Put, item, None)?;
         let size = check_item(schema, &prepared.item)?;
-        let known = self.keep.then(|| Known::put(&prepared.item));
+        let known = self.in_transaction.then(|| Known::put(&prepared.item));
         let item = prepared.item;
-        self.finish(PutRequest { item, size }, prepared.conditions, prepared.expected, known)
+        let counted = Counted {
+            item: size,
+            values_in_item: 0,
+        };
+        self.finish(
+            PutRequest { item, size },
+            prepared.conditions,
+            prepared.expected,
+            known,
+            counted,
+        )
     }
 
     /// An update from a whole item; absent attributes are removed unless `ignore_nulls`.
     pub(crate) fn update(mut self, item: ItemMap, ignore_nulls: bool) -> Result<Plan<UpdateRequest>, Error> {
         let prepared = self.before_write(Operation::Update, item, Some(UpdateExpression::new()))?;
-        check_item(self.schema, &prepared.item)?;
-        self.update_request(prepared, !ignore_nulls)
+        let size = check_item(self.schema, &prepared.item)?;
+        self.update_request(prepared, !ignore_nulls, Some(size))
     }
 
     /// An update from actions. `key` holds the key and, if the caller gave it, the version
@@ -184,7 +213,7 @@ impl<'a> Write<'a> {
                 })?;
             }
         }
-        let mut plan = self.update_request(prepared, false)?;
+        let mut plan = self.update_request(prepared, false, None)?;
         plan.requires_item = matches!(mode, PatchMode::Existing);
         Ok(plan)
     }
@@ -193,7 +222,14 @@ impl<'a> Write<'a> {
     pub(crate) fn delete(mut self, item: ItemMap, whole_item: bool) -> Result<Plan<KeyRequest>, Error> {
         let mut prepared = self.before_write(Operation::Delete { whole_item }, item, None)?;
         let key = take_key(self.schema, &mut prepared.item)?;
-        self.finish(KeyRequest { key }, prepared.conditions, prepared.expected, None)
+        let counted = self.count_key(&key);
+        self.finish(
+            KeyRequest { key },
+            prepared.conditions,
+            prepared.expected,
+            None,
+            counted,
+        )
     }
 
     /// A transaction's condition check on the item with this key.
@@ -206,7 +242,22 @@ impl<'a> Write<'a> {
             ));
         }
         let key = take_key(self.schema, &mut prepared.item)?;
-        self.finish(KeyRequest { key }, prepared.conditions, prepared.expected, None)
+        let counted = self.count_key(&key);
+        self.finish(
+            KeyRequest { key },
+            prepared.conditions,
+            prepared.expected,
+            None,
+            counted,
+        )
+    }
+
+    /// A write that counts its key toward a transaction's size (measured only in one).
+    fn count_key(&self, key: &ItemMap) -> Counted {
+        Counted {
+            item: if self.in_transaction { limits::item_size(key) } else { 0 },
+            values_in_item: 0,
+        }
     }
 
     /// Runs the extensions' `before_write` on the item.
@@ -240,9 +291,14 @@ impl<'a> Write<'a> {
         })
     }
 
-    /// The update of a whole item or a patch: the item's attributes become actions beside the
-    /// extensions' and the caller's.
-    fn update_request(self, prepared: Prepared, remove_absent: bool) -> Result<Plan<UpdateRequest>, Error> {
+    /// The update of a whole item (`item_size` its checked size) or a patch: the item's
+    /// attributes become actions beside the extensions' and the caller's.
+    fn update_request(
+        self,
+        prepared: Prepared,
+        remove_absent: bool,
+        item_size: Option<usize>,
+    ) -> Result<Plan<UpdateRequest>, Error> {
         let Prepared {
             mut item,
             update,
@@ -253,7 +309,9 @@ impl<'a> Write<'a> {
         let mut update = update.unwrap_or_default();
         update::plan(self.schema, item, &mut update, remove_absent);
         // A whole-item update names every attribute it keeps; a patch leaves the rest alone.
-        let known = self.keep.then(|| Known::update(&key, &update, !remove_absent));
+        let known = self
+            .in_transaction
+            .then(|| Known::update(&key, &update, !remove_absent));
         let mut placeholders = Placeholders::new();
         let expression = update.render_into(&mut placeholders)?.ok_or_else(|| {
             Error::refused(
@@ -262,8 +320,17 @@ impl<'a> Write<'a> {
             )
         })?;
         limits::check_expression("update", &expression)?;
+        // The update of a whole item counts the item, whose values its expression sends; a
+        // patch counts its key and every value.
+        let counted = match item_size {
+            Some(item) => Counted {
+                item,
+                values_in_item: placeholders.value_count(),
+            },
+            None => self.count_key(&key),
+        };
         let request = UpdateRequest { key, expression };
-        self.finish_with(request, placeholders, conditions, expected, known)
+        self.finish_with(request, placeholders, conditions, expected, known, counted)
     }
 
     fn finish<R: Expressed>(
@@ -272,8 +339,9 @@ impl<'a> Write<'a> {
         conditions: Vec<Condition>,
         expected: Vec<Expectation>,
         known: Option<Known>,
+        counted: Counted,
     ) -> Result<Plan<R>, Error> {
-        self.finish_with(request, Placeholders::new(), conditions, expected, known)
+        self.finish_with(request, Placeholders::new(), conditions, expected, known, counted)
     }
 
     /// Renders the condition through the request's placeholders and checks both.
@@ -284,6 +352,7 @@ impl<'a> Write<'a> {
         conditions: Vec<Condition>,
         expected: Vec<Expectation>,
         known: Option<Known>,
+        counted: Counted,
     ) -> Result<Plan<R>, Error> {
         let condition = Condition::all_of(conditions)
             .map(|c| c.render_into(&mut placeholders))
@@ -291,6 +360,14 @@ impl<'a> Write<'a> {
         if let Some(text) = &condition {
             limits::check_expression("condition", text)?;
         }
+        let transaction_size = if self.in_transaction {
+            let texts = [request.expression(), condition.as_deref()];
+            counted.item
+                + placeholders.size_from(counted.values_in_item)
+                + texts.iter().flatten().map(|text| text.len()).sum::<usize>()
+        } else {
+            0
+        };
         let rendered = placeholders.finish(&[request.expression(), condition.as_deref()])?;
         Ok(Plan {
             request,
@@ -300,6 +377,7 @@ impl<'a> Write<'a> {
             expected,
             known,
             requires_item: false,
+            transaction_size,
         })
     }
 }

@@ -423,3 +423,70 @@ fn a_transaction_keeps_what_it_knows_it_stores() {
     assert!(plan.known.unwrap().others_kept);
     assert!(write(&chain).put(doc.to_item().unwrap()).unwrap().known.is_none());
 }
+
+/// The bytes of a plan's texts and placeholder names, as a transaction counts them.
+fn texts_and_names<R: Expressed>(plan: &Plan<R>) -> usize {
+    let names: usize = plan.names.iter().flatten().map(|(p, name)| p.len() + name.len()).sum();
+    names + plan.request.expression().map_or(0, str::len) + plan.condition.as_ref().map_or(0, String::len)
+}
+
+/// The bytes of the plan's values with these placeholders (all of them by default).
+fn values_size<R>(plan: &Plan<R>, only: Option<&[&str]>) -> usize {
+    let values = plan.values.iter().flatten();
+    values
+        .filter(|(p, _)| only.is_none_or(|only| only.contains(&p.as_str())))
+        .map(|(p, value)| p.len() + limits::value_size(value))
+        .sum()
+}
+
+#[test]
+fn a_transaction_counts_each_write_once_toward_its_size() {
+    let chain = chain();
+    let doc = Doc {
+        id: "d".into(),
+        at: 1,
+        title: Some("t".repeat(300)),
+        created_by: Some("ana".into()),
+        version: Some(2),
+        views: 99,
+    };
+
+    // A put: its item, and its condition's values (the version read).
+    let plan = write(&chain).in_transaction().put(doc.to_item().unwrap()).unwrap();
+    let expected = limits::item_size(&plan.request.item) + values_size(&plan, None) + texts_and_names(&plan);
+    assert_eq!(plan.transaction_size, expected);
+
+    // The update of the whole item: the item as checked (the counter is the server's, the
+    // version the next one), and of the values sent only its condition's: the item's own
+    // are sent in the update expression, and not counted twice.
+    let plan = write(&chain)
+        .in_transaction()
+        .update(doc.to_item().unwrap(), false)
+        .unwrap();
+    let mut item = doc.to_item().unwrap();
+    item.remove("views");
+    item.insert("version".into(), n("3"));
+    let condition = plan.condition.clone().unwrap();
+    let condition_values: Vec<&str> = crate::expr::placeholder_tokens(&condition)
+        .filter(|token| token.starts_with(':'))
+        .collect();
+    assert!(!condition_values.is_empty());
+    let expected = limits::item_size(&item) + values_size(&plan, Some(&condition_values)) + texts_and_names(&plan);
+    assert_eq!(plan.transaction_size, expected);
+    assert!(values_size(&plan, None) > 300, "the title is sent once");
+    assert!(plan.transaction_size < limits::item_size(&item) + values_size(&plan, None));
+
+    // A patch: its key and every value it sends.
+    let mut actions = UpdateExpression::new();
+    actions.set("title", UpdateValue::Value(s(&"p".repeat(200))));
+    let plan = write(&chain)
+        .in_transaction()
+        .patch(key(), actions, PatchMode::Existing)
+        .unwrap();
+    assert!(values_size(&plan, None) > 200);
+    let expected = limits::item_size(&key()) + values_size(&plan, None) + texts_and_names(&plan);
+    assert_eq!(plan.transaction_size, expected);
+
+    // A single write measures nothing.
+    assert_eq!(write(&chain).put(doc.to_item().unwrap()).unwrap().transaction_size, 0);
+}

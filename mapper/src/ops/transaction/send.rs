@@ -49,18 +49,6 @@ fn build_error(index: usize, error: impl fmt::Display) -> Error {
     )
 }
 
-/// The bytes of a plan's condition, names and values, as the 4 MB limit counts them.
-fn expression_size<R>(plan: &Plan<R>) -> usize {
-    plan.values.as_ref().map_or(0, limits::item_size)
-        + plan.condition.as_ref().map_or(0, String::len)
-        + plan
-            .names
-            .iter()
-            .flatten()
-            .map(|(k, v)| k.len() + v.len())
-            .sum::<usize>()
-}
-
 /// Plans one action through the extensions and builds its `TransactWriteItem`; returns what
 /// is kept of it for the outcome, and its size.
 fn prepare_action(index: usize, pending: Pending) -> Result<(TransactWriteItem, PreparedAction, usize), Error> {
@@ -90,7 +78,6 @@ fn prepare_action(index: usize, pending: Pending) -> Result<(TransactWriteItem, 
         };
     }
     let update = |plan: Plan<UpdateRequest>| -> Result<Built, Error> {
-        let size = expression_size(&plan) + limits::item_size(&plan.request.key) + plan.request.expression.len();
         let key = plan.request.key.clone();
         let (expected, known, requires_item) = (plan.expected, plan.known, plan.requires_item);
         let UpdateRequest {
@@ -106,7 +93,7 @@ fn prepare_action(index: usize, pending: Pending) -> Result<(TransactWriteItem, 
         Ok(Built {
             item: TransactWriteItem::builder().update(update).build(),
             key,
-            size,
+            size: plan.transaction_size,
             expected,
             known,
             requires_item,
@@ -115,14 +102,13 @@ fn prepare_action(index: usize, pending: Pending) -> Result<(TransactWriteItem, 
     let built = match write {
         TxWrite::Put(item) => {
             let plan = prepare.put(item)?;
-            let size = expression_size(&plan) + plan.request.size;
             let key = plan::key_of(schema, &plan.request.item);
             let (expected, known) = (plan.expected, plan.known);
             let put = with_plan!(plan, types::Put::builder().set_item(Some(plan.request.item)));
             Built {
                 item: TransactWriteItem::builder().put(put).build(),
                 key,
-                size,
+                size: plan.transaction_size,
                 expected,
                 known,
                 requires_item: false,
@@ -135,14 +121,13 @@ fn prepare_action(index: usize, pending: Pending) -> Result<(TransactWriteItem, 
         }
         TxWrite::Delete { item, whole_item } => {
             let plan = prepare.delete(item, whole_item)?;
-            let size = expression_size(&plan) + limits::item_size(&plan.request.key);
             let key = plan.request.key.clone();
             let expected = plan.expected;
             let delete = with_plan!(plan, types::Delete::builder().set_key(Some(plan.request.key)));
             Built {
                 item: TransactWriteItem::builder().delete(delete).build(),
                 key,
-                size,
+                size: plan.transaction_size,
                 expected,
                 known: None,
                 requires_item: false,
@@ -150,14 +135,13 @@ fn prepare_action(index: usize, pending: Pending) -> Result<(TransactWriteItem, 
         }
         TxWrite::Check(item) => {
             let plan = prepare.check(item)?;
-            let size = expression_size(&plan) + limits::item_size(&plan.request.key);
             let key = plan.request.key.clone();
             let expected = plan.expected;
             let check = with_plan!(plan, types::ConditionCheck::builder().set_key(Some(plan.request.key)));
             Built {
                 item: TransactWriteItem::builder().condition_check(check).build(),
                 key,
-                size,
+                size: plan.transaction_size,
                 expected,
                 known: None,
                 requires_item: false,
