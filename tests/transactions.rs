@@ -733,30 +733,25 @@ async fn limits_are_refused_before_sending() {
     let tx = tx.client_request_token("x".repeat(37));
     assert_eq!(refusal(tx.send().await.unwrap_err()), RefusalKind::InvalidToken);
 
-    // Eleven items of 390 KB: each under the item limit, together over 4 MB.
-    let mut tx = mapper.transact_write();
-    for i in 0..11 {
-        let big = Entry {
-            ledger: "big".into(),
-            seq: i,
-            note: "x".repeat(390 * 1024),
-        };
+    // Eleven items of 390 KB: each under the item limit, together over 4 MB, whether put or
+    // updated whole (an update counts its item as a put does).
+    for update in [false, true] {
+        let mut tx = mapper.transact_write();
         let entries = mapper.table_named::<Entry>(missing.name()).unwrap();
-        tx.put(&entries, &big);
+        for i in 0..11 {
+            let big = Entry {
+                ledger: "big".into(),
+                seq: i,
+                note: "x".repeat(390 * 1024),
+            };
+            if update {
+                tx.update(&entries, &big);
+            } else {
+                tx.put(&entries, &big);
+            }
+        }
+        assert_eq!(refusal(tx.send().await.unwrap_err()), RefusalKind::TransactionTooLarge);
     }
-    assert_eq!(refusal(tx.send().await.unwrap_err()), RefusalKind::TransactionTooLarge);
-    // Updates of whole items count their items as puts do.
-    let mut tx = mapper.transact_write();
-    for i in 0..11 {
-        let big = Entry {
-            ledger: "big".into(),
-            seq: i,
-            note: "x".repeat(390 * 1024),
-        };
-        let entries = mapper.table_named::<Entry>(missing.name()).unwrap();
-        tx.update(&entries, &big);
-    }
-    assert_eq!(refusal(tx.send().await.unwrap_err()), RefusalKind::TransactionTooLarge);
 
     // A token of 36 characters is sent (and then fails on the missing table).
     let faults = Faults::new();

@@ -220,36 +220,28 @@ impl<'a> Write<'a> {
 
     /// A delete by key (`whole_item` false), or of an item that was read.
     pub(crate) fn delete(mut self, item: ItemMap, whole_item: bool) -> Result<Plan<KeyRequest>, Error> {
-        let mut prepared = self.before_write(Operation::Delete { whole_item }, item, None)?;
-        let key = take_key(self.schema, &mut prepared.item)?;
-        let counted = self.count_key(&key);
-        self.finish(
-            KeyRequest { key },
-            prepared.conditions,
-            prepared.expected,
-            None,
-            counted,
-        )
+        let prepared = self.before_write(Operation::Delete { whole_item }, item, None)?;
+        self.key_request(prepared)
     }
 
     /// A transaction's condition check on the item with this key.
     pub(crate) fn check(mut self, key: ItemMap) -> Result<Plan<KeyRequest>, Error> {
-        let mut prepared = self.before_write(Operation::ConditionCheck, key, None)?;
+        let prepared = self.before_write(Operation::ConditionCheck, key, None)?;
         if prepared.conditions.is_empty() {
             return Err(Error::refused(
                 RefusalKind::InvalidArgument,
                 "a condition check needs a condition",
             ));
         }
+        self.key_request(prepared)
+    }
+
+    /// A delete or a condition check: the key taken out of the item.
+    fn key_request(self, mut prepared: Prepared) -> Result<Plan<KeyRequest>, Error> {
         let key = take_key(self.schema, &mut prepared.item)?;
         let counted = self.count_key(&key);
-        self.finish(
-            KeyRequest { key },
-            prepared.conditions,
-            prepared.expected,
-            None,
-            counted,
-        )
+        let request = KeyRequest { key };
+        self.finish(request, prepared.conditions, prepared.expected, None, counted)
     }
 
     /// A write that counts its key toward a transaction's size (measured only in one).
