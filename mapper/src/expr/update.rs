@@ -64,6 +64,24 @@ impl UpdateAction {
             | UpdateAction::Delete(p, _) => p,
         }
     }
+
+    /// The size of the values the action sends, as DynamoDB measures values.
+    pub(crate) fn values_size(&self) -> usize {
+        fn operand(value: &UpdateValue) -> usize {
+            match value {
+                UpdateValue::Value(value) => crate::limits::value_size(value),
+                UpdateValue::Path(_) => 0,
+                UpdateValue::IfNotExists(_, fallback) => operand(fallback),
+                UpdateValue::ListAppend(a, b) => operand(a) + operand(b),
+            }
+        }
+        match self {
+            UpdateAction::Set(_, SetValue::Operand(value)) => operand(value),
+            UpdateAction::Set(_, SetValue::Plus(a, b) | SetValue::Minus(a, b)) => operand(a) + operand(b),
+            UpdateAction::Remove(_) => 0,
+            UpdateAction::Add(_, value) | UpdateAction::Delete(_, value) => crate::limits::value_size(value),
+        }
+    }
 }
 
 /// An operand of a `SET` value: a value, another attribute, or a function of operands.

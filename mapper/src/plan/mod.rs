@@ -23,7 +23,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 pub(crate) use known::Known;
 
 use crate::error::{Error, RefusalKind};
-use crate::expr::{Condition, Path, Placeholders, UpdateExpression};
+use crate::expr::{Condition, Path, Placeholders, UpdateAction, UpdateExpression};
 use crate::extension::{BeforeWrite, Chain, Expectation, Operation, WriteMode};
 use crate::item::ItemMap;
 use crate::limits::{self, KeyRole};
@@ -90,15 +90,16 @@ pub(crate) struct Plan<R> {
 /// What a write of a transaction counts toward its 4 MB ("the aggregate size of the items"),
 /// besides its expressions' texts and placeholder names: the item it writes where the plan
 /// holds it whole (a put, the update of a whole item), else its key; and the values it sends
-/// besides. The update of a whole item sends its item's values in its update expression, so
-/// of its values only the condition's count (and not an extension's few, such as a
-/// counter's step): the item is measured once, by its check.
+/// besides. The update of a whole item sends its item's values in its update expression:
+/// the item is measured once, by its check, and of the expression's values only those of the
+/// extensions' own actions (a counter's step, a user's extension) are added to it.
 #[derive(Clone, Copy)]
 struct Counted {
-    /// The size of the item or key, as its check measured it.
-    item: usize,
-    /// How many of the request's values (the first ones rendered) the item already holds.
-    values_in_item: usize,
+    /// The bytes measured already: the item or key as its check measured it, and for the
+    /// update of a whole item its extensions' action values.
+    bytes: usize,
+    /// How many of the request's values (the first ones rendered) those bytes include.
+    values_counted: usize,
 }
 
 /// Whether a patch may create its item.
@@ -164,8 +165,8 @@ impl<'a> Write<'a> {
         let known = self.in_transaction.then(|| Known::put(&prepared.item));
         let item = prepared.item;
         let counted = Counted {
-            item: size,
-            values_in_item: 0,
+            bytes: size,
+            values_counted: 0,
         };
         self.finish(
             PutRequest { item, size },
@@ -247,8 +248,8 @@ impl<'a> Write<'a> {
     /// A write that counts its key toward a transaction's size (measured only in one).
     fn count_key(&self, key: &ItemMap) -> Counted {
         Counted {
-            item: if self.in_transaction { limits::item_size(key) } else { 0 },
-            values_in_item: 0,
+            bytes: if self.in_transaction { limits::item_size(key) } else { 0 },
+            values_counted: 0,
         }
     }
 
@@ -299,6 +300,12 @@ impl<'a> Write<'a> {
         } = prepared;
         let key = take_key(self.schema, &mut item)?;
         let mut update = update.unwrap_or_default();
+        // The values of the actions already there (the extensions'), when the item's own are
+        // counted whole by its size.
+        let actions_size = match item_size {
+            Some(_) if self.in_transaction => update.actions().iter().map(UpdateAction::values_size).sum(),
+            _ => 0,
+        };
         update::plan(self.schema, item, &mut update, remove_absent);
         // A whole-item update names every attribute it keeps; a patch leaves the rest alone.
         let known = self
@@ -312,12 +319,12 @@ impl<'a> Write<'a> {
             )
         })?;
         limits::check_expression("update", &expression)?;
-        // The update of a whole item counts the item, whose values its expression sends; a
-        // patch counts its key and every value.
+        // The update of a whole item counts the item, whose values its expression sends, and
+        // its extensions' action values; a patch counts its key and every value.
         let counted = match item_size {
-            Some(item) => Counted {
-                item,
-                values_in_item: placeholders.value_count(),
+            Some(size) => Counted {
+                bytes: size + actions_size,
+                values_counted: placeholders.value_count(),
             },
             None => self.count_key(&key),
         };
@@ -354,8 +361,8 @@ impl<'a> Write<'a> {
         }
         let transaction_size = if self.in_transaction {
             let texts = [request.expression(), condition.as_deref()];
-            counted.item
-                + placeholders.size_from(counted.values_in_item)
+            counted.bytes
+                + placeholders.size_from(counted.values_counted)
                 + texts.iter().flatten().map(|text| text.len()).sum::<usize>()
         } else {
             0

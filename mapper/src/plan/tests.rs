@@ -457,8 +457,8 @@ fn a_transaction_counts_each_write_once_toward_its_size() {
     assert_eq!(plan.transaction_size, expected);
 
     // The update of the whole item: the item as checked (the counter is the server's, the
-    // version the next one), and of the values sent only its condition's: the item's own
-    // are sent in the update expression, and not counted twice.
+    // version the next one), and of the values sent the counter's action's and the
+    // condition's: the item's own are sent in the update expression, and not counted twice.
     let plan = write(&chain)
         .in_transaction()
         .update(doc.to_item().unwrap(), false)
@@ -471,7 +471,10 @@ fn a_transaction_counts_each_write_once_toward_its_size() {
         .filter(|token| token.starts_with(':'))
         .collect();
     assert!(!condition_values.is_empty());
-    let expected = limits::item_size(&item) + values_size(&plan, Some(&condition_values)) + texts_and_names(&plan);
+    // `SET views = if_not_exists(views, 8) + 2`
+    let counter = limits::value_size(&n("8")) + limits::value_size(&n("2"));
+    let expected =
+        limits::item_size(&item) + counter + values_size(&plan, Some(&condition_values)) + texts_and_names(&plan);
     assert_eq!(plan.transaction_size, expected);
     assert!(values_size(&plan, None) > 300, "the title is sent once");
     assert!(plan.transaction_size < limits::item_size(&item) + values_size(&plan, None));
@@ -486,6 +489,23 @@ fn a_transaction_counts_each_write_once_toward_its_size() {
     assert!(values_size(&plan, None) > 200);
     let expected = limits::item_size(&key()) + values_size(&plan, None) + texts_and_names(&plan);
     assert_eq!(plan.transaction_size, expected);
+
+    // An extension's own action is counted whatever it sends.
+    struct Audit;
+    impl Extension for Audit {
+        fn before_write(&self, cx: &mut BeforeWrite<'_>) -> Result<(), Error> {
+            if let Some(update) = cx.update() {
+                update.set("audit", UpdateValue::Value(s(&"a".repeat(1000))));
+            }
+            Ok(())
+        }
+    }
+    let audited = Chain::new(vec![Arc::new(Audit) as Arc<dyn Extension>]);
+    let plan = write(&audited)
+        .in_transaction()
+        .update(doc.to_item().unwrap(), false)
+        .unwrap();
+    assert!(plan.transaction_size > limits::item_size(&doc.to_item().unwrap()) + 1000);
 
     // A single write measures nothing.
     assert_eq!(write(&chain).put(doc.to_item().unwrap()).unwrap().transaction_size, 0);
