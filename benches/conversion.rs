@@ -3,10 +3,9 @@
 //! `serde_dynamo`.
 //!
 //! After criterion's groups, a summary prints each conversion's median time, the ratios of the
-//! derive to the other two, the derive's ratio to hand-written code measured in interleaved
-//! pairs (which a shared machine's drift between criterion's groups does not skew), and how
-//! many allocations one conversion makes (counted by the global allocator below, outside
-//! criterion's timing).
+//! derive to the other two, the same two ratios measured in interleaved pairs (which a shared
+//! machine's drift between criterion's groups does not skew), and how many allocations one
+//! conversion makes (counted by the global allocator below, outside criterion's timing).
 //!
 //! ```text
 //! cargo bench --bench conversion

@@ -792,7 +792,8 @@ fn main() {
         "operation", "mapper", "raw SDK", "ratio", "paired", "mapper allocs", "raw allocs"
     );
     for operation in OPERATIONS {
-        // In the paired-only mode criterion did not run: its stored medians are old, and not read.
+        // In the paired-only mode criterion did not run: the medians it stored predate `started`,
+        // and are not used.
         let median = |side| criterion_median(operation, side, started);
         let (mapper, raw) = (median("mapper"), median("raw_sdk"));
         let shown = |ns: Option<f64>| ns.map_or("-".to_owned(), |ns| format!("{:.1} µs", ns / 1000.0));

@@ -35,9 +35,10 @@ use crate::target::{Config, Table, Target};
 /// ([`NothingToWrite`](crate::RefusalKind::NothingToWrite)), more than 100
 /// ([`TooManyActions`](crate::RefusalKind::TooManyActions)), two actions on one item
 /// ([`SameItemTwice`](crate::RefusalKind::SameItemTwice)), more than 4 MB
-/// ([`TransactionTooLarge`](crate::RefusalKind::TransactionTooLarge): the items a put or an
-/// update of a whole item writes, the keys and values of the other actions, and every
-/// action's expressions, measured as DynamoDB measures items), a client request token over
+/// ([`TransactionTooLarge`](crate::RefusalKind::TransactionTooLarge): the item a put or an
+/// update of a whole item writes, the key of any other action, and every value an action
+/// sends beyond its item, with the expressions' texts and names, measured as DynamoDB
+/// measures items), a client request token over
 /// 36 characters ([`InvalidToken`](crate::RefusalKind::InvalidToken)).
 ///
 /// # Idempotency
